@@ -1,0 +1,294 @@
+"""The kiosk's configuration: config.toml loaded with tomllib into frozen dataclasses.
+
+Every key is declared once, here, with its type and its limits; the loader checks each value
+against that declaration and raises one `ConfigError` naming the file, the key, what was
+expected and what was found. Missing keys take the defaults below (the shipped config.toml
+states them all, commented).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config.toml"
+ENV_VAR = "KIOSK_CONFIG"
+
+
+def _key(
+    *,
+    default: Any,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[Any, ...] | None = None,
+    pattern: str | None = None,
+    path: str | None = None,
+) -> Any:
+    """Declare a config key. `path` is "file" (must exist), "optional-file" ("" = unused)
+    or "output" (a place the kiosk writes to; its folder is created when needed)."""
+    meta = {"min": min, "max": max, "choices": choices, "pattern": pattern, "path": path}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class TerminalConfig:
+    id: str = _key(default="KIOSK-0001", pattern=r"[A-Za-z0-9-]{1,32}")
+    hall_name: str = _key(default="市社会保险服务大厅")
+    hall_name_en: str = _key(default="City Social Insurance Service Hall")
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    language: str = _key(default="zh", choices=("zh", "en"))
+    large_text: bool = _key(default=False)
+    large_text_scale: float = _key(default=1.4, min=1.4, max=2.0)
+    window_mode: str = _key(default="window", choices=("fullscreen", "borderless", "window"))
+    width: int = _key(default=1280, min=640, max=3840)
+    height: int = _key(default=800, min=480, max=3840)
+    show_cursor: bool = _key(default=False)
+    font_path: Path = _key(
+        default=Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), path="file"
+    )
+    voice: bool = _key(default=True)
+
+
+@dataclass(frozen=True)
+class TimeoutConfig:
+    page: int = _key(default=45, min=30, max=60)
+    pin: int = _key(default=40, min=30, max=60)
+    payment: int = _key(default=300, min=60, max=300)
+    warning: int = _key(default=20, min=20, max=30)
+
+
+@dataclass(frozen=True)
+class CardReaderConfig:
+    kind: str = _key(default="pcsc", choices=("pcsc",))
+    reader_pattern: str = _key(default="Virtual PCD 00 00")
+    use_pinpad: bool = _key(default=True)
+
+
+@dataclass(frozen=True)
+class SecurityModuleConfig:
+    kind: str = _key(default="software", choices=("software", "psam"))
+    psam_reader_pattern: str = _key(default="Virtual PCD 00 01")
+    keys_file: Path | None = _key(default=None, path="optional-file")
+
+
+@dataclass(frozen=True)
+class ReceiptPrinterConfig:
+    kind: str = _key(default="network", choices=("network", "usb", "serial", "none"))
+    host: str = _key(default="127.0.0.1")
+    port: int = _key(default=9100, min=1, max=65535)
+    usb_vendor: int = _key(default=0x0416, min=0, max=0xFFFF)
+    usb_product: int = _key(default=0x5011, min=0, max=0xFFFF)
+    serial_device: str = _key(default="/dev/ttyS0")
+    baudrate: int = _key(default=9600, choices=(9600, 19200, 38400, 57600, 115200))
+    status_timeout: float = _key(default=1.0, min=0.1, max=10.0)
+
+
+@dataclass(frozen=True)
+class A4PrinterConfig:
+    queue: str = _key(default="KioskA4", pattern=r"[A-Za-z0-9_.-]{1,127}")
+    job_timeout: int = _key(default=60, min=5, max=600)
+
+
+@dataclass(frozen=True)
+class BackOfficeConfig:
+    url: str = _key(default="http://127.0.0.1:8750", pattern=r"https?://[^\s/]+(/\S*)?")
+    api_key: str = _key(default="demo-key-KIOSK-0001")
+    connect_timeout: float = _key(default=3.0, min=0.1, max=60.0)
+    read_timeout: float = _key(default=10.0, min=0.1, max=120.0)
+    ca_file: Path | None = _key(default=None, path="optional-file")
+    client_cert: Path | None = _key(default=None, path="optional-file")
+    client_key: Path | None = _key(default=None, path="optional-file")
+
+
+@dataclass(frozen=True)
+class JournalConfig:
+    path: Path = _key(default=Path("var/journal.sqlite3"), path="output")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    dir: Path = _key(default=Path("var/log"), path="output")
+    level: str = _key(default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    terminal: TerminalConfig = field(default_factory=TerminalConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
+    timeouts: TimeoutConfig = field(default_factory=TimeoutConfig)
+    card_reader: CardReaderConfig = field(default_factory=CardReaderConfig)
+    security_module: SecurityModuleConfig = field(default_factory=SecurityModuleConfig)
+    receipt_printer: ReceiptPrinterConfig = field(default_factory=ReceiptPrinterConfig)
+    a4_printer: A4PrinterConfig = field(default_factory=A4PrinterConfig)
+    backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
+    journal: JournalConfig = field(default_factory=JournalConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    source: Path | None = None
+
+
+def config_path() -> Path:
+    """The file to load: $KIOSK_CONFIG if set, else the repo's config.toml."""
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> KioskConfig:
+    """Load and check a config file; raise ConfigError on the first bad value."""
+    p = Path(path) if path is not None else config_path()
+    name = str(p)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(name, "", "a config file", "no such file") from None
+    except OSError as e:
+        raise ConfigError(name, "", "a readable config file", e.strerror or str(e)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(name, "", "UTF-8 text", f"an invalid byte at offset {e.start}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(name, "", "valid TOML", _toml_error_text(e, raw)) from None
+    return parse_config(data, source=p)
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> KioskConfig:
+    """Build a KioskConfig from parsed TOML; relative paths resolve against source's folder."""
+    name = str(source) if source else "<config>"
+    base = source.resolve().parent if source else Path.cwd()
+    sections: dict[str, Any] = {}
+    section_fields = {f.name: f for f in fields(KioskConfig) if f.name != "source"}
+    for sec_name, value in data.items():
+        if sec_name not in section_fields:
+            raise ConfigError(
+                name,
+                f"[{sec_name}]",
+                "a known section",
+                "an unknown section",
+                _did_you_mean(sec_name, section_fields),
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(
+                name, sec_name, f"a table [{sec_name}]", f"{_type_name(value)} {value!r}"
+            )
+        cls = _section_type(section_fields[sec_name])
+        sections[sec_name] = _parse_section(cls, sec_name, value, name, base)
+    for sec_name, f in section_fields.items():
+        if sec_name not in sections:
+            sections[sec_name] = _parse_section(_section_type(f), sec_name, {}, name, base)
+    return KioskConfig(**sections, source=source)
+
+
+def _section_type(f: Any) -> type:
+    return typing.get_type_hints(KioskConfig)[f.name]
+
+
+def _parse_section(cls: type, sec: str, values: dict[str, Any], file: str, base: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls)}
+    for key in values:
+        if key not in known:
+            raise ConfigError(
+                file,
+                f"[{sec}] {key}",
+                "a known key",
+                "an unknown key",
+                _did_you_mean(key, known),
+            )
+    kwargs: dict[str, Any] = {}
+    for fname, f in known.items():
+        label = f"[{sec}] {fname}"
+        if fname in values:
+            value = _check_value(values[fname], hints[fname], f.metadata, label, file, base)
+        else:
+            value = f.default if f.default is not MISSING else None
+            if isinstance(value, Path) and f.metadata.get("path"):
+                value = _check_path(str(value), f.metadata["path"], label, file, base)
+        kwargs[fname] = value
+    return cls(**kwargs)
+
+
+def _check_value(value: Any, hint: Any, meta: Any, label: str, file: str, base: Path) -> Any:
+    wanted = _base_type(hint)
+    if wanted is Path:
+        if not isinstance(value, str):
+            raise ConfigError(file, label, "a path (string)", f"{_type_name(value)} {value!r}")
+        return _check_path(value, meta["path"], label, file, base)
+    ok = (
+        (wanted is bool and isinstance(value, bool))
+        or (wanted is int and isinstance(value, int) and not isinstance(value, bool))
+        or (wanted is float and isinstance(value, int | float) and not isinstance(value, bool))
+        or (wanted is str and isinstance(value, str))
+    )
+    if not ok:
+        raise ConfigError(file, label, f"{_TYPE_WORDS[wanted]}", f"{_type_name(value)} {value!r}")
+    if wanted is float:
+        value = float(value)
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        shown = " or ".join(repr(c) for c in choices)
+        raise ConfigError(file, label, f"one of {shown}", repr(value))
+    lo, hi = meta.get("min"), meta.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(file, label, f"a value from {lo} to {hi}", repr(value))
+    pattern = meta.get("pattern")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise ConfigError(file, label, f"text matching {pattern}", repr(value))
+    return value
+
+
+def _check_path(value: str, kind: str, label: str, file: str, base: Path) -> Path | None:
+    if kind == "optional-file" and value == "":
+        return None
+    p = Path(value).expanduser()
+    if not p.is_absolute():
+        p = base / p
+    if kind in ("file", "optional-file") and not p.is_file():
+        found = "a folder" if p.is_dir() else "no such file"
+        raise ConfigError(file, label, "an existing file", f"{value!r}: {found}")
+    return p
+
+
+def _base_type(hint: Any) -> type:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if args else hint
+
+
+_TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _did_you_mean(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _toml_error_text(e: tomllib.TOMLDecodeError, raw: bytes) -> str:
+    # Python 3.11's message already ends with "(at line L, column C)"; keep it as the reader
+    # sees it, and make sure line and column are there on every version.
+    msg = str(e)
+    if "line" not in msg and hasattr(e, "lineno"):
+        msg += f" (at line {e.lineno}, column {e.colno})"  # pragma: no cover
+    return f"a syntax error: {msg}"

@@ -1,0 +1,1 @@
+"""The Kivy touch UI. The only package that imports Kivy."""

@@ -1,0 +1,62 @@
+"""`kiosk` / `python -m screens`: start the kiosk's touch UI.
+
+kiosk                      run the kiosk
+kiosk --screenshot PATH    boot, wait for the attract screen, write a PNG of the window, exit 0
+kiosk --config FILE        use FILE instead of $KIOSK_CONFIG or ./config.toml
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.config import load_config
+from kiosk.errors import KioskError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="社保自助一体机 / self-service kiosk"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: $KIOSK_CONFIG or config.toml)"
+    )
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PATH",
+        help="write a PNG of the attract screen to PATH and exit",
+    )
+    parser.add_argument("--large-text", action="store_true", help="start in large-text mode")
+    parser.add_argument("--language", choices=("zh", "en"), help="start in this language")
+    args = parser.parse_args(argv)
+
+    try:
+        cfg = load_config(args.config)
+    except KioskError as e:
+        print(f"kiosk: 配置错误 / configuration error: {e}", file=sys.stderr)
+        return 2
+
+    from screens import bootstrap
+
+    try:
+        bootstrap.configure(cfg)
+    except bootstrap.FontError as e:
+        print(f"kiosk: 字体错误 / font error: {e}", file=sys.stderr)
+        return 2
+
+    from screens.app import KioskApp  # imports Kivy: only after configure()
+
+    app = KioskApp(
+        cfg,
+        screenshot=args.screenshot,
+        large_text=args.large_text or cfg.ui.large_text,
+        language=args.language or cfg.ui.language,
+    )
+    app.run()
+    return app.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
