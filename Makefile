@@ -17,7 +17,8 @@ lint: setup
 	@.venv/bin/ruff format --check .
 
 bench: setup
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@if [ -z "$$DISPLAY" ]; then X="xvfb-run -a -s \"-screen 0 1280x800x24\""; fi; \
+	for b in bench/*.py; do echo "== $$b"; eval $$X $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf var tests/artifacts .pytest_cache

@@ -43,7 +43,7 @@ class Catalog:
                 strings[key] = {lang: entry[lang] for lang in LANGUAGES}
         return cls(strings)
 
-    def keys(self) -> list[str]:
+    def all_keys(self) -> list[str]:
         return sorted(self._strings)
 
     def get(self, key: str, language: str, **params: object) -> str:
