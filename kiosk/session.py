@@ -1,0 +1,424 @@
+"""The member's session: a plain state machine, driven by events, that asks for effects.
+
+`Session.handle(event, now)` moves the session and returns the effects the controller must run
+(read the card, verify the PIN, load the history...). Nothing here blocks, touches a device or
+imports Kivy, so every path of the member's journey is testable with plain events and a clock
+that the test sets.
+
+Pages time out: each page has its timeout from config (PIN and payment pages their own); a
+warning shows `warning` seconds before the end with one tap to continue. At every end (exit,
+timeout, card removed, card problem acknowledged) all personal data leaves the session.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kiosk.config import TimeoutConfig
+from kiosk.domain import CardHolder
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+class Page(enum.StrEnum):
+    ATTRACT = "attract"
+    READING = "reading"
+    CARD_PROBLEM = "card_problem"
+    PIN = "pin"
+    CHANGE_PIN = "change_pin"
+    MENU = "menu"
+    INSURANCE = "insurance"
+    HISTORY = "history"
+    ACCOUNTS = "accounts"
+    BENEFITS = "benefits"
+    PRINT = "print"
+    PAY = "pay"
+    CARD_SERVICES = "card_services"
+    ESTIMATE = "estimate"
+    GOODBYE = "goodbye"
+    ADMIN = "admin"
+
+
+# Pages a member reaches from the menu, and the data each needs loaded.
+MENU_PAGES: dict[Page, tuple[str, ...]] = {
+    Page.INSURANCE: ("summary",),
+    Page.HISTORY: ("summary", "history"),
+    Page.ACCOUNTS: ("accounts",),
+    Page.BENEFITS: ("benefits",),
+    Page.PRINT: ("summary",),
+    Page.PAY: ("dues",),
+    Page.CARD_SERVICES: ("card_status",),
+    Page.ESTIMATE: ("estimate",),
+}
+
+# Pages on which the session holds a member (everything between PIN and goodbye).
+MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN}
+
+GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
+
+
+class CardProblem(enum.StrEnum):
+    """Why a card cannot be used; each has its own message and what to do."""
+
+    NOT_GENUINE = "not_genuine"
+    BLOCKED = "blocked"  # PIN blocked: unblock at the counter
+    REPORTED_LOST = "reported_lost"
+    VOID = "void"
+    EXPIRED = "expired"
+    UNREADABLE = "unreadable"
+    NOT_A_SOCIAL_SECURITY_CARD = "not_ssc"
+    BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardInserted:
+    pass
+
+
+@dataclass(frozen=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """The card was read, proved genuine and is valid at the back office."""
+
+    holder: CardHolder
+    admin: bool = False
+    pinpad: bool = False  # the reader has its own PIN pad
+
+
+@dataclass(frozen=True)
+class CardFailed:
+    problem: CardProblem
+
+
+@dataclass(frozen=True)
+class PinSubmitted:
+    """The member finished typing the PIN on screen. The digits travel in a bytearray that the
+    controller wipes after VERIFY; the session never stores them."""
+
+    digits: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PinOk:
+    initial_pin: bool  # still the issuer's initial PIN: must change before paying
+
+
+@dataclass(frozen=True)
+class PinWrong:
+    tries_left: int
+
+
+@dataclass(frozen=True)
+class PinBlocked:
+    pass
+
+
+@dataclass(frozen=True)
+class PinChanged:
+    pass
+
+
+@dataclass(frozen=True)
+class PinChangeRefused:
+    reason: str  # i18n key: "pin.same_as_old", "pin.initial_not_allowed", "pin.mismatch", ...
+
+
+@dataclass(frozen=True)
+class Navigate:
+    """A member's intent to open a page (from the menu, or "back" to the menu)."""
+
+    page: Page
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    key: str
+    message_key: str  # i18n key of what to tell the member
+
+
+@dataclass(frozen=True)
+class Touched:
+    """Any touch: resets the page timer and dismisses the timeout warning."""
+
+
+@dataclass(frozen=True)
+class ExitPressed:
+    pass
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passes; the controller sends one at least twice a second."""
+
+
+Event = (
+    CardInserted
+    | CardRemoved
+    | CardRead
+    | CardFailed
+    | PinSubmitted
+    | PinOk
+    | PinWrong
+    | PinBlocked
+    | PinChanged
+    | PinChangeRefused
+    | Navigate
+    | Loaded
+    | LoadFailed
+    | Touched
+    | ExitPressed
+    | Tick
+)
+
+# --- effects -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadCard:
+    pass
+
+
+@dataclass(frozen=True)
+class VerifyPin:
+    digits: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Load:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Forget:
+    """Drop every piece of personal data the controller or devices hold for the session."""
+
+
+@dataclass(frozen=True)
+class Say:
+    """A voice prompt (i18n key)."""
+
+    key: str
+
+
+Effect = ReadCard | VerifyPin | Load | Forget | Say
+
+# --- state ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionState:
+    page: Page = Page.ATTRACT
+    holder: CardHolder | None = None
+    admin: bool = False
+    pinpad: bool = False
+    card_present: bool = False
+    pin_verified: bool = False
+    initial_pin: bool = False
+    pin_tries_left: int | None = None
+    pin_message: str | None = None  # i18n key
+    problem: CardProblem | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # key -> i18n message key
+    loading: frozenset[str] = frozenset()
+    params: dict[str, Any] = field(default_factory=dict)
+    deadline: float | None = None  # monotonic time the page times out
+    warn_at: float | None = None
+    warning: bool = False
+    goodbye_until: float | None = None
+    ended_by: str | None = None  # "exit", "timeout", "card_removed", "problem"
+
+    @property
+    def has_personal_data(self) -> bool:
+        return self.holder is not None or bool(self.data)
+
+
+class Session:
+    """The state machine. Not thread-safe by itself: the controller feeds it from one thread."""
+
+    def __init__(self, timeouts: TimeoutConfig) -> None:
+        self.timeouts = timeouts
+        self.state = SessionState()
+
+    # -- timing ---------------------------------------------------------------------------
+
+    def page_timeout(self, page: Page) -> float | None:
+        if page in (Page.ATTRACT, Page.GOODBYE, Page.READING):
+            return None
+        if page in (Page.PIN, Page.CHANGE_PIN):
+            return float(self.timeouts.pin)
+        if page is Page.PAY:
+            return float(self.timeouts.payment)
+        return float(self.timeouts.page)
+
+    def _on_page(self, s: SessionState, page: Page, now: float, **changes: Any) -> SessionState:
+        limit = self.page_timeout(page)
+        deadline = now + limit if limit is not None else None
+        warn_at = deadline - self.timeouts.warning if deadline is not None else None
+        return replace(s, page=page, deadline=deadline, warn_at=warn_at, warning=False, **changes)
+
+    def seconds_left(self, now: float) -> float | None:
+        d = self.state.deadline
+        return None if d is None else max(0.0, d - now)
+
+    # -- the machine ----------------------------------------------------------------------
+
+    def handle(self, event: Event, now: float) -> list[Effect]:
+        """Apply one event at monotonic time `now`; return the effects to run, in order."""
+        s = self.state
+        effects: list[Effect] = []
+        match event:
+            case CardInserted():
+                if s.page in (Page.ATTRACT, Page.GOODBYE):
+                    s = self._on_page(SessionState(), Page.READING, now, card_present=True)
+                    effects += [ReadCard(), Say("voice.reading")]
+                else:
+                    s = replace(s, card_present=True)
+            case CardRemoved():
+                if s.page is Page.ATTRACT:
+                    s = replace(s, card_present=False)
+                elif s.page is Page.GOODBYE:
+                    s = replace(s, card_present=False, goodbye_until=now + GOODBYE_SECONDS)
+                else:
+                    s, more = self._end(s, now, "card_removed", card_out=True)
+                    effects += more
+            case CardRead(holder=holder, admin=admin, pinpad=pinpad) if s.page is Page.READING:
+                s = self._on_page(
+                    s,
+                    Page.PIN,
+                    now,
+                    holder=holder,
+                    admin=admin,
+                    pinpad=pinpad,
+                    pin_tries_left=None,
+                    pin_message=None,
+                )
+                effects.append(Say("voice.pin_pad" if pinpad else "voice.pin"))
+            case CardFailed(problem=problem) if s.page in (Page.READING, Page.PIN):
+                s = self._on_page(
+                    replace(s, holder=None, data={}), Page.CARD_PROBLEM, now, problem=problem
+                )
+                s = replace(s, deadline=now + self.timeouts.page, warn_at=None)
+                effects += [Forget(), Say(f"problem.{problem.value}.title")]
+            case PinSubmitted(digits=digits) if s.page is Page.PIN:
+                s = replace(s, pin_message=None, deadline=self._refresh(s, now))
+                effects.append(VerifyPin(digits))
+            case PinOk(initial_pin=initial) if s.page is Page.PIN:
+                s = replace(s, pin_verified=True, initial_pin=initial, pin_tries_left=None)
+                if s.admin:
+                    s = self._on_page(s, Page.ADMIN, now)
+                elif initial:
+                    s = self._on_page(s, Page.CHANGE_PIN, now)
+                    effects.append(Say("voice.change_initial_pin"))
+                else:
+                    s = self._on_page(s, Page.MENU, now)
+                    effects.append(Say("voice.menu"))
+            case PinWrong(tries_left=tries) if s.page is Page.PIN:
+                s = replace(
+                    s,
+                    pin_tries_left=tries,
+                    pin_message="pin.wrong",
+                    deadline=self._refresh(s, now),
+                    warning=False,
+                )
+                effects.append(Say("voice.pin_wrong"))
+            case PinBlocked() if s.page in (Page.PIN, Page.CHANGE_PIN):
+                return self.handle(CardFailed(CardProblem.BLOCKED), now)
+            case PinChanged() if s.page is Page.CHANGE_PIN:
+                s = self._on_page(s, Page.MENU, now, initial_pin=False, pin_message="pin.changed")
+            case PinChangeRefused(reason=reason) if s.page is Page.CHANGE_PIN:
+                s = replace(s, pin_message=reason, deadline=self._refresh(s, now))
+            case Navigate(page=page, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
+                s, more = self._navigate(s, page, params, now)
+                effects += more
+            case Loaded(key=key, value=value) if s.page in MEMBER_PAGES:
+                s = replace(
+                    s,
+                    data={**s.data, key: value},
+                    loading=s.loading - {key},
+                    errors={k: v for k, v in s.errors.items() if k != key},
+                )
+            case LoadFailed(key=key, message_key=msg) if s.page in MEMBER_PAGES:
+                s = replace(s, loading=s.loading - {key}, errors={**s.errors, key: msg})
+            case Touched():
+                if s.deadline is not None:
+                    s = replace(
+                        s,
+                        deadline=self._refresh(s, now),
+                        warning=False,
+                        warn_at=self._refresh(s, now) - self.timeouts.warning,
+                    )
+            case ExitPressed() if s.page not in (Page.ATTRACT, Page.GOODBYE):
+                s, more = self._end(s, now, "exit", card_out=not s.card_present)
+                effects += more
+            case Tick():
+                s, more = self._tick(s, now)
+                effects += more
+            case _:
+                pass  # an event that does not apply to this page (a late answer, say): ignore
+        self.state = s
+        return effects
+
+    def _refresh(self, s: SessionState, now: float) -> float | None:
+        limit = self.page_timeout(s.page)
+        return now + limit if limit is not None else s.deadline
+
+    def _navigate(
+        self, s: SessionState, page: Page, params: dict[str, Any], now: float
+    ) -> tuple[SessionState, list[Effect]]:
+        if page is Page.MENU:
+            return self._on_page(s, Page.MENU, now, params={}), []
+        if page is Page.PAY and s.initial_pin:
+            # The initial PIN must be changed before any payment.
+            return self._on_page(s, Page.CHANGE_PIN, now, pin_message="pin.change_before_pay"), []
+        if page is Page.CHANGE_PIN:
+            return self._on_page(s, Page.CHANGE_PIN, now, pin_message=None), []
+        needs = MENU_PAGES.get(page)
+        if needs is None:
+            return s, []
+        effects: list[Effect] = [
+            Load(k, params) for k in needs if k not in s.data or k in params.get("reload", ())
+        ]
+        loading = s.loading | {e.key for e in effects if isinstance(e, Load)}
+        return self._on_page(s, page, now, params=params, loading=loading), effects
+
+    def _tick(self, s: SessionState, now: float) -> tuple[SessionState, list[Effect]]:
+        if s.page is Page.GOODBYE:
+            if not s.card_present and s.goodbye_until is not None and now >= s.goodbye_until:
+                return SessionState(), [Forget()]
+            return s, []
+        if s.deadline is None:
+            return s, []
+        if now >= s.deadline:
+            return self._end(s, now, "timeout", card_out=not s.card_present)
+        if s.warn_at is not None and now >= s.warn_at and not s.warning:
+            return replace(s, warning=True), [Say("voice.timeout_warning")]
+        return s, []
+
+    def _end(
+        self, s: SessionState, now: float, why: str, *, card_out: bool
+    ) -> tuple[SessionState, list[Effect]]:
+        """End the session: personal data gone at once, then 'please take your card'."""
+        ended = SessionState(
+            page=Page.GOODBYE,
+            card_present=not card_out,
+            ended_by=why,
+            goodbye_until=now + GOODBYE_SECONDS if card_out else None,
+        )
+        return ended, [Forget(), Say("voice.goodbye")]
