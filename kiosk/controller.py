@@ -1,0 +1,195 @@
+"""Runs the session: feeds it events from one thread, runs its effects on worker threads.
+
+Card I/O is serialised on its own thread (one card, one reader); back office calls run on a
+small pool; a ticker thread sends `Tick` so page timeouts fire. Observers get every new state
+from the controller's thread and must hand it over to their own (the UI uses Kivy's Clock).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kiosk.i18n import Translator
+from kiosk.ports import CardAccessError, CardPort, MemberDataPort, VoicePort
+from kiosk.session import (
+    CardFailed,
+    CardInserted,
+    CardProblem,
+    CardRead,
+    CardRemoved,
+    Effect,
+    Event,
+    Forget,
+    Load,
+    Loaded,
+    LoadFailed,
+    PinBlocked,
+    PinOk,
+    PinWrong,
+    ReadCard,
+    Say,
+    Session,
+    SessionState,
+    Tick,
+    VerifyPin,
+)
+
+log = logging.getLogger(__name__)
+
+Observer = Callable[[SessionState], None]
+
+
+class Controller:
+    def __init__(
+        self,
+        session: Session,
+        card: CardPort,
+        data: MemberDataPort,
+        *,
+        translator: Translator | None = None,
+        voice: VoicePort | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        tick_interval: float = 0.25,
+    ) -> None:
+        self.session = session
+        self.card = card
+        self.data = data
+        self.translator = translator
+        self.voice = voice
+        self.clock = clock
+        self.tick_interval = tick_interval
+        self._events: queue.Queue[Event | None] = queue.Queue()
+        self._observers: list[Observer] = []
+        self._card_pool = ThreadPoolExecutor(1, thread_name_prefix="card")
+        self._io_pool = ThreadPoolExecutor(4, thread_name_prefix="backoffice")
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        # A session number: answers that arrive after the session ended are dropped.
+        self._generation = 0
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def subscribe(self, fn: Observer) -> None:
+        self._observers.append(fn)
+
+    def post(self, event: Event) -> None:
+        """Hand an event to the session; safe from any thread."""
+        self._events.put(event)
+
+    def start(self) -> None:
+        self.card.watch(lambda: self.post(CardInserted()), lambda: self.post(CardRemoved()))
+        for name, target in (("session", self._run), ("ticker", self._tick)):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._events.put(None)
+        for t in self._threads:
+            t.join(timeout=2)
+        self._card_pool.shutdown(wait=False, cancel_futures=True)
+        self._io_pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- loops --------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.tick_interval):
+            self.post(Tick())
+
+    def _run(self) -> None:
+        while True:
+            event = self._events.get()
+            if event is None:
+                return
+            try:
+                self.handle_now(event)
+            except Exception:  # the kiosk must keep running; the state is still consistent
+                log.exception("session event %s failed", type(event).__name__)
+
+    def handle_now(self, event: Event) -> None:
+        """Apply one event on the calling thread (the session thread, or a test)."""
+        before = self.session.state
+        effects = self.session.handle(event, self.clock())
+        after = self.session.state
+        if after.page.value in ("goodbye", "attract") and before.page != after.page:
+            self._generation += 1
+        for effect in effects:
+            self._run_effect(effect)
+        if after is not before:
+            for fn in list(self._observers):
+                fn(after)
+
+    # -- effects ------------------------------------------------------------------------
+
+    def _run_effect(self, effect: Effect) -> None:
+        gen = self._generation
+        match effect:
+            case ReadCard():
+                self._card_pool.submit(self._read_card, gen)
+            case VerifyPin(digits=digits):
+                self._card_pool.submit(self._verify_pin, digits, gen)
+            case Load(key=key, params=params):
+                holder = self.session.state.holder
+                if holder is not None:
+                    self._io_pool.submit(self._load, key, holder, params, gen)
+            case Forget():
+                self._card_pool.submit(self.card.forget)
+            case Say(key=key):
+                if self.voice is not None and self.translator is not None:
+                    text = self.translator(key) if key in self._known_keys() else None
+                    if text:
+                        self._io_pool.submit(self.voice.say, text, self.translator.language)
+
+    def _known_keys(self) -> set[str]:
+        assert self.translator is not None
+        return set(self.translator.catalog.all_keys())
+
+    def _post_if_current(self, gen: int, event: Event) -> None:
+        if gen == self._generation:
+            self.post(event)
+
+    def _read_card(self, gen: int) -> None:
+        try:
+            r = self.card.read()
+        except CardAccessError as e:
+            log.info("card not usable: %s", e.problem.value)
+            self._post_if_current(gen, CardFailed(e.problem))
+            return
+        except Exception:
+            log.exception("card read failed")
+            self._post_if_current(gen, CardFailed(CardProblem.UNREADABLE))
+            return
+        self._post_if_current(gen, CardRead(r.holder, admin=r.admin, pinpad=r.pinpad))
+
+    def _verify_pin(self, digits: bytearray, gen: int) -> None:
+        try:
+            result = self.card.verify_pin(digits)
+        except CardAccessError as e:
+            self._post_if_current(gen, CardFailed(e.problem))
+            return
+        finally:
+            digits[:] = b"\x00" * len(digits)
+        if result.ok:
+            self._post_if_current(gen, PinOk(initial_pin=result.initial_pin))
+        elif result.blocked:
+            self._post_if_current(gen, PinBlocked())
+        else:
+            self._post_if_current(gen, PinWrong(result.tries_left or 0))
+
+    def _load(self, key: str, holder: Any, params: dict[str, Any], gen: int) -> None:
+        try:
+            value = self.data.load(key, holder, params)
+        except Exception as e:
+            log.warning("loading %s failed: %s", key, type(e).__name__)
+            self._post_if_current(
+                gen, LoadFailed(key, getattr(e, "message_key", "error.backoffice"))
+            )
+            return
+        self._post_if_current(gen, Loaded(key, value))

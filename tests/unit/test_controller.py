@@ -1,0 +1,158 @@
+"""The controller runs the session's effects on worker threads (fake ports: a unit test)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from kiosk.config import TimeoutConfig
+from kiosk.controller import Controller
+from kiosk.domain import CardHolder
+from kiosk.ports import CardAccessError, CardReading, PinResult
+from kiosk.session import (
+    CardInserted,
+    CardProblem,
+    CardRemoved,
+    Navigate,
+    Page,
+    PinSubmitted,
+    Session,
+)
+
+HOLDER = CardHolder("110101199003071234", "张三", "X00000019", "1101", "110100")
+
+
+class FakeCard:
+    def __init__(self, pin=b"135790", problem=None):
+        self.pin, self.problem = pin, problem
+        self.tries = 3
+        self.seen_digits: list[bytearray] = []
+        self.forgot = threading.Event()
+
+    def watch(self, on_inserted, on_removed):
+        self.inserted, self.removed = on_inserted, on_removed
+
+    def read(self):
+        if self.problem:
+            raise CardAccessError(self.problem)
+        return CardReading(HOLDER, admin=False, pinpad=False)
+
+    def verify_pin(self, digits):
+        self.seen_digits.append(digits)
+        if bytes(digits) == self.pin:
+            return PinResult(ok=True)
+        self.tries -= 1
+        return PinResult(ok=False, tries_left=self.tries, blocked=self.tries == 0)
+
+    def change_pin(self, old, new):
+        pass
+
+    def forget(self):
+        self.forgot.set()
+
+
+class SlowData:
+    def __init__(self):
+        self.release = threading.Event()
+
+    def load(self, key, holder, params):
+        self.release.wait(5)
+        return {"key": key}
+
+
+def wait_for(pred, timeout=5.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def make(card, data=None):
+    c = Controller(Session(TimeoutConfig()), card, data or SlowData(), tick_interval=0.05)
+    c.start()
+    return c
+
+
+def test_full_path_and_pin_buffer_wiped():
+    card, data = FakeCard(), SlowData()
+    c = make(card, data)
+    try:
+        card.inserted()
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+        digits = bytearray(b"135790")
+        c.post(PinSubmitted(digits))
+        assert wait_for(lambda: c.session.state.page is Page.MENU)
+        assert digits == bytearray(6), "the PIN buffer was not wiped after VERIFY"
+        c.post(Navigate(Page.ACCOUNTS))
+        assert wait_for(lambda: "accounts" in c.session.state.loading)
+        data.release.set()
+        assert wait_for(lambda: c.session.state.data.get("accounts") == {"key": "accounts"})
+    finally:
+        c.stop()
+
+
+def test_wrong_pin_then_blocked_goes_to_problem_page():
+    card = FakeCard()
+    c = make(card)
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+        for _ in range(2):
+            c.post(PinSubmitted(bytearray(b"000000")))
+        assert wait_for(lambda: c.session.state.pin_tries_left == 1)
+        c.post(PinSubmitted(bytearray(b"000000")))
+        assert wait_for(lambda: c.session.state.page is Page.CARD_PROBLEM)
+        assert c.session.state.problem is CardProblem.BLOCKED
+    finally:
+        c.stop()
+
+
+def test_card_problem_from_the_reader():
+    c = make(FakeCard(problem=CardProblem.NOT_GENUINE))
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.CARD_PROBLEM)
+        assert c.session.state.problem is CardProblem.NOT_GENUINE
+    finally:
+        c.stop()
+
+
+def test_answer_arriving_after_the_card_left_is_dropped():
+    card, data = FakeCard(), SlowData()
+    c = make(card, data)
+    states = []
+    c.subscribe(states.append)
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+        c.post(PinSubmitted(bytearray(b"135790")))
+        assert wait_for(lambda: c.session.state.page is Page.MENU)
+        c.post(Navigate(Page.HISTORY))
+        assert wait_for(lambda: c.session.state.loading)
+        c.post(CardRemoved())
+        assert wait_for(lambda: c.session.state.page is Page.GOODBYE)
+        assert card.forgot.wait(2)
+        data.release.set()
+        time.sleep(0.3)
+        assert not c.session.state.has_personal_data
+        assert states and states[-1].page in (Page.GOODBYE, Page.ATTRACT)
+    finally:
+        c.stop()
+
+
+def test_timeout_fires_from_the_ticker():
+    now = [0.0]
+    c = Controller(
+        Session(TimeoutConfig()), FakeCard(), SlowData(), clock=lambda: now[0], tick_interval=0.02
+    )
+    c.start()
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+        now[0] = 41.0
+        assert wait_for(lambda: c.session.state.page is Page.GOODBYE)
+        assert c.session.state.ended_by == "timeout"
+    finally:
+        c.stop()
