@@ -16,13 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.i18n import Translator
-from kiosk.ports import CardAccessError, CardPort, MemberDataPort, VoicePort
+from kiosk.pin_rules import check_new_pin
+from kiosk.ports import CardAccessError, CardPort, MemberDataPort, PinRefused, VoicePort
 from kiosk.session import (
     CardFailed,
     CardInserted,
     CardProblem,
     CardRead,
     CardRemoved,
+    ChangePin,
     Effect,
     Event,
     Forget,
@@ -30,6 +32,8 @@ from kiosk.session import (
     Loaded,
     LoadFailed,
     PinBlocked,
+    PinChanged,
+    PinChangeRefused,
     PinOk,
     PinWrong,
     ReadCard,
@@ -135,6 +139,8 @@ class Controller:
                 self._card_pool.submit(self._read_card, gen)
             case VerifyPin(digits=digits):
                 self._card_pool.submit(self._verify_pin, digits, gen)
+            case ChangePin(old=old, new=new):
+                self._card_pool.submit(self._change_pin, old, new, gen)
             case Load(key=key, params=params):
                 holder = self.session.state.holder
                 if holder is not None:
@@ -182,6 +188,26 @@ class Controller:
             self._post_if_current(gen, PinBlocked())
         else:
             self._post_if_current(gen, PinWrong(result.tries_left or 0))
+
+    def _change_pin(self, old: bytearray, new: bytearray, gen: int) -> None:
+        try:
+            problem = check_new_pin(old, new)
+            if problem:
+                raise PinRefused(problem)
+            self.card.change_pin(old, new)
+        except PinRefused as e:
+            self._post_if_current(gen, PinChangeRefused(e.reason))
+            return
+        except CardAccessError as e:
+            event: Event = (
+                PinBlocked() if e.problem is CardProblem.BLOCKED else CardFailed(e.problem)
+            )
+            self._post_if_current(gen, event)
+            return
+        finally:
+            old[:] = b"\x00" * len(old)
+            new[:] = b"\x00" * len(new)
+        self._post_if_current(gen, PinChanged())
 
     def _load(self, key: str, holder: Any, params: dict[str, Any], gen: int) -> None:
         try:

@@ -123,6 +123,14 @@ class PinBlocked:
 
 
 @dataclass(frozen=True)
+class PinChangeSubmitted:
+    """Old and new PIN from the change-PIN page (already typed twice and matched)."""
+
+    old: bytearray = field(repr=False)
+    new: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class PinChanged:
     pass
 
@@ -200,6 +208,12 @@ class VerifyPin:
 
 
 @dataclass(frozen=True)
+class ChangePin:
+    old: bytearray = field(repr=False)
+    new: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Load:
     key: str
     params: dict[str, Any] = field(default_factory=dict)
@@ -217,7 +231,7 @@ class Say:
     key: str
 
 
-Effect = ReadCard | VerifyPin | Load | Forget | Say
+Effect = ReadCard | VerifyPin | ChangePin | Load | Forget | Say
 
 # --- state ---------------------------------------------------------------------------------
 
@@ -340,6 +354,9 @@ class Session:
                 effects.append(Say("voice.pin_wrong"))
             case PinBlocked() if s.page in (Page.PIN, Page.CHANGE_PIN):
                 return self.handle(CardFailed(CardProblem.BLOCKED), now)
+            case PinChangeSubmitted(old=old, new=new) if s.page is Page.CHANGE_PIN:
+                s = replace(s, pin_message=None, deadline=self._refresh(s, now))
+                effects.append(ChangePin(old, new))
             case PinChanged() if s.page is Page.CHANGE_PIN:
                 s = self._on_page(s, Page.MENU, now, initial_pin=False, pin_message="pin.changed")
             case PinChangeRefused(reason=reason) if s.page is Page.CHANGE_PIN:

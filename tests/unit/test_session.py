@@ -186,3 +186,18 @@ def test_admin_card_goes_to_admin_after_pin(s):
     s.handle(CardRead(HOLDER, admin=True), 0)
     s.handle(PinOk(initial_pin=False), 1)
     assert s.state.page is Page.ADMIN
+
+
+def test_change_pin_flow(s):
+    from kiosk.session import ChangePin, PinChangeRefused, PinChangeSubmitted
+
+    s.handle(CardInserted(), 0)
+    s.handle(CardRead(HOLDER), 0)
+    s.handle(PinOk(initial_pin=True), 1)
+    effects = s.handle(PinChangeSubmitted(bytearray(b"123456"), bytearray(b"135790")), 2)
+    assert [type(e) for e in effects] == [ChangePin]
+    assert "135790" not in repr(effects)
+    s.handle(PinChangeRefused("pin.same_as_old"), 3)
+    assert s.state.page is Page.CHANGE_PIN and s.state.pin_message == "pin.same_as_old"
+    s.handle(PinChanged(), 4)
+    assert s.state.page is Page.MENU and s.state.pin_message == "pin.changed"
