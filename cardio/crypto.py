@@ -1,0 +1,121 @@
+"""This project's assumed card cryptography (docs/card-crypto.md): block ciphers, key
+diversification by region and card identifier, and the two cryptograms.
+
+Shared by the software security module, the emulated card and the emulated PSAM, so that all
+three agree by construction; a real issuer's scheme replaces this module's functions.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+DES3 = "des3"
+SM4 = "sm4"
+ALGORITHMS = (DES3, SM4)
+
+#: The FCI flag 9F0C value (86 01 xx) of each algorithm.
+FCI_FLAG = {DES3: 0x01, SM4: 0x03}
+FLAG_ALGORITHM = {0x01: DES3, 0x03: SM4}  # 0x02 (SSF33) is not supported
+
+KEY_INTERNAL = 0x00  # the card's internal-authentication key (INTERNAL AUTHENTICATE P2)
+KEY_READ = 0x0A  # RK-SSSE, the read key unlocking EF06 on 3.00 cards
+
+
+def ecb_encrypt(algorithm: str, key: bytes, data: bytes) -> bytes:
+    """ECB encryption of whole blocks; 16-byte keys (3DES as K1 K2 K1)."""
+    if len(key) != 16:
+        raise ValueError("keys are 16 bytes")
+    if algorithm == DES3:
+        cipher = Cipher(TripleDES(key + key[:8]), modes.ECB())
+    elif algorithm == SM4:
+        cipher = Cipher(algorithms.SM4(key), modes.ECB())
+    else:
+        raise ValueError(f"unknown algorithm {algorithm!r}")
+    enc = cipher.encryptor()
+    return enc.update(data) + enc.finalize()
+
+
+def _derive(algorithm: str, key: bytes, factor8: bytes) -> bytes:
+    """One diversification level: E_K(f || ~f) with SM4; E_K(f) || E_K(~f) with 3DES."""
+    inverted = bytes(b ^ 0xFF for b in factor8)
+    if algorithm == SM4:
+        return ecb_encrypt(SM4, key, factor8 + inverted)
+    return ecb_encrypt(DES3, key, factor8) + ecb_encrypt(DES3, key, inverted)
+
+
+def region_factor(card_identifier: bytes) -> bytes:
+    """Region code (first 3 bytes of the card identifier) padded with FF to 8 bytes."""
+    return card_identifier[:3] + b"\xff" * 5
+
+
+def card_factor(card_identifier: bytes) -> bytes:
+    """The card's own 8 bytes: bytes 8..16 of the card identifier."""
+    return card_identifier[8:16]
+
+
+def card_key(algorithm: str, master: bytes, card_identifier: bytes) -> bytes:
+    """Master key -> region key -> card key (two diversification levels)."""
+    if len(card_identifier) != 16:
+        raise ValueError("a card identifier is 16 bytes")
+    region_key = _derive(algorithm, master, region_factor(card_identifier))
+    return _derive(algorithm, region_key, card_factor(card_identifier))
+
+
+def internal_auth_response(algorithm: str, key: bytes, challenge16: bytes) -> bytes:
+    """The card's answer to INTERNAL AUTHENTICATE: the 16-byte challenge encrypted (ECB)."""
+    return ecb_encrypt(algorithm, key, challenge16)
+
+
+def external_auth_cryptogram(algorithm: str, key: bytes, card_random8: bytes) -> bytes:
+    """First 8 bytes of E_K(card random || 00*8): the terminal's proof for EXTERNAL AUTHENTICATE."""
+    return ecb_encrypt(algorithm, key, card_random8 + bytes(8))[:8]
+
+
+def same(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+@dataclass(frozen=True)
+class MasterKeys:
+    """The issuer's master keys (held by the PSAM or, for tests, the software module)."""
+
+    internal: bytes
+    read: bytes
+
+    def for_key_id(self, key_id: int) -> bytes:
+        if key_id == KEY_INTERNAL:
+            return self.internal
+        if key_id == KEY_READ:
+            return self.read
+        raise KeyError(key_id)
+
+
+#: Built-in TEST master keys. Public, worthless, for the emulator, tests and the demo only.
+TEST_KEYS = MasterKeys(
+    internal=bytes.fromhex("11223344556677888877665544332211"),
+    read=bytes.fromhex("0A0A0A0A1B1B1B1B2C2C2C2C3D3D3D3D"),
+)
+
+
+def load_keys(path: str | None) -> MasterKeys:
+    """Master keys from a TOML file ``[master] internal = "hex" read = "hex"``; None = test keys."""
+    if not path:
+        return TEST_KEYS
+    import tomllib
+
+    with open(path, "rb") as fh:
+        doc = tomllib.load(fh)
+    try:
+        master = doc["master"]
+        keys = MasterKeys(bytes.fromhex(master["internal"]), bytes.fromhex(master["read"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{path}: [master] needs internal and read as 32 hex digits ({exc})"
+        ) from None
+    if len(keys.internal) != 16 or len(keys.read) != 16:
+        raise ValueError(f"{path}: master keys are 16 bytes (32 hex digits)")
+    return keys

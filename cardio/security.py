@@ -1,0 +1,155 @@
+"""The terminal's security module: checks the card's INTERNAL AUTHENTICATE answer and makes
+the EXTERNAL AUTHENTICATE cryptogram. Two implementations behind one interface:
+
+- SoftwareSecurityModule: master keys in memory (the built-in test keys or a keys file);
+  for development, the demo and tests.
+- PsamSecurityModule: the same operations as APDUs to a PSAM in the second reader slot
+  (commands in docs/card-crypto.md); the keys never leave the PSAM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from typing import Protocol
+
+from cardio import crypto
+from cardio.apdu import ApduChannel, Command
+from cardio.errors import CardError, CardStatusError, SecurityModuleError
+
+
+class SecurityModule(Protocol):
+    def challenge(self) -> bytes:
+        """16 random bytes to send to the card with INTERNAL AUTHENTICATE."""
+        ...
+
+    def check_internal_auth(
+        self, algorithm: str, card_identifier: bytes, challenge: bytes, response: bytes
+    ) -> bool:
+        """Is `response` the card's correct answer to `challenge` (the last one issued)?"""
+        ...
+
+    def external_auth_cryptogram(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes
+    ) -> bytes:
+        """The 8-byte cryptogram proving the terminal holds the card's read key (key 0A)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SoftwareSecurityModule:
+    def __init__(self, keys: crypto.MasterKeys = crypto.TEST_KEYS) -> None:
+        self.keys = keys
+        self._last: bytes | None = None
+        self._lock = threading.Lock()
+
+    def challenge(self) -> bytes:
+        with self._lock:
+            self._last = os.urandom(16)
+            return self._last
+
+    def check_internal_auth(
+        self, algorithm: str, card_identifier: bytes, challenge: bytes, response: bytes
+    ) -> bool:
+        with self._lock:
+            last, self._last = self._last, None
+        if last is None or not crypto.same(last, challenge):
+            return False  # a replayed or foreign challenge proves nothing
+        key = crypto.card_key(algorithm, self.keys.internal, card_identifier)
+        return crypto.same(crypto.internal_auth_response(algorithm, key, challenge), response)
+
+    def external_auth_cryptogram(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes
+    ) -> bytes:
+        key = crypto.card_key(algorithm, self.keys.read, card_identifier)
+        return crypto.external_auth_cryptogram(algorithm, key, card_random)
+
+    def close(self) -> None:
+        pass
+
+
+class PsamSecurityModule:
+    """A PSAM reached through a link (normally `PcscLink(psam_reader_pattern)`), opened lazily."""
+
+    def __init__(self, link_factory) -> None:
+        self._link_factory = link_factory
+        self._link = None
+        self._channel: ApduChannel | None = None
+        self._lock = threading.Lock()
+
+    def _ch(self) -> ApduChannel:
+        if self._channel is None:
+            try:
+                self._link = self._link_factory()
+            except CardError as exc:
+                raise SecurityModuleError(
+                    en=f"PSAM unavailable: {exc.en}", zh=f"PSAM 不可用：{exc.zh}"
+                ) from exc
+            self._channel = ApduChannel(self._link)
+        return self._channel
+
+    def _send(self, cmd: Command) -> bytes:
+        with self._lock:
+            try:
+                return self._ch().send(cmd).data
+            except CardStatusError:
+                raise
+            except CardError as exc:
+                self._drop()
+                raise SecurityModuleError(en=f"PSAM: {exc.en}", zh=f"PSAM：{exc.zh}") from exc
+
+    def _drop(self) -> None:
+        if self._link is not None:
+            with contextlib.suppress(Exception):
+                self._link.close()
+        self._link = self._channel = None
+
+    def challenge(self) -> bytes:
+        data = self._send(Command("PSAM GET CHALLENGE", 0x00, 0x84, 0x00, 0x00, le=16))
+        if len(data) != 16:
+            raise SecurityModuleError(en="PSAM challenge is not 16 bytes", zh="PSAM 随机数长度错误")
+        return data
+
+    def check_internal_auth(
+        self, algorithm: str, card_identifier: bytes, challenge: bytes, response: bytes
+    ) -> bool:
+        if len(response) != 16:
+            return False
+        cmd = Command("PSAM CHECK INTERNAL AUTH", 0x80, 0xF2, 0x00, crypto.FCI_FLAG[algorithm],
+                      card_identifier + challenge + response)  # fmt: skip
+        try:
+            self._send(cmd)
+        except CardStatusError as exc:
+            if exc.sw in (0x6988, 0x6984):
+                return False
+            raise SecurityModuleError(en=f"PSAM: {exc.en}", zh=f"PSAM：{exc.zh}") from exc
+        return True
+
+    def external_auth_cryptogram(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes
+    ) -> bytes:
+        cmd = Command("PSAM CIPHER", 0x80, 0xF0, crypto.KEY_READ, crypto.FCI_FLAG[algorithm],
+                      card_identifier + card_random + bytes(8))  # fmt: skip
+        try:
+            return self._send(cmd)[:8]
+        except CardStatusError as exc:
+            raise SecurityModuleError(en=f"PSAM: {exc.en}", zh=f"PSAM：{exc.zh}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+
+def make_security_module(
+    kind: str, *, keys_file: str | None = None, psam_reader_pattern: str = ""
+) -> SecurityModule:
+    """From config: kind "software" (keys_file "" = built-in test keys) or "psam"."""
+    if kind == "software":
+        return SoftwareSecurityModule(crypto.load_keys(keys_file or None))
+    if kind == "psam":
+        from cardio.transport import PcscLink
+
+        return PsamSecurityModule(lambda: PcscLink(psam_reader_pattern))
+    raise ValueError(f"unknown security module kind {kind!r}")
