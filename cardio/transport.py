@@ -147,6 +147,11 @@ class PcscLink:
         rc, response = scard.SCardTransmit(self.hcard, self.protocol, list(apdu))
         if rc != scard.SCARD_S_SUCCESS:
             raise self._error(rc, "transmit")
+        if len(response) < 2:
+            # vpcd answers "success, no bytes" when its card vanished mid-command.
+            if self._card_gone():
+                raise CardRemoved()
+            raise CardError(en="the card answered nothing", zh="卡片无响应")
         return bytes(response)
 
     def control(self, code: int, data: bytes) -> bytes:

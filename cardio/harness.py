@@ -1,0 +1,251 @@
+"""Start and stop the real card stack: pcscd + vpcd + the card/PSAM emulator.
+
+For tests, benchmarks and the demo::
+
+    from cardio.harness import card_stack
+
+    with card_stack(profile="card-3.00") as stack:     # pcscd (if none runs) + emulator
+        ...                                            # "Virtual PCD 00 00" holds the card
+        stack.swap("card-2.00")                        # remove, wait, insert, wait
+        stack.remove()                                 # returns once pcscd saw it go
+        stack.insert("card-blocked", pull_after=5)     # pulled when APDU 6 arrives
+        stack.fault(3)                                 # pull the card in slot 0 after 3 more APDUs
+        stack.reset_state()                            # forget PIN counters / changed PINs
+        stack.restart_emulator()                       # same run dir: state survives
+
+- pcscd: exactly one per machine. `pcscd_running()` starts `pcscd -f` only when `pidof pcscd`
+  finds none, and stops it on exit only if it started it.
+- vpcd's ports are fixed (35963/35964), so only one emulator can serve them: the stack takes
+  an exclusive lock (``/tmp/cardio-vpcd.lock``, flock) for its lifetime; a second user waits.
+- The emulator runs as a child process (`python -m cardio.emulator serve`) in a run dir
+  (a temp dir unless given) that holds its control socket and its state file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from cardio.emulator.server import control
+
+CARD_READER = "Virtual PCD 00 00"
+PSAM_READER = "Virtual PCD 00 01"
+LOCK_FILE = Path(tempfile.gettempdir()) / "cardio-vpcd.lock"
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+def _pcsc_state(reader: str) -> tuple[bool, bool]:
+    """(reader listed, card present) as pcscd sees it now."""
+    from smartcard import scard
+
+    rc, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if rc != scard.SCARD_S_SUCCESS:
+        return False, False
+    try:
+        rc, readers = scard.SCardListReaders(ctx, [])
+        if rc != scard.SCARD_S_SUCCESS or reader not in readers:
+            return False, False
+        rc, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        return True, rc == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+def wait_card(present: bool, reader: str = CARD_READER, timeout: float = 10.0) -> None:
+    """Wait until pcscd sees the card in `reader` (or sees it gone)."""
+    deadline = time.monotonic() + timeout
+    while _pcsc_state(reader)[1] != present:
+        if time.monotonic() > deadline:
+            raise HarnessError(
+                f"pcscd did not see the card {'arrive' if present else 'leave'} in {reader}"
+            )
+        time.sleep(0.01)
+
+
+def pcscd_pid() -> int | None:
+    out = subprocess.run(["pidof", "pcscd"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+@contextlib.contextmanager
+def pcscd_running(log_dir: Path | None = None, timeout: float = 10.0) -> Iterator[None]:
+    """pcscd runs inside the block: the machine's own, or one started (and stopped) here."""
+    if pcscd_pid() is not None:
+        yield
+        return
+    binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
+    log = open((log_dir or Path(tempfile.gettempdir())) / "pcscd.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [binary, "-f"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _pcsc_state(CARD_READER)[0]:
+            if proc.poll() is not None:
+                raise HarnessError(f"pcscd exited with {proc.returncode} (log: {log.name})")
+            if time.monotonic() > deadline:
+                raise HarnessError(
+                    "pcscd started but lists no 'Virtual PCD' reader: is vsmartcard-vpcd installed?"
+                )
+            time.sleep(0.05)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@contextlib.contextmanager
+def vpcd_lock(timeout: float = 300.0) -> Iterator[None]:
+    fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"another card emulator holds {LOCK_FILE}") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)
+
+
+class CardStack:
+    """A running emulator (child process) in `run_dir`, with pcscd running."""
+
+    def __init__(self, run_dir: Path, keys_file: str | None = None, psam: bool = True) -> None:
+        self.run_dir = run_dir
+        self.keys_file = keys_file
+        self.psam = psam
+        self.reader = CARD_READER
+        self.psam_reader = PSAM_READER
+        self.proc: subprocess.Popen | None = None
+
+    # ---- the emulator process ----
+    def start_emulator(self, profile: str | None = None, timeout: float = 10.0) -> None:
+        cmd = [sys.executable, "-m", "cardio.emulator", "--run-dir", str(self.run_dir), "serve"]
+        if self.keys_file:
+            cmd += ["--keys-file", self.keys_file]
+        if not self.psam:
+            cmd += ["--psam-port", "0"]
+        ready = self.run_dir / "ready"
+        with contextlib.suppress(FileNotFoundError):
+            ready.unlink()
+        log = open(self.run_dir / "emulator.log", "ab")  # noqa: SIM115
+        root = Path(__file__).resolve().parent.parent
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+        }
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while not ready.exists():
+            if self.proc.poll() is not None:
+                raise HarnessError(
+                    f"emulator exited with {self.proc.returncode}: {self.run_dir / 'emulator.log'}"
+                )
+            if time.monotonic() > deadline:
+                raise HarnessError("emulator did not get ready")
+            time.sleep(0.02)
+        if self.psam:
+            wait_card(True, PSAM_READER)
+        if profile:
+            self.insert(profile)
+
+    def stop_emulator(self) -> None:
+        if self.proc is None:
+            return
+        with contextlib.suppress(ConnectionError, ValueError):
+            self.control({"cmd": "stop"})
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        wait_card(False, CARD_READER)
+
+    def restart_emulator(self, profile: str | None = None) -> None:
+        self.stop_emulator()
+        self.start_emulator(profile)
+
+    # ---- controls ----
+    def control(self, request: dict) -> dict:
+        answer = control(self.run_dir, request)
+        if not answer.get("ok"):
+            raise HarnessError(f"emulator refused {request.get('cmd')}: {answer.get('error')}")
+        return answer
+
+    def insert(
+        self, profile: str | Path, *, pull_after: int | None = None, wait: bool = True
+    ) -> None:
+        """Insert a card (a shipped profile name or a path); waits until pcscd sees it."""
+        if _pcsc_state(self.reader)[1]:
+            self.remove()
+        p = Path(profile)
+        name = str(p.resolve()) if p.exists() else str(profile)
+        self.control({"cmd": "insert", "profile": name, "pull_after": pull_after})
+        if wait:
+            wait_card(True, self.reader)
+
+    def remove(self, *, wait: bool = True) -> None:
+        self.control({"cmd": "remove"})
+        if wait:
+            wait_card(False, self.reader)
+
+    def swap(self, profile: str | Path) -> None:
+        self.remove()
+        self.insert(profile)
+
+    def fault(self, pull_after: int) -> None:
+        """Pull the card when the (N+1)-th APDU from now arrives (it is never answered)."""
+        self.control({"cmd": "fault", "pull_after": pull_after})
+
+    def status(self) -> dict:
+        return self.control({"cmd": "status"})
+
+    def reset_state(self) -> None:
+        """Forget every card's PIN counter and changed PIN (the emulator reads it per APDU)."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.run_dir / "state.json").unlink()
+
+
+@contextlib.contextmanager
+def card_stack(
+    profile: str | None = None,
+    *,
+    run_dir: str | Path | None = None,
+    keys_file: str | None = None,
+    psam: bool = True,
+) -> Iterator[CardStack]:
+    """pcscd + the emulator (card in slot 0, PSAM in slot 1), all stopped on exit."""
+    with contextlib.ExitStack() as stack:
+        if run_dir is None:
+            run_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="cardio-"))
+        run = Path(run_dir)
+        run.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(vpcd_lock())
+        stack.enter_context(pcscd_running(run))
+        cs = CardStack(run, keys_file, psam)
+        stack.callback(cs.stop_emulator)
+        cs.start_emulator(profile)
+        yield cs
