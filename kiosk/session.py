@@ -149,6 +149,15 @@ class Navigate:
 
 
 @dataclass(frozen=True)
+class Request:
+    """A member's request for an action with a result on the same page (report the card lost,
+    issue a certificate...). Runs like a load: the result lands in `data[key]`."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Loaded:
     key: str
     value: Any
@@ -364,6 +373,14 @@ class Session:
             case Navigate(page=page, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
                 s, more = self._navigate(s, page, params, now)
                 effects += more
+            case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
+                s = replace(
+                    s,
+                    loading=s.loading | {key},
+                    deadline=self._refresh(s, now),
+                    errors={k: v for k, v in s.errors.items() if k != key},
+                )
+                effects.append(Load(key, params))
             case Loaded(key=key, value=value) if s.page in MEMBER_PAGES:
                 s = replace(
                     s,

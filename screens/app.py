@@ -14,16 +14,68 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
 from kiosk.config import KioskConfig
+from kiosk.controller import Controller
 from kiosk.i18n import Translator
-from screens import theme
+from kiosk.session import ExitPressed, Navigate, Page, SessionState, Touched
+from screens import theme, widgets
+from screens.accounts import AccountsScreen
 from screens.attract import AttractScreen
+from screens.benefits import BenefitsScreen
+from screens.card_problem import CardProblemScreen
+from screens.card_services import CardServicesScreen
+from screens.change_pin import ChangePinScreen
+from screens.estimate import EstimateScreen
+from screens.frames import FrameMonitor
+from screens.goodbye import GoodbyeScreen
+from screens.history import HistoryScreen
+from screens.insurance import InsuranceScreen
+from screens.menu import MenuScreen
+from screens.overlays import BusyOverlay, TimeoutBanner
+from screens.pin import PinScreen
+from screens.reading import ReadingScreen
+from screens.sound import KeyTone
 
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent
+KV_FILES = (
+    "common.kv",
+    "overlays.kv",
+    "attract.kv",
+    "reading.kv",
+    "card_problem.kv",
+    "pin.kv",
+    "change_pin.kv",
+    "menu.kv",
+    "insurance.kv",
+    "history.kv",
+    "accounts.kv",
+    "benefits.kv",
+    "estimate.kv",
+    "card_services.kv",
+    "goodbye.kv",
+)
+SCREENS = {
+    Page.ATTRACT: AttractScreen,
+    Page.READING: ReadingScreen,
+    Page.CARD_PROBLEM: CardProblemScreen,
+    Page.PIN: PinScreen,
+    Page.CHANGE_PIN: ChangePinScreen,
+    Page.MENU: MenuScreen,
+    Page.INSURANCE: InsuranceScreen,
+    Page.HISTORY: HistoryScreen,
+    Page.ACCOUNTS: AccountsScreen,
+    Page.BENEFITS: BenefitsScreen,
+    Page.ESTIMATE: EstimateScreen,
+    Page.CARD_SERVICES: CardServicesScreen,
+    Page.GOODBYE: GoodbyeScreen,
+}
+WIDGETS = widgets  # defining them registers them with Kivy's Factory for the kv files
+BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
 
 
 def seconds_since_process_start() -> float:
@@ -49,8 +101,14 @@ class KioskApp(App):
         screenshot: Path | None = None,
         large_text: bool = False,
         language: str = "zh",
+        controller: Controller | None = None,
     ) -> None:
         super().__init__()
+        self.controller = controller
+        self.state: SessionState | None = None
+        self.frames = FrameMonitor()
+        self.tone = KeyTone(enabled=cfg.ui.voice)
+        self._busy_event = None
         self.cfg = cfg
         self.title = "社保自助一体机"
         self.translator = Translator(language=language)
@@ -83,15 +141,93 @@ class KioskApp(App):
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def build(self) -> ScreenManager:
+    def build(self) -> FloatLayout:
         Window.clearcolor = theme.BACKGROUND
-        Builder.load_file(str(KV_DIR / "attract.kv"))
+        for kv in KV_FILES:
+            Builder.load_file(str(KV_DIR / kv))
         self.on_large_text(self, self.large_text)
-        sm = ScreenManager(transition=FadeTransition(duration=0.15))
-        sm.add_widget(AttractScreen(name="attract"))
-        return sm
+        self.sm = ScreenManager(transition=FadeTransition(duration=0.12))
+        for page, cls in SCREENS.items():
+            self.sm.add_widget(cls(name=page.value))
+        root = KioskRoot(self)
+        root.add_widget(self.sm)
+        self.banner = TimeoutBanner()
+        self.busy = BusyOverlay()
+        root.add_widget(self.banner)
+        root.add_widget(self.busy)
+        return root
+
+    # -- the session --------------------------------------------------------------------------
+
+    def post(self, event) -> None:
+        if self.controller is not None:
+            self.controller.post(event)
+
+    def navigate(self, page: str) -> None:
+        self.post(Navigate(Page(page)))
+
+    def exit_session(self) -> None:
+        self.post(ExitPressed())
+
+    def keep_going(self) -> None:
+        self.post(Touched())
+
+    def key_tone(self) -> None:
+        self.tone.play()
+
+    def _on_state(self, state: SessionState) -> None:
+        # Called on the controller's thread: hand over to the main thread.
+        Clock.schedule_once(lambda _dt: self.apply_state(state), 0)
+
+    def apply_state(self, state: SessionState) -> None:
+        """Show the session's state: switch page, redraw it, warning and busy overlays."""
+        previous = self.state
+        self.state = state
+        if (
+            previous is not None
+            and previous.page is not Page.ATTRACT
+            and state.page is Page.ATTRACT
+        ):
+            # A new member gets the kiosk's default language and text size back.
+            self.lang = self.cfg.ui.language
+            self.large_text = self.cfg.ui.large_text
+        name = state.page.value
+        if self.sm.has_screen(name):
+            screen = self.sm.get_screen(name)
+            screen.show(state)
+            if self.sm.current != name:
+                self.sm.current = name
+        self.banner.active = state.warning
+        self._update_busy(state)
+        self._update_countdown()
+
+    def _update_busy(self, state: SessionState) -> None:
+        waiting = bool(state.loading)
+        if waiting and self._busy_event is None and not self.busy.active:
+            self._busy_event = Clock.schedule_once(lambda _dt: self._show_busy(), BUSY_AFTER)
+        elif not waiting:
+            if self._busy_event is not None:
+                self._busy_event.cancel()
+                self._busy_event = None
+            self.busy.active = False
+
+    def _show_busy(self) -> None:
+        self._busy_event = None
+        if self.state is not None and self.state.loading:
+            self.busy.active = True
+
+    def _update_countdown(self, *_a) -> None:
+        if self.controller is None or self.state is None or not self.state.warning:
+            return
+        left = self.controller.session.seconds_left(self.controller.clock())
+        self.banner.seconds = int(left or 0)
 
     def on_start(self) -> None:
+        self.frames.start()
+        Clock.schedule_interval(self._update_countdown, 0.5)
+        if self.controller is not None:
+            self.controller.subscribe(self._on_state)
+            self.controller.start()
         if self.screenshot_path is not None:
             self._frames = 0
             Clock.schedule_interval(self._screenshot_when_drawn, 0)
@@ -100,7 +236,7 @@ class KioskApp(App):
         # Wait until the attract screen's text has been rendered and a few frames drawn,
         # so the picture is the screen a member sees, not a half-built one.
         self._frames += 1
-        attract = self.root.get_screen("attract")
+        attract = self.sm.get_screen("attract")
         if self._frames < 3 or not attract.is_drawn():
             return True
         elapsed = seconds_since_process_start()
@@ -118,3 +254,19 @@ class KioskApp(App):
             )
         self.stop()
         return False
+
+    def on_stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+
+class KioskRoot(FloatLayout):
+    """The window's root: every touch anywhere keeps the session alive."""
+
+    def __init__(self, app: KioskApp, **kw) -> None:
+        super().__init__(**kw)
+        self._app = app
+
+    def on_touch_down(self, touch) -> bool:
+        self._app.keep_going()
+        return super().on_touch_down(touch)

@@ -12,6 +12,10 @@ TEXT_ON_SURFACE = (0.10, 0.12, 0.16, 1)
 ACCENT = (0.996, 0.820, 0.188, 1)  # yellow buttons on the blue background
 TEXT_ON_ACCENT = (0.10, 0.12, 0.16, 1)
 DANGER = (0.70, 0.11, 0.11, 1)
+HEADER_BAR = (0.027, 0.165, 0.318, 1)  # darker blue strip behind page titles
+TABLE_HEADER = (0.87, 0.91, 0.96, 1)
+BAR = (0.55, 0.72, 0.92, 1)
+OK = (0.10, 0.45, 0.20, 1)
 TEXT_ON_DANGER = (1, 1, 1, 1)
 
 # Touch targets: 60 dp is at least 12 mm on the kiosk panels we know (≈ 150 dpi).
@@ -23,6 +27,9 @@ PAIRS = {
     "text on surface": (TEXT_ON_SURFACE, SURFACE),
     "text on accent": (TEXT_ON_ACCENT, ACCENT),
     "text on danger": (TEXT_ON_DANGER, DANGER),
+    "text on header bar": (TEXT_ON_BACKGROUND, HEADER_BAR),
+    "text on table header": (TEXT_ON_SURFACE, TABLE_HEADER),
+    "ok text on surface": (OK, SURFACE),
 }
 
 

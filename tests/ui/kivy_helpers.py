@@ -9,7 +9,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 def screen(app, name: str | None = None):
-    sm = app.root
+    sm = app.sm
     return sm.get_screen(name) if name else sm.current_screen
 
 

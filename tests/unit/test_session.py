@@ -201,3 +201,13 @@ def test_change_pin_flow(s):
     assert s.state.page is Page.CHANGE_PIN and s.state.pin_message == "pin.same_as_old"
     s.handle(PinChanged(), 4)
     assert s.state.page is Page.MENU and s.state.pin_message == "pin.changed"
+
+
+def test_request_runs_like_a_load_and_refreshes_the_timer(s):
+    from kiosk.session import Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.CARD_SERVICES), 1)
+    effects = s.handle(Request("report_loss", {"confirm": True}), 30)
+    assert effects == [Load("report_loss", {"confirm": True})]
+    assert "report_loss" in s.state.loading and s.state.deadline == 30 + 45

@@ -1,0 +1,34 @@
+"""Personal accounts (个人账户): pension account per year, medical account balance."""
+
+from __future__ import annotations
+
+from kiosk.session import SessionState
+from screens.base import KioskScreen
+
+
+class AccountsScreen(KioskScreen):
+    def on_kv_post(self, base_widget) -> None:
+        self.kiosk.bind(lang=lambda *_: self._render())
+
+    def show(self, state: SessionState) -> None:
+        self.accounts = state.data.get("accounts")
+        self.error = state.errors.get("accounts")
+        self._render()
+
+    def _render(self) -> None:
+        tr = self.kiosk.tr
+        acc = getattr(self, "accounts", None)
+        self.ids.table.header = [
+            tr(f"accounts.col_{c}") for c in ("year", "principal", "interest", "balance")
+        ]
+        if acc is None:
+            self.ids.pension.text = tr(getattr(self, "error", None) or "common.loading")
+            self.ids.medical.text = ""
+            self.ids.table.data_rows = []
+            return
+        self.ids.pension.text = f"{tr('accounts.pension_balance')}：{acc.pension_balance.display()}"
+        self.ids.medical.text = f"{tr('accounts.medical_balance')}：{acc.medical_balance.display()}"
+        self.ids.table.data_rows = [
+            [str(y.year), str(y.principal), str(y.interest), str(y.balance)]
+            for y in sorted(acc.pension_years, key=lambda y: y.year, reverse=True)
+        ]

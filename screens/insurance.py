@@ -1,0 +1,59 @@
+"""My insurance (参保信息): each scheme, its status, since when, who pays, months paid."""
+
+from __future__ import annotations
+
+from kivy.uix.label import Label
+
+from kiosk.session import SessionState
+from screens import theme
+from screens.base import KioskScreen
+
+
+class InsuranceScreen(KioskScreen):
+    def show(self, state: SessionState) -> None:
+        self.member = state.data.get("summary")
+        self.error = state.errors.get("summary")
+        self._render()
+
+    def on_kv_post(self, base_widget) -> None:
+        self.kiosk.bind(lang=lambda *_: self._render())
+
+    def _render(self) -> None:
+        box = self.ids.rows
+        box.clear_widgets()
+        tr, lang = self.kiosk.tr, self.kiosk.lang
+        member = getattr(self, "member", None)
+        if member is None:
+            self.ids.status.text = (
+                tr(self.error) if getattr(self, "error", None) else tr("common.loading")
+            )
+            return
+        self.ids.status.text = "" if member.enrolments else tr("common.none")
+        for e in member.enrolments:
+            status = e.status.zh if lang == "zh" else e.status.en
+            payer = e.employer or tr("common.individual")
+            lines = [
+                f"[b]{e.scheme.name_in(lang)}[/b]　{status}",
+                f"{tr('insurance.since', since=str(e.since))}　·　{payer}",
+                tr("insurance.months", months=e.cumulative_months),
+            ]
+            progress = e.pension_progress
+            if progress is not None:
+                pct = int(progress * 100)
+                lines.append(
+                    tr("insurance.reached") if pct >= 100 else tr("insurance.progress", pct=pct)
+                )
+            lbl = Label(
+                text="\n".join(lines),
+                markup=True,
+                color=theme.TEXT_ON_SURFACE,
+                font_size="20sp",
+                size_hint_y=None,
+                halign="left",
+                valign="top",
+            )
+            lbl.bind(
+                width=lambda w, v: setattr(w, "text_size", (v - 20, None)),
+                texture_size=lambda w, ts: setattr(w, "height", ts[1] + 16),
+            )
+            box.add_widget(lbl)

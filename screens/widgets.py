@@ -1,0 +1,185 @@
+"""Widgets the screens share: the scrambled PIN keypad, a data table, a bar chart."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+
+from kivy.graphics import Color, Line, Rectangle
+from kivy.metrics import dp, sp
+from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from screens import theme
+
+
+class KeyButton(Button):
+    """A keypad key (a class of its own so kv styles it and tests find it)."""
+
+
+class PinKeypad(BoxLayout):
+    """Digits in a new random order each time it is shown, so a watcher learns nothing from
+    where a finger lands. Shows dots, never digits. Digits live in a bytearray that is handed
+    over on submit and wiped here at once."""
+
+    length = NumericProperty(6)
+    filled = NumericProperty(0)
+    on_submit_digits: Callable[[bytearray], None] | None = None
+    on_key: Callable[[], None] | None = None
+    layout_digits = ListProperty([])
+    dots = StringProperty("")
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._buf = bytearray()
+        self.scramble()
+
+    def scramble(self) -> None:
+        digits = list("0123456789")
+        secrets.SystemRandom().shuffle(digits)
+        self.layout_digits = digits
+
+    def press(self, digit: str) -> None:
+        if len(self._buf) < self.length:
+            self._buf.append(ord(digit))
+        self._update()
+        if self.on_key:
+            self.on_key()
+
+    def backspace(self) -> None:
+        if self._buf:
+            self._buf[-1] = 0
+            del self._buf[-1]
+        self._update()
+
+    def clear(self) -> None:
+        self._buf[:] = b"\x00" * len(self._buf)
+        self._buf = bytearray()
+        self._update()
+
+    def submit(self) -> None:
+        if len(self._buf) != self.length or self.on_submit_digits is None:
+            return
+        digits, self._buf = self._buf, bytearray()
+        self._update()
+        self.on_submit_digits(digits)
+
+    def _update(self) -> None:
+        self.filled = len(self._buf)
+        self.dots = " ".join("●" if i < self.filled else "○" for i in range(int(self.length)))
+
+
+class Table(GridLayout):
+    """A simple table: a header row and rows of text; columns set by `header`."""
+
+    header = ListProperty([])
+    data_rows = ListProperty([])  # not `rows`: GridLayout owns that name
+    font_size = StringProperty("18sp")
+
+    def on_header(self, *_a) -> None:
+        self._rebuild()
+
+    def on_data_rows(self, *_a) -> None:
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.clear_widgets()
+        self.cols = max(1, len(self.header))
+        for text in self.header:
+            self.add_widget(self._cell(text, header=True))
+        for row in self.data_rows:
+            for text in row:
+                self.add_widget(self._cell(str(text)))
+
+    def _cell(self, text: str, header: bool = False) -> Label:
+        lbl = Label(
+            text=text,
+            font_size=self.font_size,
+            color=theme.TEXT_ON_SURFACE,
+            size_hint_y=None,
+            halign="center",
+            valign="middle",
+        )
+        lbl.bind(texture_size=lambda w, ts: setattr(w, "height", max(dp(36), ts[1] + dp(8))))
+        if header:
+            lbl.bold = True
+            with lbl.canvas.before:
+                Color(*theme.TABLE_HEADER)
+                rect = Rectangle(pos=lbl.pos, size=lbl.size)
+            lbl.bind(
+                pos=lambda w, p: setattr(rect, "pos", p), size=lambda w, s: setattr(rect, "size", s)
+            )
+        return lbl
+
+
+class BarChart(Widget):
+    """Bars per year (e.g. months paid), drawn with Kivy graphics; the selected year stands out
+    by a frame and a label as well as by colour."""
+
+    values = ListProperty([])  # [(label, value)]
+    maximum = NumericProperty(12)
+    selected = StringProperty("")
+    on_pick: Callable[[str], None] | None = None
+    _labels: list[Label]
+
+    def __init__(self, **kw) -> None:
+        self._labels = []
+        super().__init__(**kw)
+        self.bind(pos=self.redraw, size=self.redraw, values=self.redraw, selected=self.redraw)
+
+    def redraw(self, *_a: object) -> None:
+        self.canvas.clear()
+        for lbl in self._labels:
+            self.remove_widget(lbl)
+        self._labels = []
+        n = len(self.values)
+        if not n:
+            return
+        gap = dp(4)
+        w = max(dp(6), (self.width - gap * (n + 1)) / n)
+        base_y = self.y + sp(22)
+        height = self.height - sp(44)
+        with self.canvas:
+            for i, (label, value) in enumerate(self.values):
+                x = self.x + gap + i * (w + gap)
+                h = height * min(1.0, value / self.maximum) if self.maximum else 0
+                chosen = str(label) == self.selected
+                Color(*(theme.ACCENT if chosen else theme.BAR))
+                Rectangle(pos=(x, base_y), size=(w, h))
+                if chosen:
+                    Color(*theme.TEXT_ON_BACKGROUND)
+                    Line(rectangle=(x - 2, base_y - 2, w + 4, h + 4), width=1.5)
+        step = max(1, n // 10)
+        for i, (label, _value) in enumerate(self.values):
+            if i % step and str(label) != self.selected:
+                continue
+            x = self.x + gap + i * (w + gap)
+            lbl = Label(
+                text=str(label)[-2:] if n > 12 else str(label),
+                font_size="12sp",
+                color=theme.TEXT_MUTED_ON_BACKGROUND,
+                size=(w + gap, sp(20)),
+                pos=(x - gap / 2, self.y),
+            )
+            self._labels.append(lbl)
+            self.add_widget(lbl)
+
+    def on_touch_down(self, touch) -> bool:
+        if not self.collide_point(*touch.pos) or not self.values or self.on_pick is None:
+            return super().on_touch_down(touch)
+        n = len(self.values)
+        i = int((touch.x - self.x) / max(1, self.width) * n)
+        i = max(0, min(n - 1, i))
+        self.on_pick(str(self.values[i][0]))
+        return True
+
+
+def year_bars(counts: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:
+    return [(str(y), c) for y, c in counts]
+
+
+__all__ = ["BarChart", "KeyButton", "ObjectProperty", "PinKeypad", "Table", "year_bars"]
