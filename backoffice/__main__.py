@@ -1,0 +1,145 @@
+"""`python -m backoffice serve | seed | demo | openapi`.
+
+serve   run the API (uvicorn) on a database (SQLite file or PostgreSQL URL)
+seed    fill an empty database with synthetic members and write their card profiles
+demo    seed a SQLite file if it holds no members yet, then serve (what `make demo` runs)
+openapi print the OpenAPI document (docs/openapi.json is this output)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+DEFAULT_DB = "var/backoffice.sqlite3"
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m backoffice", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--db", default=DEFAULT_DB, help="SQLite file or PostgreSQL URL")
+        sp.add_argument("--policy", default=None, help="city policy TOML (default: built in)")
+        sp.add_argument("--today", type=_date, default=None, help="fix 'today' (YYYY-MM-DD)")
+
+    def serving(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=8750)
+        sp.add_argument("--public-url", default=None, help="base URL printed in verify links")
+        sp.add_argument("--access-log", action="store_true", help="log every request")
+
+    def seeding(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--members", type=int, default=200)
+        sp.add_argument("--seed", type=int, default=1)
+        sp.add_argument("--cards-dir", type=Path, default=None)
+
+    sp = sub.add_parser("serve", help="run the API")
+    common(sp)
+    serving(sp)
+    sp = sub.add_parser("seed", help="seed synthetic members")
+    common(sp)
+    seeding(sp)
+    sp.add_argument("--reset", action="store_true", help="drop every table first")
+    sp = sub.add_parser("demo", help="seed when empty, then serve")
+    common(sp)
+    serving(sp)
+    seeding(sp)
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    if args.command == "openapi":
+        print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))
+        return 0
+    from backoffice.errors import BackOfficeError
+
+    try:
+        if args.command in ("seed", "demo"):
+            seeded = _seed(args, only_if_empty=args.command == "demo")
+            if args.command == "seed":
+                return 0 if seeded is not None else 1
+        return _serve(args)
+    except BackOfficeError as e:
+        print(f"backoffice: {e}", file=sys.stderr)
+        return 2
+
+
+def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
+    from sqlalchemy import func, select
+
+    from backoffice.policy import load_policy
+    from backoffice.seed import seed_database
+    from backoffice.seed.run import SeedError
+    from backoffice.storage import Database
+    from backoffice.storage.members import MemberRow
+
+    _ensure_parent(args.db)
+    db = Database(args.db)
+    try:
+        db.create_schema()
+        if only_if_empty:
+            with db.engine.connect() as c:
+                if c.execute(select(func.count()).select_from(MemberRow)).scalar_one():
+                    print(f"backoffice: {args.db} holds members already: not seeding")
+                    return True
+        try:
+            report = seed_database(
+                db,
+                load_policy(args.policy),
+                members=args.members,
+                seed=args.seed,
+                as_of=args.today,
+                cards_dir=args.cards_dir,
+                reset=getattr(args, "reset", False),
+            )
+        except SeedError as e:
+            print(f"backoffice: {e}", file=sys.stderr)
+            return None
+        print(report.text())
+        return report
+    finally:
+        db.dispose()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from backoffice.app import create_app
+    from backoffice.settings import Settings
+
+    _ensure_parent(args.db)
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    app = create_app(
+        Settings(database=args.db, policy_file=args.policy, today=args.today, public_url=public)
+    )
+    if not args.access_log:
+        logging.getLogger("backoffice.access").setLevel(logging.WARNING)
+    # uvicorn's own access log is off: ours (backoffice.access) logs paths and terminals only.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    return 0
+
+
+def _ensure_parent(db: str) -> None:
+    if "://" not in db:
+        Path(db).resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def openapi_document() -> dict[str, object]:
+    from backoffice.app import create_app
+    from backoffice.settings import Settings
+
+    app = create_app(Settings(database="sqlite://"))
+    return app.openapi()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The API's routers, one module per area. app.py mounts every router listed in ROUTERS.
+
+A new area (payments: orders, quotes, the gateway's callbacks) adds its module here and its
+tables under backoffice/storage/; nothing else changes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from backoffice.api import (
+        cards,
+        certificates,
+        dues,
+        estimate,
+        health,
+        members,
+        terminals,
+        verify,
+    )
+
+    return [
+        health.router,
+        cards.router,
+        members.router,
+        dues.router,
+        certificates.router,
+        estimate.router,
+        terminals.router,
+        verify.router,
+    ]

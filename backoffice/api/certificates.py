@@ -1,0 +1,150 @@
+"""POST /v1/members/{member_no}/certificates: issue a rights record (个人权益记录单) or a
+participation certificate (参保证明). With an Idempotency-Key header, a repeated request (a
+retry after a lost answer) returns the certificate issued the first time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backoffice import records
+from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.members import MemberNo
+from backoffice.api.models import CertificateOut, CertificateRequest
+from backoffice.errors import BadRequest
+from backoffice.rules import certificates as rules
+from backoffice.storage.certificates import CertificateRow
+from kiosk.domain import Period
+from kiosk.domain.identity import mask_id
+
+router = APIRouter(prefix="/v1/members", tags=["certificates"], responses=MEMBER_ERRORS)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=64,
+        description="the same key on a retry returns the same result instead of a second one",
+    ),
+]
+
+
+def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
+    last_month = Period.of(today).previous()
+    if req.kind == "participation":
+        if req.first_year is not None or req.last_year is not None:
+            raise BadRequest(
+                "参保证明按月数开具", "participation takes months, not years", code="BAD_RANGE"
+            )
+        months = req.months or 12
+        first = last_month
+        for _ in range(months - 1):
+            first = first.previous()
+        return first, last_month
+    if req.months is not None:
+        raise BadRequest("权益记录单按年度开具", "rights_record takes years", code="BAD_RANGE")
+    first_year = req.first_year or today.year
+    last_year = req.last_year or first_year
+    if first_year > last_year or last_year > today.year:
+        raise BadRequest(
+            "年度范围无效", "first_year..last_year is not a valid range", code="BAD_RANGE"
+        )
+    last = Period(last_year, 12) if last_year < today.year else Period.of(today)
+    return Period(first_year, 1), last
+
+
+def certificate_json(row: CertificateRow, public_url: str) -> dict[str, Any]:
+    content = json.loads(row.content_json)
+    return {
+        "certificate_id": row.certificate_id,
+        "kind": row.kind,
+        "verification_code": rules.grouped(row.code),
+        "verify_url": f"{public_url.rstrip('/')}/verify/{row.code}",
+        "digest": row.digest,
+        "issued_at": row.issued_at,
+        "expires_at": row.expires_at,
+        "first": content["first"],
+        "last": content["last"],
+        "name": content["name"],
+        "id_number_masked": content["id_number_masked"],
+        "schemes": content["schemes"],
+    }
+
+
+@router.post("/{member_no}/certificates", response_model=CertificateOut, status_code=201)
+def issue_certificate(
+    member_no: MemberNo,
+    req: CertificateRequest,
+    db: Db,
+    ctx: Ctx,
+    terminal_id: Terminal,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    public_url = ctx.settings.public_url
+    if idempotency_key:
+        again = db.scalars(
+            select(CertificateRow).where(
+                CertificateRow.terminal_id == terminal_id,
+                CertificateRow.idempotency_key == idempotency_key,
+            )
+        ).first()
+        if again is not None:
+            return certificate_json(again, public_url)
+    today = ctx.settings.current_date()
+    member = records.find_member(db, member_no)
+    first, last = _range(req, today)
+    summary = records.summary(db, member, today)
+    rows = records.contribution_rows(
+        db, member.id, first=records.yyyymm(first), last=records.yyyymm(last)
+    )
+    issued = ctx.settings.now()
+    expires = issued + dt.timedelta(days=ctx.policy.certificate_valid_days)
+    content = {
+        "kind": req.kind,
+        "member_no": member.member_no,
+        "name": member.name,
+        "id_number_masked": mask_id(member.id_number),
+        "first": str(first),
+        "last": str(last),
+        "issued_at": issued.isoformat(),
+        "expires_at": expires.isoformat(),
+        "issuer": ctx.policy.city_name,
+        "schemes": rules.attested_schemes(summary.enrolments, rows),
+    }
+    row = CertificateRow(
+        certificate_id=secrets.token_hex(8),
+        code=rules.new_code(),
+        member_id=member.id,
+        kind=req.kind,
+        first_period=records.yyyymm(first),
+        last_period=records.yyyymm(last),
+        issued_at=issued,
+        expires_at=expires,
+        digest=rules.digest(content),
+        content_json=rules.canonical_json(content),
+        terminal_id=terminal_id,
+        # Without a key each request is a new certificate: a unique placeholder keeps the
+        # (terminal, key) constraint for the keyed ones.
+        idempotency_key=idempotency_key or f"none:{secrets.token_hex(12)}",
+    )
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:
+        # The same key raced in from a parallel retry: answer with the one that won.
+        db.rollback()
+        again = db.scalars(
+            select(CertificateRow).where(
+                CertificateRow.terminal_id == terminal_id,
+                CertificateRow.idempotency_key == idempotency_key,
+            )
+        ).first()
+        if again is None:
+            raise
+        row = again
+    return certificate_json(row, public_url)

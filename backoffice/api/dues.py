@@ -1,0 +1,34 @@
+"""GET /v1/members/{member_no}/dues: what the member may pay now, with the breakdown.
+
+The start of the payment flow: a quote (chosen base, months or tier) and the order that pays it
+belong to the payments area, which prices lines with backoffice.rules.dues.flexible_line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from backoffice import records
+from backoffice.api import encode
+from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.members import MemberNo
+from backoffice.api.models import DuesOut
+from backoffice.rules.dues import compute_dues
+
+router = APIRouter(prefix="/v1/members", tags=["dues"], responses=MEMBER_ERRORS)
+
+
+@router.get("/{member_no}/dues", response_model=DuesOut)
+def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
+    today = ctx.settings.current_date()
+    policy = ctx.policy
+    member = records.find_member(db, member_no)
+    summary = records.summary(db, member, today)
+    oldest = today.year - max(policy.back_payment_years, 0)
+    rows = records.contribution_rows(
+        db, member.id, first=oldest * 100 + 1, last=(today.year + 1) * 100 + 12
+    )
+    found = compute_dues(policy, today, summary.enrolments, rows, retired=member.retired)
+    return {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}

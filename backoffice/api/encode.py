@@ -1,0 +1,129 @@
+"""kiosk.domain objects -> the API's JSON (see models.py): money "330.00", months "YYYY-MM"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from kiosk.domain import Enrolment, Money, PersonalAccounts
+from kiosk.domain.benefits import BenefitPayment
+from kiosk.domain.dues import Due, DueLine
+from kiosk.domain.estimate import PensionEstimate
+from kiosk.domain.summary import MemberSummary
+
+
+def money(m: Money | None) -> str | None:
+    return None if m is None else f"{m.yuan:.2f}"
+
+
+def fen(f: int) -> str:
+    """Integer fen -> "123.45" without building a Money (the history's hot path)."""
+    sign = "-" if f < 0 else ""
+    q, r = divmod(abs(f), 100)
+    return f"{sign}{q}.{r:02d}"
+
+
+def rate(d: Decimal) -> str:
+    return format(d.normalize(), "f")
+
+
+def enrolment(e: Enrolment) -> dict[str, Any]:
+    return {
+        "scheme": e.scheme.value,
+        "status": e.status.value,
+        "since": str(e.since),
+        "employer": e.employer,
+        "cumulative_months": e.cumulative_months,
+    }
+
+
+def summary(s: MemberSummary) -> dict[str, Any]:
+    from kiosk.domain import PENSION_MINIMUM_MONTHS
+
+    return {
+        "member_no": s.member_no,
+        "name": s.name,
+        "id_number_masked": s.id_number_masked,
+        "sex": s.sex.value,
+        "birth_date": s.birth_date,
+        "retired": s.retired,
+        "retirement_age": s.retirement_age,
+        "pension_minimum_months": PENSION_MINIMUM_MONTHS,
+        "as_of": s.as_of,
+        "enrolments": [enrolment(e) for e in s.enrolments],
+    }
+
+
+def accounts(member_no: str, a: PersonalAccounts) -> dict[str, Any]:
+    return {
+        "member_no": member_no,
+        "pension_balance": money(a.pension_balance),
+        "medical_balance": money(a.medical_balance),
+        "pension_years": [
+            {
+                "year": y.year,
+                "principal": money(y.principal),
+                "interest": money(y.interest),
+                "balance": money(y.balance),
+            }
+            for y in a.pension_years
+        ],
+    }
+
+
+def benefit(b: BenefitPayment) -> dict[str, Any]:
+    return {"kind": b.kind.value, "period": str(b.period), "amount": money(b.amount)}
+
+
+def due_line(line: DueLine) -> dict[str, Any]:
+    return {
+        "period": str(line.period),
+        "base": money(line.base),
+        "amount": money(line.amount),
+        "to_account": money(line.to_account),
+        "late_fee": money(line.late_fee),
+        "due_date": line.due_date,
+        "back_payment": line.back_payment,
+    }
+
+
+def due(d: Due) -> dict[str, Any]:
+    return {
+        "scheme": d.scheme.value,
+        "kind": d.kind.value,
+        "year": d.year,
+        "periods": [str(p) for p in d.periods],
+        "rate": rate(d.rate),
+        "account_rate": rate(d.account_rate),
+        "base_min": money(d.base_min),
+        "base_max": money(d.base_max),
+        "base_default": money(d.base_default),
+        "tiers": [{"amount": money(t.amount), "subsidy": money(t.subsidy)} for t in d.tiers],
+        "annual_fee": money(d.annual_fee),
+        "lines": [due_line(line) for line in d.lines],
+        "amount": money(d.amount),
+        "late_fee": money(d.late_fee),
+        "total": money(d.total),
+        "deadline": d.deadline,
+        "late_fee_rate_per_day": rate(d.late_fee_rate_per_day),
+    }
+
+
+def estimate(member_no: str, e: PensionEstimate) -> dict[str, Any]:
+    return {
+        "member_no": member_no,
+        "retirement_period": str(e.retirement_period),
+        "retirement_age": e.retirement_age,
+        "contribution_months": e.contribution_months,
+        "average_index": str(e.average_index),
+        "average_monthly_wage": money(e.average_monthly_wage),
+        "basic_pension": money(e.basic_pension),
+        "account_balance": money(e.account_balance),
+        "months_divisor": e.months_divisor,
+        "account_pension": money(e.account_pension),
+        "monthly_total": money(e.monthly_total),
+        "eligible": e.eligible,
+        "assumptions": [
+            {"key": a.key, "value": a.value, "zh": a.zh, "en": a.en} for a in e.assumptions
+        ],
+    }

@@ -1,0 +1,106 @@
+"""A member's records: summary (参保基本情况), contribution history (缴费明细), personal accounts
+(个人账户) and benefits received (待遇). Members are addressed by member number (个人编号),
+never by ID number, so no access log ever holds one."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from backoffice import records
+from backoffice.api import encode
+from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.models import AccountsOut, BenefitsOut, HistoryOut, SchemeCode, SummaryOut
+from backoffice.errors import BadRequest
+from kiosk.domain import DomainError, Period
+
+router = APIRouter(prefix="/v1/members", tags=["members"], responses=MEMBER_ERRORS)
+MemberNo = Annotated[str, Path(pattern=r"^\d{8,16}$", description="个人编号")]
+MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-?\d{2}$")]
+
+
+@router.get("/{member_no}/summary", response_model=SummaryOut)
+def summary(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
+    member = records.find_member(db, member_no)
+    return encode.summary(records.summary(db, member, ctx.settings.current_date()))
+
+
+def _month(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return records.yyyymm(Period.parse(text))
+    except DomainError:
+        raise BadRequest(
+            f"参数 {name} 不是有效的年月", f"{name} is not a month (YYYY-MM)", code="BAD_PERIOD"
+        ) from None
+
+
+@router.get(
+    "/{member_no}/contributions",
+    response_class=Response,
+    responses={200: {"model": HistoryOut, "content": {"application/json": {}}}},
+)
+def contributions(
+    member_no: MemberNo,
+    db: Db,
+    _t: Terminal,
+    scheme: SchemeCode | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200, description="one year")] = None,
+    first: Annotated[MonthQuery, Query(alias="from", description="first month, YYYY-MM")] = None,
+    last: Annotated[MonthQuery, Query(alias="to", description="last month, YYYY-MM")] = None,
+) -> Response:
+    """Month by month, ordered by scheme then month. Without filters: the whole history.
+    Residents' schemes are yearly: one row per year, month 01."""
+    lo, hi = _month(first, "from"), _month(last, "to")
+    if year is not None:
+        lo, hi = year * 100 + 1, year * 100 + 12
+    if lo is not None and hi is not None and lo > hi:
+        raise BadRequest("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
+    member = records.find_member(db, member_no)
+    rows = records.contribution_rows(db, member.id, scheme=scheme, first=lo, last=hi)
+    # The longest answer (30 years x 5 schemes): encoded here without per-row models.
+    fen = encode.fen
+    out = [
+        {
+            "scheme": s,
+            "period": f"{p // 100:04d}-{p % 100:02d}",
+            "base": fen(b),
+            "employer_part": fen(er),
+            "personal_part": fen(pe),
+            "status": st,
+            "payer": payer or records.INDIVIDUAL,
+        }
+        for s, p, b, er, pe, st, payer in rows
+    ]
+    periods = [r[1] for r in rows]
+    body = {
+        "member_no": member_no,
+        "first": f"{min(periods) // 100:04d}-{min(periods) % 100:02d}" if periods else None,
+        "last": f"{max(periods) // 100:04d}-{max(periods) % 100:02d}" if periods else None,
+        "count": len(out),
+        "rows": out,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+    )
+
+
+@router.get("/{member_no}/accounts", response_model=AccountsOut)
+def accounts(member_no: MemberNo, db: Db, _t: Terminal) -> dict[str, Any]:
+    member = records.find_member(db, member_no)
+    return encode.accounts(member_no, records.accounts(db, member))
+
+
+@router.get("/{member_no}/benefits", response_model=BenefitsOut)
+def benefits(member_no: MemberNo, db: Db, _t: Terminal) -> dict[str, Any]:
+    member = records.find_member(db, member_no)
+    return {
+        "member_no": member_no,
+        "payments": [encode.benefit(b) for b in records.benefits(db, member)],
+    }

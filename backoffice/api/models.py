@@ -1,0 +1,241 @@
+"""The API's JSON shapes (pydantic), for validation of requests and the OpenAPI document.
+
+Amounts are strings of yuan with two decimals ("330.00"), never floats; months are "YYYY-MM";
+dates ISO 8601. Every error has the shape of ErrorBody."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+\.\d{2}$"), Field(examples=["330.00"])]
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$"), Field(examples=["2024-03"])]
+Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
+SchemeCode = Literal[
+    "pension",
+    "medical",
+    "unemployment",
+    "work_injury",
+    "maternity",
+    "resident_pension",
+    "resident_medical",
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(_Out):
+    code: str = Field(examples=["MEMBER_NOT_FOUND"])
+    message_zh: str
+    message_en: str
+
+
+class Health(_Out):
+    status: Literal["ok"]
+    version: str
+    database: Literal["sqlite", "postgresql"]
+
+
+class CardOut(_Out):
+    card_identifier: str
+    card_number: str
+    status: Literal["valid", "lost", "void"]
+    member_no: str
+
+
+class LossReport(BaseModel):
+    card_number: str = Field(min_length=9, max_length=9)
+
+
+class EnrolmentOut(_Out):
+    scheme: SchemeCode
+    status: Literal["active", "suspended", "terminated"]
+    since: Month
+    employer: str | None = Field(description="null: paid as an individual (个人/灵活就业)")
+    cumulative_months: int
+
+
+class SummaryOut(_Out):
+    member_no: str
+    name: str
+    id_number_masked: str
+    sex: Literal["1", "2"]
+    birth_date: dt.date
+    retired: bool
+    retirement_age: int
+    pension_minimum_months: int
+    as_of: dt.date
+    enrolments: list[EnrolmentOut]
+
+
+class ContributionOut(_Out):
+    scheme: SchemeCode
+    period: Month
+    base: Amount
+    employer_part: Amount
+    personal_part: Amount
+    status: Literal["paid", "arrears", "transferred_in"]
+    payer: str = Field(description="the employer, or 个人 when the member paid")
+
+
+class HistoryOut(_Out):
+    member_no: str
+    first: Month | None
+    last: Month | None
+    count: int
+    rows: list[ContributionOut]
+
+
+class AccountYearOut(_Out):
+    year: int
+    principal: Amount
+    interest: Amount
+    balance: Amount
+
+
+class AccountsOut(_Out):
+    member_no: str
+    pension_balance: Amount
+    medical_balance: Amount
+    pension_years: list[AccountYearOut]
+
+
+class BenefitOut(_Out):
+    kind: Literal["pension", "unemployment"]
+    period: Month
+    amount: Amount
+
+
+class BenefitsOut(_Out):
+    member_no: str
+    payments: list[BenefitOut]
+
+
+class DueLineOut(_Out):
+    period: Month
+    base: Amount
+    amount: Amount
+    to_account: Amount
+    late_fee: Amount
+    due_date: dt.date
+    back_payment: bool
+
+
+class TierOut(_Out):
+    amount: Amount
+    subsidy: Amount
+
+
+class DueOut(_Out):
+    scheme: SchemeCode
+    kind: Literal["flexible", "resident_tier", "resident_annual"]
+    year: int
+    periods: list[Month]
+    rate: Rate
+    account_rate: Rate
+    base_min: Amount | None
+    base_max: Amount | None
+    base_default: Amount | None
+    tiers: list[TierOut]
+    annual_fee: Amount | None
+    lines: list[DueLineOut]
+    amount: Amount
+    late_fee: Amount
+    total: Amount
+    deadline: dt.date
+    late_fee_rate_per_day: Rate
+
+
+class DuesOut(_Out):
+    member_no: str
+    as_of: dt.date
+    dues: list[DueOut]
+
+
+class CertificateRequest(BaseModel):
+    kind: Literal["rights_record", "participation"]
+    months: Literal[12, 24, 36, 48] | None = Field(
+        default=None, description="participation: the last N months (default 12)"
+    )
+    first_year: int | None = Field(default=None, ge=1990, le=2200, description="rights_record")
+    last_year: int | None = Field(default=None, ge=1990, le=2200, description="rights_record")
+
+
+class AttestedSchemeOut(_Out):
+    scheme: SchemeCode
+    status: Literal["active", "suspended", "terminated"]
+    first: Month | None
+    last: Month | None
+    months_paid: int
+    months_in_arrears: int
+    personal_total: Amount
+    employer_total: Amount
+    cumulative_months: int
+
+
+class CertificateOut(_Out):
+    certificate_id: str
+    kind: Literal["rights_record", "participation"]
+    verification_code: str = Field(examples=["ABCD-EFGH-IJKL-MNOP"])
+    verify_url: str
+    digest: str = Field(description="SHA-256 (hex) of the attested content")
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    first: Month
+    last: Month
+    name: str
+    id_number_masked: str
+    schemes: list[AttestedSchemeOut]
+
+
+class VerificationOut(_Out):
+    valid: bool
+    expired: bool
+    kind: Literal["rights_record", "participation"]
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    name_masked: str
+    id_number_masked: str
+    first: Month
+    last: Month
+    digest: str
+    schemes: list[AttestedSchemeOut]
+
+
+class AssumptionOut(_Out):
+    key: str
+    value: str
+    zh: str
+    en: str
+
+
+class EstimateOut(_Out):
+    member_no: str
+    retirement_period: Month
+    retirement_age: int
+    contribution_months: int
+    average_index: str
+    average_monthly_wage: Amount
+    basic_pension: Amount
+    account_balance: Amount
+    months_divisor: int
+    account_pension: Amount
+    monthly_total: Amount
+    eligible: bool
+    assumptions: list[AssumptionOut]
+
+
+class HeartbeatIn(BaseModel):
+    app_version: str = Field(default="", max_length=40)
+    devices: dict[str, str] = Field(
+        default_factory=dict, description='device -> state, e.g. {"receipt_printer": "ok"}'
+    )
+
+
+class HeartbeatOut(_Out):
+    terminal_id: str
+    server_time: dt.datetime

@@ -1,0 +1,95 @@
+"""The FastAPI application: routers from backoffice.api, JSON errors, an access log that never
+holds an ID number (members are addressed by member number; cards by identifier)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backoffice.api import routers
+from backoffice.api.deps import Context
+from backoffice.errors import ApiError
+from backoffice.policy import load_policy
+from backoffice.settings import Settings
+from backoffice.storage import Database
+
+log = logging.getLogger("backoffice")
+access = logging.getLogger("backoffice.access")
+
+DESCRIPTION = """The kiosk API of the social insurance back office (社保自助一体机接口).
+
+Terminals authenticate every /v1 call with `X-Terminal-Id` and `Authorization: Bearer <key>`.
+Amounts are strings of yuan ("330.00"); months "YYYY-MM". Errors are JSON
+`{code, message_zh, message_en}` with a stable code. See docs/api.md."""
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    database = db or Database(settings.database)
+    database.create_schema()
+    app = FastAPI(
+        title="Social insurance back office — kiosk API",
+        version="1.0",
+        description=DESCRIPTION,
+    )
+    app.state.context = Context(
+        db=database, policy=load_policy(settings.policy_file), settings=settings
+    )
+    for r in routers():
+        app.include_router(r)
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def access_log(request: Request, call_next: Any) -> Any:
+        start = time.perf_counter()
+        response = await call_next(request)
+        access.info(
+            "%s %s %d %.1fms terminal=%s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - start) * 1000,
+            request.headers.get("x-terminal-id", "-"),
+        )
+        return response
+
+    return app
+
+
+def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message_zh": zh, "message_en": en}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()[:5]
+        )
+        return _error(422, "INVALID_REQUEST", "请求参数无效", f"Invalid request: {problems}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return _error(404, "NO_SUCH_ENDPOINT", "没有这个接口", "No such endpoint")
+        if exc.status_code == 405:
+            return _error(405, "METHOD_NOT_ALLOWED", "不支持此请求方法", "Method not allowed")
+        return _error(exc.status_code, "HTTP_ERROR", "请求错误", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        # A bug: log it for us, and give the terminal a JSON answer, not a traceback.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(
+            500, "INTERNAL_ERROR", "系统内部错误，请稍后再试", "Internal error, try later"
+        )

@@ -1,0 +1,501 @@
+"""Synthetic members: a realistic working life per member, turned into the rows the back office
+stores and the card profile the emulator serves.
+
+Each member is drawn from its own random generator, seeded with (seed, index): member 7 of seed 1
+is the same person whether 10 or 20,000 members are seeded. The first members are fixed
+showcases (a 30-year flexible worker, a retiree, a lost card...) that tests and the demo use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from backoffice.policy import EMPLOYEE_SCHEMES, Policy
+from backoffice.seed import names
+from kiosk.domain import Money, Scheme, id_check_digit
+
+RECORDS_START = 1993 * 12  # month index of 1993-01: the first month of synthetic records
+INITIAL_PIN = "123456"
+CHANGED_PINS = ("246810", "135790", "112233")
+
+# Archetypes of a life, and how often each is drawn after the showcases.
+EMPLOYEE = "employee"
+FLEXIBLE = "flexible"
+RETIREE = "retiree"
+RESIDENT = "resident"
+UNEMPLOYED = "unemployed"
+_WEIGHTS = ((EMPLOYEE, 45), (FLEXIBLE, 20), (RETIREE, 15), (RESIDENT, 12), (UNEMPLOYED, 8))
+
+
+@dataclass(frozen=True)
+class Showcase:
+    archetype: str
+    pin: str
+    card_status: str
+    note: str
+    birth_year: int | None = None
+    transfer_in: bool = False
+
+
+# The first members of every seed: what tests and the demo rely on (docs/backoffice.md).
+SHOWCASES = (
+    Showcase(FLEXIBLE, INITIAL_PIN, "valid", "30+ years, flexible since 2015, arrears", 1972),
+    Showcase(FLEXIBLE, "246810", "valid", "flexible, PIN changed: can pay", 1980),
+    Showcase(EMPLOYEE, INITIAL_PIN, "valid", "employee, job changes", 1985),
+    Showcase(RETIREE, INITIAL_PIN, "valid", "retiree receiving pension"),
+    Showcase(RESIDENT, INITIAL_PIN, "valid", "residents' pension and medical"),
+    Showcase(EMPLOYEE, INITIAL_PIN, "lost", "card reported lost", 1990),
+    Showcase(EMPLOYEE, INITIAL_PIN, "void", "card void", 1988),
+    Showcase(EMPLOYEE, "135790", "valid", "transferred in from another city", 1979, True),
+)
+
+N_LOCAL_EMPLOYERS = 300
+N_OTHER_EMPLOYERS = 40
+
+
+def employers(seed: int) -> list[tuple[int, str]]:
+    """The employer pool: local employers first, then employers of other cities (transfers)."""
+    rng = random.Random(f"{seed}/employers")
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    while len(out) < N_LOCAL_EMPLOYERS + N_OTHER_EMPLOYERS:
+        other = len(out) >= N_LOCAL_EMPLOYERS
+        prefix = rng.choice(names.OTHER_CITIES) if other else ""
+        name = (
+            prefix
+            + rng.choice(names.EMPLOYER_WORDS)
+            + rng.choice(names.EMPLOYER_TRADES)
+            + rng.choice(names.EMPLOYER_FORMS)
+        )
+        if name in seen:
+            continue
+        seen.add(name)
+        out.append((len(out) + 1, name))
+    return out
+
+
+@dataclass
+class CardProfile:
+    """What the card emulator needs (docs/card-profiles.md)."""
+
+    spec_version: str
+    pin: str
+    card_identifier: str
+    issuer: str
+    issue_date: dt.date
+    expiry_date: dt.date
+    card_number: str
+    id_number: str
+    name: str
+    sex: str
+    ethnicity: int
+    birthplace: str
+    birth_date: dt.date
+
+
+@dataclass
+class Life:
+    """Every row seeded for one member. Money in fen, months as YYYYMM."""
+
+    index: int
+    member_id: int
+    archetype: str
+    note: str
+    member: dict[str, object]
+    card: dict[str, object]
+    profile: CardProfile
+    enrolments: list[tuple[object, ...]] = field(default_factory=list)
+    contributions: list[tuple[object, ...]] = field(default_factory=list)
+    account_years: list[tuple[object, ...]] = field(default_factory=list)
+    benefits: list[tuple[object, ...]] = field(default_factory=list)
+
+
+def month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def yyyymm(m: int) -> int:
+    return (m // 12) * 100 + m % 12 + 1
+
+
+class LifeMaker:
+    """Draws lives for one seed, policy and day (as_of: the last day the records cover)."""
+
+    def __init__(self, policy: Policy, seed: int, as_of: dt.date) -> None:
+        self.policy = policy
+        self.seed = seed
+        self.as_of = as_of
+        self.now_m = month_index(as_of)
+        self.local_employers = list(range(1, N_LOCAL_EMPLOYERS + 1))
+        self.other_employers = list(
+            range(N_LOCAL_EMPLOYERS + 1, N_LOCAL_EMPLOYERS + N_OTHER_EMPLOYERS + 1)
+        )
+        self._id_numbers: set[str] = set()
+        self._base_cache: dict[tuple[int, str], int] = {}
+        self._amounts: dict[tuple[int, Decimal, Decimal], tuple[int, int]] = {}
+
+    # --- identity -------------------------------------------------------------------------
+
+    def _id_number(self, rng: random.Random, birthplace: str, birth: dt.date, sex: str) -> str:
+        while True:
+            seq = rng.randrange(0, 1000)
+            if (seq % 2 == 1) != (sex == "1"):  # the 17th digit: odd for men, even for women
+                seq = (seq + 1) % 1000
+            first17 = f"{birthplace}{birth:%Y%m%d}{seq:03d}"
+            number = first17 + id_check_digit(first17)
+            if number not in self._id_numbers:
+                self._id_numbers.add(number)
+                return number
+
+    def _name(self, rng: random.Random) -> tuple[str, int]:
+        if rng.random() < 0.02:
+            return rng.choice(names.MINORITY_NAMES)
+        surname = (
+            rng.choice(names.COMPOUND_SURNAMES)
+            if rng.random() < 0.03
+            else rng.choice(names.SURNAMES)
+        )
+        given = "".join(rng.choice(names.GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
+        return surname + given, 1
+
+    # --- money ----------------------------------------------------------------------------
+
+    def _base(self, year: int, share: Decimal) -> int:
+        """Monthly base in fen: share of last year's average monthly wage, within 60%-300%."""
+        key = (year, str(share))
+        if key not in self._base_cache:
+            lo, hi = self.policy.base_range(year)
+            base = self.policy.average_monthly_wage(year - 1).times(share)
+            base = min(max(base, lo), hi)
+            self._base_cache[key] = base.fen
+        return self._base_cache[key]
+
+    def _parts(self, base_fen: int, r1: Decimal, r2: Decimal) -> tuple[int, int]:
+        key = (base_fen, r1, r2)
+        if key not in self._amounts:
+            base = Money.from_fen(base_fen)
+            self._amounts[key] = (base.times(r1).fen, base.times(r2).fen)
+        return self._amounts[key]
+
+    # --- a life ---------------------------------------------------------------------------
+
+    def make(self, index: int) -> Life:
+        rng = random.Random(f"{self.seed}/member/{index}")
+        show = SHOWCASES[index] if index < len(SHOWCASES) else None
+        if show:
+            archetype = show.archetype
+        else:
+            archetype = rng.choices([a for a, _ in _WEIGHTS], [w for _, w in _WEIGHTS])[0]
+        sex = rng.choice("12")
+        if show and show.birth_year:
+            sex = "1"  # showcases of working age: men, so the 30-year one is not past retirement
+        retire_age = 60 if sex == "1" else rng.choice((50, 55))
+        y = self.as_of.year
+        if show and show.birth_year:
+            birth_year = show.birth_year
+        elif archetype == RETIREE:
+            birth_year = y - retire_age - rng.randint(1, 15)
+        elif archetype == RESIDENT:
+            birth_year = y - rng.randint(25, 59)
+        else:
+            birth_year = y - rng.randint(24, min(retire_age - 1, 58))
+        birth = dt.date(birth_year, rng.randint(1, 12), rng.randint(1, 28))
+        name, ethnicity = self._name(rng)
+        birthplace = rng.choice(names.BIRTHPLACES)
+        id_number = self._id_number(rng, birthplace, birth, sex)
+        member_id = index + 1
+        member_no = f"{self.policy.region[:4]}{(index * 7919 + self.seed * 12345) % 10**8:08d}"
+        retire_m = month_index(birth) + retire_age * 12
+        retired = archetype == RETIREE
+        life = Life(
+            index=index,
+            member_id=member_id,
+            archetype=archetype,
+            note=show.note if show else archetype,
+            member={},
+            card={},
+            profile=None,  # type: ignore[arg-type]
+        )
+        if archetype == RESIDENT:
+            self._resident_life(rng, life, birth)
+        else:
+            end = retire_m if retired else self.now_m + 1
+            self._working_life(
+                rng, life, birth, end, archetype, transfer=bool(show and show.transfer_in)
+            )
+        if retired:
+            self._pension_payments(rng, life, retire_m)
+        medical_fen = sum(c[5] for c in life.contributions if c[1] == "medical")
+        life.member = {
+            "id": member_id,
+            "member_no": member_no,
+            "id_number": id_number,
+            "name": name,
+            "sex": sex,
+            "birth_date": birth,
+            "retired": retired,
+            "retirement_age": retire_age,
+            "medical_balance_fen": (medical_fen * rng.randint(20, 60)) // 100,
+        }
+        self._card(rng, life, show, name, sex, ethnicity, birthplace, birth, id_number)
+        return life
+
+    def _card(self, rng, life, show, name, sex, ethnicity, birthplace, birth, id_number) -> None:  # type: ignore[no-untyped-def]
+        region = self.policy.region
+        ident = f"{region}D156000005{self.seed % 256:02X}{life.index + 1:012X}FF"
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        card_number = (
+            f"{letters[self.seed % 24]}{(life.index * 104729 + self.seed * 7 + 1) % 10**8:08d}"
+        )
+        issue = dt.date(rng.randint(2016, max(2016, self.as_of.year - 1)), rng.randint(1, 12), 1)
+        spec = "3.00" if issue.year >= 2019 and rng.random() < 0.9 else "2.00"
+        if show:
+            status, pin = show.card_status, show.pin
+        else:
+            r = rng.random()
+            status = "lost" if r < 0.01 else "void" if r < 0.015 else "valid"
+            pin = rng.choice(CHANGED_PINS) if rng.random() < 0.25 else INITIAL_PIN
+        expiry = dt.date(issue.year + 10, issue.month, 1)
+        life.card = {
+            "card_identifier": ident,
+            "card_number": card_number,
+            "member_id": life.member_id,
+            "status": status,
+            "status_changed_at": None,
+            "spec_version": spec,
+            "issue_date": issue,
+            "expiry_date": expiry,
+        }
+        life.profile = CardProfile(
+            spec_version=spec,
+            pin=pin,
+            card_identifier=ident,
+            issuer=f"{region}{'0' * 18}",
+            issue_date=issue,
+            expiry_date=expiry,
+            card_number=card_number,
+            id_number=id_number,
+            name=name,
+            sex=sex,
+            ethnicity=ethnicity,
+            birthplace=birthplace,
+            birth_date=birth,
+        )
+
+    def _working_life(
+        self,
+        rng: random.Random,
+        life: Life,
+        birth: dt.date,
+        end: int,
+        archetype: str,
+        *,
+        transfer: bool,
+    ) -> None:
+        """Segments of employment, flexible employment and gaps from first job to `end`."""
+        start = max(RECORDS_START, month_index(birth) + 12 * rng.randint(18, 24))
+        if life.index == 0:
+            start = RECORDS_START + 24  # the 30-year showcase: from 1995
+        final_kind = {FLEXIBLE: "flex", UNEMPLOYED: "emp"}.get(archetype, "emp")
+        if archetype == RETIREE:
+            final_kind = rng.choice(("emp", "emp", "flex"))
+        final_len = rng.randint(12, 96) if life.index != 0 else 11 * 12 + (self.now_m % 12)
+        tail_gap = rng.randint(3, 20) if archetype == UNEMPLOYED else 0
+        final_start = max(start, end - tail_gap - final_len)
+        segs: list[tuple[str, int, int, int]] = []  # kind, first, end (excl.), employer
+        t = start
+        if transfer or (life.index >= len(SHOWCASES) and rng.random() < 0.12):
+            n = min(rng.randint(24, 96), max(0, final_start - t))
+            if n > 0:
+                segs.append(("transfer", t, t + n, rng.choice(self.other_employers)))
+                t += n
+        last = ""
+        while t < final_start:
+            if last == "emp":
+                kind = rng.choices(("gap", "emp", "flex"), (35, 50, 15))[0]
+            else:
+                kind = rng.choices(("emp", "flex"), (80, 20))[0]
+            n = {
+                "emp": rng.randint(18, 120),
+                "flex": rng.randint(12, 72),
+                "gap": rng.randint(1, 18),
+            }[kind]
+            n = min(n, final_start - t)
+            segs.append((kind, t, t + n, rng.choice(self.local_employers)))
+            t += n
+            last = kind
+        segs.append((final_kind, final_start, end - tail_gap, rng.choice(self.local_employers)))
+        current_employer: int | None = None
+        for kind, first, stop, employer in segs:
+            share = Decimal(rng.choice(("0.7", "0.9", "1.0", "1.2", "1.6", "2.4")))
+            if kind in ("emp", "transfer"):
+                arrears = set()
+                if kind == "emp" and rng.random() < 0.08 and stop - first > 6:
+                    a = rng.randint(first, stop - 3)
+                    arrears = set(range(a, a + rng.randint(1, 3)))
+                self._employee_rows(life, first, stop, employer, share, kind, arrears)
+                current_employer = employer if kind == "emp" else None
+            elif kind == "flex":
+                flex_share = Decimal(rng.choice(("0.6", "0.6", "0.6", "1.0")))
+                self._flexible_rows(rng, life, first, stop, flex_share, archetype)
+                current_employer = None
+        if archetype == UNEMPLOYED:
+            stop = end - tail_gap
+            amount = 180000 + rng.randint(0, 60) * 500
+            for m in range(stop, min(stop + 12, self.now_m + 1)):
+                life.benefits.append((life.member_id, "unemployment", yyyymm(m), amount))
+        self._enrolments(life, archetype, current_employer)
+        self._pension_account(life, min(end, self.now_m + 1))
+
+    def _employee_rows(self, life, first, stop, employer, share, kind, arrears) -> None:  # type: ignore[no-untyped-def]
+        status = "transferred_in" if kind == "transfer" else "paid"
+        schemes = (Scheme.PENSION, Scheme.MEDICAL) if kind == "transfer" else EMPLOYEE_SCHEMES
+        rates = self.policy.employee_rates
+        out = life.contributions
+        mid = life.member_id
+        year_parts: dict[int, list[tuple[str, int, int, int]]] = {}
+        for m in range(first, stop):
+            y = m // 12
+            parts = year_parts.get(y)
+            if parts is None:
+                base = self._base(y, share)
+                parts = [(s.value, base, *self._parts(base, *rates[s])) for s in schemes]
+                year_parts[y] = parts
+            st = "arrears" if m in arrears else status
+            p = yyyymm(m)
+            out.extend([(mid, s, p, b, er, pe, st, employer) for s, b, er, pe in parts])
+
+    def _flexible_rows(self, rng, life, first, stop, share, archetype) -> None:  # type: ignore[no-untyped-def]
+        pol = self.policy
+        pen = (
+            pol.flexible_pension_rate - pol.flexible_pension_account_rate,
+            pol.flexible_pension_account_rate,
+        )
+        med = (
+            pol.flexible_medical_rate - pol.flexible_medical_account_rate,
+            pol.flexible_medical_account_rate,
+        )
+        this_year_start = self.as_of.year * 12
+        paid_until = stop
+        arrears: set[int] = set()
+        if archetype == FLEXIBLE and stop > self.now_m:
+            # The current year is paid up to some month; the rest is what the member may pay now.
+            paid_until = max(first, this_year_start + rng.randint(0, self.as_of.month - 1))
+            if life.index == 0 or rng.random() < 0.4:
+                lo = max(first, this_year_start - 36)
+                if lo < this_year_start - 2:
+                    a = rng.randint(lo, this_year_start - 2)
+                    arrears = set(range(a, min(a + rng.randint(2, 8), this_year_start)))
+        out = life.contributions
+        mid = life.member_id
+        for m in range(first, paid_until):
+            base = self._base(m // 12, share)
+            st = "arrears" if m in arrears else "paid"
+            p = yyyymm(m)
+            er, pe = self._parts(base, *pen)
+            out.append((mid, "pension", p, base, er, pe, st, None))
+            er, pe = self._parts(base, *med)
+            out.append((mid, "medical", p, base, er, pe, st, None))
+
+    def _enrolments(self, life: Life, archetype: str, employer: int | None) -> None:
+        first: dict[str, int] = {}
+        for c in life.contributions:
+            s, p = str(c[1]), int(c[2])  # type: ignore[call-overload]
+            if s not in first or p < first[s]:
+                first[s] = p
+        for s, since in first.items():
+            if archetype == RETIREE:
+                status = "active" if s == "medical" else "terminated"
+                emp = None
+            elif archetype == UNEMPLOYED:
+                status, emp = "suspended", None
+            elif archetype == FLEXIBLE:
+                status = "active" if s in ("pension", "medical") else "suspended"
+                emp = None
+            else:
+                status, emp = "active", employer
+            life.enrolments.append((life.member_id, s, status, since, emp))
+
+    def _pension_account(self, life: Life, end: int) -> None:
+        """Pension personal account per year: credits (personal part of paid months) earn the
+        year's crediting rate for the months left in the year; the opening balance earns it in
+        full. The current year has no interest yet (credited at year end)."""
+        credits: dict[int, list[tuple[int, int]]] = {}
+        for c in life.contributions:
+            if c[1] == "pension" and c[6] != "arrears":
+                p = int(c[2])  # type: ignore[call-overload]
+                credits.setdefault(p // 100, []).append((p % 100, int(c[5])))  # type: ignore[call-overload]
+        if not credits:
+            return
+        balance = Decimal(0)
+        last_year = (end - 1) // 12
+        for year in range(min(credits), last_year + 1):
+            rate = self.policy.crediting_rate(year)
+            rows = credits.get(year, [])
+            principal = Decimal(sum(f for _, f in rows))
+            if year < self.as_of.year:
+                interest = balance * rate + sum(
+                    (Decimal(f) * rate * (12 - mo) / 12 for mo, f in rows), Decimal(0)
+                )
+                interest = interest.quantize(Decimal(1))
+            else:
+                interest = Decimal(0)
+            balance += principal + interest
+            life.account_years.append(
+                (life.member_id, year, int(principal), int(interest), int(balance))
+            )
+
+    def _pension_payments(self, rng: random.Random, life: Life, retire_m: int) -> None:
+        """Monthly pension from the month after retirement, raised each January by 3%."""
+        pol = self.policy
+        months = [c for c in life.contributions if c[1] == "pension" and c[6] != "arrears"]
+        n = len(months)
+        if not n:
+            return
+        ry = retire_m // 12
+        index = (
+            sum(
+                Decimal(int(c[3])) / Decimal(pol.average_monthly_wage(int(c[2]) // 100 - 1).fen)  # type: ignore[call-overload]
+                for c in months
+            )
+            / n
+        )
+        wage = pol.average_monthly_wage(ry - 1)
+        basic = wage.times((1 + index) / 2 * Decimal(n) / 12 / 100)
+        balance = (
+            Money.from_fen(int(life.account_years[-1][4])) if life.account_years else Money.zero()
+        )
+        divisor = {50: 195, 55: 170}.get(life.member.get("retirement_age", 60), 139)  # type: ignore[call-overload]
+        amount = basic + Money.of(balance.yuan / divisor)
+        for m in range(retire_m + 1, self.now_m + 1):
+            if m % 12 == 0 and m > retire_m + 1:
+                amount = amount.times(Decimal("1.03"))
+            life.benefits.append((life.member_id, "pension", yyyymm(m), amount.fen))
+
+    def _resident_life(self, rng: random.Random, life: Life, birth: dt.date) -> None:
+        pol = self.policy
+        y0 = max(2012, birth.year + 18)
+        tier = rng.choice(pol.resident_pension_tiers[:8])
+        subsidy = pol.resident_subsidy(tier)
+        last = self.as_of.year - (1 if rng.random() < 0.6 else 0)  # the current year: unpaid?
+        for y in range(y0, last + 1):
+            life.contributions.append(
+                (
+                    life.member_id,
+                    "resident_pension",
+                    y * 100 + 1,
+                    tier.fen,
+                    subsidy.fen,
+                    tier.fen,
+                    "paid",
+                    None,
+                )
+            )
+        for y in range(max(2016, y0), last + 1):
+            fee = max(120, 380 - 30 * (self.as_of.year - y)) * 100
+            life.contributions.append(
+                (life.member_id, "resident_medical", y * 100 + 1, fee, 0, fee, "paid", None)
+            )
+        self._enrolments(life, RESIDENT, None)

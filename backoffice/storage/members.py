@@ -1,0 +1,113 @@
+"""Members, their cards, employers, enrolments, monthly contributions, pension account years
+and benefit payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.storage.base import Base
+
+# SQLite: keep the rows of these tables in their primary key's B-tree (member, scheme, period),
+# so a member's history is one contiguous read and each row is written once, not twice.
+_CLUSTERED = {"sqlite_with_rowid": False}
+
+
+class MemberRow(Base):
+    __tablename__ = "member"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_no: Mapped[str] = mapped_column(String(16), unique=True)  # 个人编号
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    retirement_age: Mapped[int] = mapped_column(Integer)  # statutory age for this member
+    medical_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EmployerRow(Base):
+    __tablename__ = "employer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class CardRow(Base):
+    __tablename__ = "card"
+
+    card_identifier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(9), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    status: Mapped[str] = mapped_column(String(8))  # valid / lost / void
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    spec_version: Mapped[str] = mapped_column(String(4))
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class EnrolmentRow(Base):
+    __tablename__ = "enrolment"
+    __table_args__ = _CLUSTERED
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    since: Mapped[int] = mapped_column(Integer)  # YYYYMM
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), nullable=True)
+
+
+class ContributionRow(Base):
+    """One month of one scheme. Residents' schemes are yearly: one row, period = YYYY01."""
+
+    __tablename__ = "contribution"
+    __table_args__ = _CLUSTERED
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    scheme: Mapped[str] = mapped_column(String(20), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)  # YYYYMM
+    base_fen: Mapped[int] = mapped_column(BigInteger)
+    employer_fen: Mapped[int] = mapped_column(BigInteger)
+    personal_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # paid / arrears / transferred_in
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), nullable=True)
+
+
+class AccountYearRow(Base):
+    """One year of the pension personal account (interest credited at year end)."""
+
+    __tablename__ = "pension_account_year"
+    __table_args__ = _CLUSTERED
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    principal_fen: Mapped[int] = mapped_column(BigInteger)
+    interest_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class BenefitRow(Base):
+    __tablename__ = "benefit_payment"
+    __table_args__ = _CLUSTERED
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+# The primary keys (member, scheme, period) / (member, year) / (member, kind, period) are the
+# indexes of every member query; this one serves "which members does an employer pay for".
+Index("ix_contribution_payer", ContributionRow.payer_id)

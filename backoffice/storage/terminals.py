@@ -1,0 +1,32 @@
+"""Terminals (kiosks) allowed to call the API, and their heartbeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backoffice.storage.base import Base
+
+
+class TerminalRow(Base):
+    __tablename__ = "terminal"
+
+    terminal_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_sha256: Mapped[str] = mapped_column(String(64))  # the API key is never stored itself
+    hall: Mapped[str] = mapped_column(String(80), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class HeartbeatRow(Base):
+    __tablename__ = "heartbeat"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminal.terminal_id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status_json: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_heartbeat_terminal_at", HeartbeatRow.terminal_id, HeartbeatRow.at)

@@ -1,0 +1,84 @@
+"""What a member may pay now (应缴): per scheme, the payable months or year, the base range or
+tiers, and the amounts with their breakdown, as the back office computes them.
+
+The kiosk shows these figures; it never computes an amount itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kiosk.domain.money import Money
+from kiosk.domain.period import Period
+from kiosk.domain.records import Scheme
+
+
+class DueKind(enum.StrEnum):
+    FLEXIBLE = "flexible"  # 灵活就业: choose a base in a range, choose the months
+    RESIDENT_TIER = "resident_tier"  # 城乡居民养老: choose a tier (档次) for the year
+    RESIDENT_ANNUAL = "resident_annual"  # 城乡居民医保: a fixed annual fee
+
+
+@dataclass(frozen=True)
+class DueLine:
+    """One payable month (or year) at the shown base: amount = base x rate, plus any late fee."""
+
+    period: Period
+    base: Money
+    amount: Money
+    to_account: Money  # the part credited to the personal account
+    late_fee: Money  # 滞纳金
+    due_date: dt.date
+    back_payment: bool  # 补缴: a month of an earlier year
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.late_fee
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A residents' pension tier (档次): what the member pays a year and the state adds."""
+
+    amount: Money
+    subsidy: Money
+
+
+@dataclass(frozen=True)
+class Due:
+    """One scheme the member may pay now."""
+
+    scheme: Scheme
+    kind: DueKind
+    year: int
+    periods: tuple[Period, ...]
+    rate: Decimal  # share of the base charged (0 for tiers and annual fees)
+    account_rate: Decimal  # share of the base credited to the personal account
+    base_min: Money | None
+    base_max: Money | None
+    base_default: Money | None
+    tiers: tuple[Tier, ...]
+    annual_fee: Money | None
+    lines: tuple[DueLine, ...]  # computed at base_default (flexible) or the fee / lowest tier
+    deadline: dt.date  # last day to pay the current period without a late fee
+    late_fee_rate_per_day: Decimal
+
+    @property
+    def amount(self) -> Money:
+        total = Money.zero()
+        for line in self.lines:
+            total = total + line.amount
+        return total
+
+    @property
+    def late_fee(self) -> Money:
+        total = Money.zero()
+        for line in self.lines:
+            total = total + line.late_fee
+        return total
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.late_fee
