@@ -157,8 +157,9 @@ class CardReader:
                     finally:
                         s.link.end()
                 except CardReset:
-                    if attempt == 2 or not fresh:
-                        # The card's security state (EXTERNAL AUTH, VERIFY) died with the reset.
+                    # Same card, but its security state (EXTERNAL AUTH, VERIFY) died with the
+                    # reset: reconnect, select again and run the operation once more.
+                    if attempt == 2:
                         self._drop()
                         raise
                     s.link.reconnect()
