@@ -27,7 +27,7 @@ def test_read_2_00_card(stack, security):
     assert info.card_number == "B44030601"
     assert info.region == "440300"
     assert info.birth_date == dt.date(1985, 11, 22)
-    assert info.expiry_date == dt.date(2025, 6, 1)
+    assert info.expiry_date == dt.date(2030, 6, 1)
     assert info.sex == "1" and info.birthplace == "440306"
     assert info.genuine
 

@@ -1,0 +1,88 @@
+"""The kiosk's card port over the real stack: pcscd + vpcd + the card emulator."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from cardio.harness import CARD_READER, card_stack
+from cardio.reader import open_reader
+from kiosk.card_adapter import CardAdapter, CardCheck
+from kiosk.ports import CardAccessError, PinRefused
+from kiosk.session import CardProblem
+
+pytestmark = pytest.mark.pcsc
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with card_stack(profile="card-3.00") as s:
+        yield s
+
+
+@pytest.fixture
+def adapter(stack):
+    stack.reset_state()
+    stack.swap("card-3.00")
+    a = CardAdapter(open_reader(CARD_READER))
+    yield a
+    a.stop()
+
+
+def test_read_verify_wrong_then_right(stack, adapter):
+    r = adapter.read()
+    assert r.holder.spec_version == "3.00" and len(r.holder.id_number) == 18
+    assert r.admin is False and r.pinpad is False  # vpcd has no PIN pad
+    profile_pin = stack.profile_pin("card-3.00") if hasattr(stack, "profile_pin") else None
+    wrong = bytearray(b"000000")
+    res = adapter.verify_pin(wrong)
+    assert not res.ok and res.tries_left is not None and res.tries_left >= 1
+    assert wrong == bytearray(6)
+    if profile_pin:
+        ok = adapter.verify_pin(bytearray(profile_pin.encode()))
+        assert ok.ok
+
+
+def test_back_office_word_on_the_card_is_applied(adapter):
+    adapter.checker = lambda info: CardCheck(CardProblem.REPORTED_LOST)
+    with pytest.raises(CardAccessError) as e:
+        adapter.read()
+    assert e.value.problem is CardProblem.REPORTED_LOST
+    adapter.checker = lambda info: CardCheck(None, admin=True)
+    assert adapter.read().admin is True
+
+
+def test_forged_card_is_not_genuine(stack, adapter):
+    stack.swap("card-forged")
+    with pytest.raises(CardAccessError) as e:
+        adapter.read()
+    assert e.value.problem is CardProblem.NOT_GENUINE
+
+
+def test_blocked_card_is_told_before_the_pin(stack, adapter):
+    stack.swap("card-blocked")
+    with pytest.raises(CardAccessError) as e:
+        adapter.read()
+    assert e.value.problem is CardProblem.BLOCKED
+
+
+def test_change_pin_refusals_map_to_messages(stack, adapter):
+    adapter.read()
+    with pytest.raises(PinRefused) as e:
+        adapter.change_pin(bytearray(b"135790"), bytearray(b"123456"))
+    assert e.value.reason == "pin.initial_not_allowed"
+
+
+def test_insert_and_remove_events(stack):
+    inserted, removed = threading.Event(), threading.Event()
+    a = CardAdapter(open_reader(CARD_READER))
+    try:
+        a.watch(inserted.set, removed.set)
+        stack.remove()
+        assert removed.wait(5)
+        stack.insert("card-2.00")
+        assert inserted.wait(5)
+        assert a.read().holder.spec_version == "2.00"
+    finally:
+        a.stop()
