@@ -1,0 +1,261 @@
+"""Start and stop the real back office for tests, benchmarks and the demo.
+
+    from backoffice.harness import running_service, postgres_server
+
+    with running_service(members=30, seed=1, today=dt.date(2026, 6, 20)) as svc:
+        svc.url            # http://127.0.0.1:<free port>
+        svc.terminal_id    # "KIOSK-0001"
+        svc.api_key        # "demo-key-KIOSK-0001"
+        svc.report         # SeedReport: showcase members (member_no, card, PIN), row counts
+        svc.cards_dir      # card profiles (docs/card-profiles.md) + members.json
+
+    with postgres_server() as url:                     # a throwaway PostgreSQL 127.0.0.1:<port>
+        with running_service(database=url) as svc: ...
+
+`running_service` seeds a database (a temp SQLite file unless `database` is given) in this
+process, then runs `python -m backoffice serve` as a subprocess on 127.0.0.1 and a free port,
+waits until /v1/health answers, and on exit stops the process and removes what it created.
+`postgres_server` runs initdb + pg_ctl from Debian's postgresql in a temp folder (as the
+`postgres` user when we are root: PostgreSQL refuses to run as root) and stops it on exit.
+
+The demo (`make demo`) runs the service on 127.0.0.1:8750 with 200 members:
+    python -m backoffice demo --db var/backoffice.sqlite3 --cards-dir var/cards --members 200
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from backoffice.policy import load_policy
+from backoffice.seed import SeedReport, seed_database
+from backoffice.seed.run import DEMO_TERMINALS
+from backoffice.storage import Database
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_TERMINAL = "KIOSK-0001"
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningService:
+    url: str
+    database: str
+    terminal_id: str
+    api_key: str
+    report: SeedReport | None
+    cards_dir: Path | None
+    log_file: Path
+    process: subprocess.Popen[bytes]
+
+    def log_text(self) -> str:
+        return self.log_file.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def running_service(
+    *,
+    members: int = 30,
+    seed: int = 1,
+    today: dt.date | None = None,
+    database: str | None = None,
+    cards_dir: Path | None = None,
+    port: int | None = None,
+    policy_file: str | None = None,
+    seed_first: bool = True,
+    access_log: bool = False,
+    startup_timeout: float = 30.0,
+) -> Iterator[RunningService]:
+    with ExitStack() as stack:
+        work = Path(tempfile.mkdtemp(prefix="backoffice-"))
+        stack.callback(shutil.rmtree, work, True)
+        db_url = database or str(work / "backoffice.sqlite3")
+        report = None
+        if seed_first:
+            db = Database(db_url)
+            try:
+                report = seed_database(
+                    db,
+                    load_policy(policy_file),
+                    members=members,
+                    seed=seed,
+                    as_of=today,
+                    cards_dir=cards_dir,
+                    reset=database is not None,
+                )
+            finally:
+                db.dispose()
+        port = port or free_port()
+        log_file = work / "service.log"
+        cmd = [
+            sys.executable,
+            "-m",
+            "backoffice",
+            "serve",
+            "--db",
+            db_url,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+        if today:
+            cmd += ["--today", today.isoformat()]
+        if policy_file:
+            cmd += ["--policy", policy_file]
+        if access_log:
+            cmd.append("--access-log")
+        log = log_file.open("wb")
+        stack.callback(log.close)
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        stack.callback(_stop, proc)
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc, log_file, startup_timeout)
+        yield RunningService(
+            url=url,
+            database=db_url,
+            terminal_id=DEMO_TERMINAL,
+            api_key=DEMO_TERMINALS[DEMO_TERMINAL],
+            report=report,
+            cards_dir=cards_dir,
+            log_file=log_file,
+            process=proc,
+        )
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise HarnessError(
+                f"the back office exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+            )
+        try:
+            if requests.get(url + "/v1/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise HarnessError(f"the back office did not answer on {url} within {timeout:.0f} s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def postgres_bin() -> Path:
+    """Debian's PostgreSQL binaries (the newest installed version)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        exe = shutil.which("pg_ctl")
+        if exe:
+            return Path(exe).parent
+        raise HarnessError("PostgreSQL is not installed (Debian package postgresql)")
+    return Path(found[-1]).parent
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run it as the `postgres` user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+@contextmanager
+def postgres_server(*, timeout: float = 60.0) -> Iterator[str]:
+    """A throwaway PostgreSQL on 127.0.0.1 and a free port; yields its SQLAlchemy URL."""
+    bindir = postgres_bin()
+    work = Path(tempfile.mkdtemp(prefix="backoffice-pg-"))
+    data = work / "data"
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres", "postgres")
+    port = free_port()
+    try:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+        # Throwaway data: no fsync, so tests and benchmarks do not wait on the disk.
+        options = f"-h 127.0.0.1 -p {port} -k {work} -c fsync=off -c max_connections=100"
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(work / "postgres.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=timeout + 5,
+        )
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            subprocess.run(
+                _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+                timeout=60,
+            )
+    except subprocess.CalledProcessError as e:
+        log = work / "postgres.log"
+        detail = log.read_text(errors="replace") if log.exists() else ""
+        raise HarnessError(
+            f"PostgreSQL failed to start: {e.stderr.decode(errors='replace')}\n{detail}"
+        ) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
