@@ -249,3 +249,38 @@ def card_stack(
         stack.callback(cs.stop_emulator)
         cs.start_emulator(profile)
         yield cs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m cardio.harness [--profile P] [--run-dir D]`: run the stack until stopped.
+
+    For scripts (the demo): prints the run dir, then serves until SIGTERM / Ctrl-C. Control the
+    card with `python -m cardio.emulator --run-dir D insert PROFILE` etc.
+    """
+    import argparse
+    import signal
+
+    ap = argparse.ArgumentParser(prog="python -m cardio.harness", description=main.__doc__)
+    ap.add_argument("--profile", help="card inserted at start (shipped name or path)")
+    ap.add_argument("--run-dir", default=None, help="emulator run dir (default: a temp dir)")
+    ap.add_argument("--keys-file", default=None)
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with card_stack(args.profile, run_dir=args.run_dir, keys_file=args.keys_file) as stack:
+            print(
+                f"card stack ready: reader {stack.reader!r}, PSAM {stack.psam_reader!r}, run dir {stack.run_dir}",
+                flush=True,
+            )
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    except HarnessError as exc:
+        print(f"读卡环境启动失败 / card stack failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -65,3 +65,31 @@ def test_emulator_control_commands(stack):
     bad = run(*base, "insert", "no-such-profile")
     assert bad.returncode != 0 and "no-such-profile" in bad.stdout
     assert run(*base, "fault", "3").returncode == 0
+
+
+def test_no_pcsc_service_is_reader_unavailable():
+    import os
+
+    # pcsc-lite finds pcscd through this socket path: point it at nothing.
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": "/nonexistent/pcscd.comm"}
+    code = (
+        "from cardio.reader import CardReader\n"
+        "from cardio.security import SoftwareSecurityModule\n"
+        "from cardio.errors import ReaderUnavailable\n"
+        "r = CardReader('Virtual PCD 00 00', SoftwareSecurityModule())\n"
+        "try:\n    r.read_card()\nexcept ReaderUnavailable as e:\n    print('unavailable:', e)\n"
+        "print('present:', r.card_present())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert "unavailable: 智能卡服务" in out.stdout and "present: False" in out.stdout, out.stderr
+    cli = subprocess.run(
+        [sys.executable, "-m", "cardio", "read"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert cli.returncode != 0 and "PC/SC service unavailable" in cli.stderr
