@@ -90,6 +90,13 @@ class PinFormatError(PinPolicyError):
     en = "a PIN is 4 to 12 digits"
 
 
+class PinPadUnavailable(CardError):
+    """PinPad() was asked for, but the reader offers no secure PIN entry (use ScreenPin)."""
+
+    zh = "读卡器没有密码键盘"
+    en = "the reader has no PIN pad"
+
+
 class PinEntryCancelled(CardError):
     zh = "密码输入已取消"
     en = "PIN entry cancelled"

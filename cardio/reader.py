@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from smartcard import scard
+
 from cardio import codec
 from cardio.apdu import ApduChannel
 from cardio.errors import (
@@ -21,6 +23,8 @@ from cardio.errors import (
     CardRemoved,
     InitialPinForbidden,
     NoCard,
+    PinEntryCancelled,
+    PinPadUnavailable,
     PinUnchanged,
     ReaderUnavailable,
 )
@@ -36,7 +40,15 @@ from cardio.pin import (
 from cardio.security import SecurityModule
 from cardio.ssse import CardInfo, SsseCard
 from cardio.status import error_for
-from cardio.transport import CardMonitor, CardReset, PcscLink
+from cardio.transport import (
+    CardMonitor,
+    CardReset,
+    PcscLink,
+    card_present,
+    establish_context,
+    list_readers,
+    match_reader,
+)
 
 log = logging.getLogger("cardio.reader")
 
@@ -51,8 +63,9 @@ class PinVerified:
 
 
 class _Session:
-    def __init__(self, link: Any, trace_payloads: bool) -> None:
+    def __init__(self, link: Any, trace_payloads: bool, generation: int) -> None:
         self.link = link
+        self.generation = generation
         self.channel = ApduChannel(link, trace_payloads=trace_payloads)
         self.card = SsseCard(self.channel)
         self.selected = False
@@ -134,13 +147,12 @@ class CardReader:
         s = self._session
         if fresh:
             self._drop()
-            s = _Session(self._link_factory(), self._trace_payloads)
-            s.generation = self._generation  # type: ignore[attr-defined]
+            s = _Session(self._link_factory(), self._trace_payloads, self._generation)
             self._session = s
             return s
         if s is None:
             raise NoCard(en="no card session: read the card first", zh="请先读卡")
-        if s.generation != self._generation:  # type: ignore[attr-defined]
+        if s.generation != self._generation:
             self._drop()
             raise CardRemoved()
         return s
@@ -178,14 +190,10 @@ class CardReader:
     # ---- public operations ----
     def card_present(self) -> bool:
         """Is a card in the reader right now? (False also when the reader is missing.)"""
-        from cardio.transport import card_present, establish_context, list_readers, match_reader
-
         try:
             ctx = establish_context()
         except ReaderUnavailable:
             return False
-        from smartcard import scard
-
         try:
             return card_present(ctx, match_reader(self.reader_pattern, list_readers(ctx)))
         except ReaderUnavailable:
@@ -236,16 +244,14 @@ class CardReader:
         if isinstance(pin, PinPad):
             code = self._features(s).get(FEATURE_VERIFY_PIN_DIRECT)
             if code is None or not self.use_pinpad:
-                raise ReaderUnavailable(en="the reader has no PIN pad", zh="读卡器没有密码键盘")
+                raise PinPadUnavailable()
             raw = s.link.control(
                 code, verify_pin_direct_block(bytes((0x00, 0x20, 0x00, 0x00)), pad=pin)
             )
             if len(raw) < 2:
                 raise CardError(en="PIN pad answered nothing", zh="密码键盘无响应")
             sw = (raw[-2] << 8) | raw[-1]
-            if sw == 0x6400:
-                from cardio.errors import PinEntryCancelled
-
+            if sw in (0x6400, 0x6401):  # timeout / cancel key on the PIN pad
                 raise PinEntryCancelled()
             if sw != 0x9000:
                 raise error_for(sw, "VERIFY")

@@ -18,7 +18,6 @@ from cardio.errors import (
     CardError,
     CardNotGenuine,
     CardStatusError,
-    FileNotFound,
     NotSsseCard,
     RecordNotFound,
     SecurityStatusNotSatisfied,
@@ -127,16 +126,10 @@ class SsseCard:
         cmd = Command("SELECT SSSE", 0x00, 0xA4, 0x04, 0x00, SSSE_AID)
         try:
             fci = self.ch.send(cmd).data
-        except (FileNotFound, CardStatusError) as exc:
-            if isinstance(exc, CardStatusError) and exc.sw not in (
-                0x6A82,
-                0x6A81,
-                0x6A86,
-                0x6D00,
-                0x6E00,
-            ):
-                raise
-            raise NotSsseCard() from exc
+        except CardStatusError as exc:
+            if exc.sw in (0x6A82, 0x6A81, 0x6A86, 0x6D00, 0x6E00):  # no such application here
+                raise NotSsseCard() from exc
+            raise
         self.algorithm = parse_fci_algorithm(fci)
         self._current_ef = None
         return self.algorithm

@@ -85,3 +85,21 @@ def test_wrong_pin_in_process_persists_in_state_file(tmp_path):
     reader.read_card()
     assert reader.pin_tries_left() == 2
     assert "246810" not in (tmp_path / "state.json").read_text()
+
+
+class NotASocialSecurityCard:
+    atr = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
+
+    def power_on(self) -> None:
+        pass
+
+    def process(self, apdu: bytes) -> bytes:
+        return b"\x6a\x82"
+
+
+def test_other_card_is_not_ssse():
+    from cardio.errors import NotSsseCard
+
+    with pytest.raises(NotSsseCard) as err:
+        in_process_reader(NotASocialSecurityCard()).read_card()
+    assert "不是社会保障卡" in str(err.value)

@@ -8,8 +8,8 @@ from cardio.errors import (
     CardRemoved,
     InitialPinForbidden,
     PinBlocked,
+    PinPadUnavailable,
     PinUnchanged,
-    ReaderUnavailable,
     WrongPin,
 )
 from cardio.pin import PinPad, ScreenPin
@@ -115,8 +115,9 @@ def test_vpcd_has_no_pinpad_so_the_screen_is_used(stack, reader):
     stack.insert("card-3.00")
     reader.read_card()
     assert reader.pinpad_available() is False
-    with pytest.raises(ReaderUnavailable):
+    with pytest.raises(PinPadUnavailable):
         reader.verify_pin(PinPad())
+    assert reader.verify_pin(ScreenPin("246810")).initial_pin is False  # the session lives on
 
 
 def test_swapped_card_is_never_pin_verified(stack, reader):
