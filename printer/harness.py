@@ -30,10 +30,17 @@ file name ends in -job_<id>.pdf) and deletes it on exit. cupsd must run as root 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from printer.cups import CupsA4Printer
 from printer.virtual.server import VirtualPrinter
 
 CUPSD = "/usr/sbin/cupsd"
@@ -52,3 +59,157 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@dataclass
+class CupsServer:
+    """A running private cupsd with one cups-pdf queue."""
+
+    server: str  # "127.0.0.1:port": give it to CupsA4Printer(server=...) or as $CUPS_SERVER
+    queue: str
+    out_dir: Path  # where cups-pdf writes each job's PDF (file names end in -job_<id>.pdf)
+    root: Path  # the cupsd's ServerRoot (its logs are in root/log)
+    instance: str  # the cups-pdf instance name (its config: /etc/cups/cups-pdf-<instance>.conf)
+
+    def env(self) -> dict[str, str]:
+        """Environment for the CUPS command-line tools (lp, lpstat, cupsdisable...)."""
+        return {**os.environ, "CUPS_SERVER": self.server}
+
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a CUPS tool against this server, e.g. run("cupsdisable", queue)."""
+        return subprocess.run(
+            cmd, env=self.env(), check=check, capture_output=True, text=True, timeout=30
+        )
+
+    def a4_printer(self, job_timeout: float = 30.0) -> CupsA4Printer:
+        return CupsA4Printer(self.queue, server=self.server, job_timeout=job_timeout)
+
+    def wait_for_output(self, job_id: int, timeout: float = 30.0) -> Path:
+        """The PDF cups-pdf wrote for this job, once it is complete on disk."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for p in self.out_dir.glob(f"*-job_{job_id}.pdf"):
+                data = p.read_bytes()
+                if data.rstrip().endswith(b"%%EOF"):
+                    return p
+            time.sleep(0.1)
+        raise TimeoutError(
+            f"no cups-pdf output for job {job_id} in {self.out_dir} after {timeout}s"
+        )
+
+    def error_log(self) -> str:
+        p = self.root / "log" / "error_log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+
+def _cupsd_conf(port: int, root: Path) -> str:
+    return f"""# Private cupsd of printer.harness: 127.0.0.1 only, no browsing, no web interface.
+LogLevel warn
+Listen 127.0.0.1:{port}
+Listen {root}/run/cups.sock
+Browsing No
+WebInterface No
+DefaultAuthType None
+PreserveJobHistory Yes
+PreserveJobFiles No
+<Location />
+  Order allow,deny
+  Allow 127.0.0.1
+</Location>
+<Location /admin>
+  Order allow,deny
+  Allow 127.0.0.1
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+"""
+
+
+def _cups_files_conf(root: Path) -> str:
+    return f"""ServerRoot {root}
+RequestRoot {root}/spool
+TempDir {root}/spool/tmp
+CacheDir {root}/cache
+StateDir {root}/state
+AccessLog {root}/log/access_log
+ErrorLog {root}/log/error_log
+PageLog {root}/log/page_log
+SystemGroup root
+"""
+
+
+def _remove_stale_instances() -> None:
+    """Configs left by a harness that was killed: their output folder is gone."""
+    for conf in CUPS_PDF_CONF_DIR.glob("cups-pdf-kiosk*.conf"):
+        out = next(
+            (ln.split(None, 1)[1].strip() for ln in conf.read_text().splitlines()
+             if ln.startswith("Out ")),
+            "",
+        )  # fmt: skip
+        if out and not Path(out).exists():
+            conf.unlink(missing_ok=True)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"cupsd exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"cupsd did not listen on 127.0.0.1:{port} within {timeout}s")
+
+
+@contextlib.contextmanager
+def cups_server(queue: str = "KioskA4", port: int = 0, keep: bool = False) -> Iterator[CupsServer]:
+    """A private cupsd on 127.0.0.1 with a cups-pdf queue; everything is removed on exit
+    (keep=True leaves the temporary folder, e.g. to look at the PDFs and logs)."""
+    if os.geteuid() != 0:
+        raise RuntimeError("cups_server() needs root: cups-pdf's backend only runs as root")
+    for need in (CUPSD, "/usr/lib/cups/backend/cups-pdf"):
+        if not Path(need).exists():
+            raise RuntimeError(f"{need} is missing: run scripts/setup.sh (cups, cups-pdf)")
+    _remove_stale_instances()
+    port = port or free_port()
+    root = Path(tempfile.mkdtemp(prefix="kiosk-cups-"))
+    for sub in ("spool/tmp", "cache", "state", "log", "ppd", "run", "out"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "cupsd.conf").write_text(_cupsd_conf(port, root))
+    (root / "cups-files.conf").write_text(_cups_files_conf(root))
+    instance = "kiosk" + os.urandom(4).hex()
+    pdf_conf = CUPS_PDF_CONF_DIR / f"cups-pdf-{instance}.conf"
+    out = root / "out"
+    pdf_conf.write_text(f"Out {out}\nAnonDirName {out}\nLabel 1\n")
+    proc = subprocess.Popen(
+        [CUPSD, "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=(root / "log" / "cupsd.stderr").open("wb"),
+    )
+    try:
+        _wait_for_port(port, proc, timeout=15)
+        cups = CupsServer(f"127.0.0.1:{port}", queue, out, root, instance)
+        made = cups.run(
+            "lpadmin", "-p", queue, "-v", f"cups-pdf:/{instance}", "-m", CUPS_PDF_PPD, "-E",
+            # A failing backend aborts the job (reported as JobAborted) instead of stopping the
+            # queue for every later job.
+            "-o", "printer-error-policy=abort-job", check=False,
+        )  # fmt: skip
+        if made.returncode != 0:
+            raise RuntimeError(f"lpadmin failed: {made.stderr.strip()}")
+        yield cups
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        pdf_conf.unlink(missing_ok=True)
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from printer.harness import virtual_receipt_printer
+from printer.cups import CupsA4Printer
+from printer.harness import CupsServer, cups_server, virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual import VirtualPrinter
 
@@ -22,3 +23,21 @@ def receipt_printer(virtual_printer: VirtualPrinter) -> EscposReceiptPrinter:
     return EscposReceiptPrinter(
         ReceiptPrinterSettings(kind="network", port=virtual_printer.port, status_timeout=0.3)
     )
+
+
+@pytest.fixture(scope="session")
+def cups() -> Iterator[CupsServer]:
+    """One private cupsd + KioskA4 cups-pdf queue for the whole session (started here: on a
+    fresh machine no cupsd runs)."""
+    with cups_server() as server:
+        yield server
+
+
+@pytest.fixture
+def a4(cups: CupsServer) -> Iterator[CupsA4Printer]:
+    """The A4 printer on a queue that is enabled and accepting, whatever a test did to it."""
+    cups.run("cupsenable", cups.queue)
+    cups.run("cupsaccept", cups.queue)
+    yield cups.a4_printer(job_timeout=60)
+    cups.run("cupsenable", cups.queue)
+    cups.run("cupsaccept", cups.queue)

@@ -1,0 +1,103 @@
+"""A4 jobs through a real (private) cupsd to cups-pdf."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from printer.cups import CupsA4Printer, JobState, QueueCondition, open_a4_printer
+from printer.documents import certificate_pdf, rights_record_pdf
+from printer.documents.layout import PAGE_H
+from printer.errors import (
+    JobAborted,
+    PrinterOffline,
+    QueueMissing,
+    QueueNotAccepting,
+    QueueStopped,
+)
+from printer.harness import free_port
+from printer.samples import ID_NUMBER, sample_certificate, thirty_year_record
+from tests.printer.pdf_checks import agreement, box_of, ink, render_poppler
+
+pytestmark = pytest.mark.cups
+
+
+def test_a_job_lands_as_a_cups_pdf_file_with_the_members_name(cups, a4, tmp_path):
+    assert a4.state().condition == QueueCondition.IDLE
+    data = sample_certificate(12)
+    built = certificate_pdf(data)
+    result = a4.print_pdf(built.pdf, "参保证明")
+    assert result.state == JobState.COMPLETED
+    out = cups.wait_for_output(result.job_id)
+    # cups-pdf's chain (pdftops, then Ghostscript) keeps Latin text extractable...
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert ID_NUMBER in text and data.verification.code in text
+    # ...but drops the Unicode map of TrueType subsets, so Chinese text comes back as garbage:
+    # the member's name is checked as drawn. The "who" line (姓名：<name>　社会保障号码：...)
+    # of the cups-pdf file must match our own PDF's, pixel for pixel give or take a blur.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ours_pdf = tmp_path / "ours.pdf"
+    ours_pdf.write_bytes(built.pdf)
+    ours = render_poppler(ours_pdf, 1, tmp_path / "a")
+    theirs = render_poppler(out, 1, tmp_path / "b")
+    assert ours.size == theirs.size
+    name_box = box_of(built.marks_labelled("who")[0], PAGE_H)
+    assert ink(theirs, name_box) > 300
+    assert agreement(ours, theirs, name_box) > 0.75
+    # The same measure tells different text apart: the line shifted by two characters fails.
+    shifted = (name_box[0] + 25, name_box[1], name_box[2] + 25, name_box[3])
+    assert agreement(ours, theirs, name_box, shifted) < 0.5
+
+
+def test_the_30_year_record_prints(cups, a4):
+    built = rights_record_pdf(thirty_year_record())
+    result = a4.print_pdf(built.pdf, "个人权益记录单")
+    out = cups.wait_for_output(result.job_id)
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1]) == built.pages
+
+
+def test_a_stopped_queue_gives_a_clear_error(cups, a4):
+    cups.run("cupsdisable", "-r", "toner replacement", cups.queue)
+    state = a4.state()
+    assert state.condition == QueueCondition.STOPPED and state.message == "toner replacement"
+    with pytest.raises(QueueStopped) as e:
+        a4.print_pdf(b"%PDF-1.4\n", "x")
+    assert "队列已停止" in str(e.value) and "stopped" in str(e.value)
+    assert "toner replacement" in str(e.value)
+
+
+def test_a_queue_rejecting_jobs_gives_a_clear_error(cups, a4):
+    cups.run("cupsreject", cups.queue)
+    assert a4.state().condition == QueueCondition.NOT_ACCEPTING
+    with pytest.raises(QueueNotAccepting):
+        a4.print_pdf(b"%PDF-1.4\n", "x")
+
+
+def test_a_broken_document_is_aborted_not_completed(cups, a4):
+    with pytest.raises(JobAborted):
+        a4.print_pdf(b"this is not a PDF at all", "broken")
+    assert a4.state().condition.can_print  # abort-job policy: the queue stays usable
+
+
+def test_missing_queue_and_unreachable_server(cups):
+    with pytest.raises(QueueMissing):
+        CupsA4Printer("NoSuchQueue", server=cups.server).print_pdf(b"%PDF", "x")
+    dead = CupsA4Printer("KioskA4", server=f"127.0.0.1:{free_port()}")
+    assert dead.state().condition == QueueCondition.UNREACHABLE
+    with pytest.raises(PrinterOffline):
+        dead.print_pdf(b"%PDF", "x")
+
+
+def test_factory_reads_the_config_section(cups):
+    class Section:  # stands in for kiosk.config.A4PrinterConfig
+        queue = "KioskA4"
+        job_timeout = 30
+
+    printer = open_a4_printer(Section(), server=cups.server)
+    assert isinstance(printer, CupsA4Printer) and printer.job_timeout == 30
+    Section.queue = ""
+    assert open_a4_printer(Section()).state().condition == QueueCondition.NOT_FITTED

@@ -1,0 +1,184 @@
+"""The A4 documents: fonts embedded, amounts and codes inked by poppler AND Ghostscript, header
+repeated, page count right, deterministic."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import zxingcpp
+
+from kiosk.domain import DomainError, MonthStatus
+from printer.documents import certificate_pdf, record_for_year, rights_record_pdf
+from printer.documents.layout import PAGE_H
+from printer.errors import FontMissing
+from printer.samples import EMPLOYER, ID_NUMBER, NAME, sample_certificate, thirty_year_record
+from tests.printer.pdf_checks import (
+    agreement,
+    all_pages_text,
+    box_of,
+    ink,
+    page_count,
+    pdffonts,
+    render_ghostscript,
+    render_poppler,
+)
+
+MONTH_ROW = re.compile(
+    r"^\s*(\d{4}-\d{2})\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([●△○])",
+    re.M,
+)
+
+
+@pytest.fixture(scope="module")
+def record(tmp_path_factory):
+    built = rights_record_pdf(thirty_year_record())
+    path = tmp_path_factory.mktemp("record") / "record.pdf"
+    path.write_bytes(built.pdf)
+    return built, path
+
+
+def test_every_font_is_embedded_and_none_is_stsong(record):
+    _, path = record
+    fonts = pdffonts(path)
+    assert fonts, "no font at all"
+    for f in fonts:
+        assert f["emb"] == "yes", f
+        assert "STSong" not in f["name"], f
+        assert f["type"] == "TrueType", f
+
+
+def test_page_count_and_page_numbers(record):
+    built, path = record
+    pages = all_pages_text(path)
+    assert page_count(path) == built.pages == len(pages)
+    for i, text in enumerate(pages, start=1):
+        assert f"第 {i} 页 共 {built.pages} 页" in text
+    # Every one of the 1,800 month rows is there, once; and no page is padded out.
+    rows = [m for text in pages for m in MONTH_ROW.finditer(text)]
+    assert len(rows) == 1800
+    per_page = [len(MONTH_ROW.findall(t)) for t in pages]
+    capacity = max(per_page)
+    full_pages_needed = -(-1800 // capacity)
+    assert sum(1 for n in per_page if n) <= full_pages_needed + 5  # 5 scheme tables end early
+    assert per_page[0] == 0 and all(per_page[1:-1])
+
+
+def test_header_row_is_repeated_on_every_page_of_the_monthly_tables(record):
+    built, path = record
+    pages = all_pages_text(path)
+    for i, text in enumerate(pages, start=1):
+        if MONTH_ROW.search(text):
+            assert re.search(r"费款所属期\s+缴费基数\(元\)\s+单位缴费\(元\)", text), f"page {i}"
+            assert re.search(r"缴费明细(（续）)?", text)
+    headers = built.marks_labelled("table-header")
+    month_pages = {m.page for m in built.marks_labelled("month-row")}
+    assert month_pages <= {m.page for m in headers if m.text == "费款所属期"}
+
+
+def test_record_holds_details_statuses_and_verification(record):
+    _, path = record
+    text = "\n".join(all_pages_text(path))
+    data = thirty_year_record()
+    for expected in (
+        "个人权益记录单",
+        NAME,
+        ID_NUMBER,
+        EMPLOYER,
+        data.verification.code,
+        "养老保险个人账户累计储存额",
+        "数据截至：2024-12-31",
+        "打印时间：2025-01-06 09:30:00",
+        "● 已缴",
+        "△ 欠缴",
+        "○ 转入",
+    ):
+        assert expected in text, expected
+    arrears = [m for m in data.months if m.status == MonthStatus.ARREARS]
+    assert re.search(r"2009-05\s+[\d,.]+\s+[\d,.]+\s+[\d,.]+\s+[\d,.]+\s+△", text)
+    assert len(arrears) == 10
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_amounts_and_codes_are_visible_in_both_renderers(record, tmp_path, page):
+    built, path = record
+    poppler = render_poppler(path, page, tmp_path)
+    ghost = render_ghostscript(path, page, tmp_path)
+    labels = {"verification-code", "page-number", "who"}
+    labels |= {"person", "enrolment-total", "account-balance"} if page == 1 else {"month-row"}
+    marks = [m for m in built.marks if m.page == page and m.label in labels]
+    assert {m.label for m in marks} == labels
+    for m in marks:
+        core = box_of(m, PAGE_H, core=True)
+        a, b = ink(poppler, core), ink(ghost, core)
+        # Inked, not only extractable: a font that Ghostscript cannot draw leaves this blank.
+        assert a >= 15 and b >= 15, (m.text, a, b)
+        assert 0.6 <= a / b <= 1.6, (m.text, a, b)
+        assert agreement(poppler, ghost, box_of(m, PAGE_H)) >= 0.5, m.text
+    # Control: the same measure finds no ink in the empty margin, so it can fail.
+    assert ink(poppler, (5, 300, 40, 340)) == 0 and ink(ghost, (5, 300, 40, 340)) == 0
+
+
+def test_the_qr_code_decodes_to_the_verification_url(record, tmp_path):
+    _, path = record
+    for render in (render_poppler, render_ghostscript):
+        img = render(path, 1, tmp_path)
+        found = [r.text for r in zxingcpp.read_barcodes(img)]
+        assert thirty_year_record().verification.url in found
+
+
+def test_output_is_deterministic_and_small(record):
+    built, _ = record
+    again = rights_record_pdf(thirty_year_record())
+    assert again.pdf == built.pdf
+    assert len(built.pdf) <= 500_000
+
+
+def test_record_for_one_year(tmp_path):
+    built = rights_record_pdf(record_for_year(thirty_year_record(), 2009))
+    path = tmp_path / "2009.pdf"
+    path.write_bytes(built.pdf)
+    pages = all_pages_text(path)
+    assert len(pages) == built.pages <= 3
+    rows = [m for text in pages for m in MONTH_ROW.finditer(text)]
+    assert len(rows) == 60 and {r[1][:4] for r in rows} == {"2009"}
+    assert sum(r[6] == "△" for r in rows) == 10  # May and June, 5 schemes
+    assert "记录期间：2009-01 至 2009-12" in pages[0]
+
+
+def test_missing_font_is_a_clear_error(tmp_path):
+    with pytest.raises(FontMissing) as e:
+        rights_record_pdf(thirty_year_record(), font_path=tmp_path / "nope.ttc")
+    assert "字体" in str(e.value) and "font" in str(e.value)
+
+
+@pytest.mark.parametrize("months", [12, 24, 36, 48])
+def test_certificate(months, tmp_path):
+    data = sample_certificate(months)
+    built = certificate_pdf(data)
+    path = tmp_path / "cert.pdf"
+    path.write_bytes(built.pdf)
+    assert all(f["emb"] == "yes" for f in pdffonts(path))
+    pages = all_pages_text(path)
+    assert len(pages) == built.pages
+    text = "\n".join(pages)
+    assert "参保证明" in text and NAME in text and data.verification.code in text
+    assert f"近{months}个月" in text and "特此证明" in text
+    grid = re.findall(r"^\s*(\d{4}-\d{2})\s+●", text, re.M)
+    assert len(grid) == months and grid[-1] == "2024-12"
+    summary = built.marks_labelled("summary")
+    assert summary and summary[0].text == str(months)
+
+
+def test_certificate_window_must_be_12_24_36_or_48():
+    with pytest.raises(DomainError):
+        sample_certificate(18)
+
+
+def test_documents_from_path_strings(tmp_path: Path):
+    # font_path as a str from config works too
+    built = certificate_pdf(
+        sample_certificate(12), "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    )
+    assert built.pdf.startswith(b"%PDF")
