@@ -296,8 +296,20 @@ class CardMonitor:
                     scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE
                 ):
                     break  # reader or service gone: re-list
-                state = states[0][1] & ~scard.SCARD_STATE_CHANGED
-                self._set(True, bool(state & scard.SCARD_STATE_PRESENT))
+                new_state = states[0][1] & ~scard.SCARD_STATE_CHANGED
+                present = bool(new_state & scard.SCARD_STATE_PRESENT)
+                # pcsc-lite counts card events in the high 16 bits: a swap faster than our
+                # poll shows as "still present" with a new count. Report it as out + in.
+                swapped = (
+                    state != scard.SCARD_STATE_UNAWARE
+                    and present
+                    and self.present
+                    and (new_state >> 16) != (state >> 16)
+                )
+                if swapped:
+                    self._set(True, False)
+                self._set(True, present)
+                state = new_state
             self._stop.wait(self.poll / 5)
         if self._ctx is not None:
             scard.SCardReleaseContext(self._ctx)

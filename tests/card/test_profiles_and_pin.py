@@ -130,3 +130,15 @@ def test_verify_pin_direct_structure():
     assert fixed[8] == 0x0804  # zh-CN prompts
     assert fixed[-1] == len(block) - 19 == 8
     assert block[19:] == bytes.fromhex("0020000003FFFFFF")
+
+
+def test_json_profile_equals_toml(tmp_path):
+    import json
+    import tomllib
+
+    src = PROFILES_DIR / "card-rare-name.toml"
+    doc = tomllib.loads(src.read_text(encoding="utf-8"))
+    j = tmp_path / "card-rare-name.json"
+    j.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    a, b = load_profile(src), load_profile(j)
+    assert (a.ef05, a.ef06, a.pin, a.spec_version) == (b.ef05, b.ef06, b.pin, b.spec_version)

@@ -154,3 +154,26 @@ def test_exclusive_transaction_is_released(stack, reader):
     scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
     scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
     scard.SCardReleaseContext(ctx)
+
+
+def test_fast_swap_is_reported_as_removed_then_inserted(stack):
+    import queue
+
+    events: queue.Queue = queue.Queue()
+    r = CardReader(stack.reader, SoftwareSecurityModule(), on_event=events.put)
+    stack.insert("card-3.00")
+    r.start()
+    try:
+        assert events.get(timeout=5) == "inserted"
+        info = r.read_card()
+        # swap without waiting in between: the emulator disconnects and reconnects at once
+        stack.control({"cmd": "insert", "profile": "card-2.00"})
+        assert events.get(timeout=5) == "removed"
+        assert events.get(timeout=5) == "inserted"
+        from cardio.errors import CardRemoved
+
+        with pytest.raises(CardRemoved):
+            r.pin_tries_left()  # the session of the card read is gone
+        assert r.read_card().card_number != info.card_number
+    finally:
+        r.stop()
