@@ -112,28 +112,32 @@ def contribution_rows(
     last: int | None = None,
 ) -> Sequence[Any]:
     """(scheme, period, base, employer, personal, status, payer) tuples, ordered by scheme and
-    period; money in fen, period YYYYMM, payer None for the member themselves."""
-    q = (
-        select(
-            ContributionRow.scheme,
-            ContributionRow.period,
-            ContributionRow.base_fen,
-            ContributionRow.employer_fen,
-            ContributionRow.personal_fen,
-            ContributionRow.status,
-            EmployerRow.name,
-        )
-        .outerjoin(EmployerRow, EmployerRow.id == ContributionRow.payer_id)
-        .where(ContributionRow.member_id == member_id)
-        .order_by(ContributionRow.member_id, ContributionRow.scheme, ContributionRow.period)
-    )
-    if scheme is not None:
-        q = q.where(ContributionRow.scheme == scheme)
-    if first is not None:
-        q = q.where(ContributionRow.period >= first)
-    if last is not None:
-        q = q.where(ContributionRow.period <= last)
-    return session.execute(q).all()
+    period; money in fen, period YYYYMM, payer None for the member themselves.
+
+    Runs on the driver's cursor: the history is the API's longest answer, and the ORM's
+    per-row objects would cost more than the query itself."""
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    sql = [
+        "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name"
+        " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id"
+        f" WHERE c.member_id = {mark}"
+    ]
+    params: list[Any] = [member_id]
+    for clause, value in (
+        (f" AND c.scheme = {mark}", scheme),
+        (f" AND c.period >= {mark}", first),
+        (f" AND c.period <= {mark}", last),
+    ):
+        if value is not None:
+            sql.append(clause)
+            params.append(value)
+    sql.append(" ORDER BY c.member_id, c.scheme, c.period")
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("".join(sql), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def contribution_months(rows: Sequence[Any]) -> list[ContributionMonth]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -18,12 +19,28 @@ from backoffice.settings import Settings
 from backoffice.storage import Database
 from backoffice.storage.terminals import TerminalRow
 
+AUTH_CACHE_SECONDS = 30.0
+
 
 @dataclass
 class Context:
     db: Database
     policy: Policy
     settings: Settings
+    # terminal id -> (key SHA-256, active, when read): spares a query per request; a revoked
+    # key stops working within AUTH_CACHE_SECONDS.
+    terminals: dict[str, tuple[str, bool, float]] = field(default_factory=dict)
+
+    def terminal_key(self, s: Session, terminal_id: str) -> tuple[str, bool] | None:
+        hit = self.terminals.get(terminal_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[2] < AUTH_CACHE_SECONDS:
+            return hit[0], hit[1]
+        row = s.get(TerminalRow, terminal_id)
+        if row is None:
+            return None
+        self.terminals[terminal_id] = (row.key_sha256, row.active, now)
+        return row.key_sha256, row.active
 
 
 def context(request: Request) -> Context:
@@ -37,6 +54,7 @@ def session(ctx: Annotated[Context, Depends(context)]) -> Iterator[Session]:
 
 def terminal(
     request: Request,
+    ctx: Annotated[Context, Depends(context)],
     s: Annotated[Session, Depends(session)],
     x_terminal_id: Annotated[str | None, Header(description="the terminal's number")] = None,
     authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
@@ -47,9 +65,9 @@ def terminal(
             "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
         )
     key = authorization.removeprefix("Bearer ").strip()
-    row = s.get(TerminalRow, x_terminal_id)
+    known = ctx.terminal_key(s, x_terminal_id)
     given = hashlib.sha256(key.encode()).hexdigest()
-    if row is None or not row.active or not hmac.compare_digest(row.key_sha256, given):
+    if known is None or not known[1] or not hmac.compare_digest(known[0], given):
         raise Unauthorized("终端未登记或密钥错误", "Unknown terminal or wrong key")
     request.state.terminal_id = x_terminal_id
     return x_terminal_id

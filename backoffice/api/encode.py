@@ -23,6 +23,38 @@ def fen(f: int) -> str:
     return f"{sign}{q}.{r:02d}"
 
 
+_ROW = (
+    '{"scheme":"%s","period":"%s","base":"%s","employer_part":"%s",'
+    '"personal_part":"%s","status":"%s","payer":%s}'
+)
+
+
+def history_json(member_no: str, rows: Any, individual: str) -> bytes:
+    """The contribution history as JSON bytes, written row by row from small tables of the
+    distinct amounts, months and payers: the longest answer of the API (30 years x 5 schemes =
+    1,800 rows) costs a few milliseconds, not tens. scheme and status are the API's own codes
+    (ASCII words), so they need no escaping."""
+    import json
+
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    amounts = {x: fen(x) for x in {*columns[2], *columns[3], *columns[4]}}
+    months = {p: f"{p // 100:04d}-{p % 100:02d}" for p in set(columns[1])}
+    payers = {x: json.dumps(x or individual, ensure_ascii=False) for x in set(columns[6])}
+    body = ",".join(
+        [
+            _ROW % (s, months[p], amounts[b], amounts[er], amounts[pe], st, payers[payer])
+            for s, p, b, er, pe, st, payer in rows
+        ]
+    )
+    first = f'"{months[min(months)]}"' if months else "null"
+    last = f'"{months[max(months)]}"' if months else "null"
+    head = (
+        f'{{"member_no":{json.dumps(member_no)},"first":{first},"last":{last},'
+        f'"count":{len(rows)},"rows":['
+    )
+    return (head + body + "]}").encode("utf-8")
+
+
 def rate(d: Decimal) -> str:
     return format(d.normalize(), "f")
 

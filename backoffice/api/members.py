@@ -4,7 +4,6 @@ never by ID number, so no access log ever holds one."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -63,31 +62,8 @@ def contributions(
         raise BadRequest("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
     member = records.find_member(db, member_no)
     rows = records.contribution_rows(db, member.id, scheme=scheme, first=lo, last=hi)
-    # The longest answer (30 years x 5 schemes): encoded here without per-row models.
-    fen = encode.fen
-    out = [
-        {
-            "scheme": s,
-            "period": f"{p // 100:04d}-{p % 100:02d}",
-            "base": fen(b),
-            "employer_part": fen(er),
-            "personal_part": fen(pe),
-            "status": st,
-            "payer": payer or records.INDIVIDUAL,
-        }
-        for s, p, b, er, pe, st, payer in rows
-    ]
-    periods = [r[1] for r in rows]
-    body = {
-        "member_no": member_no,
-        "first": f"{min(periods) // 100:04d}-{min(periods) % 100:02d}" if periods else None,
-        "last": f"{max(periods) // 100:04d}-{max(periods) % 100:02d}" if periods else None,
-        "count": len(out),
-        "rows": out,
-    }
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        media_type="application/json",
+        encode.history_json(member_no, rows, records.INDIVIDUAL), media_type="application/json"
     )
 
 

@@ -1,0 +1,165 @@
+"""Benchmark of the back office over HTTP: does the cost of a request grow with the members?
+
+For 2,000 and 20,000 seeded members (SQLite file, WAL) it prints the seeding time; p50 / p95 of
+the member summary, the full contribution history of 30-year members and the dues of random
+members; payments-sized POSTs per second (certificate issue with an Idempotency-Key: one insert
+and the member's records read) with 8 concurrent clients; and, last, the p95 growth ratio
+20k / 2k. Goals: history p95 <= 20 ms at 20k on SQLite; growth ratio <= 1.5.
+
+    .venv/bin/python bench/backoffice.py [--members 2000,20000] [--requests 300] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backoffice.harness import RunningService, postgres_server, running_service
+from backoffice.storage import Database
+
+TODAY = dt.date(2026, 6, 20)
+CONCURRENT = 8
+POST_SECONDS = 5.0
+
+
+def _headers(svc: RunningService) -> dict[str, str]:
+    return {"X-Terminal-Id": svc.terminal_id, "Authorization": f"Bearer {svc.api_key}"}
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    s = sorted(samples)
+    return statistics.median(s), s[min(len(s) - 1, round(0.95 * len(s)) - 1)]
+
+
+def _time_gets(svc: RunningService, paths: list[str], warmup: int = 30) -> list[float]:
+    session = requests.Session()
+    session.headers.update(_headers(svc))
+    out = []
+    for i, path in enumerate(paths):
+        t = time.perf_counter()
+        r = session.get(svc.url + path, timeout=30)
+        elapsed = (time.perf_counter() - t) * 1000
+        if r.status_code != 200:
+            raise SystemExit(f"bench: GET {path} -> {r.status_code} {r.text[:200]}")
+        if i >= warmup:
+            out.append(elapsed)
+    return out
+
+
+def _posts_per_second(svc: RunningService, members: list[str]) -> tuple[float, int]:
+    stop = time.monotonic() + POST_SECONDS
+    counts = [0] * CONCURRENT
+    errors = [0] * CONCURRENT
+
+    def worker(n: int) -> None:
+        session = requests.Session()
+        session.headers.update(_headers(svc))
+        rng = random.Random(n)
+        while time.monotonic() < stop:
+            no = rng.choice(members)
+            r = session.post(
+                f"{svc.url}/v1/members/{no}/certificates",
+                json={"kind": "participation", "months": 12},
+                headers={"Idempotency-Key": uuid.uuid4().hex},
+                timeout=30,
+            )
+            if r.status_code == 201:
+                counts[n] += 1
+            else:
+                errors[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(CONCURRENT)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - start), sum(errors)
+
+
+def _sample_members(db_url: str, rng: random.Random, n: int) -> tuple[list[str], list[str]]:
+    db = Database(db_url)
+    try:
+        with db.engine.connect() as c:
+            everyone = [r[0] for r in c.execute(text("SELECT member_no FROM member"))]
+            # 30-year members: pension months from at least 30 calendar years.
+            long_ids = c.execute(
+                text(
+                    "SELECT m.member_no FROM member m JOIN pension_account_year a "
+                    "ON a.member_id = m.id GROUP BY m.member_no "
+                    "HAVING MAX(a.year) - MIN(a.year) >= 29"
+                )
+            ).all()
+    finally:
+        db.dispose()
+    long_members = [r[0] for r in long_ids]
+    return [rng.choice(everyone) for _ in range(n)], [rng.choice(long_members) for _ in range(n)]
+
+
+def run_one(members: int, requests_n: int, database: str | None) -> dict[str, tuple[float, float]]:
+    t = time.perf_counter()
+    with running_service(members=members, seed=1, today=TODAY, database=database) as svc:
+        seed_s = time.perf_counter() - t
+        rng = random.Random(members)
+        randoms, thirty = _sample_members(svc.database, rng, requests_n + 30)
+        got = {
+            "summary": _time_gets(svc, [f"/v1/members/{m}/summary" for m in randoms]),
+            "history": _time_gets(svc, [f"/v1/members/{m}/contributions" for m in thirty]),
+            "dues": _time_gets(svc, [f"/v1/members/{m}/dues" for m in randoms]),
+        }
+        rows = requests.get(
+            f"{svc.url}/v1/members/{thirty[0]}/contributions", headers=_headers(svc), timeout=30
+        ).json()["count"]
+        posts, errors = _posts_per_second(svc, randoms)
+    kind = "PostgreSQL" if database else "SQLite"
+    print(f"{members} members on {kind}: seeded and started in {seed_s:.1f} s")
+    out = {}
+    for name, samples in got.items():
+        p50, p95 = _percentiles(samples)
+        out[name] = (p50, p95)
+        extra = f" ({rows} rows for a 30-year member)" if name == "history" else ""
+        print(f"  {name:8s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  n={len(samples)}{extra}")
+    print(f"  POST certificates: {posts:.0f}/s with {CONCURRENT} clients ({errors} errors)")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--members", default="2000,20000")
+    ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
+    args = ap.parse_args()
+    sizes = [int(x) for x in args.members.split(",")]
+    results = {}
+    with postgres_server() if args.postgres else contextlib.nullcontext() as pg:
+        for n in sizes:
+            results[n] = run_one(n, args.requests, pg)
+    small, large = results[sizes[0]], results[sizes[-1]]
+    history_p95 = large["history"][1]
+    goal = "met" if history_p95 <= 20 else "NOT met"
+    print(f"history p95 at {sizes[-1]}: {history_p95:.2f} ms (goal <= 20 ms: {goal})")
+    ratios = {k: large[k][1] / small[k][1] for k in small}
+    worst = max(ratios.values())
+    print(
+        f"p95 growth ratio {sizes[-1] // 1000}k/{sizes[0] // 1000}k: "
+        + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items())
+        + f"; worst x{worst:.2f} (goal <= 1.5: {'met' if worst <= 1.5 else 'NOT met'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
