@@ -147,6 +147,9 @@ class Controller:
                     self._io_pool.submit(self._load, key, holder, params, gen)
             case Forget():
                 self._card_pool.submit(self.card.forget)
+                forget = getattr(self.data, "forget", None)
+                if forget is not None:
+                    forget()
             case Say(key=key):
                 if self.voice is not None and self.translator is not None:
                     text = self.translator(key) if key in self._known_keys() else None

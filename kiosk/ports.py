@@ -69,6 +69,9 @@ class MemberDataPort(Protocol):
     def load(self, key: str, holder: CardHolder, params: dict[str, Any]) -> Any:
         """Fetch one kind of member data ("summary", "history", "accounts", ...)."""
 
+    def forget(self) -> None:
+        """Drop what is known of the member (the session ended)."""
+
 
 class VoicePort(Protocol):
     def say(self, text: str, language: str) -> None:

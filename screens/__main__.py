@@ -48,13 +48,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from screens.app import KioskApp  # imports Kivy: only after configure()
 
+    kiosk = None
+    if args.screenshot is None:
+        # The screenshot mode only draws the attract screen; a running kiosk gets its devices.
+        from kiosk.assembly import build
+
+        kiosk = build(cfg)
     app = KioskApp(
         cfg,
         screenshot=args.screenshot,
         large_text=args.large_text or cfg.ui.large_text,
         language=args.language or cfg.ui.language,
+        controller=kiosk.controller if kiosk else None,
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        if kiosk is not None:
+            kiosk.close()
     return app.exit_code
 
 

@@ -15,7 +15,7 @@ from kivy.lang import Builder
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.screenmanager import FadeTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
@@ -111,7 +111,11 @@ class KioskApp(App):
         self._busy_event = None
         self.cfg = cfg
         self.title = "社保自助一体机"
-        self.translator = Translator(language=language)
+        self.translator = (
+            controller.translator
+            if controller and controller.translator
+            else Translator(language=language)
+        )
         self.lang = language
         self.large_text = large_text
         self.screenshot_path = screenshot
@@ -146,7 +150,8 @@ class KioskApp(App):
         for kv in KV_FILES:
             Builder.load_file(str(KV_DIR / kv))
         self.on_large_text(self, self.large_text)
-        self.sm = ScreenManager(transition=FadeTransition(duration=0.12))
+        # Pages switch at once: a fade costs frames on software GL and helps no one.
+        self.sm = ScreenManager(transition=NoTransition())
         for page, cls in SCREENS.items():
             self.sm.add_widget(cls(name=page.value))
         root = KioskRoot(self)
@@ -181,6 +186,10 @@ class KioskApp(App):
 
     def apply_state(self, state: SessionState) -> None:
         """Show the session's state: switch page, redraw it, warning and busy overlays."""
+        with self.frames.callback("apply_state"):
+            self._apply_state(state)
+
+    def _apply_state(self, state: SessionState) -> None:
         previous = self.state
         self.state = state
         if (
@@ -192,6 +201,7 @@ class KioskApp(App):
             self.lang = self.cfg.ui.language
             self.large_text = self.cfg.ui.large_text
         name = state.page.value
+        self.frames.where = name
         if self.sm.has_screen(name):
             screen = self.sm.get_screen(name)
             screen.show(state)
@@ -226,6 +236,7 @@ class KioskApp(App):
         self.frames.start()
         Clock.schedule_interval(self._update_countdown, 0.5)
         if self.controller is not None:
+            self.apply_state(self.controller.session.state)
             self.controller.subscribe(self._on_state)
             self.controller.start()
         if self.screenshot_path is not None:
@@ -268,5 +279,10 @@ class KioskRoot(FloatLayout):
         self._app = app
 
     def on_touch_down(self, touch) -> bool:
-        self._app.keep_going()
-        return super().on_touch_down(touch)
+        with self._app.frames.callback("touch_down"):
+            self._app.keep_going()
+            return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch) -> bool:
+        with self._app.frames.callback("touch_up"):
+            return super().on_touch_up(touch)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kivy.uix.screenmanager import Screen
+from screens.base import KioskScreen
 
 
-class AttractScreen(Screen):
+class AttractScreen(KioskScreen):
     def is_drawn(self) -> bool:
         """True once the title's text has been rendered to a texture."""
         title = self.ids.get("title")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from kivy.clock import Clock
 
@@ -10,7 +12,12 @@ from kivy.clock import Clock
 class FrameMonitor:
     def __init__(self) -> None:
         self.durations: list[float] = []
+        self.long: list[tuple[float, str]] = []  # (seconds, page) of frames over 50 ms
+        self.where = ""  # set by the app: the page shown, to say where a long frame was
         self._last: float | None = None
+        self._skip = False
+        self.callbacks: list[float] = []
+        self.slow_callbacks: list[tuple[float, str]] = []
 
     def start(self) -> None:
         self._last = time.perf_counter()
@@ -18,12 +25,35 @@ class FrameMonitor:
 
     def _frame(self, _dt: float) -> None:
         now = time.perf_counter()
-        if self._last is not None:
-            self.durations.append(now - self._last)
+        if self._last is not None and not self._skip:
+            d = now - self._last
+            self.durations.append(d)
+            if d > 0.05:
+                self.long.append((d, self.where))
+        self._skip = False
         self._last = now
 
+    def skip_frame(self) -> None:
+        """Leave out the current frame (a test's screenshot, not the app's work)."""
+        self._skip = True
+
+    @contextmanager
+    def callback(self, name: str) -> Iterator[None]:
+        """Time one of the app's main-thread callbacks (state shown, touch handled)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            d = time.perf_counter() - t0
+            self.callbacks.append(d)
+            if d > 0.05:
+                self.slow_callbacks.append((d, f"{name}@{self.where}"))
+
     def reset(self) -> None:
+        self.callbacks.clear()
+        self.slow_callbacks.clear()
         self.durations.clear()
+        self.long.clear()
         self._last = time.perf_counter()
 
     def worst(self) -> float:

@@ -10,7 +10,6 @@ from kivy.metrics import dp, sp
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
-from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
@@ -73,47 +72,31 @@ class PinKeypad(BoxLayout):
         self.dots = " ".join("●" if i < self.filled else "○" for i in range(int(self.length)))
 
 
-class Table(GridLayout):
-    """A simple table: a header row and rows of text; columns set by `header`."""
+class TableCell(Label):
+    """One cell of a Table's body (RecycleView recycles these)."""
+
+
+class Table(BoxLayout):
+    """A header row and a scrolling body. The body is a RecycleView: only the cells on screen
+    are widgets, so a 30-year table costs the main thread no more than a one-year one."""
 
     header = ListProperty([])
-    data_rows = ListProperty([])  # not `rows`: GridLayout owns that name
+    data_rows = ListProperty([])
     font_size = StringProperty("18sp")
 
     def on_header(self, *_a) -> None:
-        self._rebuild()
+        head = self.ids.head
+        head.clear_widgets()
+        head.cols = max(1, len(self.header))
+        self.ids.body_layout.cols = max(1, len(self.header))
+        for text in self.header:
+            head.add_widget(
+                Label(text=text, font_size=self.font_size, bold=True, color=theme.TEXT_ON_SURFACE)
+            )
 
     def on_data_rows(self, *_a) -> None:
-        self._rebuild()
-
-    def _rebuild(self) -> None:
-        self.clear_widgets()
-        self.cols = max(1, len(self.header))
-        for text in self.header:
-            self.add_widget(self._cell(text, header=True))
-        for row in self.data_rows:
-            for text in row:
-                self.add_widget(self._cell(str(text)))
-
-    def _cell(self, text: str, header: bool = False) -> Label:
-        lbl = Label(
-            text=text,
-            font_size=self.font_size,
-            color=theme.TEXT_ON_SURFACE,
-            size_hint_y=None,
-            halign="center",
-            valign="middle",
-        )
-        lbl.bind(texture_size=lambda w, ts: setattr(w, "height", max(dp(36), ts[1] + dp(8))))
-        if header:
-            lbl.bold = True
-            with lbl.canvas.before:
-                Color(*theme.TABLE_HEADER)
-                rect = Rectangle(pos=lbl.pos, size=lbl.size)
-            lbl.bind(
-                pos=lambda w, p: setattr(rect, "pos", p), size=lambda w, s: setattr(rect, "size", s)
-            )
-        return lbl
+        self.ids.body.data = [{"text": str(cell)} for row in self.data_rows for cell in row]
+        self.ids.body.scroll_y = 1
 
 
 class BarChart(Widget):
@@ -182,4 +165,12 @@ def year_bars(counts: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:
     return [(str(y), c) for y, c in counts]
 
 
-__all__ = ["BarChart", "KeyButton", "ObjectProperty", "PinKeypad", "Table", "year_bars"]
+__all__ = [
+    "BarChart",
+    "KeyButton",
+    "ObjectProperty",
+    "PinKeypad",
+    "Table",
+    "TableCell",
+    "year_bars",
+]

@@ -1,6 +1,8 @@
 """Runs the real kiosk app in this process and plays a scenario on Kivy's clock.
 
-    python -m tests.ui.driver MODULE:FUNCTION OUT.json [--language en] [--large-text]
+    python -m tests.ui.driver MODULE:FUNCTION OUT.json [--language en] [--large-text] [--devices]
+
+With --devices the app gets its real devices and back office, built from $KIOSK_CONFIG.
 
 A scenario is a generator `fn(app, out)`: it yields how long to wait (seconds, or 0 for the
 next frame) between steps, inspects widgets, taps them with real touch events, takes
@@ -22,6 +24,7 @@ def main(argv: list[str]) -> int:
     ref, out_path = argv[0], Path(argv[1])
     language = argv[argv.index("--language") + 1] if "--language" in argv else None
     large = "--large-text" in argv
+    devices = "--devices" in argv
 
     from kiosk.config import load_config
     from screens import bootstrap
@@ -35,7 +38,17 @@ def main(argv: list[str]) -> int:
 
     module, func = ref.split(":")
     scenario = getattr(importlib.import_module(module), func)
-    app = KioskApp(cfg, large_text=large or cfg.ui.large_text, language=language or cfg.ui.language)
+    kiosk = None
+    if devices:
+        from kiosk.assembly import build
+
+        kiosk = build(cfg)
+    app = KioskApp(
+        cfg,
+        large_text=large or cfg.ui.large_text,
+        language=language or cfg.ui.language,
+        controller=kiosk.controller if kiosk else None,
+    )
     out: dict = {}
     state: dict = {"gen": None}
 
@@ -54,8 +67,21 @@ def main(argv: list[str]) -> int:
             return
         Clock.schedule_once(step, wait or 0)
 
-    app.bind(on_start=lambda *_: Clock.schedule_once(step, 0.2))
-    app.run()
+    def begin(*_a: object) -> None:
+        # Must return None: a truthy return stops Kivy's dispatch before App.on_start runs.
+        Clock.schedule_once(step, 0.2)
+
+    app.bind(on_start=begin)
+    try:
+        app.run()
+    finally:
+        if kiosk is not None:
+            kiosk.close()
+    out["worst_frame"] = app.frames.worst()
+    out["p99_frame"] = app.frames.percentile(99)
+    out["long_frames"] = app.frames.long[:20]
+    out["worst_callback"] = max(app.frames.callbacks, default=0.0)
+    out["slow_callbacks"] = app.frames.slow_callbacks[:20]
     out_path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return app.exit_code
 

@@ -29,10 +29,72 @@ def tap(w) -> None:
 
 def shot(name: str) -> str:
     """Screenshot of the whole window into tests/artifacts/NAME.png; returns the path."""
+    from kivy.app import App
     from kivy.core.window import Window
 
+    app = App.get_running_app()
+    if getattr(app, "frames", None) is not None:
+        app.frames.skip_frame()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / f"{name}.png"
     written = Window.screenshot(name=str(ARTIFACTS / f"{name}-tmp.png"))
     shutil.move(written, target)
     return str(target)
+
+
+class ScenarioTimeout(AssertionError):
+    pass
+
+
+def wait_until(pred, timeout: float = 15.0, what: str = "condition"):
+    """Use as `yield from wait_until(lambda: ..., what=...)` inside a scenario."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            raise ScenarioTimeout(f"timed out waiting for {what}")
+        yield 0.05
+
+
+def page(app) -> str:
+    return app.state.page.value if app.state is not None else ""
+
+
+def wait_page(app, name: str, timeout: float = 15.0):
+    yield from wait_until(
+        lambda: page(app) == name and app.sm.current == name,
+        timeout,
+        f"page {name} (now {page(app)})",
+    )
+    yield 0.25  # let the transition finish before a screenshot
+
+
+def in_thread(fn, *args):
+    """Run a blocking test action (a card insert, say) off the main thread; returns a handle
+    whose `done` is set when it finished."""
+    import threading
+
+    done = threading.Event()
+    box: dict = {}
+
+    def run():
+        try:
+            box["result"] = fn(*args)
+        except Exception as e:  # surfaced by the scenario
+            box["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    box["done"] = done
+    return box
+
+
+def type_pin(app, screen_name: str, pin: str) -> None:
+    """Tap the keypad's keys by their (scrambled) labels, then OK."""
+    pad = widget(app, "keypad", screen_name)
+    keys = {w.text: w for w in pad.walk() if type(w).__name__ == "KeyButton"}
+    for d in pin:
+        tap(keys[d])
+    tap(pad.ids.ok)

@@ -1,0 +1,54 @@
+"""The composition root: the kiosk's parts built from config.toml, and nothing else.
+
+`build(cfg)` gives a Controller wired to the real card reader (through pcscd), the back office
+client, voice prompts, and (as they land) the printers and payments. Devices are chosen by
+configuration only; nothing here asks whether it runs in a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cardio.reader import open_reader
+from kiosk.backoffice_client import BackOfficeClient
+from kiosk.card_adapter import CardAdapter
+from kiosk.config import KioskConfig
+from kiosk.controller import Controller
+from kiosk.i18n import Translator
+from kiosk.services import MemberServices
+from kiosk.session import Session
+from kiosk.voice import EspeakVoice
+
+
+@dataclass
+class Kiosk:
+    controller: Controller
+    card: CardAdapter
+    services: MemberServices
+    client: BackOfficeClient
+    translator: Translator
+
+    def close(self) -> None:
+        self.controller.stop()
+        self.card.stop()
+        self.client.close()
+
+
+def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
+    translator = translator or Translator(language=cfg.ui.language)
+    client = BackOfficeClient.from_config(cfg)
+    services = MemberServices(client)
+    sm = cfg.security_module
+    reader = open_reader(
+        cfg.card_reader.reader_pattern,
+        security_kind=sm.kind,
+        keys_file=str(sm.keys_file) if sm.keys_file else None,
+        psam_reader_pattern=sm.psam_reader_pattern,
+        use_pinpad=cfg.card_reader.use_pinpad,
+    )
+    card = CardAdapter(reader, checker=services.check_card)
+    voice = EspeakVoice() if cfg.ui.voice else None
+    controller = Controller(
+        Session(cfg.timeouts), card, services, translator=translator, voice=voice
+    )
+    return Kiosk(controller, card, services, client, translator)

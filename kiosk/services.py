@@ -1,0 +1,97 @@
+"""The member's data and requests, behind the session's `MemberDataPort`: one handler per key.
+
+Runs on the controller's worker threads. Knows the member only through the card in the reader:
+the back office's card record gives the member number, which is forgotten with the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from cardio.ssse import CardInfo
+from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, NotFound
+from kiosk.card_adapter import CardCheck
+from kiosk.domain import CardHolder
+from kiosk.domain.cards import CardStatus
+from kiosk.errors import KioskError
+from kiosk.session import CardProblem
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(KioskError):
+    """A request that could not be served; `message_key` says what to tell the member."""
+
+    def __init__(self, message_key: str, detail: str = "") -> None:
+        self.message_key = message_key
+        super().__init__(f"{message_key}: {detail}" if detail else message_key)
+
+
+Handler = Callable[[str, CardHolder, dict[str, Any]], Any]
+
+
+class MemberServices:
+    def __init__(self, client: BackOfficeClient) -> None:
+        self.client = client
+        self._member_no: dict[str, str] = {}  # card identifier -> member number, this session
+        self._lock = threading.Lock()
+        self.handlers: dict[str, Handler] = {
+            "summary": lambda no, h, p: self.client.summary(no),
+            "history": lambda no, h, p: self.client.contributions(no),
+            "accounts": lambda no, h, p: self.client.accounts(no),
+            "benefits": lambda no, h, p: self.client.benefits(no),
+            "dues": lambda no, h, p: self.client.dues(no),
+            "estimate": lambda no, h, p: self.client.pension_estimate(no),
+            "card_status": lambda no, h, p: self.client.card_status(
+                h.card_identifier, h.card_number
+            ),
+            "report_loss": lambda no, h, p: self.client.report_loss(
+                h.card_identifier, h.card_number
+            ),
+        }
+
+    # -- the card's word from the back office (the card adapter's checker) --------------------
+
+    def check_card(self, info: CardInfo) -> CardCheck:
+        try:
+            rec = self.client.card_status(info.card_identifier, info.card_number)
+        except NotFound:
+            return CardCheck(CardProblem.VOID)
+        except BackOfficeUnavailable:
+            return CardCheck(CardProblem.BACKOFFICE_UNAVAILABLE)
+        except BackOfficeError as e:
+            log.warning("card check failed: %s", type(e).__name__)
+            return CardCheck(CardProblem.BACKOFFICE_UNAVAILABLE)
+        with self._lock:
+            self._member_no[info.card_identifier] = rec.member_no
+        problem = {
+            CardStatus.VALID: None,
+            CardStatus.LOST: CardProblem.REPORTED_LOST,
+            CardStatus.VOID: CardProblem.VOID,
+        }[rec.status]
+        return CardCheck(problem, admin=getattr(rec, "admin", False))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._member_no.clear()
+
+    # -- MemberDataPort -----------------------------------------------------------------------
+
+    def load(self, key: str, holder: CardHolder, params: dict[str, Any]) -> Any:
+        handler = self.handlers.get(key)
+        if handler is None:
+            raise ServiceError("error.backoffice", f"no handler for {key}")
+        with self._lock:
+            member_no = self._member_no.get(holder.card_identifier)
+        if member_no is None:
+            raise ServiceError("error.backoffice", "card not checked with the back office")
+        try:
+            return handler(member_no, holder, params)
+        except BackOfficeUnavailable as e:
+            raise ServiceError("error.backoffice", type(e).__name__) from None
+        except BackOfficeError as e:
+            raise ServiceError("error.backoffice", type(e).__name__) from None

@@ -1,0 +1,85 @@
+"""Whole journeys through the real kiosk: card in the emulator, real back office, real app."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from cardio.emulator.server import control
+from tests.ui.kivy_helpers import (
+    in_thread,
+    page,
+    shot,
+    tap,
+    type_pin,
+    wait_page,
+    wait_until,
+    widget,
+)
+
+
+def _card(cmd: dict) -> dict:
+    return control(Path(os.environ["JOURNEY_CARD_RUN_DIR"]), cmd)
+
+
+def _member() -> dict:
+    return json.loads(os.environ["JOURNEY_MEMBER"])
+
+
+def browse_records(app, out):
+    """Card -> PIN -> menu -> insurance, history, accounts, estimate -> exit -> goodbye."""
+    m = _member()
+    seen = out.setdefault("pages", [])
+    yield from wait_page(app, "attract")
+    app.frames.reset()
+    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+    yield from wait_until(lambda: page(app) in ("reading", "pin"), what="card read")
+    yield from wait_page(app, "pin", 20)
+    seen.append("pin")
+    out["pin_title"] = widget(app, "title", "pin").text
+    shot("journey-pin")
+    type_pin(app, "pin", m["pin"])
+    yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
+    if page(app) == "change_pin":
+        seen.append("change_pin")
+        yield 0.3
+        shot("journey-change-pin")
+        for pin in (m["pin"], "135790", "135790"):
+            type_pin(app, "change_pin", pin)
+            yield 0.2
+    yield from wait_page(app, "menu")
+    seen.append("menu")
+    out["greeting"] = widget(app, "greeting", "menu").text
+    shot("journey-menu")
+    for name, ready in (
+        ("insurance", lambda: "summary" in app.state.data),
+        ("history", lambda: "history" in app.state.data),
+        ("accounts", lambda: "accounts" in app.state.data),
+        ("estimate", lambda: "estimate" in app.state.data),
+    ):
+        tap(widget(app, name, "menu"))
+        yield from wait_page(app, name)
+        yield from wait_until(ready, what=f"{name} data")
+        yield 0.3
+        seen.append(name)
+        shot(f"journey-{name}")
+        if name == "history":
+            out["history_rows"] = len(widget(app, "table", "history").data_rows)
+            out["history_year"] = widget(app, "year", "history").text
+            out["chart_bars"] = len(widget(app, "chart", "history").values)
+        if name == "insurance":
+            out["insurance_items"] = len(widget(app, "rows", "insurance").children)
+        if name == "accounts":
+            out["pension_text"] = widget(app, "pension", "accounts").text
+        app.navigate("menu")
+        yield from wait_page(app, "menu")
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    seen.append("goodbye")
+    out["personal_data_after_exit"] = app.state.has_personal_data
+    shot("journey-goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+    seen.append("attract")

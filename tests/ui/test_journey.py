@@ -1,0 +1,74 @@
+"""Whole member journeys by touch, on the real stack: pcscd + emulator, back office over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backoffice.harness import running_service
+from cardio.harness import card_stack
+
+pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    cards = tmp_path_factory.mktemp("cards")
+    with running_service(members=12, seed=7, cards_dir=cards) as svc, card_stack() as cs:
+        yield svc, cs
+
+
+def kiosk_config(tmp_path, svc) -> str:
+    p = tmp_path / "kiosk.toml"
+    p.write_text(
+        f"""
+[ui]
+voice = false
+[backoffice]
+url = "{svc.url}"
+api_key = "{svc.api_key}"
+[journal]
+path = "{tmp_path / "journal.sqlite3"}"
+[logging]
+dir = "{tmp_path / "log"}"
+""",
+        encoding="utf-8",
+    )
+    return str(p)
+
+
+def pick_member(svc, *, initial_pin: bool) -> dict:
+    for m in svc.report.showcases:
+        if m.card_file and m.card_status == "valid" and (m.pin == "123456") == initial_pin:
+            return {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin, "name": m.name}
+    pytest.skip("no such showcase member in the seed")
+
+
+@pytest.mark.parametrize("initial_pin", [False, True])
+def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
+    svc, cs = stack
+    cs.reset_state()
+    member = pick_member(svc, initial_pin=initial_pin)
+    seen = run_scenario(
+        "tests.ui.scenarios_journey:browse_records",
+        "--devices",
+        timeout=150,
+        env={
+            "KIOSK_CONFIG": kiosk_config(tmp_path, svc),
+            "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
+            "JOURNEY_MEMBER": json.dumps(member),
+        },
+    )
+    expected = ["pin", "menu", "insurance", "history", "accounts", "estimate", "goodbye", "attract"]
+    if initial_pin:
+        expected.insert(1, "change_pin")
+    assert seen["pages"] == expected
+    assert seen["pin_title"] == "请输入社保卡密码"
+    assert member["name"][1:] in seen["greeting"] and member["name"] not in seen["greeting"]
+    assert seen["history_rows"] > 0 and seen["chart_bars"] > 0
+    assert seen["insurance_items"] > 0
+    assert "￥" in seen["pension_text"]
+    assert seen["personal_data_after_exit"] is False
+    # no main-thread callback blocked the UI during the journey
+    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
