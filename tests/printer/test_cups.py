@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -12,6 +13,7 @@ from printer.documents import certificate_pdf, rights_record_pdf
 from printer.documents.layout import PAGE_H
 from printer.errors import (
     JobAborted,
+    JobTimeout,
     PrinterOffline,
     QueueMissing,
     QueueNotAccepting,
@@ -101,3 +103,28 @@ def test_factory_reads_the_config_section(cups):
     assert isinstance(printer, CupsA4Printer) and printer.job_timeout == 30
     Section.queue = ""
     assert open_a4_printer(Section()).state().condition == QueueCondition.NOT_FITTED
+
+
+def _submit_with_lp(cups, *options: str) -> int:
+    pdf = cups.root / "small.pdf"
+    pdf.write_bytes(certificate_pdf(sample_certificate(12)).pdf)
+    out = cups.run("lp", "-d", cups.queue, *options, str(pdf)).stdout
+    return int(re.search(r"request id is \S+-(\d+)", out)[1])
+
+
+def test_a_job_that_does_not_complete_in_time_is_cancelled(cups, a4):
+    job_id = _submit_with_lp(cups, "-H", "indefinite")  # held: it will never complete
+    slow = CupsA4Printer(cups.queue, server=cups.server, job_timeout=1, poll_interval=0.1)
+    with pytest.raises(JobTimeout) as e:
+        slow._follow(job_id, time.monotonic())
+    assert "cancelled" in str(e.value)
+    assert slow.job_state(job_id)[0] == JobState.CANCELED
+
+
+def test_a_queue_stopped_while_the_job_waits_is_reported(cups, a4):
+    cups.run("cupsdisable", "-r", "paper jam", cups.queue)
+    job_id = _submit_with_lp(cups)  # still accepted: it waits, pending
+    with pytest.raises(QueueStopped) as e:
+        a4._follow(job_id, time.monotonic())
+    assert "paper jam" in str(e.value)
+    assert a4.job_state(job_id)[0] == JobState.CANCELED
