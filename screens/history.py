@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kivy.uix.togglebutton import ToggleButton
+from kivy.factory import Factory
 
 from kiosk.domain import ContributionMonth, MonthStatus, Scheme
 from kiosk.session import SessionState
@@ -38,12 +38,7 @@ class HistoryScreen(KioskScreen):
         tabs = self.ids.tabs
         tabs.clear_widgets()
         for sc in getattr(self, "schemes", []):
-            b = ToggleButton(
-                group="scheme",
-                state="down" if sc == self.scheme else "normal",
-                font_size="20sp",
-                allow_no_selection=False,
-            )
+            b = Factory.TabButton(group="scheme", state="down" if sc == self.scheme else "normal")
             b.scheme = sc
             b.bind(on_release=lambda w: self.pick_scheme(w.scheme))
             tabs.add_widget(b)
@@ -66,7 +61,7 @@ class HistoryScreen(KioskScreen):
     def _render(self) -> None:
         tr, lang = self.kiosk.tr, self.kiosk.lang
         for b in self.ids.tabs.children:
-            b.text = b.scheme.name_in(lang)
+            b.label = b.scheme.name_in(lang)
         self.ids.table.header = [
             tr(f"history.col_{c}")
             for c in ("period", "base", "employer", "personal", "status", "payer")
