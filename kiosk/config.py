@@ -98,6 +98,7 @@ class ReceiptPrinterConfig:
 @dataclass(frozen=True)
 class A4PrinterConfig:
     queue: str = _key(default="KioskA4", pattern=r"[A-Za-z0-9_.-]{1,127}")
+    server: str = _key(default="", pattern=r"(|[A-Za-z0-9_.-]+(:[0-9]{1,5})?)")
     job_timeout: int = _key(default=60, min=5, max=600)
 
 
