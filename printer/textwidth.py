@@ -1,23 +1,39 @@
-"""Display width of receipt text: CJK characters take two columns, ASCII one (wcwidth)."""
+"""Display width of receipt text, in half-width columns of the printer's font A.
+
+wcwidth gives 2 for CJK and full-width forms. A Chinese printer also prints every other
+double-byte GB18030 character (×, —, ·, ’, which wcwidth calls narrow or ambiguous) from its
+full-width font: those count 2 here too, or a line holding one would overflow by a column.
+"""
 
 from __future__ import annotations
 
-from wcwidth import wcswidth, wcwidth
+from functools import lru_cache
+
+from wcwidth import wcwidth
+
+
+@lru_cache(maxsize=4096)
+def char_width(c: str) -> int:
+    w = wcwidth(c)
+    if c.isascii():
+        return max(w, 1)
+    try:
+        double_byte = len(c.encode("gb18030")) > 1
+    except UnicodeEncodeError:
+        double_byte = False
+    return max(w, 2 if double_byte else 1)
 
 
 def width(text: str) -> int:
-    """Columns `text` takes on the printer; unprintable characters count as one."""
-    w = wcswidth(text)
-    if w >= 0:
-        return w
-    return sum(max(wcwidth(c), 1) for c in text)
+    """Columns `text` takes on the printer."""
+    return sum(char_width(c) for c in text)
 
 
 def truncate(text: str, columns: int) -> str:
     """The longest prefix of `text` that fits in `columns`."""
     out, used = [], 0
     for c in text:
-        cw = max(wcwidth(c), 1)
+        cw = char_width(c)
         if used + cw > columns:
             break
         out.append(c)
@@ -37,7 +53,7 @@ def wrap(text: str, columns: int) -> list[str]:
     """Split `text` into lines of at most `columns` (by characters; no word logic for CJK)."""
     lines, cur, used = [], [], 0
     for c in text:
-        cw = max(wcwidth(c), 1)
+        cw = char_width(c)
         if used + cw > columns and cur:
             lines.append("".join(cur))
             cur, used = [], 0

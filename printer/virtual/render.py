@@ -8,11 +8,10 @@ from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
-from wcwidth import wcwidth
 
 from printer.escpos_bytes import COLUMNS
 from printer.fonts import DEFAULT_FONT_PATH
-from printer.textwidth import width
+from printer.textwidth import char_width, width
 from printer.virtual.decoder import Cut, DecodedJob, Feed, QrCode, Raster, TextLine
 
 DOTS = 576
@@ -55,7 +54,13 @@ class _Fonts:
 
     def get(self, size: int) -> ImageFont.FreeTypeFont:
         if size not in self._cache:
-            self._cache[size] = ImageFont.truetype(str(self.path), size, index=0)
+            # Face 1 of WenQuanYi Micro Hei is its Mono face: half-width ASCII, as on the
+            # printer's 12 x 24 grid; a single-face font file has only face 0.
+            try:
+                font = ImageFont.truetype(str(self.path), size, index=1)
+            except OSError:
+                font = ImageFont.truetype(str(self.path), size, index=0)
+            self._cache[size] = font
         return self._cache[size]
 
 
@@ -100,7 +105,7 @@ def _text_block(line: TextLine, fonts: _Fonts) -> Image.Image:
     for text, style in line.segments:
         font = fonts.get(CELL_H * style.height - 2)
         for c in text:
-            cw = max(wcwidth(c), 1) * CELL_W * style.width
+            cw = char_width(c) * CELL_W * style.width
             if c != " ":
                 top = h - LINE_GAP - CELL_H * style.height
                 d.text((x, top), c, font=font, fill=0, stroke_width=1 if style.bold else 0)

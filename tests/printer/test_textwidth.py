@@ -18,3 +18,9 @@ def test_long_left_is_cut_to_fit():
 def test_wrap_and_truncate():
     assert all(width(x) <= 10 for x in wrap("社会保险费缴费凭证ABCDEF", 10))
     assert truncate("社会保险", 5) == "社会"
+
+
+def test_double_byte_gb18030_symbols_take_two_columns():
+    # wcwidth says 1 for these, but a Chinese printer prints them full-width
+    assert width("×") == 2 and width("—") == 2 and width("·") == 2
+    assert width("ａ") == 2 and width("a") == 1
