@@ -11,8 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.config import load_config
+from kiosk.config import KioskConfig, load_config
 from kiosk.errors import KioskError
+
+DEMO_PANEL_WIDTH = 320  # pixels added to the window for the demo's hardware panel
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +40,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk: 配置错误 / configuration error: {e}", file=sys.stderr)
         return 2
 
+    return run_app(
+        cfg,
+        screenshot=args.screenshot,
+        large_text=args.large_text or cfg.ui.large_text,
+        language=args.language or cfg.ui.language,
+    )
+
+
+def run_app(
+    cfg: KioskConfig,
+    *,
+    screenshot: Path | None = None,
+    large_text: bool = False,
+    language: str | None = None,
+    demo: object | None = None,
+) -> int:
+    """Run the kiosk window. Devices are built from config unless only a screenshot of the
+    attract screen is wanted; `demo` adds the demo's hardware panel (scripts/demo.py)."""
     from screens import bootstrap
 
     try:
-        bootstrap.configure(cfg)
+        bootstrap.configure(cfg, extra_width=DEMO_PANEL_WIDTH if demo is not None else 0)
     except bootstrap.FontError as e:
         print(f"kiosk: 字体错误 / font error: {e}", file=sys.stderr)
         return 2
@@ -49,17 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     from screens.app import KioskApp  # imports Kivy: only after configure()
 
     kiosk = None
-    if args.screenshot is None:
-        # The screenshot mode only draws the attract screen; a running kiosk gets its devices.
+    if screenshot is None or demo is not None:
         from kiosk.assembly import build
 
         kiosk = build(cfg)
     app = KioskApp(
         cfg,
-        screenshot=args.screenshot,
-        large_text=args.large_text or cfg.ui.large_text,
-        language=args.language or cfg.ui.language,
+        screenshot=screenshot,
+        large_text=large_text,
+        language=language or cfg.ui.language,
         controller=kiosk.controller if kiosk else None,
+        demo=demo,
     )
     try:
         app.run()

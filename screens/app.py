@@ -102,8 +102,10 @@ class KioskApp(App):
         large_text: bool = False,
         language: str = "zh",
         controller: Controller | None = None,
+        demo: object | None = None,
     ) -> None:
         super().__init__()
+        self.demo = demo
         self.controller = controller
         self.state: SessionState | None = None
         self.frames = FrameMonitor()
@@ -160,7 +162,12 @@ class KioskApp(App):
         self.busy = BusyOverlay()
         root.add_widget(self.banner)
         root.add_widget(self.busy)
-        return root
+        if self.demo is None:
+            return root
+        from screens.demo_panel import DemoPanel, with_panel
+
+        Builder.load_file(str(KV_DIR / "demo_panel.kv"))
+        return with_panel(root, DemoPanel(self.demo), self.cfg.ui.width)
 
     # -- the session --------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ def prepare_environment() -> None:
         os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kiosk-kivy-")
 
 
-def configure(cfg: KioskConfig) -> None:
+def configure(cfg: KioskConfig, extra_width: int = 0) -> None:
     """Apply the window settings and register the font. Call before importing kivy.app."""
     if "kivy.core.window" in sys.modules:
         raise RuntimeError("configure() must run before Kivy opens its window")
@@ -40,7 +40,7 @@ def configure(cfg: KioskConfig) -> None:
     ui = cfg.ui
     Config.set("kivy", "exit_on_escape", "0")  # a member must not close the kiosk
     Config.set("kivy", "pause_on_minimize", "0")
-    Config.set("graphics", "width", str(ui.width))
+    Config.set("graphics", "width", str(ui.width + extra_width))
     Config.set("graphics", "height", str(ui.height))
     Config.set("graphics", "resizable", "0")
     Config.set("graphics", "show_cursor", "1" if ui.show_cursor else "0")

@@ -7,8 +7,8 @@ if [ -z "${DISPLAY:-}" ]; then
   mkdir -p var
   shot="$PWD/var/demo-attract.png"
   echo "demo: no display here; running the kiosk under Xvfb"
-  xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m kiosk.demo --screenshot "$shot"
+  xvfb-run -a -s "-screen 0 1600x900x24" .venv/bin/python scripts/demo.py --screenshot "$shot"
   echo "demo: screenshot of the kiosk: $shot"
 else
-  exec .venv/bin/python -m kiosk.demo
+  exec .venv/bin/python scripts/demo.py
 fi

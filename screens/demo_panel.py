@@ -1,0 +1,57 @@
+"""The demo's hardware panel (demo mode only): play the member's hands and the hall's faults.
+
+Buttons insert a demo card, remove it, run the receipt printer out of paper, take the back
+office down. Each action runs on a worker thread: the emulator and the back office take a
+moment, and the UI thread never waits for them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.metrics import dp
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.widget import Widget
+
+
+class DemoPanel(BoxLayout):
+    status = StringProperty("")
+
+    def __init__(self, hardware: Any, **kw) -> None:
+        super().__init__(**kw)
+        self.hw = hardware
+        cards = self.ids.cards
+        for label, profile in hardware.cards:
+            b = Factory.DemoButton(text=label)
+            b.bind(
+                on_release=lambda _b, p=profile, t=label: self.run(f"插卡 {t}", self.hw.insert, p)
+            )
+            cards.add_widget(b)
+
+    def run(self, what: str, fn: Any, *args: Any) -> None:
+        self.status = f"{what}…"
+
+        def work() -> None:
+            try:
+                result = fn(*args)
+                text = f"{what}: {'是' if result is True else '否' if result is False else '完成'}"
+            except Exception as e:  # shown on the panel; the demo goes on
+                text = f"{what}: {type(e).__name__}: {e}"
+            Clock.schedule_once(lambda _dt: setattr(self, "status", text), 0)
+
+        threading.Thread(target=work, daemon=True).start()
+
+
+def with_panel(kiosk_root: Widget, panel: DemoPanel, kiosk_width: int) -> BoxLayout:
+    box = BoxLayout(orientation="horizontal")
+    kiosk_root.size_hint_x = None
+    kiosk_root.width = kiosk_width
+    panel.size_hint_x = None
+    panel.width = dp(300)
+    box.add_widget(kiosk_root)
+    box.add_widget(panel)
+    return box
