@@ -213,3 +213,50 @@ def cups_server(queue: str = "KioskA4", port: int = 0, keep: bool = False) -> It
         pdf_conf.unlink(missing_ok=True)
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m printer.harness [--receipt-port 9100] [--control-port N] [--no-cups] [--out DIR]
+
+    Runs the demo's printers until interrupted: the virtual receipt printer (control port =
+    receipt port + 1) and, as root, a private cupsd with the KioskA4 cups-pdf queue. Prints one
+    line per component, e.g. `CUPS_SERVER=127.0.0.1:41234`, for the kiosk's environment.
+    """
+    import argparse
+    import signal
+    import threading
+
+    from printer.virtual.control import ControlServer
+
+    ap = argparse.ArgumentParser(prog="python -m printer.harness", description=main.__doc__)
+    ap.add_argument("--receipt-port", type=int, default=9100)
+    ap.add_argument("--control-port", type=int, default=None, help="default: receipt port + 1")
+    ap.add_argument("--no-cups", action="store_true", help="only the receipt printer")
+    ap.add_argument("--out", type=Path, default=None, help="save each receipt here")
+    args = ap.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with contextlib.ExitStack() as stack:
+        vp = stack.enter_context(virtual_receipt_printer(args.receipt_port, args.out))
+        if args.control_port is not None:
+            control_port = args.control_port
+        else:
+            control_port = vp.port + 1 if args.receipt_port else 0
+        control = ControlServer(vp, control_port)
+        threading.Thread(target=control.serve_forever, daemon=True).start()
+        stack.callback(control.server_close)
+        stack.callback(control.shutdown)
+        print(f"RECEIPT_PRINTER=127.0.0.1:{vp.port}", flush=True)
+        print(f"RECEIPT_CONTROL=127.0.0.1:{control.server_address[1]}", flush=True)
+        if not args.no_cups:
+            cups = stack.enter_context(cups_server())
+            print(f"CUPS_SERVER={cups.server}", flush=True)
+            print(f"A4_QUEUE={cups.queue}", flush=True)
+            print(f"A4_PDF_DIR={cups.out_dir}", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

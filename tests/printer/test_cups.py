@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +130,22 @@ def test_a_queue_stopped_while_the_job_waits_is_reported(cups, a4):
         a4._follow(job_id, time.monotonic())
     assert "paper jam" in str(e.value)
     assert a4.job_state(job_id)[0] == JobState.CANCELED
+
+
+def test_demo_printers_process(tmp_path):
+    """python -m printer.harness: the demo's receipt printer and private cupsd, then clean exit."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "printer.harness", "--receipt-port", str(port),
+         "--control-port", str(free_port())],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        lines = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(5))
+        assert lines["RECEIPT_PRINTER"] == f"127.0.0.1:{port}"
+        a4 = CupsA4Printer(lines["A4_QUEUE"], server=lines["CUPS_SERVER"])
+        assert a4.state().condition == QueueCondition.IDLE
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    assert not Path(lines["A4_PDF_DIR"]).exists()  # the private cupsd's folder is gone
