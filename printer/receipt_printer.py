@@ -133,6 +133,15 @@ class EscposReceiptPrinter:
 
 
 def _close(p: Any) -> None:
+    dev = getattr(p, "device", None)
+    if isinstance(dev, socket.socket):
+        # A status answer that came after its timeout would still sit unread: closing a TCP
+        # socket with unread input sends a reset, which can make the printer drop the end of
+        # the receipt. Read it away first.
+        with contextlib.suppress(OSError):
+            dev.setblocking(False)
+            while dev.recv(4096):
+                pass
     # Closing a dead device must not hide the real error.
     with contextlib.suppress(Exception):
         p.close()
