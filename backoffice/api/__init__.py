@@ -16,6 +16,7 @@ def routers() -> list[APIRouter]:
         estimate,
         health,
         members,
+        payments,
         terminals,
         verify,
     )
@@ -29,4 +30,5 @@ def routers() -> list[APIRouter]:
         estimate.router,
         terminals.router,
         verify.router,
+        payments.router,
     ]

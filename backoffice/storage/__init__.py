@@ -10,7 +10,7 @@ from backoffice.storage.db import Database
 
 def all_tables() -> None:
     """Import every area's table module, so Base.metadata knows them all."""
-    from backoffice.storage import certificates, members, terminals  # noqa: F401
+    from backoffice.storage import certificates, members, payments, terminals  # noqa: F401
 
 
 __all__ = ["Base", "Database", "all_tables"]

@@ -1,0 +1,167 @@
+"""Payments API: quotes, idempotent orders, card debit, QR, query, cancel, reconciliation.
+
+Every call that changes something takes an `Idempotency-Key` header: the same key with the same
+parameters gives the first answer again, other parameters with that key give 409. See
+docs/payments.md for the flow and the states."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.deps import Terminal
+from backoffice.api.members import MemberNo
+from backoffice.api.models import Amount, Month
+from backoffice.api.payments_deps import Pay
+from backoffice.errors import ApiError
+from backoffice.gateway import api as gateway_api
+from backoffice.orders import Payments
+from backoffice.quotes import Choice
+from backoffice.reconcile import JournalRecord, reconcile
+from kiosk.domain import Money, Period, Scheme
+
+router = APIRouter(tags=["payments"], responses=MEMBER_ERRORS)
+
+IdemKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="one key per payment intent (a retry sends the same key)",
+    ),
+]
+OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+
+
+def _fault_before(p: Payments) -> None:
+    if p.switches.take("api_5xx_before"):
+        raise ServiceUnavailable("服务暂不可用", "Service unavailable (simulated)")
+
+
+def _fault_after(p: Payments, body: Any) -> Any:
+    if p.switches.take("api_5xx_after"):
+        # The work is done and committed; only the answer is lost.
+        return JSONResponse(
+            {
+                "code": "INTERNAL_ERROR",
+                "message_zh": "系统内部错误",
+                "message_en": "Internal error",
+            },
+            status_code=500,
+        )
+    return body
+
+
+class QuoteIn(BaseModel):
+    scheme: Scheme
+    base: Amount | None = Field(default=None, description="flexible: the monthly base")
+    periods: list[Month] | None = Field(default=None, description="flexible: months, oldest first")
+    tier: Amount | None = Field(default=None, description="residents' pension: the tier")
+
+
+class OrderIn(BaseModel):
+    quote_id: str = Field(max_length=32)
+    member_no: str = Field(pattern=r"^\d{8,16}$")
+    amount: Amount = Field(description="the total the kiosk showed; must equal the quote's")
+
+
+class CardPayIn(BaseModel):
+    method: str = Field(default="card", pattern="^card$")
+    account: str = Field(min_length=6, max_length=32, description="the card's financial account")
+
+
+class JournalRowIn(BaseModel):
+    intent_id: str
+    order_no: str | None = None
+    state: str
+    amount: Amount
+
+
+class ReconcileIn(BaseModel):
+    date: dt.date
+    journal: list[JournalRowIn] | None = Field(
+        default=None, description="the kiosk's journal rows of the day (None: not compared)"
+    )
+
+
+@router.post("/v1/members/{member_no}/quotes", status_code=201)
+def create_quote(member_no: MemberNo, body: QuoteIn, p: Pay, t: Terminal) -> dict[str, Any]:
+    """Price a choice; the kiosk shows the lines and the total and asks to confirm."""
+    choice = Choice(
+        scheme=body.scheme,
+        base=None if body.base is None else Money.of(body.base),
+        periods=None if body.periods is None else tuple(Period.parse(x) for x in body.periods),
+        tier=None if body.tier is None else Money.of(body.tier),
+    )
+    return p.quote(t, member_no, choice)
+
+
+@router.post("/v1/orders")
+def create_order(body: OrderIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
+    _fault_before(p)
+    status, out = p.create_order(t, key, body.quote_id, body.member_no, body.amount)
+    return _fault_after(p, JSONResponse(out, status_code=status))
+
+
+@router.get("/v1/orders/by-key/{key}")
+def order_by_key(key: str, p: Pay, t: Terminal) -> dict[str, Any]:
+    return p.order_by_key(t, key)
+
+
+@router.post("/v1/orders/by-key/{key}/cancel")
+def cancel_by_key(key: str, p: Pay, t: Terminal) -> Any:
+    _fault_before(p)
+    return _fault_after(p, p.cancel_by_key(t, key))
+
+
+@router.get("/v1/orders/{order_no}")
+def get_order(order_no: OrderNo, p: Pay, t: Terminal) -> dict[str, Any]:
+    return p.order(order_no, t)
+
+
+@router.post("/v1/orders/{order_no}/pay")
+def pay_card(order_no: OrderNo, body: CardPayIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
+    _fault_before(p)
+    return _fault_after(p, p.pay_card(t, order_no, key, body.account))
+
+
+@router.post("/v1/orders/{order_no}/qr")
+def open_qr(order_no: OrderNo, key: IdemKey, p: Pay, t: Terminal) -> Any:
+    _fault_before(p)
+    return _fault_after(p, p.open_qr(t, order_no, key))
+
+
+@router.post("/v1/orders/{order_no}/cancel")
+def cancel(order_no: OrderNo, p: Pay, t: Terminal) -> Any:
+    _fault_before(p)
+    return _fault_after(p, p.cancel(t, order_no))
+
+
+@router.post("/v1/reconciliation")
+def reconciliation(body: ReconcileIn, p: Pay, t: Terminal) -> dict[str, Any]:
+    """The day's reconciliation of this terminal: journal x orders x gateway bill."""
+    journal = (
+        None
+        if body.journal is None
+        else [
+            JournalRecord(r.intent_id, r.order_no, r.state, Money.of(r.amount).fen)
+            for r in body.journal
+        ]
+    )
+    return reconcile(p.ctx.db, p.gateway, t, body.date, journal).as_json()
+
+
+# The simulator's /sim routes travel with the payments router (one registration in api/).
+router.include_router(gateway_api.router)

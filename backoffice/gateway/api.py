@@ -1,0 +1,119 @@
+"""The simulator's HTTP side: fault switches, the phone's QR payment, the daily bill, the clock.
+
+These /sim routes belong to the reference back office only (a real gateway is a bank's): tests,
+benchmarks and demos drive the simulated world through them. Not for a production deployment."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import HTMLResponse
+
+from backoffice.api.deps import Ctx
+from backoffice.api.payments_deps import Pay
+from backoffice.errors import BadRequest, NotFound
+from backoffice.gateway.simulator import GatewayDeclined, GatewayTxn
+
+router = APIRouter(prefix="/sim", tags=["simulator"])
+OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
+
+
+def txn_json(t: GatewayTxn) -> dict[str, Any]:
+    return {
+        "order_no": t.order_no,
+        "txn_id": t.txn_id,
+        "terminal_id": t.terminal_id,
+        "method": t.method,
+        "account_masked": t.account_masked,
+        "amount_fen": t.amount_fen,
+        "state": t.state,
+        "charges": t.charges,
+        "net_fen": t.net_fen,
+        "business_date": t.business_date.isoformat(),
+        "charged_at": None if t.charged_at is None else t.charged_at.isoformat(),
+        "reversed_at": None if t.reversed_at is None else t.reversed_at.isoformat(),
+    }
+
+
+@router.get("/gateway/switches")
+def switches(p: Pay) -> dict[str, Any]:
+    return {**p.switches.snapshot(), "in_doubt_after": p.in_doubt_after}
+
+
+@router.post("/gateway/switches")
+def set_switches(p: Pay, values: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """Set switches, e.g. {"timeout_after": 1} or {"slow_seconds": 2.5, "drop_notify": true};
+    "in_doubt_after" (seconds) sets when an unanswered charge is resolved."""
+    values = dict(values)
+    if "in_doubt_after" in values:
+        v = values.pop("in_doubt_after")
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+            raise BadRequest("参数无效", "in_doubt_after: expected seconds >= 0")
+        p.in_doubt_after = float(v)
+    try:
+        p.switches.update(values)
+    except KeyError as e:
+        raise BadRequest("没有这个开关", f"No such switch: {e.args[0]}") from None
+    except ValueError as e:
+        raise BadRequest("开关取值无效", str(e)) from None
+    return switches(p)
+
+
+@router.post("/gateway/reset")
+def reset(p: Pay) -> dict[str, Any]:
+    p.switches.reset()
+    return switches(p)
+
+
+@router.get("/gateway/qr/{order_no}", response_class=HTMLResponse)
+def qr_page(order_no: OrderNo, p: Pay) -> str:
+    """What the member's phone opens after scanning: the amount and a pay button."""
+    t = p.gateway.query(order_no)
+    if t is None:
+        raise NotFound("没有这笔二维码订单", "No such QR order", code="QR_NOT_FOUND")
+    yuan = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
+    return (
+        "<!doctype html><meta charset=utf-8><title>社保缴费</title>"
+        f"<h1>社保缴费 ￥{yuan}</h1><p>订单 {order_no}: {t.state}</p>"
+        f'<form method=post action="/sim/gateway/qr/{order_no}"><button>支付</button></form>'
+    )
+
+
+@router.post("/gateway/qr/{order_no}")
+def qr_pay(order_no: OrderNo, p: Pay) -> dict[str, Any]:
+    """The phone pays. Answers 409 when the QR was closed or reversed."""
+    try:
+        return txn_json(p.gateway.qr_pay(order_no))
+    except GatewayDeclined as e:
+        from backoffice.errors import Conflict
+
+        raise Conflict(
+            "该二维码已失效", f"This QR code can no longer be paid: {e.reason}", code="QR_CLOSED"
+        ) from None
+
+
+@router.get("/gateway/bill")
+def bill(
+    p: Pay,
+    terminal: Annotated[str | None, Query()] = None,
+    date: Annotated[dt.date | None, Query()] = None,
+) -> dict[str, Any]:
+    """The gateway's bill (对账单): every transaction of a terminal on a business day."""
+    rows = p.gateway.bill(terminal, date)
+    return {
+        "terminal": terminal,
+        "date": None if date is None else date.isoformat(),
+        "count": len(rows),
+        "net_fen": sum(t.net_fen for t in rows),
+        "transactions": [txn_json(t) for t in rows],
+    }
+
+
+@router.post("/clock")
+def set_clock(ctx: Ctx, today: Annotated[dt.date, Body(embed=True)]) -> dict[str, str]:
+    """Move the back office's "today" (a deadline passing between quote and order)."""
+    ctx.settings = dataclasses.replace(ctx.settings, today=today)
+    return {"today": today.isoformat()}

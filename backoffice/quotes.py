@@ -1,0 +1,169 @@
+"""Pricing a member's choice: which scheme, which base, which months, which tier -> the lines.
+
+The same function prices the quote the kiosk shows and re-prices it when the order is created;
+if the two differ (the deadline passed, a month was paid meanwhile) the order is refused and the
+kiosk asks for a new quote. Prices come from backoffice.rules.dues, never from the kiosk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from backoffice.errors import BadRequest, Conflict
+from backoffice.policy import Policy
+from backoffice.rules.dues import flexible_line
+from kiosk.domain import DomainError, Money, Period, Scheme
+from kiosk.domain.dues import Due, DueKind, DueLine
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the member chose on the screen."""
+
+    scheme: Scheme
+    base: Money | None = None  # flexible: the monthly base
+    periods: tuple[Period, ...] | None = None  # flexible: the months (None: every month due)
+    tier: Money | None = None  # residents' pension: the tier
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scheme": self.scheme.value,
+            "base": None if self.base is None else f"{self.base.yuan:.2f}",
+            "periods": None if self.periods is None else [str(p) for p in self.periods],
+            "tier": None if self.tier is None else f"{self.tier.yuan:.2f}",
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Choice:
+        try:
+            return cls(
+                scheme=Scheme(data["scheme"]),
+                base=None if data.get("base") is None else Money.of(data["base"]),
+                periods=None
+                if data.get("periods") is None
+                else tuple(Period.parse(p) for p in data["periods"]),
+                tier=None if data.get("tier") is None else Money.of(data["tier"]),
+            )
+        except (KeyError, ValueError, DomainError) as e:
+            raise BadRequest(
+                "缴费选项无效", f"The payment choice is not valid: {e}", code="BAD_CHOICE"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Priced:
+    due: Due
+    lines: tuple[DueLine, ...]
+    subsidy: Money
+
+    @property
+    def amount(self) -> Money:
+        return _sum(line.amount for line in self.lines)
+
+    @property
+    def late_fee(self) -> Money:
+        return _sum(line.late_fee for line in self.lines)
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.late_fee
+
+
+def _sum(values: Any) -> Money:
+    total = Money.zero()
+    for v in values:
+        total = total + v
+    return total
+
+
+def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -> Priced:
+    """The lines of `choice` against today's dues; BadRequest / Conflict when it cannot be paid."""
+    due = next((d for d in dues if d.scheme is choice.scheme), None)
+    if due is None:
+        raise Conflict(
+            "该险种当前没有应缴费用",
+            f"Nothing is due for {choice.scheme.value} now",
+            code="NOTHING_DUE",
+        )
+    if due.kind is DueKind.FLEXIBLE:
+        return Priced(due, _flexible(policy, today, due, choice), Money.zero())
+    if due.kind is DueKind.RESIDENT_TIER:
+        tier = choice.tier or due.tiers[0].amount
+        found = next((t for t in due.tiers if t.amount == tier), None)
+        if found is None:
+            shown = "、".join(f"{t.amount.yuan:.0f}" for t in due.tiers)
+            raise BadRequest(
+                f"没有这个缴费档次，可选：{shown}",
+                f"No such tier; the tiers are {shown}",
+                code="BAD_TIER",
+            )
+        line = due.lines[0]
+        return Priced(
+            due,
+            (
+                DueLine(
+                    period=line.period,
+                    base=found.amount,
+                    amount=found.amount,
+                    to_account=found.amount + found.subsidy,
+                    late_fee=Money.zero(),
+                    due_date=line.due_date,
+                    back_payment=False,
+                ),
+            ),
+            found.subsidy,
+        )
+    return Priced(due, due.lines, Money.zero())
+
+
+def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple[DueLine, ...]:
+    base = choice.base or due.base_default
+    assert base is not None and due.base_min is not None and due.base_max is not None
+    if not due.base_min <= base <= due.base_max:
+        raise BadRequest(
+            f"缴费基数须在 {due.base_min} 至 {due.base_max} 元之间",
+            f"The base must be from {due.base_min} to {due.base_max} yuan",
+            code="BASE_OUT_OF_RANGE",
+        )
+    order = [line.period for line in due.lines]
+    wanted = list(choice.periods) if choice.periods is not None else order
+    if not wanted:
+        raise BadRequest("请至少选择一个月", "Choose at least one month", code="NO_MONTHS")
+    unknown = [p for p in wanted if p not in order]
+    if unknown:
+        raise Conflict(
+            f"{unknown[0]} 不在可缴月份内",
+            f"{unknown[0]} cannot be paid now",
+            code="PERIOD_NOT_DUE",
+        )
+    if sorted(wanted) != order[: len(wanted)]:
+        # Months are paid in order, oldest first, so the record never has a gap.
+        raise BadRequest(
+            "请从最早的未缴月份起按顺序缴费",
+            "Pay the months in order, starting with the oldest unpaid month",
+            code="PERIODS_NOT_IN_ORDER",
+        )
+    lines = []
+    for line in due.lines[: len(wanted)]:
+        if line.back_payment:
+            lines.append(line)  # an arrears month keeps the base it was assessed at
+        else:
+            lines.append(flexible_line(policy, due.scheme, line.period, base, today))
+    return tuple(lines)
+
+
+def lines_json(lines: Sequence[DueLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "period": str(x.period),
+            "base": f"{x.base.yuan:.2f}",
+            "amount": f"{x.amount.yuan:.2f}",
+            "late_fee": f"{x.late_fee.yuan:.2f}",
+            "to_account": f"{x.to_account.yuan:.2f}",
+            "total": f"{x.total.yuan:.2f}",
+            "back_payment": x.back_payment,
+        }
+        for x in lines
+    ]
