@@ -55,6 +55,47 @@ def virtual_receipt_printer(port: int = 0, out_dir: Path | None = None) -> Itera
         yield vp
 
 
+@contextlib.contextmanager
+def virtual_serial_port(printer: VirtualPrinter) -> Iterator[str]:
+    """A pseudo-terminal wired to the virtual printer: yields its device path (/dev/pts/N) for
+    kind = "serial". Everything written to it goes to the printer over one TCP connection (so
+    all receipts form one job, stored when the port is closed); status answers come back."""
+    import select
+    import threading
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    stop = threading.Event()
+    link = socket.create_connection(printer.address)
+
+    def pump() -> None:
+        while not stop.is_set():
+            ready, _, _ = select.select([master, link], [], [], 0.05)
+            try:
+                if master in ready:
+                    link.sendall(os.read(master, 65536))
+                if link in ready:
+                    data = link.recv(4096)
+                    if not data:
+                        return
+                    os.write(master, data)
+            except OSError:
+                return
+
+    thread = threading.Thread(target=pump, name="virtual-serial", daemon=True)
+    thread.start()
+    try:
+        yield os.ttyname(slave)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        link.close()
+        os.close(master)
+        os.close(slave)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

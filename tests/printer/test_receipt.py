@@ -15,7 +15,7 @@ from PIL import Image
 from kiosk.domain import mask_id, mask_name
 from printer.errors import CoverOpen, PaperOut, PrinterError, PrinterOffline, StatusUnknown
 from printer.escpos_bytes import CHINESE_OFF, CHINESE_ON, COLUMNS, encode_text
-from printer.harness import free_port
+from printer.harness import free_port, virtual_serial_port
 from printer.receipt import receipt_bytes
 from printer.receipt_printer import (
     EscposReceiptPrinter,
@@ -218,3 +218,30 @@ def test_virtual_printer_state_object(virtual_printer: VirtualPrinter):
     virtual_printer.set_paper("out")
     virtual_printer.reset()
     assert virtual_printer.state.paper == "ok" and virtual_printer.jobs == []
+
+
+def test_serial_printer_through_a_pseudo_terminal(virtual_printer):
+    """kind = "serial": python-escpos Serial on a pty wired to the virtual printer."""
+    with virtual_serial_port(virtual_printer) as device:
+        p = open_receipt_printer(
+            ReceiptPrinterSettings(kind="serial", serial_device=device, status_timeout=0.5)
+        )
+        assert p.status() == PrinterStatus.READY
+        p.print_receipt(sample_receipt())
+        virtual_printer.set_paper("out")
+        assert p.status() == PrinterStatus.PAPER_OUT
+        with pytest.raises(PaperOut):
+            p.print_receipt(sample_receipt())
+        virtual_printer.set_silent(True)
+        assert p.status() == PrinterStatus.UNKNOWN
+    job = virtual_printer.wait_for_jobs(1)[0]
+    assert "请妥善保管" in job.text() and job.decoded.cuts == 1
+
+
+def test_usb_printer_not_plugged_in_is_offline():
+    p = open_receipt_printer(
+        ReceiptPrinterSettings(kind="usb", usb_vendor=0x0416, usb_product=0x5011)
+    )
+    assert p.status() == PrinterStatus.OFFLINE
+    with pytest.raises(PrinterOffline):
+        p.print_receipt(sample_receipt())
