@@ -15,9 +15,11 @@ from kiosk.card_adapter import CardAdapter
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
 from kiosk.i18n import Translator
+from kiosk.printing import PrintService
 from kiosk.services import MemberServices
 from kiosk.session import Session
 from kiosk.voice import EspeakVoice
+from printer import open_a4_printer
 
 
 @dataclass
@@ -37,7 +39,14 @@ class Kiosk:
 def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     translator = translator or Translator(language=cfg.ui.language)
     client = BackOfficeClient.from_config(cfg)
-    services = MemberServices(client)
+    printing = PrintService(
+        client,
+        open_a4_printer(cfg.a4_printer),
+        font_path=cfg.ui.font_path,
+        hall_name=cfg.terminal.hall_name,
+        terminal_id=cfg.terminal.id,
+    )
+    services = MemberServices(client, printing)
     sm = cfg.security_module
     reader = open_reader(
         cfg.card_reader.reader_pattern,

@@ -18,6 +18,7 @@ from kiosk.card_adapter import CardCheck
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardStatus
 from kiosk.errors import KioskError
+from kiosk.printing import PrintService
 from kiosk.session import CardProblem
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ Handler = Callable[[str, CardHolder, dict[str, Any]], Any]
 
 
 class MemberServices:
-    def __init__(self, client: BackOfficeClient) -> None:
+    def __init__(self, client: BackOfficeClient, printing: PrintService | None = None) -> None:
         self.client = client
+        self.printing = printing
         self._member_no: dict[str, str] = {}  # card identifier -> member number, this session
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -53,6 +55,9 @@ class MemberServices:
                 h.card_identifier, h.card_number
             ),
         }
+        if printing is not None:
+            self.handlers["print_preview"] = printing.prepare
+            self.handlers["print_submit"] = lambda no, h, p: printing.submit()
 
     # -- the card's word from the back office (the card adapter's checker) --------------------
 
@@ -78,6 +83,8 @@ class MemberServices:
     def forget(self) -> None:
         with self._lock:
             self._member_no.clear()
+        if self.printing is not None:
+            self.printing.forget()
 
     # -- MemberDataPort -----------------------------------------------------------------------
 

@@ -36,29 +36,13 @@ from screens.insurance import InsuranceScreen
 from screens.menu import MenuScreen
 from screens.overlays import BusyOverlay, TimeoutBanner
 from screens.pin import PinScreen
+from screens.print import PrintScreen
 from screens.reading import ReadingScreen
 from screens.sound import KeyTone
 
 log = logging.getLogger(__name__)
 
 KV_DIR = Path(__file__).parent
-KV_FILES = (
-    "common.kv",
-    "overlays.kv",
-    "attract.kv",
-    "reading.kv",
-    "card_problem.kv",
-    "pin.kv",
-    "change_pin.kv",
-    "menu.kv",
-    "insurance.kv",
-    "history.kv",
-    "accounts.kv",
-    "benefits.kv",
-    "estimate.kv",
-    "card_services.kv",
-    "goodbye.kv",
-)
 SCREENS = {
     Page.ATTRACT: AttractScreen,
     Page.READING: ReadingScreen,
@@ -73,7 +57,10 @@ SCREENS = {
     Page.ESTIMATE: EstimateScreen,
     Page.CARD_SERVICES: CardServicesScreen,
     Page.GOODBYE: GoodbyeScreen,
+    Page.PRINT: PrintScreen,
 }
+# Each page's rules live in <page>.kv beside its module; shared rules first.
+KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
 WIDGETS = widgets  # defining them registers them with Kivy's Factory for the kv files
 BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
 

@@ -23,7 +23,12 @@ class HistoryScreen(KioskScreen):
     def show(self, state: SessionState) -> None:
         rows = state.data.get("history")
         self.error = state.errors.get("history")
-        if rows is not self.rows and rows is not None:
+        if rows is None:
+            self._source = None
+            self.rows = []
+        elif rows is not getattr(self, "_source", None):
+            # New data (not just another state change): rebuild years, schemes and tabs.
+            self._source = rows
             self.rows = list(rows)
             years = sorted({r.period.year for r in self.rows})
             schemes = sorted({r.scheme for r in self.rows}, key=list(Scheme).index)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 
+from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
 from kivy.metrics import dp, sp
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
@@ -85,6 +87,9 @@ class Table(BoxLayout):
     font_size = StringProperty("18sp")
 
     def on_header(self, *_a) -> None:
+        if list(self.header) == getattr(self, "_shown_header", None):
+            return
+        self._shown_header = list(self.header)
         head = self.ids.head
         head.clear_widgets()
         head.cols = max(1, len(self.header))
@@ -101,24 +106,20 @@ class Table(BoxLayout):
 
 class BarChart(Widget):
     """Bars per year (e.g. months paid), drawn with Kivy graphics; the selected year stands out
-    by a frame and a label as well as by colour."""
+    by a frame and a label as well as by colour. Redraws are coalesced into one per frame."""
 
     values = ListProperty([])  # [(label, value)]
     maximum = NumericProperty(12)
     selected = StringProperty("")
     on_pick: Callable[[str], None] | None = None
-    _labels: list[Label]
 
     def __init__(self, **kw) -> None:
-        self._labels = []
         super().__init__(**kw)
-        self.bind(pos=self.redraw, size=self.redraw, values=self.redraw, selected=self.redraw)
+        self._redraw = Clock.create_trigger(self.redraw)
+        self.bind(pos=self._redraw, size=self._redraw, values=self._redraw, selected=self._redraw)
 
     def redraw(self, *_a: object) -> None:
         self.canvas.clear()
-        for lbl in self._labels:
-            self.remove_widget(lbl)
-        self._labels = []
         n = len(self.values)
         if not n:
             return
@@ -126,6 +127,7 @@ class BarChart(Widget):
         w = max(dp(6), (self.width - gap * (n + 1)) / n)
         base_y = self.y + sp(22)
         height = self.height - sp(44)
+        step = max(1, n // 10)
         with self.canvas:
             for i, (label, value) in enumerate(self.values):
                 x = self.x + gap + i * (w + gap)
@@ -136,20 +138,12 @@ class BarChart(Widget):
                 if chosen:
                     Color(*theme.TEXT_ON_BACKGROUND)
                     Line(rectangle=(x - 2, base_y - 2, w + 4, h + 4), width=1.5)
-        step = max(1, n // 10)
-        for i, (label, _value) in enumerate(self.values):
-            if i % step and str(label) != self.selected:
-                continue
-            x = self.x + gap + i * (w + gap)
-            lbl = Label(
-                text=str(label)[-2:] if n > 12 else str(label),
-                font_size="12sp",
-                color=theme.TEXT_MUTED_ON_BACKGROUND,
-                size=(w + gap, sp(20)),
-                pos=(x - gap / 2, self.y),
-            )
-            self._labels.append(lbl)
-            self.add_widget(lbl)
+                if i % step == 0 or chosen:
+                    tex = _text_texture(str(label)[-2:] if n > 12 else str(label))
+                    Color(*theme.TEXT_MUTED_ON_BACKGROUND)
+                    Rectangle(
+                        texture=tex, size=tex.size, pos=(x + (w - tex.width) / 2, self.y + dp(2))
+                    )
 
     def on_touch_down(self, touch) -> bool:
         if not self.collide_point(*touch.pos) or not self.values or self.on_pick is None:
@@ -159,6 +153,20 @@ class BarChart(Widget):
         i = max(0, min(n - 1, i))
         self.on_pick(str(self.values[i][0]))
         return True
+
+
+_TEXTURES: dict[tuple[str, float], object] = {}
+
+
+def _text_texture(text: str):
+    """A small label as a texture, cached: axis labels repeat on every redraw."""
+    key = (text, sp(12))
+    tex = _TEXTURES.get(key)
+    if tex is None:
+        lbl = CoreLabel(text=text, font_size=sp(12))
+        lbl.refresh()
+        tex = _TEXTURES[key] = lbl.texture
+    return tex
 
 
 def year_bars(counts: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:

@@ -83,3 +83,64 @@ def browse_records(app, out):
     in_thread(_card, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     seen.append("attract")
+
+
+def _to_menu(app, m, seen):
+    yield from wait_page(app, "attract")
+    app.frames.reset()
+    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+    yield from wait_page(app, "pin", 20)
+    type_pin(app, "pin", m["pin"])
+    yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
+    if page(app) == "change_pin":
+        for pin in (m["pin"], "135790", "135790"):
+            type_pin(app, "change_pin", pin)
+            yield 0.2
+    yield from wait_page(app, "menu")
+    seen.append("menu")
+    return h
+
+
+def print_record(app, out):
+    """Card -> PIN -> menu -> print: rights record of this year -> preview -> print -> exit."""
+    m = _member()
+    seen = out.setdefault("pages", [])
+    h = yield from _to_menu(app, m, seen)
+    tap(widget(app, "print", "menu"))
+    yield from wait_page(app, "print")
+    yield from wait_until(lambda: "summary" in app.state.data, what="summary")
+    seen.append("print")
+    tap(widget(app, "preview_button", "print"))
+    yield from wait_until(
+        lambda: "print_preview" in app.state.data or "print_preview" in app.state.errors,
+        60,
+        "preview",
+    )
+    yield 0.5
+    out["preview_error"] = app.state.errors.get("print_preview")
+    preview = app.state.data.get("print_preview")
+    out["preview_pages"] = preview.pages if preview else 0
+    out["verification_code"] = preview.verification_code if preview else ""
+    out["preview_image_exists"] = bool(preview) and os.path.exists(preview.image)
+    out["preview_message"] = widget(app, "message", "print").text
+    shot("journey-print-preview")
+    tap(widget(app, "print_button", "print"))
+    yield from wait_until(
+        lambda: "print_submit" in app.state.data or "print_submit" in app.state.errors,
+        90,
+        "printed",
+    )
+    yield 0.3
+    out["print_error"] = app.state.errors.get("print_submit")
+    done = app.state.data.get("print_submit")
+    out["job_id"] = done.job_id if done else None
+    out["done_message"] = widget(app, "message", "print").text
+    shot("journey-print-done")
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    out["preview_gone"] = not (preview and os.path.exists(preview.image))
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+    # The preview file is deleted when the session forgets the member.
+    out["preview_gone"] = not (preview and os.path.exists(preview.image))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
 from backoffice.harness import running_service
 from cardio.harness import card_stack
+from printer.harness import cups_server
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -15,11 +17,15 @@ pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     cards = tmp_path_factory.mktemp("cards")
-    with running_service(members=12, seed=7, cards_dir=cards) as svc, card_stack() as cs:
-        yield svc, cs
+    with (
+        running_service(members=12, seed=7, cards_dir=cards) as svc,
+        card_stack() as cs,
+        cups_server() as cups,
+    ):
+        yield svc, cs, cups
 
 
-def kiosk_config(tmp_path, svc) -> str:
+def kiosk_config(tmp_path, svc, cups) -> str:
     p = tmp_path / "kiosk.toml"
     p.write_text(
         f"""
@@ -28,6 +34,9 @@ voice = false
 [backoffice]
 url = "{svc.url}"
 api_key = "{svc.api_key}"
+[a4_printer]
+queue = "{cups.queue}"
+server = "{cups.server}"
 [journal]
 path = "{tmp_path / "journal.sqlite3"}"
 [logging]
@@ -41,13 +50,18 @@ dir = "{tmp_path / "log"}"
 def pick_member(svc, *, initial_pin: bool) -> dict:
     for m in svc.report.showcases:
         if m.card_file and m.card_status == "valid" and (m.pin == "123456") == initial_pin:
-            return {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin, "name": m.name}
+            return {
+                "card_file": str(svc.cards_dir / m.card_file),
+                "pin": m.pin,
+                "name": m.name,
+                "member_no": m.member_no,
+            }
     pytest.skip("no such showcase member in the seed")
 
 
 @pytest.mark.parametrize("initial_pin", [False, True])
 def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
-    svc, cs = stack
+    svc, cs, cups = stack
     cs.reset_state()
     member = pick_member(svc, initial_pin=initial_pin)
     seen = run_scenario(
@@ -55,7 +69,7 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
         "--devices",
         timeout=150,
         env={
-            "KIOSK_CONFIG": kiosk_config(tmp_path, svc),
+            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
             "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
             "JOURNEY_MEMBER": json.dumps(member),
         },
@@ -71,4 +85,32 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     assert "￥" in seen["pension_text"]
     assert seen["personal_data_after_exit"] is False
     # no main-thread callback blocked the UI during the journey
+    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+
+
+def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
+    svc, cs, cups = stack
+    cs.reset_state()
+    member = pick_member(svc, initial_pin=False)
+    seen = run_scenario(
+        "tests.ui.scenarios_journey:print_record",
+        "--devices",
+        timeout=200,
+        env={
+            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
+            "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
+            "JOURNEY_MEMBER": json.dumps(member),
+        },
+    )
+    assert seen["preview_error"] is None and seen["print_error"] is None
+    assert seen["preview_pages"] >= 1 and seen["preview_image_exists"]
+    assert "个人权益记录单" in seen["preview_message"]
+    assert seen["job_id"] and "打印完成" in seen["done_message"]
+    pdf = cups.wait_for_output(seen["job_id"])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    # cups-pdf's Ghostscript pass keeps Latin text extractable but not the CJK subset's
+    # Unicode map (see tests/printer/test_cups.py): check the member's number and the code.
+    assert member["member_no"] in text
+    assert seen["verification_code"] and seen["verification_code"] in text
+    assert seen["preview_gone"], "the preview (personal data) outlived the session"
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"

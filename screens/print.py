@@ -1,0 +1,98 @@
+"""Print: choose the document and its range, preview page 1, print, see the outcome."""
+
+from __future__ import annotations
+
+from kiosk.session import Request, SessionState
+from screens.base import KioskScreen
+
+RANGES = {
+    "rights_record": ("this_year", "last_year", "last_3_years", "all_years"),
+    "participation": ("12", "24", "36", "48"),
+}
+
+
+class PrintScreen(KioskScreen):
+    kind = "rights_record"
+    choice = "this_year"
+
+    def on_kv_post(self, base_widget) -> None:
+        self.kiosk.bind(lang=lambda *_: self._render())
+        self._state: SessionState | None = None
+
+    def on_pre_enter(self, *_a) -> None:
+        # A new visit: an earlier preview or result is not this one's.
+        self.asked_preview = self.asked_print = False
+        self._render()
+
+    def pick_kind(self, kind: str) -> None:
+        self.kind, self.choice = kind, RANGES[kind][0]
+        self.asked_preview = self.asked_print = False
+        self._render()
+
+    def pick_range(self, index: int) -> None:
+        self.choice = RANGES[self.kind][index]
+        self.asked_preview = self.asked_print = False
+        self._render()
+
+    def params(self) -> dict:
+        if self.kind == "participation":
+            return {"kind": "participation", "months": int(self.choice)}
+        summary = self._state.data.get("summary") if self._state else None
+        year = summary.as_of.year if summary else 0
+        first = {"this_year": year, "last_year": year - 1, "last_3_years": year - 2}.get(
+            self.choice,
+            min((e.since.year for e in summary.enrolments), default=year) if summary else year,
+        )
+        last = year - 1 if self.choice == "last_year" else year
+        return {"kind": "rights_record", "first_year": first, "last_year": last}
+
+    def preview(self) -> None:
+        self.asked_preview, self.asked_print = True, False
+        self.kiosk.post(Request("print_preview", self.params()))
+        self._render()
+
+    def print_document(self) -> None:
+        self.asked_print = True
+        self.kiosk.post(Request("print_submit", {}))
+        self._render()
+
+    def show(self, state: SessionState) -> None:
+        self._state = state
+        self._render()
+
+    def _render(self) -> None:
+        tr = self.kiosk.tr
+        st = self._state
+        ids = self.ids
+        ids.kind_record.label = tr("print.rights_record")
+        ids.kind_cert.label = tr("print.participation")
+        ids.kind_record.state = "down" if self.kind == "rights_record" else "normal"
+        ids.kind_cert.state = "down" if self.kind == "participation" else "normal"
+        for i, key in enumerate(RANGES[self.kind]):
+            b = ids[f"range{i}"]
+            b.label = tr("print.months", months=key) if key.isdigit() else tr(f"print.{key}")
+            b.state = "down" if key == self.choice else "normal"
+        preview = (
+            st.data.get("print_preview") if st and getattr(self, "asked_preview", False) else None
+        )
+        loading = st.loading if st else frozenset()
+        errors = st.errors if st else {}
+        ids.image.source = preview.image if preview else ""
+        ids.image.opacity = 1 if preview else 0
+        ids.print_button.disabled = preview is None or "print_submit" in loading
+        msg = ""
+        if getattr(self, "asked_preview", False):
+            if "print_preview" in loading:
+                msg = tr("print.preparing")
+            elif "print_preview" in errors:
+                msg = tr(errors["print_preview"])
+            elif preview:
+                msg = tr("print.pages", title=preview.title, pages=preview.pages)
+        if getattr(self, "asked_print", False):
+            if "print_submit" in loading:
+                msg = tr("print.printing")
+            elif "print_submit" in errors:
+                msg = tr(errors["print_submit"])
+            elif st and st.data.get("print_submit"):
+                msg = tr("print.done", pages=st.data["print_submit"].pages)
+        ids.message.text = msg
