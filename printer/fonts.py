@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 
 from printer.errors import FontMissing
+from printer.glyphnames import name_subset_glyphs
 
 DEFAULT_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_NAME = "KioskCJK"
@@ -24,6 +25,16 @@ def check_font(path: Path | str) -> Path:
     if not p.is_file():
         raise FontMissing(f"{p} (install fonts-wqy-microhei or set [ui] font_path)")
     return p
+
+
+def _named_face_class(base: type) -> type:
+    """reportlab's font face, writing subsets whose glyphs are named (see glyphnames.py)."""
+
+    class NamedGlyphFace(base):  # type: ignore[misc, valid-type]
+        def makeSubset(self, subset):
+            return name_subset_glyphs(super().makeSubset(subset), list(subset))
+
+    return NamedGlyphFace
 
 
 def register_pdf_font(path: Path | str = DEFAULT_FONT_PATH, face: int = 0) -> str:
@@ -40,6 +51,7 @@ def register_pdf_font(path: Path | str = DEFAULT_FONT_PATH, face: int = 0) -> st
             font = TTFont(name, str(p), subfontIndex=face)
         except TTFError as e:
             raise FontMissing(f"{p}: not a usable TrueType font ({e})") from e
+        font.face.__class__ = _named_face_class(type(font.face))
         pdfmetrics.registerFont(font)
         _registered[name] = p
     return name

@@ -182,3 +182,27 @@ def test_documents_from_path_strings(tmp_path: Path):
         sample_certificate(12), "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     )
     assert built.pdf.startswith(b"%PDF")
+
+
+def test_text_survives_a_postscript_round_trip(tmp_path):
+    """CUPS filters and printer drivers turn the PDF into PostScript, which drops ToUnicode:
+    our subsets name their glyphs uniXXXX so Ghostscript gives the characters back."""
+    import subprocess
+
+    src = tmp_path / "cert.pdf"
+    src.write_bytes(certificate_pdf(sample_certificate(12)).pdf)
+    ps, back = tmp_path / "cert.ps", tmp_path / "back.pdf"
+    subprocess.run(
+        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=ps2write",
+         f"-sOutputFile={ps}", str(src)],
+        check=True,
+    )  # fmt: skip
+    subprocess.run(["ps2pdf", str(ps), str(back)], check=True)
+    text = "\n".join(all_pages_text(back))
+    assert NAME in text and "参保证明" in text and "● 已缴" in text
+
+
+def test_subset_fonts_name_their_glyphs():
+    from printer.glyphnames import glyph_name
+
+    assert glyph_name(0x6B27) == "uni6B27" and glyph_name(0x20000) == "u20000"
