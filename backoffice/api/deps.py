@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from backoffice.errors import Unauthorized
@@ -31,28 +32,43 @@ class Context:
     # key stops working within AUTH_CACHE_SECONDS.
     terminals: dict[str, tuple[str, bool, float]] = field(default_factory=dict)
 
-    def terminal_key(self, s: Session, terminal_id: str) -> tuple[str, bool] | None:
+    def cached_terminal(self, terminal_id: str) -> tuple[str, bool] | None:
+        """(key SHA-256, active) if read in the last AUTH_CACHE_SECONDS; no I/O."""
         hit = self.terminals.get(terminal_id)
-        now = time.monotonic()
-        if hit is not None and now - hit[2] < AUTH_CACHE_SECONDS:
+        if hit is not None and time.monotonic() - hit[2] < AUTH_CACHE_SECONDS:
             return hit[0], hit[1]
+        return None
+
+    def load_terminal(self, s: Session, terminal_id: str) -> tuple[str, bool] | None:
         row = s.get(TerminalRow, terminal_id)
         if row is None:
             return None
-        self.terminals[terminal_id] = (row.key_sha256, row.active, now)
+        self.terminals[terminal_id] = (row.key_sha256, row.active, time.monotonic())
         return row.key_sha256, row.active
 
 
-def context(request: Request) -> Context:
+# The dependencies are `async def` on purpose: FastAPI runs a sync dependency on the thread
+# pool, one hop per dependency per request; these do no blocking work (a Session connects
+# lazily, in the endpoint's thread), so only the endpoint itself takes a thread.
+
+
+async def context(request: Request) -> Context:
     return request.app.state.context
 
 
-def session(ctx: Annotated[Context, Depends(context)]) -> Iterator[Session]:
-    with ctx.db.session() as s:
+async def session(ctx: Annotated[Context, Depends(context)]) -> AsyncIterator[Session]:
+    s = ctx.db.sessions()
+    try:
         yield s
+    finally:
+        if s.in_transaction():
+            # Returning the connection to the pool rolls back: a thread, not the event loop.
+            await run_in_threadpool(s.close)
+        else:
+            s.close()
 
 
-def terminal(
+async def terminal(
     request: Request,
     ctx: Annotated[Context, Depends(context)],
     s: Annotated[Session, Depends(session)],
@@ -65,7 +81,9 @@ def terminal(
             "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
         )
     key = authorization.removeprefix("Bearer ").strip()
-    known = ctx.terminal_key(s, x_terminal_id)
+    known = ctx.cached_terminal(x_terminal_id)
+    if known is None:
+        known = await run_in_threadpool(ctx.load_terminal, s, x_terminal_id)
     given = hashlib.sha256(key.encode()).hexdigest()
     if known is None or not known[1] or not hmac.compare_digest(known[0], given):
         raise Unauthorized("终端未登记或密钥错误", "Unknown terminal or wrong key")

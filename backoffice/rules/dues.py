@@ -146,7 +146,7 @@ def compute_dues(
         e is not None
         and e.status is EnrolmentStatus.ACTIVE
         and year * 100 + 1 not in paid.get(Scheme.RESIDENT_PENSION.value, set())
-    ) and True:
+    ):
         tiers = tuple(Tier(t, policy.resident_subsidy(t)) for t in policy.resident_pension_tiers)
         low = tiers[0]
         out.append(

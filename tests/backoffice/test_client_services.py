@@ -54,6 +54,16 @@ def test_dues_of_a_flexible_worker(client: BackOfficeClient, service: RunningSer
     assert medical.rate == Decimal("0.095")
 
 
+def test_the_member_with_a_changed_pin_has_something_to_pay(
+    client: BackOfficeClient, service: RunningService
+) -> None:
+    m = showcase(service, 1)
+    assert m["pin"] != "123456"
+    dues = client.dues(str(m["member_no"]))
+    assert {d.scheme for d in dues} == {Scheme.PENSION, Scheme.MEDICAL}
+    assert all(d.total > Money.zero() for d in dues)
+
+
 def test_an_employee_and_a_retiree_owe_nothing_at_the_kiosk(
     client: BackOfficeClient, service: RunningService
 ) -> None:
