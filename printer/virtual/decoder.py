@@ -4,7 +4,7 @@ raster images and cuts. Text inside FS & ... FS . is GB18030; outside it, code p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from printer.virtual.tokens import next_token
 
@@ -127,10 +127,11 @@ def decode(data: bytes) -> DecodedJob:
             align = p[0] % 48 if p[0] >= 48 else p[0]
         elif name == "ESC E":
             flush_text()
-            style = _with(style, bold=bool(p[0] & 1))
+            style = replace(style, bold=bool(p[0] & 1))
         elif name == "ESC -":
             flush_text()
-            style = _with(style, underline=bool(p[0] & 3 if p[0] < 48 else p[0] - 48))
+            n = p[0] - 48 if p[0] >= 48 else p[0]  # "0"/"1"/"2" or 0/1/2
+            style = replace(style, underline=n in (1, 2))
         elif name == "ESC !":
             flush_text()
             m = p[0]
@@ -142,7 +143,7 @@ def decode(data: bytes) -> DecodedJob:
             )
         elif name == "GS !":
             flush_text()
-            style = _with(style, width=(p[0] >> 4) + 1, height=(p[0] & 0x0F) + 1)
+            style = replace(style, width=(p[0] >> 4) + 1, height=(p[0] & 0x0F) + 1)
         elif name == "FS &":
             flush_text()
             chinese = True
@@ -176,11 +177,6 @@ def decode(data: bytes) -> DecodedJob:
             job.unknown.append(name)
     end_line(force=False)
     return job
-
-
-def _with(style: Style, **changes: object) -> Style:
-    d = {**style.__dict__, **changes}
-    return Style(**d)  # type: ignore[arg-type]
 
 
 def _qr_function(payload: bytes, qr: dict, job: DecodedJob, align: int) -> None:
