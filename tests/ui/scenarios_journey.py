@@ -144,3 +144,142 @@ def print_record(app, out):
     yield from wait_page(app, "attract", 20)
     # The preview file is deleted when the session forgets the member.
     out["preview_gone"] = not (preview and os.path.exists(preview.image))
+
+
+def _insert(m):
+    return in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+
+
+def wrong_pin_until_blocked(app, out):
+    m = _member()
+    yield from wait_page(app, "attract")
+    h = _insert(m)
+    yield from wait_page(app, "pin", 20)
+    messages = []
+    for _ in range(3):
+        type_pin(app, "pin", "000000")
+        yield from wait_until(
+            lambda: app.state.pin_tries_left is not None or page(app) == "card_problem",
+            what="PIN answer",
+        )
+        yield from wait_until(
+            lambda: (
+                page(app) == "card_problem" or widget(app, "message", "pin").text not in messages
+            ),
+            what="new message",
+        )
+        if page(app) == "card_problem":
+            break
+        messages.append(widget(app, "message", "pin").text)
+        shot(f"journey-pin-wrong-{len(messages)}")
+    yield from wait_page(app, "card_problem")
+    out["messages"] = messages
+    out["problem_title"] = widget(app, "title", "card_problem").text
+    out["problem_todo"] = widget(app, "todo", "card_problem").text
+    shot("journey-pin-blocked")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+    out["back_to_attract"] = True
+
+
+def pull_card(app, out):
+    """The card pulled on the PIN page, then (second member visit) on the history page."""
+    import time
+
+    m = _member()
+    for where in ("pin", "history"):
+        yield from wait_page(app, "attract", 20)
+        h = _insert(m)
+        yield from wait_page(app, "pin", 20)
+        if where == "history":
+            type_pin(app, "pin", m["pin"])
+            yield from wait_page(app, "menu")
+            tap(widget(app, "history", "menu"))
+            yield from wait_page(app, "history")
+        yield from wait_until(lambda h=h: h["done"].is_set(), what="insert finished")
+        t0 = time.monotonic()
+        in_thread(_card, {"cmd": "remove"})
+        yield from wait_until(lambda: page(app) == "goodbye", 5, "goodbye")
+        out[f"goodbye_after_{where}"] = time.monotonic() - t0
+        out[f"data_after_{where}"] = app.state.has_personal_data
+        shot(f"journey-pulled-{where}")
+
+
+def page_timeout(app, out):
+    """Warning before the page times out; "continue" keeps the session; no touch ends it."""
+    import time
+
+    m = _member()
+    h = yield from _to_menu(app, m, [])
+    c = app.controller
+    offset = [0.0]
+    c.clock = lambda: time.monotonic() + offset[0]
+    deadline = c.session.state.deadline
+    offset[0] = deadline - time.monotonic() - 15  # 15 s left: inside the 20 s warning
+    yield from wait_until(lambda: app.state.warning, 5, "warning")
+    yield 0.6
+    out["banner_text"] = app.banner.ids.countdown.text
+    out["banner_visible"] = app.banner.opacity == 1 and app.banner.height > 0
+    shot("journey-timeout-warning")
+    tap(app.banner.ids.continue_button)
+    yield from wait_until(lambda: not app.state.warning, 5, "warning gone")
+    yield 0.3
+    out["after_continue"] = page(app)
+    out["banner_hidden"] = app.banner.opacity == 0
+    offset[0] = c.session.state.deadline - time.monotonic() + 0.5  # past the deadline
+    yield from wait_until(lambda: page(app) == "goodbye", 5, "timeout")
+    out["after_timeout"] = page(app)
+    out["ended_by"] = app.state.ended_by
+    out["data_after_timeout"] = app.state.has_personal_data
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+
+
+def every_screen(app, out):
+    """Visit every member page (in whatever language and text size the app started with)."""
+    from screens.app import SCREENS
+
+    m = _member()
+    lang = app.lang
+    seen = []
+    yield from wait_page(app, "attract")
+    shot(f"every-{lang}-attract")
+    h = yield from _to_menu(app, m, seen)
+    shot(f"every-{lang}-menu")
+    out["texts"] = {}
+    for name in (
+        "insurance",
+        "history",
+        "accounts",
+        "benefits",
+        "estimate",
+        "card_services",
+        "print",
+    ):
+        tap(widget(app, name, "menu"))
+        yield from wait_page(app, name)
+        yield from wait_until(lambda: not app.state.loading, 20, f"{name} loaded")
+        yield 0.3
+        out["texts"][name] = [w.text for w in SCREENS_WALK(app, name)]
+        out.setdefault("shots", []).append(shot(f"every-{lang}-{name}"))
+        app.navigate("menu")
+        yield from wait_page(app, "menu")
+    out["menu_button_height"] = widget(app, "history", "menu").height
+    out["title_font"] = widget(app, "greeting", "menu").font_size
+    out["errors"] = dict(app.state.errors)
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    out.setdefault("shots", []).append(shot(f"every-{lang}-goodbye"))
+    out["goodbye"] = widget(app, "title", "goodbye").text
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+    out["screens"] = [p.value for p in SCREENS]
+
+
+def SCREENS_WALK(app, name):
+    from kivy.uix.label import Label
+
+    return [w for w in app.sm.get_screen(name).walk() if isinstance(w, Label) and w.text]

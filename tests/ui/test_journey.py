@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -114,3 +115,97 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     assert seen["verification_code"] and seen["verification_code"] in text
     assert seen["preview_gone"], "the preview (personal data) outlived the session"
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+
+
+def run_journey(stack, run_scenario, tmp_path, scenario, member, *args, timeout=200):
+    svc, cs, cups = stack
+    cs.reset_state()
+    return run_scenario(
+        f"tests.ui.scenarios_journey:{scenario}",
+        "--devices",
+        *args,
+        timeout=timeout,
+        env={
+            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
+            "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
+            "JOURNEY_MEMBER": json.dumps(member),
+        },
+    )
+
+
+def test_wrong_pin_three_times_blocks_the_card(stack, run_scenario, tmp_path):
+    member = pick_member(stack[0], initial_pin=False)
+    seen = run_journey(stack, run_scenario, tmp_path, "wrong_pin_until_blocked", member)
+    assert seen["messages"] == ["密码错误  还可以尝试 2 次", "密码错误  还可以尝试 1 次"]
+    assert seen["problem_title"] == "密码已锁定"
+    assert "人工窗口" in seen["problem_todo"]
+    assert seen["back_to_attract"]
+
+
+def test_card_pulled_on_the_pin_and_history_pages(stack, run_scenario, tmp_path):
+    member = pick_member(stack[0], initial_pin=False)
+    seen = run_journey(stack, run_scenario, tmp_path, "pull_card", member)
+    for where in ("pin", "history"):
+        # goodbye within about a second (bounded wait of 5 s in the scenario; figure kept)
+        assert seen[f"goodbye_after_{where}"] < 5
+        assert seen[f"data_after_{where}"] is False
+
+
+def test_page_timeout_with_and_without_continue(stack, run_scenario, tmp_path):
+    member = pick_member(stack[0], initial_pin=False)
+    seen = run_journey(stack, run_scenario, tmp_path, "page_timeout", member)
+    assert seen["banner_visible"] and "秒后将自动退出" in seen["banner_text"]
+    assert seen["after_continue"] == "menu" and seen["banner_hidden"]
+    assert seen["after_timeout"] == "goodbye" and seen["ended_by"] == "timeout"
+    assert seen["data_after_timeout"] is False
+
+
+@pytest.mark.parametrize(
+    "args", [("--language", "en"), ("--language", "en", "--large-text"), ("--large-text",)]
+)
+def test_every_screen_in_english_and_elderly_mode(stack, run_scenario, tmp_path, args):
+    from PIL import Image, ImageStat
+
+    member = pick_member(stack[0], initial_pin=False)
+    seen = run_journey(stack, run_scenario, tmp_path, "every_screen", member, *args)
+    assert seen["errors"] == {}
+    english = "en" in args
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for name, texts in seen["texts"].items():
+        assert texts, name
+        ui = [t for t in texts if t not in (member["name"],)]
+        if english:
+            # Member data (employer names, payer) may be Chinese; the UI's own words are not.
+            chrome = [t for t in ui if t in ENGLISH_CHROME]
+            assert chrome, f"{name}: no English UI text found: {ui[:8]}"
+        else:
+            assert any(cjk.search(t) for t in ui), name
+    for path in seen["shots"]:
+        img = Image.open(path).convert("RGB")
+        assert max(ImageStat.Stat(img).stddev) > 10, f"{path} is blank"
+    if "--large-text" in args:
+        assert seen["menu_button_height"] >= 60  # dp: at least 12 mm on the kiosk panels
+        assert seen["title_font"] >= 1.4 * 30 - 0.5  # the greeting's 30sp, scaled by >= 1.4
+    assert seen["goodbye"] == (
+        "Please take your card and receipt" if english else "请取走您的社保卡和凭条"
+    )
+
+
+ENGLISH_CHROME = {
+    "Back",
+    "Exit",
+    "My insurance",
+    "Contribution history",
+    "Personal accounts",
+    "Benefits received",
+    "Pension estimate (for reference only)",
+    "Card services",
+    "Print records",
+    "Previous year",
+    "Next year",
+    "Change PIN",
+    "Report card lost",
+    "Preview",
+    "Print",
+    "Choose the document to print",
+}
