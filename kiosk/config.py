@@ -119,6 +119,13 @@ class JournalConfig:
 
 
 @dataclass(frozen=True)
+class PaymentsConfig:
+    qr_poll_interval: float = _key(default=2.0, min=0.5, max=10.0)
+    qr_timeout: int = _key(default=120, min=30, max=300)
+    recovery_interval: int = _key(default=60, min=10, max=600)
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     dir: Path = _key(default=Path("var/log"), path="output")
     level: str = _key(default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -135,6 +142,7 @@ class KioskConfig:
     a4_printer: A4PrinterConfig = field(default_factory=A4PrinterConfig)
     backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: Path | None = None
 

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from backoffice.api.common import MEMBER_ERRORS
@@ -26,6 +26,7 @@ from backoffice.reconcile import JournalRecord, reconcile
 from kiosk.domain import Money, Period, Scheme
 
 router = APIRouter(tags=["payments"], responses=MEMBER_ERRORS)
+receipts = APIRouter(tags=["payments"])
 
 IdemKey = Annotated[
     str,
@@ -163,5 +164,13 @@ def reconciliation(body: ReconcileIn, p: Pay, t: Terminal) -> dict[str, Any]:
     return reconcile(p.ctx.db, p.gateway, t, body.date, journal).as_json()
 
 
+@receipts.get("/receipts/{order_no}", response_class=HTMLResponse)
+def receipt_page(order_no: OrderNo, p: Pay) -> str:
+    """A payment receipt as a web page: what the kiosk shows as a QR code when it cannot print.
+    Public (the order number is the secret); shows no name and no ID number."""
+    return p.receipt_page(order_no)
+
+
 # The simulator's /sim routes travel with the payments router (one registration in api/).
 router.include_router(gateway_api.router)
+router.include_router(receipts)

@@ -1,0 +1,179 @@
+"""The kiosk payment service as a process of its own, for fault injection and benchmarks.
+
+    python -m kiosk.payments_worker pay --journal J --url U --member M [--method card|qr] ...
+    python -m kiosk.payments_worker recover --journal J --url U [--deadline 30]
+
+`pay` runs one payment as the pay screens would (dues -> quote -> confirm -> card debit or QR
+-> receipt) and prints JSON lines ({"event": "qr", ...}, then {"event": "outcome", ...}).
+`recover` runs recovery passes until no journal row is unresolved (or the deadline) and prints
+{"event": "recovered", "seconds": ..., "unresolved": [...]}.
+
+Fault injection: KIOSK_KILL_POINT=<name> (kiosk.payments.KILL_POINTS) SIGKILLs this process
+when the flow reaches that point; with KIOSK_KILL_DELAY=<seconds> the kill comes that long
+after the point is reached, while the flow goes on (e.g. inside the HTTP call that follows)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+from kiosk.backoffice_client import BackOfficeClient
+from kiosk.config import BackOfficeConfig
+from kiosk.domain import Scheme
+from kiosk.domain.payments import CardAuthorization, Payer, PayMethod
+from kiosk.journal import Journal
+from kiosk.payment_client import PaymentClient
+from kiosk.payment_errors import PaymentError
+from kiosk.payments import KILL_POINTS, PaymentService, PaymentSettings, dumps_outcome
+
+
+def kill_switch() -> Any:
+    """The checkpoint hook: SIGKILL at the point named in KIOSK_KILL_POINT."""
+    point = os.environ.get("KIOSK_KILL_POINT", "")
+    if point and point not in KILL_POINTS:
+        raise SystemExit(f"unknown kill point {point!r}; known: {', '.join(KILL_POINTS)}")
+    delay = float(os.environ.get("KIOSK_KILL_DELAY", "0") or 0)
+
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def checkpoint(name: str) -> None:
+        if name != point:
+            return
+        if delay > 0:
+            threading.Timer(delay, die).start()
+        else:
+            die()
+
+    return checkpoint
+
+
+def emit(event: str, **fields: Any) -> None:
+    print(json.dumps({"event": event, **fields}, ensure_ascii=False), flush=True)
+
+
+def build(args: argparse.Namespace) -> tuple[PaymentService, BackOfficeClient]:
+    config = BackOfficeConfig(
+        url=args.url,
+        api_key=args.api_key,
+        connect_timeout=args.connect_timeout,
+        read_timeout=args.read_timeout,
+    )
+    bo = BackOfficeClient(config, args.terminal, retries=1, backoff=0.1)
+    client = PaymentClient(bo, attempts=args.attempts, backoff=0.1)
+    printer = None
+    if getattr(args, "printer", None):
+        from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
+
+        host, port = args.printer.rsplit(":", 1)
+        printer = EscposReceiptPrinter(ReceiptPrinterSettings(host=host, port=int(port)))
+    settings = PaymentSettings(
+        terminal_id=args.terminal,
+        hall_name="市社会保险服务大厅",
+        qr_poll_interval=args.qr_poll,
+        qr_timeout=args.qr_timeout,
+        settle_wait=args.settle_wait,
+        recheck_interval=args.recheck,
+    )
+    svc = PaymentService(
+        client, Journal(args.journal), settings, printer=printer, checkpoint=kill_switch()
+    )
+    return svc, bo
+
+
+def pay(args: argparse.Namespace) -> int:
+    svc, bo = build(args)
+    scheme = Scheme(args.scheme)
+    due = next((d for d in bo.dues(args.member) if d.scheme is scheme), None)
+    if due is None:
+        emit("error", error="nothing_due")
+        return 3
+    periods = list(due.periods[: args.months]) if due.kind == "flexible" else None
+    try:
+        quote = svc.quote(args.member, scheme, periods=periods)
+        payer = Payer(args.member, "*某某", "110***********0000")
+        pending = svc.confirm(quote, quote.total, payer, PayMethod(args.method))
+    except PaymentError as e:
+        emit("error", error=e.key, detail=e.detail)
+        return 2
+    emit("confirmed", intent_id=pending.intent_id, order_no=pending.order_no)
+    if args.method == "card":
+        card = CardAuthorization(args.account, pin_verified=True, initial_pin=False)
+        outcome = svc.pay_by_card(pending, card, card_present=lambda: not args.card_pulled)
+    else:
+        qr = svc.start_qr(pending)
+        emit("qr", url=qr.url, order_no=qr.order_no)
+        if args.phone_pays is not None:
+            threading.Timer(args.phone_pays, _phone, (bo, qr.url)).start()
+        outcome = svc.wait_qr(qr)
+    if outcome.paid and args.print:
+        svc.print_receipt(outcome.intent_id)
+        outcome = svc._outcome(svc.journal.get(outcome.intent_id))
+    emit("outcome", **json.loads(dumps_outcome(outcome)))
+    return 0
+
+
+def _phone(bo: BackOfficeClient, url: str) -> None:
+    """The member's phone pays the QR code (the gateway simulator's pay page)."""
+    try:
+        bo.session.post(url, timeout=5)
+    except Exception as e:  # the phone's trouble is not the kiosk's: just say so
+        emit("phone_error", error=str(e))
+
+
+def recover(args: argparse.Namespace) -> int:
+    svc, _bo = build(args)
+    start = time.monotonic()
+    report = svc.recover()
+    while report.unresolved and time.monotonic() - start < args.deadline:
+        time.sleep(args.recheck)
+        report = svc.recover()
+    emit(
+        "recovered",
+        seconds=round(time.monotonic() - start, 3),
+        resolved=[[i, s.value] for i, s in report.resolved],
+        unresolved=report.unresolved,
+        errors=report.errors[:5],
+    )
+    return 0 if not report.unresolved else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m kiosk.payments_worker")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name in ("pay", "recover"):
+        sp = sub.add_parser(name)
+        sp.add_argument("--journal", required=True)
+        sp.add_argument("--url", required=True)
+        sp.add_argument("--terminal", default="KIOSK-0001")
+        sp.add_argument("--api-key", default="demo-key-KIOSK-0001")
+        sp.add_argument("--connect-timeout", type=float, default=1.0)
+        sp.add_argument("--read-timeout", type=float, default=5.0)
+        sp.add_argument("--attempts", type=int, default=3)
+        sp.add_argument("--qr-poll", type=float, default=0.2)
+        sp.add_argument("--qr-timeout", type=float, default=10.0)
+        sp.add_argument("--settle-wait", type=float, default=10.0)
+        sp.add_argument("--recheck", type=float, default=0.25)
+        sp.add_argument("--deadline", type=float, default=30.0)
+    sp = sub.choices["pay"]
+    sp.add_argument("--member", required=True)
+    sp.add_argument("--scheme", default="pension")
+    sp.add_argument("--months", type=int, default=1)
+    sp.add_argument("--method", choices=("card", "qr"), default="card")
+    sp.add_argument("--account", default="X00000019")
+    sp.add_argument("--card-pulled", action="store_true", help="the card is gone before paying")
+    sp.add_argument("--phone-pays", type=float, default=None, help="the phone pays after N s")
+    sp.add_argument("--printer", default=None, help="receipt printer HOST:PORT")
+    sp.add_argument("--print", action="store_true", help="print the receipt when paid")
+    args = ap.parse_args(argv)
+    return pay(args) if args.command == "pay" else recover(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
