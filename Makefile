@@ -18,7 +18,7 @@ lint: setup
 
 bench: setup
 	@if [ -z "$$DISPLAY" ]; then X="xvfb-run -a -s \"-screen 0 1280x800x24\""; fi; \
-	for b in bench/*.py; do echo "== $$b"; eval $$X $(PY) $$b || exit 1; done
+	for b in bench/[!_]*.py; do echo "== $$b"; eval $$X $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf var tests/artifacts .pytest_cache

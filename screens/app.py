@@ -98,6 +98,7 @@ class KioskApp(App):
         self.frames = FrameMonitor()
         self.tone = KeyTone(enabled=cfg.ui.voice)
         self._busy_event = None
+        self.started_drawn: float | None = None  # seconds from process start to attract drawn
         self.cfg = cfg
         self.title = "社保自助一体机"
         self.translator = (
@@ -228,6 +229,7 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self.frames.start()
+        Clock.schedule_interval(self._note_first_draw, 0)
         Clock.schedule_interval(self._update_countdown, 0.5)
         if self.controller is not None:
             self.apply_state(self.controller.session.state)
@@ -236,6 +238,12 @@ class KioskApp(App):
         if self.screenshot_path is not None:
             self._frames = 0
             Clock.schedule_interval(self._screenshot_when_drawn, 0)
+
+    def _note_first_draw(self, _dt: float) -> bool:
+        if self.sm.get_screen("attract").is_drawn():
+            self.started_drawn = seconds_since_process_start()
+            return False
+        return True
 
     def _screenshot_when_drawn(self, _dt: float) -> bool:
         # Wait until the attract screen's text has been rendered and a few frames drawn,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+# Screenshots go to tests/artifacts/, or to $KIOSK_SHOTS_DIR when set (bench --shots DIR).
+ARTIFACTS = Path(
+    os.environ.get("KIOSK_SHOTS_DIR") or Path(__file__).resolve().parent.parent / "artifacts"
+)
 
 
 def screen(app, name: str | None = None):

@@ -1,0 +1,182 @@
+"""The member's whole journey on the real kiosk, with no think time.
+
+card inserted -> PIN -> menu -> contribution history -> print the rights record (preview, then a
+real job through cupsd) -> exit -> goodbye, on the real stack: pcscd + card emulator, the back
+office over HTTP, a private cupsd with cups-pdf, the app in a Kivy window (Xvfb).
+
+Prints, over --runs journeys (median): machine time from card inserted to goodbye, p99 frame
+time during the journeys, cold start to the attract screen, peak RSS of the app. As a baseline
+in the same run, the same journey driven through the kiosk core without a window (same devices,
+same back office); the last line is the ratio with UI / without UI.
+
+    python bench/ui_flow.py [--runs 3] [--shots DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def kiosk_toml(work: Path, svc, cups) -> Path:
+    p = work / "kiosk.toml"
+    p.write_text(
+        f'[ui]\nvoice = false\n[backoffice]\nurl = "{svc.url}"\napi_key = "{svc.api_key}"\n'
+        f'[a4_printer]\nqueue = "{cups.queue}"\nserver = "{cups.server}"\n'
+        f'[journal]\npath = "{work / "journal.sqlite3"}"\n[logging]\ndir = "{work / "log"}"\n',
+        encoding="utf-8",
+    )
+    return p
+
+
+def ui_run(cfg: Path, cs, member: dict, shots: Path | None) -> dict:
+    out = Path(tempfile.mkdtemp()) / "out.json"
+    env = {
+        **os.environ,
+        "KIOSK_CONFIG": str(cfg),
+        "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
+        "JOURNEY_MEMBER": json.dumps(member),
+        "PYTHONPATH": str(REPO),
+    }
+    if shots:
+        env["KIOSK_SHOTS_DIR"] = str(shots)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.ui.driver",
+            "tests.ui.scenarios_bench:fast_journey",
+            str(out),
+            "--devices",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    if os.waitstatus_to_exitcode(status) != 0 or "error" in data:
+        err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+        raise SystemExit(f"ui_flow: the journey failed: {data.get('error', '')}\n{err}")
+    data["rss_mb"] = usage.ru_maxrss / 1024
+    return data
+
+
+def headless_run(cfg_path: Path, cs, member: dict) -> float:
+    """The same journey through the kiosk core alone: events in, effects run, no window."""
+    from kiosk.assembly import build
+    from kiosk.config import load_config
+    from kiosk.session import ExitPressed, Navigate, Page, PinSubmitted, Request
+
+    k = build(load_config(cfg_path))
+    changed = threading.Condition()
+    k.controller.subscribe(lambda _s: _notify(changed))
+    k.controller.start()
+
+    def until(pred, timeout=60.0):
+        end = time.monotonic() + timeout
+        with changed:
+            while not pred(k.controller.session.state):
+                if not changed.wait(max(0.0, end - time.monotonic())):
+                    raise SystemExit("ui_flow: the headless journey stalled")
+
+    try:
+        t0 = time.monotonic()
+        cs.insert(member["card_file"], wait=False)
+        until(lambda s: s.page is Page.PIN)
+        k.controller.post(PinSubmitted(bytearray(member["pin"].encode())))
+        until(lambda s: s.page is Page.MENU)
+        k.controller.post(Navigate(Page.HISTORY))
+        until(lambda s: "history" in s.data)
+        k.controller.post(Navigate(Page.PRINT))
+        until(lambda s: s.page is Page.PRINT and "summary" in s.data)
+        year = k.controller.session.state.data["summary"].as_of.year
+        k.controller.post(
+            Request(
+                "print_preview", {"kind": "rights_record", "first_year": year, "last_year": year}
+            )
+        )
+        until(lambda s: "print_preview" in s.data)
+        k.controller.post(Request("print_submit", {}))
+        until(lambda s: "print_submit" in s.data)
+        k.controller.post(ExitPressed())
+        until(lambda s: s.page is Page.GOODBYE)
+        elapsed = time.monotonic() - t0
+        cs.remove()
+        return elapsed
+    finally:
+        k.close()
+
+
+def _notify(cond: threading.Condition) -> None:
+    with cond:
+        cond.notify_all()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--shots", type=Path, default=None)
+    args = ap.parse_args()
+    if not os.environ.get("DISPLAY"):
+        raise SystemExit("ui_flow: no DISPLAY (run it through `make bench`)")
+    from backoffice.harness import running_service
+    from cardio.harness import card_stack
+    from printer.harness import cups_server
+
+    work = Path(tempfile.mkdtemp(prefix="ui-flow-"))
+    if args.shots:
+        args.shots.mkdir(parents=True, exist_ok=True)
+    with (
+        running_service(members=12, seed=7, cards_dir=work / "cards") as svc,
+        card_stack() as cs,
+        cups_server() as cups,
+    ):
+        m = next(
+            m
+            for m in svc.report.showcases
+            if m.card_file and m.card_status == "valid" and m.pin != "123456"
+        )
+        member = {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin}
+        cfg = kiosk_toml(work, svc, cups)
+        headless_run(cfg, cs, member)  # warm caches (fonts, back office) for both
+        base, ui = [], []
+        for i in range(args.runs):
+            cs.reset_state()
+            base.append(headless_run(cfg, cs, member))
+            cs.reset_state()
+            ui.append(ui_run(cfg, cs, member, args.shots if i == 0 else None))
+    frames = sorted(f for r in ui for f in r["frames"])
+    p99 = frames[min(len(frames) - 1, int(0.99 * len(frames)))] if frames else 0.0
+    journey = statistics.median(r["journey"] for r in ui)
+    print(f"runs: {args.runs}")
+    print(f"journey without UI (kiosk core, same devices), median: {statistics.median(base):.2f} s")
+    print(f"journey card inserted -> goodbye with UI, median: {journey:.2f} s (goal <= 3 s)")
+    print(
+        f"p99 frame time during the journeys: {p99 * 1000:.1f} ms over {len(frames)} frames "
+        "(goal <= 33 ms)"
+    )
+    print(
+        f"cold start to attract screen, median: "
+        f"{statistics.median(r['start_to_attract'] for r in ui):.2f} s (goal <= 3 s)"
+    )
+    print(f"peak RSS of the app: {max(r['rss_mb'] for r in ui):.0f} MB (goal <= 250 MB)")
+    if args.shots:
+        print(f"screenshots: {args.shots}")
+    print(f"ratio with UI / without UI: {journey / statistics.median(base):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The benchmark's journey (bench/ui_flow.py): no think time, every step as soon as possible."""
+
+from __future__ import annotations
+
+import time
+
+from tests.ui.kivy_helpers import (
+    in_thread,
+    page,
+    shot,
+    tap,
+    type_pin,
+    wait_page,
+    wait_until,
+    widget,
+)
+from tests.ui.scenarios_journey import _card, _member
+
+
+def fast_journey(app, out):
+    m = _member()
+    yield from wait_page(app, "attract")
+    out["start_to_attract"] = app.started_drawn
+    shot("bench-attract")
+    app.frames.reset()
+    t0 = time.monotonic()
+    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+    yield from wait_until(lambda: page(app) == "pin", 20, "pin")
+    shot("bench-pin")
+    type_pin(app, "pin", m["pin"])
+    yield from wait_until(lambda: page(app) == "menu", 20, "menu")
+    shot("bench-menu")
+    tap(widget(app, "history", "menu"))
+    yield from wait_until(
+        lambda: page(app) == "history" and "history" in app.state.data, 20, "history"
+    )
+    shot("bench-history")
+    app.navigate("print")
+    yield from wait_until(
+        lambda: page(app) == "print" and "summary" in app.state.data, 20, "print page"
+    )
+    tap(widget(app, "preview_button", "print"))
+    yield from wait_until(lambda: "print_preview" in app.state.data, 60, "preview")
+    shot("bench-print-preview")
+    tap(widget(app, "print_button", "print"))
+    yield from wait_until(lambda: "print_submit" in app.state.data, 60, "printed")
+    shot("bench-print-done")
+    app.exit_session()
+    yield from wait_until(lambda: page(app) == "goodbye", 20, "goodbye")
+    out["journey"] = time.monotonic() - t0
+    out["frames"] = list(app.frames.durations)
+    shot("bench-goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
