@@ -31,6 +31,7 @@ from kiosk.domain import (
     Scheme,
 )
 from kiosk.domain.benefits import BenefitKind, BenefitPayment
+from kiosk.domain.identity import mask_id
 from kiosk.domain.people import Sex
 from kiosk.domain.summary import MemberSummary
 
@@ -68,8 +69,6 @@ def cumulative_months(session: Session, member_id: int) -> dict[str, int]:
 
 
 def summary(session: Session, member: MemberRow, as_of: dt.date) -> MemberSummary:
-    from kiosk.domain.identity import mask_id
-
     months = cumulative_months(session, member.id)
     q = (
         select(EnrolmentRow, EmployerRow.name)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 
@@ -111,14 +112,14 @@ class BackOfficeClient:
     # --- cards ----------------------------------------------------------------------------
 
     def card_status(self, card_identifier: str, card_number: str) -> CardRecord:
-        body = self._get(f"/v1/cards/{card_identifier}", params={"card_number": card_number})
+        body = self._get(f"/v1/cards/{_seg(card_identifier)}", params={"card_number": card_number})
         return _parse(_card, body)
 
     def report_loss(
         self, card_identifier: str, card_number: str, *, idempotency_key: str | None = None
     ) -> CardRecord:
         body = self._post(
-            f"/v1/cards/{card_identifier}/loss",
+            f"/v1/cards/{_seg(card_identifier)}/loss",
             {"card_number": card_number},
             idempotency_key=idempotency_key,
         )
@@ -127,7 +128,7 @@ class BackOfficeClient:
     # --- member records -------------------------------------------------------------------
 
     def summary(self, member_no: str) -> MemberSummary:
-        return _parse(_summary, self._get(f"/v1/members/{member_no}/summary"))
+        return _parse(_summary, self._get(f"/v1/members/{_seg(member_no)}/summary"))
 
     def contributions(
         self,
@@ -148,18 +149,18 @@ class BackOfficeClient:
             params["from"] = str(first)
         if last is not None:
             params["to"] = str(last)
-        body = self._get(f"/v1/members/{member_no}/contributions", params=params)
+        body = self._get(f"/v1/members/{_seg(member_no)}/contributions", params=params)
         return _parse(lambda b: [_contribution(r) for r in _list(b, "rows")], body)
 
     def accounts(self, member_no: str) -> PersonalAccounts:
-        return _parse(_accounts, self._get(f"/v1/members/{member_no}/accounts"))
+        return _parse(_accounts, self._get(f"/v1/members/{_seg(member_no)}/accounts"))
 
     def benefits(self, member_no: str) -> list[BenefitPayment]:
-        body = self._get(f"/v1/members/{member_no}/benefits")
+        body = self._get(f"/v1/members/{_seg(member_no)}/benefits")
         return _parse(lambda b: [_benefit(r) for r in _list(b, "payments")], body)
 
     def dues(self, member_no: str) -> list[Due]:
-        body = self._get(f"/v1/members/{member_no}/dues")
+        body = self._get(f"/v1/members/{_seg(member_no)}/dues")
         return _parse(lambda b: [_due(r) for r in _list(b, "dues")], body)
 
     def pension_estimate(
@@ -178,7 +179,7 @@ class BackOfficeClient:
             params["wage_growth"] = str(wage_growth)
         if crediting_rate is not None:
             params["crediting_rate"] = str(crediting_rate)
-        body = self._get(f"/v1/members/{member_no}/pension-estimate", params=params)
+        body = self._get(f"/v1/members/{_seg(member_no)}/pension-estimate", params=params)
         return _parse(_estimate, body)
 
     # --- certificates ---------------------------------------------------------------------
@@ -202,13 +203,13 @@ class BackOfficeClient:
         if last_year is not None:
             payload["last_year"] = last_year
         body = self._post(
-            f"/v1/members/{member_no}/certificates", payload, idempotency_key=idempotency_key
+            f"/v1/members/{_seg(member_no)}/certificates", payload, idempotency_key=idempotency_key
         )
         return _parse(_certificate, body)
 
     def verify(self, code: str) -> VerificationResult:
         """What the public verification page says about a code."""
-        return _parse(_verification, self._get(f"/verify/{code}"))
+        return _parse(_verification, self._get(f"/verify/{_seg(code)}"))
 
     # --- terminal -------------------------------------------------------------------------
 
@@ -251,6 +252,12 @@ class BackOfficeClient:
                 return _answer(method, path, response)
             log.warning("back office %s %s: %s (attempt %d)", method, path, last_error, attempt + 1)
         raise BackOfficeUnavailable(f"{method} {path}: {last_error} after {attempts} attempts")
+
+
+def _seg(text: str) -> str:
+    """A value as one path segment: whatever a card or a member types, it cannot change the
+    path (no '/', '..' or '?' gets through unquoted)."""
+    return quote(str(text), safe="")
 
 
 def _answer(method: str, path: str, response: requests.Response) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kiosk.domain import Enrolment, Money, PersonalAccounts
+from kiosk.domain import PENSION_MINIMUM_MONTHS, Enrolment, Money, PersonalAccounts
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.dues import Due, DueLine
 from kiosk.domain.estimate import PensionEstimate
@@ -70,8 +70,6 @@ def enrolment(e: Enrolment) -> dict[str, Any]:
 
 
 def summary(s: MemberSummary) -> dict[str, Any]:
-    from kiosk.domain import PENSION_MINIMUM_MONTHS
-
     return {
         "member_no": s.member_no,
         "name": s.name,

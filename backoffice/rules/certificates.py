@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kiosk.domain import Enrolment, Period, Scheme
+from kiosk.domain import Enrolment, Money, Period, Scheme
 
 CODE_BYTES = 10  # 80 bits of randomness -> 16 base32 characters
 _CODE_RE = re.compile(r"[A-Z2-7]{16}")
@@ -47,8 +47,6 @@ def attested_schemes(
 ) -> list[dict[str, Any]]:
     """Per enrolled scheme: months paid and in arrears in the range, first and last month paid,
     totals; money as strings of yuan (the API's form)."""
-    from kiosk.domain import Money
-
     stats: dict[str, dict[str, Any]] = {}
     for scheme, period, _base, er, pe, status, _payer in rows:
         s = stats.setdefault(

@@ -56,6 +56,14 @@ def test_unknown_member_is_404(client: BackOfficeClient) -> None:
         assert e.value.message_zh == "未找到该参保人" and e.value.message_en == "No such member"
 
 
+def test_a_typed_value_cannot_change_the_path(client: BackOfficeClient) -> None:
+    with pytest.raises(Rejected) as e:
+        client.summary("../../v1/health")
+    assert e.value.status in (404, 422)
+    with pytest.raises(NotFound):
+        client.verify("../v1/health")
+
+
 def test_bad_requests_are_4xx_with_the_json_error_body(
     client: BackOfficeClient, service: RunningService
 ) -> None:
