@@ -532,7 +532,7 @@ class Payments:
 
 
 def _order_no(terminal_id: str, day: dt.date) -> str:
-    tail = "".join(c for c in terminal_id if c.isalnum())[-4:]
+    tail = "".join(c for c in terminal_id if c.isalnum())[-4:].upper()
     return f"P{day:%Y%m%d}{tail}{uuid.uuid4().hex[:10].upper()}"
 
 
