@@ -123,6 +123,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if not args.access_log:
         logging.getLogger("backoffice.access").setLevel(logging.WARNING)
+    # The event loop and the endpoint's worker thread hand the GIL to each other several times
+    # per request; at the default 5 ms switch interval each handoff can wait that long.
+    sys.setswitchinterval(0.0005)
     # uvicorn's own access log is off: ours (backoffice.access) logs paths and terminals only.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
