@@ -206,6 +206,7 @@ class PaymentsLab:
         *args: str,
         env: dict[str, str] | None = None,
         timeout: float = 120.0,
+        url: str | None = None,
     ) -> WorkerRun:
         cmd = [
             sys.executable,
@@ -215,7 +216,7 @@ class PaymentsLab:
             "--journal",
             str(journal),
             "--url",
-            self.url,
+            url or self.url,
             "--terminal",
             terminal,
             "--api-key",
