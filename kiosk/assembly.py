@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cardio.reader import open_reader
+from kiosk.audit import AuditLog
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.card_adapter import CardAdapter
 from kiosk.config import KioskConfig
@@ -18,6 +19,7 @@ from kiosk.i18n import Translator
 from kiosk.printing import PrintService
 from kiosk.services import MemberServices
 from kiosk.session import Session
+from kiosk.session_audit import SessionAuditor
 from kiosk.voice import EspeakVoice
 from printer import open_a4_printer
 
@@ -29,6 +31,7 @@ class Kiosk:
     services: MemberServices
     client: BackOfficeClient
     translator: Translator
+    audit: AuditLog | None = None
 
     def close(self) -> None:
         self.controller.stop()
@@ -60,4 +63,9 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     controller = Controller(
         Session(cfg.timeouts), card, services, translator=translator, voice=voice
     )
-    return Kiosk(controller, card, services, client, translator)
+    audit = AuditLog(
+        cfg.audit.path, terminal_id=cfg.terminal.id, retention_days=cfg.audit.retention_days
+    )
+    audit.purge()
+    controller.listen(SessionAuditor(audit))
+    return Kiosk(controller, card, services, client, translator, audit)

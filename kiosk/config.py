@@ -129,6 +129,15 @@ class PaymentsConfig:
 class LoggingConfig:
     dir: Path = _key(default=Path("var/log"), path="output")
     level: str = _key(default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    max_bytes: int = _key(default=5_000_000, min=10_000, max=1_000_000_000)
+    backups: int = _key(default=10, min=1, max=100)
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    path: Path = _key(default=Path("var/audit"), path="output")
+    # Six months at least (the rules for who did what); whole month files are deleted after.
+    retention_days: int = _key(default=190, min=183, max=3660)
 
 
 @dataclass(frozen=True)
@@ -144,6 +153,7 @@ class KioskConfig:
     journal: JournalConfig = field(default_factory=JournalConfig)
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     source: Path | None = None
 
 

@@ -47,6 +47,8 @@ from kiosk.session import (
 log = logging.getLogger(__name__)
 
 Observer = Callable[[SessionState], None]
+# Called with every event and the state before and after it (the audit log listens here).
+Listener = Callable[[Event, SessionState, SessionState], None]
 
 
 class Controller:
@@ -70,6 +72,7 @@ class Controller:
         self.tick_interval = tick_interval
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._observers: list[Observer] = []
+        self._listeners: list[Listener] = []
         self._card_pool = ThreadPoolExecutor(1, thread_name_prefix="card")
         self._io_pool = ThreadPoolExecutor(4, thread_name_prefix="backoffice")
         self._stop = threading.Event()
@@ -81,6 +84,10 @@ class Controller:
 
     def subscribe(self, fn: Observer) -> None:
         self._observers.append(fn)
+
+    def listen(self, fn: Listener) -> None:
+        """Be told of every event with the state before and after (on the session thread)."""
+        self._listeners.append(fn)
 
     def post(self, event: Event) -> None:
         """Hand an event to the session; safe from any thread."""
@@ -122,6 +129,8 @@ class Controller:
         before = self.session.state
         effects = self.session.handle(event, self.clock())
         after = self.session.state
+        for listener in list(self._listeners):
+            listener(event, before, after)
         if after.page.value in ("goodbye", "attract") and before.page != after.page:
             self._generation += 1
         for effect in effects:

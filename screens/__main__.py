@@ -71,7 +71,9 @@ def run_app(
     kiosk = None
     if screenshot is None or demo is not None:
         from kiosk.assembly import build
+        from kiosk.logging_setup import configure_logging
 
+        configure_logging(cfg.logging)
         kiosk = build(cfg)
     app = KioskApp(
         cfg,

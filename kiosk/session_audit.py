@@ -1,0 +1,116 @@
+"""Turns the session's events into audit records (kiosk.audit): who did what, and when.
+
+`SessionAuditor` is a controller listener: the controller calls it with every event and the
+state before and after, on the session thread. It writes one record per business event:
+
+    session.start   a card was inserted on the attract screen
+    card.accepted   the card was read and is valid (masked ID and card number; admin or not)
+    card.refused    the card cannot be used (the problem)
+    pin.ok / pin.wrong (tries left) / pin.blocked / pin.changed / pin.change_refused (reason)
+    admin.login     the admin card and its PIN opened admin mode
+    request         a member's request (print, pay, report loss...): its key, never its params
+    request.done / request.failed   its outcome
+    session.end     the session ended (exit, timeout, card removed, problem)
+
+The PIN is never in any event this sees (the digits live in a bytearray the controller wipes)
+and the ID number is masked by the audit log itself. Writing must not stop the kiosk: a failure
+is logged and the member carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from kiosk.audit import AuditLog
+from kiosk.session import (
+    CardFailed,
+    CardInserted,
+    CardRead,
+    Event,
+    Loaded,
+    LoadFailed,
+    Page,
+    PinBlocked,
+    PinChanged,
+    PinChangeRefused,
+    PinOk,
+    PinWrong,
+    Request,
+    SessionState,
+)
+
+log = logging.getLogger(__name__)
+_IDLE = (Page.ATTRACT, Page.GOODBYE)
+
+
+class SessionAuditor:
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+        self.session_id: str | None = None
+        self._requests: set[str] = set()
+
+    def __call__(self, event: Event, before: SessionState, after: SessionState) -> None:
+        try:
+            self._on(event, before, after)
+        except Exception:
+            log.exception("audit record for %s failed", type(event).__name__)
+
+    def _write(self, name: str, **fields: Any) -> None:
+        self.audit.record(name, session=self.session_id, **fields)
+
+    def _on(self, event: Event, before: SessionState, after: SessionState) -> None:
+        if isinstance(event, CardInserted) and before.page in _IDLE and after.page not in _IDLE:
+            self.session_id = uuid.uuid4().hex[:16]
+            self._requests.clear()
+            self._write("session.start")
+        elif isinstance(event, CardRead) and after.page is not before.page:
+            h = event.holder
+            self._write(
+                "card.accepted",
+                id_number=h.id_number,
+                card_number=h.card_number,
+                admin=event.admin,
+            )
+        elif isinstance(event, CardFailed) and after.page is Page.CARD_PROBLEM:
+            self._write("card.refused", problem=event.problem.value)
+        elif isinstance(event, PinOk) and after.pin_verified and not before.pin_verified:
+            self._write("admin.login" if after.admin else "pin.ok", initial=event.initial_pin)
+        elif isinstance(event, PinWrong) and after.pin_tries_left == event.tries_left:
+            self._write("pin.wrong", tries_left=event.tries_left)
+        elif isinstance(event, PinBlocked) and after.page is Page.CARD_PROBLEM:
+            self._write("pin.blocked")
+        elif isinstance(event, PinChanged) and before.page is Page.CHANGE_PIN:
+            self._write("pin.changed")
+        elif isinstance(event, PinChangeRefused) and before.page is Page.CHANGE_PIN:
+            self._write("pin.change_refused", reason=event.reason)
+        elif isinstance(event, Request) and event.key in after.loading:
+            self._requests.add(event.key)
+            self._write("request", key=event.key, admin=after.admin)
+        elif isinstance(event, Loaded) and event.key in self._requests:
+            self._requests.discard(event.key)
+            self._write("request.done", key=event.key, **_outcome(event.value))
+        elif isinstance(event, LoadFailed) and event.key in self._requests:
+            self._requests.discard(event.key)
+            self._write("request.failed", key=event.key, reason=event.message_key)
+        if before.page not in _IDLE and after.page in _IDLE and self.session_id is not None:
+            self._write("session.end", ended_by=after.ended_by or "problem")
+            self.session_id = None
+            self._requests.clear()
+
+
+def _outcome(value: Any) -> dict[str, Any]:
+    """A few non-personal facts about a request's result (state of a payment or a print job)."""
+    out: dict[str, Any] = {}
+    for name in ("state", "status", "order_no", "job_id", "pages", "amount", "code"):
+        v = getattr(value, name, None)
+        if v is None and isinstance(value, dict):
+            v = value.get(name)
+        if isinstance(v, str | int | float | bool):
+            out[name] = v
+        elif v is not None and hasattr(v, "value"):
+            out[name] = str(v.value)
+        elif v is not None:
+            out[name] = str(v)
+    return out

@@ -1,0 +1,60 @@
+"""The controller's listener writes one audit record per business event of a session."""
+
+from __future__ import annotations
+
+import json
+
+from kiosk.audit import AuditLog, month_files, verify
+from kiosk.config import TimeoutConfig
+from kiosk.controller import Controller
+from kiosk.session import (
+    CardInserted,
+    ExitPressed,
+    Loaded,
+    PinSubmitted,
+    Request,
+    Session,
+)
+from kiosk.session_audit import SessionAuditor
+from tests.unit.test_controller import HOLDER, FakeCard, SlowData, wait_for
+
+
+def test_a_session_leaves_its_trail_without_pin_or_id(tmp_path):
+    card = FakeCard(pin=b"135790")
+    c = Controller(Session(TimeoutConfig()), card, SlowData(), tick_interval=0.05)
+    c.listen(SessionAuditor(AuditLog(tmp_path, terminal_id="KIOSK-0001")))
+    page = lambda: c.session.state.page.value  # noqa: E731
+    c.start()
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: page() == "pin")
+        c.post(PinSubmitted(bytearray(b"111111")))
+        assert wait_for(lambda: c.session.state.pin_tries_left == 2)
+        c.post(PinSubmitted(bytearray(b"135790")))
+        assert wait_for(lambda: page() == "menu")
+        c.post(Request("print_submit", {"kind": "rights_record"}))
+        c.post(Loaded("print_submit", {"state": "completed", "pages": 2}))
+        c.post(ExitPressed())
+        assert wait_for(lambda: page() == "goodbye")
+    finally:
+        c.stop()
+    (path,) = month_files(tmp_path)
+    text = path.read_text()
+    events = [json.loads(line) for line in text.splitlines()]
+    assert [e["event"] for e in events] == [
+        "session.start",
+        "card.accepted",
+        "pin.wrong",
+        "pin.ok",
+        "request",
+        "request.done",
+        "session.end",
+    ]
+    assert len({e["session"] for e in events}) == 1
+    assert events[1]["id_number"] == "110***********1234"
+    assert events[2]["tries_left"] == 2
+    assert events[5]["state"] == "completed" and events[5]["pages"] == 2
+    assert events[6]["ended_by"] == "exit"
+    for secret in ("135790", "111111", HOLDER.id_number, HOLDER.card_number):
+        assert secret not in text
+    assert verify(tmp_path)[0] == []
