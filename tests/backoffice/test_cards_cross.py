@@ -13,6 +13,7 @@ from backoffice.harness import RunningService
 from cardio import crypto
 from cardio.emulator import EmulatedCard, load_profile
 from cardio.emulator.state import StateStore
+from cardio.harness import CardStack
 from cardio.pin import ScreenPin
 from cardio.reader import CardReader
 from cardio.security import SoftwareSecurityModule
@@ -72,19 +73,18 @@ def test_the_documented_pins_open_the_seeded_cards(sqlite_service: RunningServic
 
 
 @pytest.mark.pcsc
-def test_a_seeded_card_through_pcscd_is_its_member(sqlite_service: RunningService) -> None:
-    from cardio.harness import card_stack
-
+def test_a_seeded_card_through_pcscd_is_its_member(
+    sqlite_service: RunningService, card_lab: CardStack
+) -> None:
     m = members_index(sqlite_service)[0]
     profile = Path(sqlite_service.cards_dir or "") / str(m["card_file"])
-    with tempfile.TemporaryDirectory() as run_dir, card_stack(run_dir=Path(run_dir)) as stack:
-        stack.insert(profile)
-        reader = CardReader(stack.reader, SoftwareSecurityModule(), use_pinpad=True)
-        try:
-            info = reader.read_card()
-        finally:
-            reader.stop()
-            stack.remove()
+    card_lab.insert(profile)
+    reader = CardReader(card_lab.reader, SoftwareSecurityModule(), use_pinpad=True)
+    try:
+        info = reader.read_card()
+    finally:
+        reader.stop()
+        card_lab.remove()
     with make_client(sqlite_service) as client:
         _assert_same_person(client, info, m)
         assert client.card_status(info.card_identifier, info.card_number).status is CardStatus.VALID
