@@ -111,6 +111,7 @@ class BackOfficeConfig:
     ca_file: Path | None = _key(default=None, path="optional-file")
     client_cert: Path | None = _key(default=None, path="optional-file")
     client_key: Path | None = _key(default=None, path="optional-file")
+    signing_key_file: Path | None = _key(default=None, path="optional-file")
 
 
 @dataclass(frozen=True)

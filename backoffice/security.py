@@ -1,0 +1,282 @@
+"""Who may talk to the back office: client certificates checked per request, signed requests.
+
+Two ASGI middlewares, installed by `install_security(app, options)` (backoffice.tls does it when
+the service runs with TLS; the plain-HTTP service of the tests and the demo runs without):
+
+- `CertificateGuard`: the TLS handshake has already refused a certificate that our CA did not
+  sign (uvicorn with ssl_cert_reqs=CERT_REQUIRED). Per request this checks the peer certificate
+  against the revocation list (a file of hex serial numbers, read again when it changes, so a
+  revocation takes effect on the next request without a restart) and that the certificate's
+  common name is the terminal the request claims to be (X-Terminal-Id).
+- `SignatureGuard`: a request that authenticates as a terminal (X-Terminal-Id or Authorization)
+  must carry a valid HMAC signature (kiosk.signing) by that terminal's key, a timestamp within
+  `max_skew` seconds of ours, and a nonce not seen before; otherwise 401.
+
+Refusals are JSON like every API error: {code, message_zh, message_en}.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP, sign
+
+log = logging.getLogger("backoffice.security")
+
+MAX_BODY = 1_000_000  # bytes a signed request may carry (the API's bodies are small)
+PEER_CERT_STATE = "peer_certificate"  # key in the ASGI scope's "state" (backoffice.tls)
+
+
+class SecurityConfigError(Exception):
+    """A key file or revocation list the service cannot use (at start)."""
+
+
+@dataclass(frozen=True)
+class PeerCertificate:
+    """The client certificate of a TLS connection, as far as the checks need it."""
+
+    serial_hex: str  # lower-case hex, no leading zeros
+    common_name: str
+    sha256: str  # fingerprint of the DER, hex
+
+
+@dataclass(frozen=True)
+class SecurityOptions:
+    revoked_file: Path | None = None  # None: no revocation list
+    signing_keys_file: Path | None = None  # None: requests are not required to be signed
+    max_skew: int = 300  # seconds a signed timestamp may differ from ours
+
+
+# --- revocation -----------------------------------------------------------------------------
+
+
+class RevocationList:
+    """Serial numbers (hex, one per line, '#' comments) from a file, re-read when its mtime or
+    size changes. A missing file means nothing is revoked."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[float, int] | None = None
+        self._serials: frozenset[str] = frozenset()
+
+    def _reload(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            self._stamp, self._serials = None, frozenset()
+            return
+        stamp = (st.st_mtime, st.st_size)
+        if stamp == self._stamp:
+            return
+        serials = set()
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            word = line.split("#", 1)[0].strip().lower().removeprefix("0x").lstrip("0")
+            if word:
+                serials.add(word)
+        self._stamp, self._serials = stamp, frozenset(serials)
+
+    def is_revoked(self, serial_hex: str) -> bool:
+        self._reload()
+        return serial_hex.lower().lstrip("0") in self._serials
+
+
+# --- replay protection -----------------------------------------------------------------------
+
+
+class NonceCache:
+    """Nonces seen in the last `ttl` seconds (a signed timestamp older than the skew is refused
+    anyway, so a nonce need not be kept longer than twice the skew)."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def first_time(self, key_id: str, nonce: str) -> bool:
+        """True (and remembered) if this key has not used this nonce yet."""
+        now = self._clock()
+        while self._seen:
+            oldest, expires = next(iter(self._seen.items()))
+            if expires > now:
+                break
+            del self._seen[oldest]
+        if (key_id, nonce) in self._seen:
+            return False
+        self._seen[(key_id, nonce)] = now + self.ttl
+        return True
+
+
+def load_signing_keys(path: Path) -> dict[str, bytes]:
+    """{key id: key} from a JSON object of hex strings (scripts/make_test_ca.py writes one)."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        keys = {str(k): bytes.fromhex(v) for k, v in raw.items()}
+    except (OSError, ValueError, AttributeError, TypeError) as e:
+        raise SecurityConfigError(f"{path}: not a JSON object of hex keys ({e})") from None
+    short = [k for k, v in keys.items() if len(v) < 16]
+    if short:
+        raise SecurityConfigError(f"{path}: keys shorter than 128 bits: {', '.join(short)}")
+    return keys
+
+
+# --- the middlewares ------------------------------------------------------------------------
+
+
+def _header(scope: Any, name: bytes) -> str | None:
+    for k, v in scope.get("headers", ()):
+        if k == name:
+            return v.decode("latin-1")
+    return None
+
+
+async def _refuse(send: Any, status: int, code: str, zh: str, en: str) -> None:
+    body = json.dumps(
+        {"code": code, "message_zh": zh, "message_en": en}, ensure_ascii=False
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class CertificateGuard:
+    """Refuses a request whose TLS client certificate is missing, revoked, or not the one of the
+    terminal it claims to be."""
+
+    def __init__(self, app: Any, revoked: RevocationList | None) -> None:
+        self.app = app
+        self.revoked = revoked
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cert: PeerCertificate | None = scope.get("state", {}).get(PEER_CERT_STATE)
+        if cert is None:
+            await _refuse(
+                send, 403, "CERT_REQUIRED", "需要终端证书", "A client certificate is required"
+            )
+            return
+        if self.revoked is not None and self.revoked.is_revoked(cert.serial_hex):
+            log.warning("revoked certificate %s (%s) refused", cert.serial_hex, cert.common_name)
+            await _refuse(
+                send, 403, "CERT_REVOKED", "终端证书已吊销", "The client certificate is revoked"
+            )
+            return
+        terminal = _header(scope, b"x-terminal-id")
+        if terminal is not None and terminal != cert.common_name:
+            await _refuse(
+                send,
+                403,
+                "CERT_TERMINAL_MISMATCH",
+                "终端证书与终端编号不符",
+                "The client certificate belongs to another terminal",
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+class SignatureGuard:
+    """Checks the HMAC signature, timestamp and nonce of every request made as a terminal."""
+
+    def __init__(
+        self,
+        app: Any,
+        keys: dict[str, bytes],
+        *,
+        max_skew: int = 300,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.keys = keys
+        self.max_skew = max_skew
+        self._clock = clock
+        self.nonces = NonceCache(2 * max_skew, clock)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or (
+            _header(scope, b"x-terminal-id") is None and _header(scope, b"authorization") is None
+        ):
+            await self.app(scope, receive, send)  # public pages: nothing to sign for
+            return
+        body, messages_left = b"", True
+        while messages_left:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            messages_left = message.get("more_body", False)
+            if len(body) > MAX_BODY:
+                await _refuse(send, 413, "BODY_TOO_LARGE", "请求过大", "Request body too large")
+                return
+        problem = self._check(scope, body)
+        if problem is not None:
+            code, zh, en = problem
+            log.warning("signed request refused: %s %s %s", code, scope["method"], scope["path"])
+            await _refuse(send, 401, code, zh, en)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _check(self, scope: Any, body: bytes) -> tuple[str, str, str] | None:
+        key_id = _header(scope, KEY_ID.lower().encode())
+        stamp = _header(scope, TIMESTAMP.lower().encode())
+        nonce = _header(scope, NONCE.lower().encode())
+        given = _header(scope, SIGNATURE.lower().encode())
+        if not (key_id and stamp and nonce and given):
+            return "SIGNATURE_MISSING", "请求未签名", "The request is not signed"
+        terminal = _header(scope, b"x-terminal-id")
+        key = self.keys.get(key_id)
+        if key is None or (terminal is not None and terminal != key_id):
+            return "SIGNATURE_KEY_UNKNOWN", "签名密钥未知", "Unknown signing key for this terminal"
+        try:
+            when = int(stamp)
+        except ValueError:
+            return "SIGNATURE_INVALID", "签名无效", "The request signature is invalid"
+        if abs(self._clock() - when) > self.max_skew:
+            return "SIGNATURE_EXPIRED", "请求已过期", "The request timestamp is too old or too new"
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        target = raw_path.decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        expected = sign(key, scope["method"], target, stamp, nonce, body)
+        if not hmac.compare_digest(expected, given.lower()):
+            return "SIGNATURE_INVALID", "签名无效", "The request signature is invalid"
+        # Only a correctly signed request uses up its nonce: junk cannot fill the cache for others.
+        if not self.nonces.first_time(key_id, nonce):
+            return "REPLAYED", "重复的请求", "This request was already received (replay)"
+        return None
+
+
+def install_security(app: Any, options: SecurityOptions, *, tls: bool) -> None:
+    """Add the guards to a FastAPI app. The certificate guard runs first (outermost)."""
+    if options.signing_keys_file is not None:
+        keys = load_signing_keys(options.signing_keys_file)
+        app.add_middleware(SignatureGuard, keys=keys, max_skew=options.max_skew)
+    if tls:
+        revoked = RevocationList(options.revoked_file) if options.revoked_file else None
+        app.add_middleware(CertificateGuard, revoked=revoked)
