@@ -28,7 +28,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from kiosk.backoffice_client import BackOfficeClient
 from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, ProtocolError, Rejected
+from kiosk.config import KioskConfig
 from kiosk.domain import Money, Period, Scheme, mask_card_number
 from kiosk.domain.documents import PaymentReceipt, ReceiptLine, Verification
 from kiosk.domain.payments import (
@@ -85,6 +87,16 @@ class PaymentSettings:
     recheck_interval: float = 1.0  # seconds between checks of an order in doubt
     startup_window: float = 60.0  # after start, re-check in-doubt rows every recheck_interval
     receipt_base_url: str = ""  # where a receipt can be seen (shown as QR when paper is out)
+
+    @classmethod
+    def from_config(cls, cfg: KioskConfig) -> PaymentSettings:
+        return cls(
+            terminal_id=cfg.terminal.id,
+            hall_name=cfg.terminal.hall_name,
+            qr_poll_interval=cfg.payments.qr_poll_interval,
+            qr_timeout=float(cfg.payments.qr_timeout),
+            recovery_interval=float(cfg.payments.recovery_interval),
+        )
 
 
 @dataclass(frozen=True)
@@ -602,6 +614,14 @@ class PaymentService:
                 yield
         finally:
             self._leave(intent_id)
+
+
+def open_payment_service(cfg: KioskConfig, printer: object | None = None) -> PaymentService:
+    """The kiosk's payment service from its configuration (call start() to run recovery)."""
+    client = PaymentClient(BackOfficeClient.from_config(cfg))
+    return PaymentService(
+        client, Journal(cfg.journal.path), PaymentSettings.from_config(cfg), printer=printer
+    )
 
 
 def _quote_json(q: Quote) -> dict[str, object]:

@@ -46,13 +46,13 @@ class ServiceUnavailable(ApiError):
     code = "SERVICE_UNAVAILABLE"
 
 
-def _fault_before(p: Payments) -> None:
-    if p.switches.take("api_5xx_before"):
+def _fault_before(p: Payments, terminal: str) -> None:
+    if p.switches.take("api_5xx_before", terminal):
         raise ServiceUnavailable("服务暂不可用", "Service unavailable (simulated)")
 
 
-def _fault_after(p: Payments, body: Any) -> Any:
-    if p.switches.take("api_5xx_after"):
+def _fault_after(p: Payments, terminal: str, body: Any) -> Any:
+    if p.switches.take("api_5xx_after", terminal):
         # The work is done and committed; only the answer is lost.
         return JSONResponse(
             {
@@ -111,9 +111,9 @@ def create_quote(member_no: MemberNo, body: QuoteIn, p: Pay, t: Terminal) -> dic
 
 @router.post("/v1/orders")
 def create_order(body: OrderIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
-    _fault_before(p)
+    _fault_before(p, t)
     status, out = p.create_order(t, key, body.quote_id, body.member_no, body.amount)
-    return _fault_after(p, JSONResponse(out, status_code=status))
+    return _fault_after(p, t, JSONResponse(out, status_code=status))
 
 
 @router.get("/v1/orders/by-key/{key}")
@@ -123,8 +123,8 @@ def order_by_key(key: str, p: Pay, t: Terminal) -> dict[str, Any]:
 
 @router.post("/v1/orders/by-key/{key}/cancel")
 def cancel_by_key(key: str, p: Pay, t: Terminal) -> Any:
-    _fault_before(p)
-    return _fault_after(p, p.cancel_by_key(t, key))
+    _fault_before(p, t)
+    return _fault_after(p, t, p.cancel_by_key(t, key))
 
 
 @router.get("/v1/orders/{order_no}")
@@ -134,20 +134,20 @@ def get_order(order_no: OrderNo, p: Pay, t: Terminal) -> dict[str, Any]:
 
 @router.post("/v1/orders/{order_no}/pay")
 def pay_card(order_no: OrderNo, body: CardPayIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
-    _fault_before(p)
-    return _fault_after(p, p.pay_card(t, order_no, key, body.account))
+    _fault_before(p, t)
+    return _fault_after(p, t, p.pay_card(t, order_no, key, body.account))
 
 
 @router.post("/v1/orders/{order_no}/qr")
 def open_qr(order_no: OrderNo, key: IdemKey, p: Pay, t: Terminal) -> Any:
-    _fault_before(p)
-    return _fault_after(p, p.open_qr(t, order_no, key))
+    _fault_before(p, t)
+    return _fault_after(p, t, p.open_qr(t, order_no, key))
 
 
 @router.post("/v1/orders/{order_no}/cancel")
 def cancel(order_no: OrderNo, p: Pay, t: Terminal) -> Any:
-    _fault_before(p)
-    return _fault_after(p, p.cancel(t, order_no))
+    _fault_before(p, t)
+    return _fault_after(p, t, p.cancel(t, order_no))
 
 
 @router.post("/v1/reconciliation")

@@ -38,15 +38,23 @@ def txn_json(t: GatewayTxn) -> dict[str, Any]:
     }
 
 
+TerminalQ = Annotated[
+    str | None, Query(description="only this terminal's calls (default: every terminal)")
+]
+
+
 @router.get("/gateway/switches")
-def switches(p: Pay) -> dict[str, Any]:
-    return {**p.switches.snapshot(), "in_doubt_after": p.in_doubt_after}
+def switches(p: Pay, terminal: TerminalQ = None) -> dict[str, Any]:
+    return {**p.switches.snapshot(terminal), "in_doubt_after": p.in_doubt_after}
 
 
 @router.post("/gateway/switches")
-def set_switches(p: Pay, values: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """Set switches, e.g. {"timeout_after": 1} or {"slow_seconds": 2.5, "drop_notify": true};
-    "in_doubt_after" (seconds) sets when an unanswered charge is resolved."""
+def set_switches(
+    p: Pay, values: Annotated[dict[str, Any], Body()], terminal: TerminalQ = None
+) -> dict[str, Any]:
+    """Set switches, e.g. {"timeout_after": 1} or {"slow_seconds": 2.5, "drop_notify": true},
+    for every terminal or (?terminal=) one; "in_doubt_after" (seconds, global) sets when an
+    unanswered charge is resolved."""
     values = dict(values)
     if "in_doubt_after" in values:
         v = values.pop("in_doubt_after")
@@ -54,18 +62,18 @@ def set_switches(p: Pay, values: Annotated[dict[str, Any], Body()]) -> dict[str,
             raise BadRequest("参数无效", "in_doubt_after: expected seconds >= 0")
         p.in_doubt_after = float(v)
     try:
-        p.switches.update(values)
+        p.switches.update(values, terminal)
     except KeyError as e:
         raise BadRequest("没有这个开关", f"No such switch: {e.args[0]}") from None
     except ValueError as e:
         raise BadRequest("开关取值无效", str(e)) from None
-    return switches(p)
+    return switches(p, terminal)
 
 
 @router.post("/gateway/reset")
-def reset(p: Pay) -> dict[str, Any]:
-    p.switches.reset()
-    return switches(p)
+def reset(p: Pay, terminal: TerminalQ = None) -> dict[str, Any]:
+    p.switches.reset(terminal)
+    return switches(p, terminal)
 
 
 @router.get("/gateway/qr/{order_no}", response_class=HTMLResponse)

@@ -82,13 +82,19 @@ class PaymentsLab:
 
     # --- the simulated world -------------------------------------------------------------
 
-    def switches(self, **values: Any) -> dict[str, Any]:
-        r = self.http.post(f"{self.url}/sim/gateway/switches", json=values, timeout=10)
+    def switches(self, terminal: str | None = None, **values: Any) -> dict[str, Any]:
+        params = {} if terminal is None else {"terminal": terminal}
+        r = self.http.post(
+            f"{self.url}/sim/gateway/switches", json=values, params=params, timeout=10
+        )
         r.raise_for_status()
         return r.json()
 
-    def reset(self) -> None:
-        self.http.post(f"{self.url}/sim/gateway/reset", timeout=10).raise_for_status()
+    def reset(self, terminal: str | None = None) -> None:
+        params = {} if terminal is None else {"terminal": terminal}
+        self.http.post(
+            f"{self.url}/sim/gateway/reset", params=params, timeout=10
+        ).raise_for_status()
 
     def bill(self, terminal: str) -> list[dict[str, Any]]:
         r = self.http.get(f"{self.url}/sim/gateway/bill", params={"terminal": terminal}, timeout=10)

@@ -101,16 +101,17 @@ class GatewaySimulator:
     ) -> GatewayTxn:
         """Take `amount_fen` from the card's account for this order, at most once."""
         sw = self.switches
-        if sw.take("decline"):
+        t = terminal_id
+        if sw.take("decline", t):
             raise GatewayDeclined("insufficient_funds")
-        if sw.take("timeout_before"):
-            self._slow()
+        if sw.take("timeout_before", t):
+            self._slow(t)
             raise GatewayTimeout("timed out before charging")
         txn = self._charge_new(terminal_id, order_no, amount_fen, "card", account_masked)
-        if sw.take("timeout_after"):
-            self._slow()
+        if sw.take("timeout_after", t):
+            self._slow(t)
             raise GatewayTimeout("timed out after charging")
-        self._slow()
+        self._slow(t)
         return txn
 
     def _charge_new(
@@ -191,14 +192,14 @@ class GatewaySimulator:
                 raise GatewayDeclined(f"order_{found.state}")
         elif found.state != "charged":
             raise GatewayDeclined(f"order_{found.state}")
-        self._slow()
-        self._notify(order_no)
+        self._slow(found.terminal_id)
+        self._notify(order_no, found.terminal_id)
         return found
 
-    def _notify(self, order_no: str) -> None:
-        if self.notify is None or self.switches.flag("drop_notify"):
+    def _notify(self, order_no: str, terminal_id: str) -> None:
+        if self.notify is None or self.switches.flag("drop_notify", terminal_id):
             return
-        if self.switches.flag("duplicate_notify"):
+        if self.switches.flag("duplicate_notify", terminal_id):
             # Two notifications at once, as gateways do after a lost acknowledgement.
             t = threading.Thread(target=self.notify, args=(order_no,), daemon=True)
             t.start()
@@ -267,8 +268,8 @@ class GatewaySimulator:
             s.commit()
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def _slow(self) -> None:
-        delay = self.switches.slow_seconds
+    def _slow(self, terminal_id: str) -> None:
+        delay = self.switches.slow_seconds(terminal_id)
         if delay > 0:
             time.sleep(delay)
 

@@ -35,34 +35,45 @@ class SwitchState:
 
 
 class Switches:
+    """Global switches, and switches of one terminal (so parallel tests do not meet): a call
+    of a terminal is hit by its own counters first, then by the global ones."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._state = SwitchState()
+        self._states: dict[str | None, SwitchState] = {None: SwitchState()}
 
-    def take(self, name: str) -> bool:
+    def _scopes(self, terminal: str | None) -> list[SwitchState]:
+        out = []
+        if terminal is not None and terminal in self._states:
+            out.append(self._states[terminal])
+        out.append(self._states[None])
+        return out
+
+    def take(self, name: str, terminal: str | None = None) -> bool:
         """True (and one used up) if the counter `name` is above zero."""
         if name not in COUNTERS:
             raise KeyError(name)
         with self._lock:
-            n = getattr(self._state, name)
-            if n > 0:
-                setattr(self._state, name, n - 1)
-                return True
+            for state in self._scopes(terminal):
+                n = getattr(state, name)
+                if n > 0:
+                    setattr(state, name, n - 1)
+                    return True
             return False
 
-    def flag(self, name: str) -> bool:
+    def flag(self, name: str, terminal: str | None = None) -> bool:
         with self._lock:
-            return bool(getattr(self._state, name))
+            return any(bool(getattr(st, name)) for st in self._scopes(terminal))
 
-    @property
-    def slow_seconds(self) -> float:
+    def slow_seconds(self, terminal: str | None = None) -> float:
         with self._lock:
-            return self._state.slow_seconds
+            return max(st.slow_seconds for st in self._scopes(terminal))
 
-    def update(self, values: dict[str, Any]) -> SwitchState:
+    def update(self, values: dict[str, Any], terminal: str | None = None) -> SwitchState:
         """Set some switches; unknown names raise KeyError, wrong types ValueError."""
         known = {f.name: f for f in fields(SwitchState)}
         with self._lock:
+            state = self._states.setdefault(terminal, SwitchState())
             for name, value in values.items():
                 if name not in known:
                     raise KeyError(name)
@@ -75,14 +86,17 @@ class Switches:
                     value = float(value)
                 elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ValueError(f"{name}: expected a count >= 0")
-                setattr(self._state, name, value)
-            return SwitchState(**asdict(self._state))
+                setattr(state, name, value)
+            return SwitchState(**asdict(state))
 
-    def reset(self) -> SwitchState:
+    def reset(self, terminal: str | None = None) -> None:
+        """Reset one terminal's switches, or (None) every switch."""
         with self._lock:
-            self._state = SwitchState()
-            return SwitchState()
+            if terminal is None:
+                self._states = {None: SwitchState()}
+            else:
+                self._states.pop(terminal, None)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, terminal: str | None = None) -> dict[str, Any]:
         with self._lock:
-            return asdict(self._state)
+            return asdict(self._states.get(terminal, SwitchState()))

@@ -88,3 +88,17 @@ def test_the_journal_holds_no_full_id_number(tmp_path: Path) -> None:
     raw = path.read_bytes()  # closed: the WAL is checkpointed into the file
     assert b"110***1234" in raw
     assert b"110101199003071234" not in raw
+
+
+def test_the_service_is_built_from_the_config(tmp_path: Path) -> None:
+    from kiosk.config import parse_config
+    from kiosk.payments import open_payment_service
+
+    cfg = parse_config(
+        {"journal": {"path": str(tmp_path / "j.sqlite3")}, "payments": {"qr_timeout": 90}},
+        source=tmp_path / "config.toml",
+    )
+    svc = open_payment_service(cfg)
+    assert svc.settings.qr_timeout == 90.0 and svc.settings.terminal_id == cfg.terminal.id
+    assert svc.receipt_readiness().value == "not_fitted"
+    svc.journal.close()

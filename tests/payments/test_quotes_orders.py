@@ -71,6 +71,12 @@ def test_residents_pension_tier_shows_the_subsidy(kiosk: Kiosk, lab: PaymentsLab
         kiosk.service.quote(resident, Scheme.RESIDENT_PENSION, tier=Money.of("333"))
 
 
+def test_residents_medical_is_the_years_fee(kiosk: Kiosk, lab: PaymentsLab) -> None:
+    member = lab.member_owing("resident_medical", kiosk.terminal, kiosk.key)
+    q = kiosk.service.quote(member, Scheme.RESIDENT_MEDICAL)
+    assert q.total == Money.of("380.00") and len(q.lines) == 1 and q.late_fee == Money.zero()
+
+
 def test_nothing_due_for_an_employee(kiosk: Kiosk, lab: PaymentsLab) -> None:
     employee = lab.svc.report.showcases[2].member_no  # type: ignore[union-attr]
     with pytest.raises(NothingDue):
