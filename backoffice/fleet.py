@@ -195,6 +195,9 @@ def render(rows: list[KioskRow], now: dt.datetime) -> str:
         f"共 {len(rows)} 台 kiosks: {counts['bad']} 需处理 need attention, "
         f"{counts['warn']} 注意 warnings, {counts['ok']} 正常 OK"
     )
+    no_paper = [r.terminal_id for r in rows if r.cells["receipt_paper"].en == "PAPER OUT"]
+    if no_paper:
+        summary += f" — 缺纸 PAPER OUT: {', '.join(no_paper)}"
     return TEMPLATE.substitute(
         refresh=REFRESH_SECONDS,
         generated=html.escape(now.strftime("%Y-%m-%d %H:%M:%S")),

@@ -15,11 +15,13 @@ from kiosk.backoffice_client import BackOfficeClient
 from kiosk.card_adapter import CardAdapter
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
+from kiosk.heartbeat import Heartbeat, probes_from_config
 from kiosk.i18n import Translator
 from kiosk.printing import PrintService
 from kiosk.services import MemberServices
 from kiosk.session import Session
 from kiosk.session_audit import SessionAuditor
+from kiosk.signing import secure_session
 from kiosk.voice import EspeakVoice
 from printer import open_a4_printer
 
@@ -32,8 +34,11 @@ class Kiosk:
     client: BackOfficeClient
     translator: Translator
     audit: AuditLog | None = None
+    heartbeat: Heartbeat | None = None
 
     def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         self.controller.stop()
         self.card.stop()
         self.client.close()
@@ -42,9 +47,11 @@ class Kiosk:
 def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     translator = translator or Translator(language=cfg.ui.language)
     client = BackOfficeClient.from_config(cfg)
+    secure_session(client.session, cfg.backoffice, cfg.terminal.id)
+    a4 = open_a4_printer(cfg.a4_printer)
     printing = PrintService(
         client,
-        open_a4_printer(cfg.a4_printer),
+        a4,
         font_path=cfg.ui.font_path,
         hall_name=cfg.terminal.hall_name,
         terminal_id=cfg.terminal.id,
@@ -68,4 +75,8 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     )
     audit.purge()
     controller.listen(SessionAuditor(audit))
-    return Kiosk(controller, card, services, client, translator, audit)
+    heartbeat = Heartbeat(
+        client, probes_from_config(cfg, a4=a4), interval=cfg.heartbeat.interval, watch_errors=True
+    )
+    heartbeat.start()
+    return Kiosk(controller, card, services, client, translator, audit, heartbeat)

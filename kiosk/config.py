@@ -142,6 +142,12 @@ class AuditConfig:
 
 
 @dataclass(frozen=True)
+class HeartbeatConfig:
+    # Seconds between heartbeats; the fleet page marks a kiosk "not seen" after three missed.
+    interval: int = _key(default=60, min=5, max=600)
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     ui: UIConfig = field(default_factory=UIConfig)
@@ -155,6 +161,7 @@ class KioskConfig:
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    heartbeat: HeartbeatConfig = field(default_factory=HeartbeatConfig)
     source: Path | None = None
 
 

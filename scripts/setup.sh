@@ -9,6 +9,7 @@ APT_PACKAGES=(
   cups printer-driver-cups-pdf poppler-utils ghostscript       # A4 printing and PDF checks
   postgresql                                                   # the back office's big database
   espeak-ng                                                    # voice prompts
+  chromium                                                     # /fleet page tested headless
 )
 
 missing=()
