@@ -110,8 +110,28 @@ def pcscd_running(log_dir: Path | None = None, timeout: float = 10.0) -> Iterato
         log.close()
 
 
+def _die_with_parent() -> None:
+    """In the emulator child: end when the process that started it ends, even by SIGKILL, so
+    an orphan never keeps vpcd's port (the next stack could not connect)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+_HELD_HERE = False  # this process holds the vpcd lock (flock would block on itself)
+
+
 @contextlib.contextmanager
 def vpcd_lock(timeout: float = 300.0) -> Iterator[None]:
+    global _HELD_HERE
+    if _HELD_HERE:
+        # A second stack in the same process would wait for itself forever.
+        raise HarnessError(
+            "this process already runs a card stack: share it (tests use the session "
+            "fixture `card_lab` in tests/conftest.py)"
+        )
     fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         deadline = time.monotonic() + timeout
@@ -123,8 +143,10 @@ def vpcd_lock(timeout: float = 300.0) -> Iterator[None]:
                 if time.monotonic() > deadline:
                     raise HarnessError(f"another card emulator holds {LOCK_FILE}") from None
                 time.sleep(0.1)
+        _HELD_HERE = True
         yield
     finally:
+        _HELD_HERE = False
         os.close(fd)
 
 
@@ -138,9 +160,14 @@ class CardStack:
         self.reader = CARD_READER
         self.psam_reader = PSAM_READER
         self.proc: subprocess.Popen | None = None
+        # pcscd restarted by this stack after it vanished (another user of the machine stopped
+        # the one we found): stopped again with the stack.
+        self._pcscd = contextlib.ExitStack()
 
     # ---- the emulator process ----
     def start_emulator(self, profile: str | None = None, timeout: float = 10.0) -> None:
+        if pcscd_pid() is None:
+            self._pcscd.enter_context(pcscd_running(self.run_dir))
         cmd = [sys.executable, "-m", "cardio.emulator", "--run-dir", str(self.run_dir), "serve"]
         if self.keys_file:
             cmd += ["--keys-file", self.keys_file]
@@ -155,7 +182,14 @@ class CardStack:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
         }
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=root)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+            preexec_fn=_die_with_parent,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while not ready.exists():
@@ -246,6 +280,7 @@ def card_stack(
         stack.enter_context(vpcd_lock())
         stack.enter_context(pcscd_running(run))
         cs = CardStack(run, keys_file, psam)
+        stack.callback(cs._pcscd.close)
         stack.callback(cs.stop_emulator)
         cs.start_emulator(profile)
         yield cs

@@ -17,7 +17,7 @@ import pytest
 from cardio import crypto
 from cardio.emulator import EmulatedCard, EmulatedPsam, find_profile, load_profile
 from cardio.emulator.state import StateStore
-from cardio.harness import CardStack, card_stack
+from cardio.harness import CardStack, pcscd_pid
 from cardio.reader import CardReader
 from cardio.security import PsamSecurityModule, SoftwareSecurityModule
 from cardio.transport import InProcessLink, PcscLink
@@ -31,17 +31,17 @@ def _pcsc_installed() -> bool:
 
 
 @pytest.fixture(scope="session")
-def _stack_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CardStack]:
+def _stack_session(card_lab: CardStack) -> Iterator[CardStack]:
     if not _pcsc_installed():
         pytest.fail("pcscd and vsmartcard-vpcd are required: run `make setup`")
-    with card_stack(run_dir=tmp_path_factory.mktemp("emulator")) as cs:
-        yield cs
+    yield card_lab
 
 
 @pytest.fixture
 def stack(_stack_session: CardStack) -> Iterator[CardStack]:
     cs = _stack_session
-    if cs.proc is None or cs.proc.poll() is not None:
+    if cs.proc is None or cs.proc.poll() is not None or pcscd_pid() is None:
+        cs.stop_emulator()
         cs.start_emulator()
     with contextlib.suppress(Exception):
         if cs.status().get("card"):

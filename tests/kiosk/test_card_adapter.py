@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from cardio.harness import CARD_READER, card_stack
+from cardio.harness import CARD_READER
 from cardio.reader import open_reader
 from kiosk.card_adapter import CardAdapter, CardCheck
 from kiosk.ports import CardAccessError, PinRefused
@@ -15,10 +15,9 @@ from kiosk.session import CardProblem
 pytestmark = pytest.mark.pcsc
 
 
-@pytest.fixture(scope="module")
-def stack():
-    with card_stack(profile="card-3.00") as s:
-        yield s
+@pytest.fixture
+def stack(card_stack_ready):
+    return card_stack_ready
 
 
 @pytest.fixture

@@ -9,21 +9,28 @@ import subprocess
 import pytest
 
 from backoffice.harness import running_service
-from cardio.harness import card_stack
 from printer.harness import cups_server
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, card_lab):
     cards = tmp_path_factory.mktemp("cards")
     with (
         running_service(members=12, seed=7, cards_dir=cards) as svc,
-        card_stack() as cs,
         cups_server() as cups,
     ):
-        yield svc, cs, cups
+        yield svc, card_lab, cups
+
+
+def _alive(cs) -> None:
+    from cardio.harness import pcscd_pid
+
+    if cs.proc is None or cs.proc.poll() is not None or pcscd_pid() is None:
+        cs.stop_emulator()
+        cs.start_emulator()
+    cs.reset_state()
 
 
 def kiosk_config(tmp_path, svc, cups) -> str:
@@ -63,7 +70,7 @@ def pick_member(svc, *, initial_pin: bool) -> dict:
 @pytest.mark.parametrize("initial_pin", [False, True])
 def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     svc, cs, cups = stack
-    cs.reset_state()
+    _alive(cs)
     member = pick_member(svc, initial_pin=initial_pin)
     seen = run_scenario(
         "tests.ui.scenarios_journey:browse_records",
@@ -91,7 +98,7 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
 
 def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     svc, cs, cups = stack
-    cs.reset_state()
+    _alive(cs)
     member = pick_member(svc, initial_pin=False)
     seen = run_scenario(
         "tests.ui.scenarios_journey:print_record",
@@ -119,7 +126,7 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
 
 def run_journey(stack, run_scenario, tmp_path, scenario, member, *args, timeout=200):
     svc, cs, cups = stack
-    cs.reset_state()
+    _alive(cs)
     return run_scenario(
         f"tests.ui.scenarios_journey:{scenario}",
         "--devices",
