@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, ProtocolError, Rejected
 from kiosk.config import KioskConfig
-from kiosk.domain import Money, Period, Scheme, mask_card_number
+from kiosk.domain import Money, Period, Scheme, mask_card_number, mask_id, mask_name
 from kiosk.domain.documents import PaymentReceipt, ReceiptLine, Verification
 from kiosk.domain.payments import (
     CardAuthorization,
@@ -199,9 +199,11 @@ class PaymentService:
             terminal_id=self.settings.terminal_id,
             member_no=quote.member_no,
             payer={
+                # Masked again here: masking is idempotent, and the journal must never hold
+                # a full name or ID number even if a caller passed one.
                 "member_no": payer.member_no,
-                "name_masked": payer.name_masked,
-                "id_masked": payer.id_masked,
+                "name_masked": mask_name(payer.name_masked),
+                "id_masked": mask_id(payer.id_masked),
             },
             scheme=quote.scheme.value,
             method=method,
