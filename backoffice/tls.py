@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--revoked", type=Path, help="revoked serials, one hex per line")
     p.add_argument("--signing-keys", type=Path, help="JSON {terminal id: hex key}")
     p.add_argument("--max-skew", type=int, default=300, help="seconds (signed timestamps)")
+    p.add_argument("--access-log", action="store_true", help="log every request")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tls = args.cert is not None
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     except SecurityConfigError as e:
         print(f"backoffice.tls: {e}", file=sys.stderr)
         return 2
-    logging.getLogger("backoffice.access").setLevel(logging.WARNING)
+    if not args.access_log:
+        logging.getLogger("backoffice.access").setLevel(logging.WARNING)
     extra: dict[str, Any] = {}
     if tls:
         extra = {

@@ -46,12 +46,15 @@ def running_tls_service(
     today: dt.date | None = None,
     signed: bool = True,
     health_cert: str = "KIOSK-0001",
+    access_log: bool = False,
     startup_timeout: float = 30.0,
 ) -> Iterator[RunningTlsService]:
     port = free_port()
     cmd = [sys.executable, "-m", "backoffice.tls", "--db", str(database), "--port", str(port)]
     if today:
         cmd += ["--today", today.isoformat()]
+    if access_log:
+        cmd.append("--access-log")
     verify: bool | str = True
     cert: tuple[str, str] | None = None
     if pki is not None:
