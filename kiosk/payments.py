@@ -309,13 +309,14 @@ class PaymentService:
 
     def poll_qr(self, qr: QrPayment) -> PaymentOutcome | None:
         """One poll: the outcome once the order is final, else None."""
-        try:
-            order = self.client.order(qr.order_no)
-        except (BackOfficeError, ProtocolError):
-            return None
-        if not order.state.final:
-            return None
-        entry = self._finish(self.journal.get(qr.intent_id), order)
+        with self._lock_of(qr.intent_id):
+            try:
+                order = self.client.order(qr.order_no)
+            except (BackOfficeError, ProtocolError):
+                return None
+            if not order.state.final:
+                return None
+            entry = self._finish(self.journal.get(qr.intent_id), order)
         self._leave(qr.intent_id)
         return self._outcome(entry)
 
@@ -345,7 +346,8 @@ class PaymentService:
                 self._sleep(pause)
 
     def cancel_qr(self, qr: QrPayment, *, timed_out: bool = False) -> PaymentOutcome:
-        """Cancel the QR order. If the phone paid first, the answer is PAID."""
+        """Cancel the QR order. If the phone paid first, the answer is PAID. (While wait_qr
+        runs, set its `stop` event instead: it cancels.)"""
         iid = qr.intent_id
         try:
             with self._lock_of(iid):
@@ -538,6 +540,9 @@ class PaymentService:
     def _finish(self, entry: JournalEntry, order: Order) -> JournalEntry:
         """Move the journal to match a back office answer."""
         iid, st = entry.intent_id, order.state
+        entry = self.journal.get(iid)  # the row as it is now: another thread may have moved it
+        if entry.final:
+            return entry
         if st is OrderState.POSTED:
             if entry.state is not S.SUCCESS:
                 entry = self.journal.move(
