@@ -4,6 +4,7 @@ gateway timeouts with reversal, 5xx with retries, and recovery that needs no mem
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -258,3 +259,37 @@ def test_recovery_cancels_an_intent_nobody_finished(lab: PaymentsLab, tmp_path: 
     order = again.client.order(pending.order_no)
     assert order.state.value == "cancelled"
     assert lab.check(path, first.terminal, first.key).ok
+
+
+def test_recovery_keeps_off_a_payment_the_member_is_making(kiosk: Kiosk, lab: PaymentsLab) -> None:
+    _m, _q, pending = confirm_one_month(kiosk, lab, PayMethod.CARD)
+    report = kiosk.service.recover()  # the member is on the pay screen: not touched
+    assert report.checked == 0
+    assert kiosk.journal.get(pending.intent_id).state is IntentState.PREPARED
+    assert kiosk.service.pay_by_card(pending, CARD).paid
+
+
+def test_the_recovery_thread_finishes_what_a_dead_process_left(
+    lab: PaymentsLab, tmp_path: Path
+) -> None:
+    path = tmp_path / "j.sqlite3"
+    first = make_kiosk(lab, path)
+    _m, _q, pending = confirm_one_month(first, lab, PayMethod.CARD)
+    # The debit never gets through (3 attempts, then the kiosk checks once and gives up).
+    lab.switches(terminal=first.terminal, api_5xx_before=3)
+    first.service.settings = dataclasses.replace(first.service.settings, settle_wait=0.0)
+    outcome = first.service.pay_by_card(pending, CARD)
+    assert outcome.outcome is Outcome.IN_DOUBT
+    first.journal.close()
+    again = make_kiosk(lab, path)
+    again.bo.session.headers.update(lab.headers(first.terminal, first.key))
+    again.service.start()
+    try:
+        for _ in range(100):
+            if not again.journal.unresolved():
+                break
+            threading.Event().wait(0.1)
+    finally:
+        again.service.stop()
+    assert again.journal.get(pending.intent_id).state is IntentState.FAILED
+    assert charges(lab, first, pending.order_no) == []
