@@ -65,14 +65,25 @@ def _ssl_context_factory(config: Any, default: Any) -> ssl.SSLContext:
     return ctx
 
 
-def build_app(settings: Any, options: SecurityOptions | None, *, tls: bool) -> Any:
-    """The API app with the fleet page and, when asked, the security guards."""
+def build_app(
+    settings: Any,
+    options: SecurityOptions | None,
+    *,
+    tls: bool,
+    require_card_session: bool = False,
+    card_keys: str | None = None,
+) -> Any:
+    """The API app with the fleet page, the card-session endpoints and, when asked, the
+    guards: card sessions on member data, client certificates, signatures (outermost)."""
     from backoffice.app import create_app
+    from backoffice.card_sessions import install_card_sessions
     from backoffice.fleet import router as fleet_router
+    from cardio.crypto import load_keys
 
     app = create_app(settings)
     if not any(getattr(r, "path", None) == "/fleet" for r in app.routes):
         app.include_router(fleet_router)
+    install_card_sessions(app, require=require_card_session, keys=load_keys(card_keys))
     if options is not None:
         install_security(app, options, tls=tls)
     return app
@@ -100,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signing-keys", type=Path, help="JSON {terminal id: hex key}")
     p.add_argument("--max-skew", type=int, default=300, help="seconds (signed timestamps)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument(
+        "--require-card-session",
+        action="store_true",
+        help="member data only with a card session (card proof + PIN), docs/security.md",
+    )
+    p.add_argument("--card-keys", default=None, help="issuer master keys TOML (default: test)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tls = args.cert is not None
@@ -115,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = SecurityOptions(args.revoked, args.signing_keys, args.max_skew)
     try:
-        app = build_app(settings, options, tls=tls)
+        app = build_app(
+            settings,
+            options,
+            tls=tls,
+            require_card_session=args.require_card_session,
+            card_keys=args.card_keys,
+        )
     except SecurityConfigError as e:
         print(f"backoffice.tls: {e}", file=sys.stderr)
         return 2

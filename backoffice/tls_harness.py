@@ -47,6 +47,7 @@ def running_tls_service(
     signed: bool = True,
     health_cert: str = "KIOSK-0001",
     access_log: bool = False,
+    require_card_session: bool = False,
     startup_timeout: float = 30.0,
 ) -> Iterator[RunningTlsService]:
     port = free_port()
@@ -55,6 +56,8 @@ def running_tls_service(
         cmd += ["--today", today.isoformat()]
     if access_log:
         cmd.append("--access-log")
+    if require_card_session:
+        cmd.append("--require-card-session")
     verify: bool | str = True
     cert: tuple[str, str] | None = None
     if pki is not None:

@@ -213,6 +213,20 @@ class CardReader:
 
         return self._run(op, fresh=True)
 
+    def prove_presence(self, security: SecurityModule) -> bool:
+        """INTERNAL AUTHENTICATE, on the card read last, to `security`'s challenge: with the
+        back office's challenge (kiosk.card_session) it proves the card is in the reader now."""
+
+        def op(s: _Session) -> bool:
+            if s.info is None:
+                raise NoCard(en="no card session: read the card first", zh="请先读卡")
+            self._ensure_selected(s)
+            return bool(
+                s.card.internal_authenticate(security, bytes.fromhex(s.info.card_identifier))
+            )
+
+        return bool(self._run(op))
+
     def pinpad_available(self) -> bool:
         """Does the reader offer FEATURE_VERIFY_PIN_DIRECT (and is use_pinpad on)?"""
         if not self.use_pinpad:

@@ -13,6 +13,7 @@ from cardio.reader import open_reader
 from kiosk.audit import AuditLog
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.card_adapter import CardAdapter
+from kiosk.card_session import card_session_card
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
 from kiosk.heartbeat import Heartbeat, probes_from_config
@@ -66,9 +67,11 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         use_pinpad=cfg.card_reader.use_pinpad,
     )
     card = CardAdapter(reader, checker=services.check_card)
+    # Member data only for a card that is present: the card proves itself to the back office.
+    card_port = card_session_card(card, client) if cfg.backoffice.card_session else card
     voice = EspeakVoice() if cfg.ui.voice else None
     controller = Controller(
-        Session(cfg.timeouts), card, services, translator=translator, voice=voice
+        Session(cfg.timeouts), card_port, services, translator=translator, voice=voice
     )
     audit = AuditLog(
         cfg.audit.path, terminal_id=cfg.terminal.id, retention_days=cfg.audit.retention_days

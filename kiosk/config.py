@@ -112,6 +112,7 @@ class BackOfficeConfig:
     client_cert: Path | None = _key(default=None, path="optional-file")
     client_key: Path | None = _key(default=None, path="optional-file")
     signing_key_file: Path | None = _key(default=None, path="optional-file")
+    card_session: bool = _key(default=False)
 
 
 @dataclass(frozen=True)

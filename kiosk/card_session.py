@@ -1,0 +1,192 @@
+"""The kiosk's half of card sessions (backoffice/card_sessions.py): member data only for a card
+that is present and whose PIN the card verified.
+
+`CardSessionCard` wraps the session's card port. When the card accepts the PIN it asks the back
+office for a challenge, has the card answer it with INTERNAL AUTHENTICATE (cardio's
+`CardReader.prove_presence`, with `BackOfficeProof` in the place of the security module), and
+sends the answer; the back office checks it with the card's key and returns a token, which
+rides on every later request as `X-Card-Session` until the session ends (`forget`), when the
+kiosk closes it. All of it runs on the controller's card thread, before PinOk reaches the
+session, so the menu's first loads already carry the token. Admin cards open no card session.
+
+Switched on by [backoffice] card_session = true (the back office must run with
+--require-card-session, or at least offer /v1/card-sessions).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from kiosk.ports import CardAccessError, CardPort, CardReading, PinResult
+from kiosk.session import CardProblem
+
+log = logging.getLogger(__name__)
+HEADER = "X-Card-Session"
+
+
+class CardSessionError(Exception):
+    """The back office refused or could not open a card session."""
+
+    def __init__(self, message: str, *, refused: bool) -> None:
+        super().__init__(message)
+        self.refused = refused  # True: the proof was refused; False: back office unreachable
+
+
+class CardSessionApi:
+    """The three calls, over the BackOfficeClient's requests session (TLS, signing, key)."""
+
+    def __init__(self, session: requests.Session, base_url: str, timeout: Any) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            r = self.session.request(method, self.base_url + path, timeout=self.timeout, **kw)
+        except requests.RequestException as e:
+            raise CardSessionError(f"{method} {path}: {type(e).__name__}", refused=False) from None
+        if r.status_code >= 500:
+            raise CardSessionError(f"{method} {path}: HTTP {r.status_code}", refused=False)
+        if r.status_code >= 400:
+            code = r.json().get("code", "") if "json" in r.headers.get("content-type", "") else ""
+            raise CardSessionError(f"{method} {path}: {r.status_code} {code}", refused=True)
+        return r.json() if r.content else None
+
+    def challenge(self, card_identifier: str) -> tuple[str, bytes]:
+        body = self._call(
+            "POST", "/v1/card-sessions/challenge", json={"card_identifier": card_identifier}
+        )
+        return str(body["challenge_id"]), bytes.fromhex(body["challenge"])
+
+    def open(self, challenge_id: str, algorithm: str, answer: bytes) -> str:
+        body = self._call(
+            "POST",
+            "/v1/card-sessions",
+            json={
+                "challenge_id": challenge_id,
+                "algorithm": algorithm,
+                "answer": answer.hex(),
+                "pin_verified": True,
+            },
+        )
+        return str(body["token"])
+
+    def close(self, token: str) -> None:
+        self._call("DELETE", "/v1/card-sessions/current", headers={HEADER: token})
+
+
+class BackOfficeProof:
+    """A cardio SecurityModule whose challenge comes from the back office and whose check is
+    the back office's: a right answer opens the card session (`token`)."""
+
+    def __init__(self, api: CardSessionApi, card_identifier: str) -> None:
+        self.api = api
+        self.card_identifier = card_identifier
+        self._challenge_id: str | None = None
+        self.token: str | None = None
+
+    def challenge(self) -> bytes:
+        self._challenge_id, value = self.api.challenge(self.card_identifier)
+        return value
+
+    def check_internal_auth(
+        self, algorithm: str, card_identifier: bytes, challenge: bytes, response: bytes
+    ) -> bool:
+        if self._challenge_id is None:
+            return False
+        cid, self._challenge_id = self._challenge_id, None
+        self.token = self.api.open(cid, algorithm, response)
+        return True
+
+    def external_auth_cryptogram(self, *_args: Any) -> bytes:
+        raise NotImplementedError("the back office proof only checks the card")
+
+    def close(self) -> None:
+        pass
+
+
+class CardSessionCard:
+    """A CardPort that opens a back office card session once the PIN is verified."""
+
+    def __init__(
+        self,
+        inner: Any,  # CardAdapter: a CardPort with .reader (cardio) and .last_info
+        api: CardSessionApi,
+        set_token: Callable[[str | None], None],
+    ) -> None:
+        self.inner: CardPort = inner
+        self.api = api
+        self._set_token = set_token
+        self._token: str | None = None
+        self._admin = False
+
+    def watch(self, on_inserted: Callable[[], None], on_removed: Callable[[], None]) -> None:
+        self.inner.watch(on_inserted, on_removed)
+
+    def read(self) -> CardReading:
+        self._end()
+        reading = self.inner.read()
+        self._admin = reading.admin
+        return reading
+
+    def verify_pin(self, digits: bytearray | None) -> PinResult:
+        result = self.inner.verify_pin(digits)
+        if result.ok and not self._admin:
+            self._open()
+        return result
+
+    def change_pin(self, old: bytearray, new: bytearray) -> None:
+        self.inner.change_pin(old, new)
+
+    def forget(self) -> None:
+        self._end()
+        self.inner.forget()
+
+    def stop(self) -> None:
+        self._end()
+        self.inner.stop()  # type: ignore[attr-defined]
+
+    def _open(self) -> None:
+        info = self.inner.last_info  # type: ignore[attr-defined]
+        if info is None:
+            raise CardAccessError(CardProblem.UNREADABLE, "no card read")
+        proof = BackOfficeProof(self.api, info.card_identifier)
+        try:
+            present = self.inner.reader.prove_presence(proof)  # type: ignore[attr-defined]
+        except CardSessionError as e:
+            log.warning("card session not opened: %s", e)
+            problem = CardProblem.NOT_GENUINE if e.refused else CardProblem.BACKOFFICE_UNAVAILABLE
+            raise CardAccessError(problem, str(e)) from None
+        except Exception as e:  # the card went away or failed mid-proof
+            raise CardAccessError(CardProblem.UNREADABLE, type(e).__name__) from None
+        if not present or proof.token is None:
+            raise CardAccessError(CardProblem.NOT_GENUINE, "the card did not answer")
+        self._token = proof.token
+        self._set_token(proof.token)
+
+    def _end(self) -> None:
+        token, self._token = self._token, None
+        self._set_token(None)
+        if token is not None:
+            try:
+                self.api.close(token)
+            except CardSessionError as e:  # it expires by itself anyway
+                log.info("card session not closed: %s", e)
+
+
+def card_session_card(card: Any, client: Any) -> CardSessionCard:
+    """Wrap `card` (a CardAdapter) for `client` (a BackOfficeClient)."""
+
+    def set_token(token: str | None) -> None:
+        if token is None:
+            client.session.headers.pop(HEADER, None)
+        else:
+            client.session.headers[HEADER] = token
+
+    return CardSessionCard(
+        card, CardSessionApi(client.session, client.base_url, client.timeout), set_token
+    )
