@@ -1,6 +1,7 @@
 """Benchmark of the back office over HTTP: does the cost of a request grow with the members?
 
-For 2,000 and 20,000 seeded members (SQLite file, WAL) it prints the seeding time; p50 / p95 of
+For 2,000 and 20,000 seeded members (SQLite file, WAL; both services run at once and are asked
+in turn, so the machine's other load weighs on both alike) it prints the seeding time; p50 / p95 of
 the member summary, the full contribution history of 30-year members and the dues of random
 members; payments-sized POSTs per second (certificate issue with an Idempotency-Key: one insert
 and the member's records read) with 8 concurrent clients; and, last, the p95 growth ratio
@@ -44,18 +45,27 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(s), s[min(len(s) - 1, round(0.95 * len(s)) - 1)]
 
 
-def _time_gets(svc: RunningService, paths: list[str], warmup: int = 30) -> list[float]:
-    session = requests.Session()
-    session.headers.update(_headers(svc))
-    out = []
-    for i, path in enumerate(paths):
-        t = time.perf_counter()
-        r = session.get(svc.url + path, timeout=30)
-        elapsed = (time.perf_counter() - t) * 1000
-        if r.status_code != 200:
-            raise SystemExit(f"bench: GET {path} -> {r.status_code} {r.text[:200]}")
-        if i >= warmup:
-            out.append(elapsed)
+def _time_interleaved(
+    services: list[RunningService], paths: list[list[str]], warmup: int = 30
+) -> list[list[float]]:
+    """Request i of every service before request i+1 of any: whatever else the machine does
+    weighs on every size alike, so the growth ratio compares like with like."""
+    sessions = []
+    for svc in services:
+        session = requests.Session()
+        session.headers.update(_headers(svc))
+        sessions.append(session)
+    out: list[list[float]] = [[] for _ in services]
+    for i in range(len(paths[0])):
+        for k, (svc, session) in enumerate(zip(services, sessions, strict=True)):
+            path = paths[k][i]
+            t = time.perf_counter()
+            r = session.get(svc.url + path, timeout=30)
+            elapsed = (time.perf_counter() - t) * 1000
+            if r.status_code != 200:
+                raise SystemExit(f"bench: GET {path} -> {r.status_code} {r.text[:200]}")
+            if i >= warmup:
+                out[k].append(elapsed)
     return out
 
 
@@ -109,31 +119,67 @@ def _sample_members(db_url: str, rng: random.Random, n: int) -> tuple[list[str],
     return [rng.choice(everyone) for _ in range(n)], [rng.choice(long_members) for _ in range(n)]
 
 
-def run_one(members: int, requests_n: int, database: str | None) -> dict[str, tuple[float, float]]:
-    t = time.perf_counter()
-    with running_service(members=members, seed=1, today=TODAY, database=database) as svc:
-        seed_s = time.perf_counter() - t
-        rng = random.Random(members)
-        randoms, thirty = _sample_members(svc.database, rng, requests_n + 30)
-        got = {
-            "summary": _time_gets(svc, [f"/v1/members/{m}/summary" for m in randoms]),
-            "history": _time_gets(svc, [f"/v1/members/{m}/contributions" for m in thirty]),
-            "dues": _time_gets(svc, [f"/v1/members/{m}/dues" for m in randoms]),
+def _database_for(pg: str | None, members: int) -> str | None:
+    """One PostgreSQL database per size on the throwaway server (None: a temp SQLite file)."""
+    if pg is None:
+        return None
+    import psycopg
+
+    with psycopg.connect(
+        pg.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as c:
+        c.execute(f"CREATE DATABASE bench_{members}")
+    return pg.rsplit("/", 1)[0] + f"/bench_{members}"
+
+
+def run_all(
+    sizes: list[int], requests_n: int, pg: str | None
+) -> dict[int, dict[str, tuple[float, float]]]:
+    kind = "PostgreSQL" if pg else "SQLite"
+    with contextlib.ExitStack() as stack:
+        services: list[RunningService] = []
+        for n in sizes:
+            t = time.perf_counter()
+            svc = stack.enter_context(
+                running_service(members=n, seed=1, today=TODAY, database=_database_for(pg, n))
+            )
+            print(f"{n} members on {kind}: seeded and started in {time.perf_counter() - t:.1f} s")
+            services.append(svc)
+        samples = [
+            _sample_members(svc.database, random.Random(n), requests_n + 30)
+            for svc, n in zip(services, sizes, strict=True)
+        ]
+        got: dict[str, list[list[float]]] = {
+            "summary": _time_interleaved(
+                services, [[f"/v1/members/{m}/summary" for m in r] for r, _t in samples]
+            ),
+            "history": _time_interleaved(
+                services, [[f"/v1/members/{m}/contributions" for m in t] for _r, t in samples]
+            ),
+            "dues": _time_interleaved(
+                services, [[f"/v1/members/{m}/dues" for m in r] for r, _t in samples]
+            ),
         }
-        rows = requests.get(
-            f"{svc.url}/v1/members/{thirty[0]}/contributions", headers=_headers(svc), timeout=30
-        ).json()["count"]
-        posts, errors = _posts_per_second(svc, randoms)
-    kind = "PostgreSQL" if database else "SQLite"
-    print(f"{members} members on {kind}: seeded and started in {seed_s:.1f} s")
-    out = {}
-    for name, samples in got.items():
-        p50, p95 = _percentiles(samples)
-        out[name] = (p50, p95)
-        extra = f" ({rows} rows for a 30-year member)" if name == "history" else ""
-        print(f"  {name:8s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  n={len(samples)}{extra}")
-    print(f"  POST certificates: {posts:.0f}/s with {CONCURRENT} clients ({errors} errors)")
-    return out
+        results: dict[int, dict[str, tuple[float, float]]] = {}
+        for k, (svc, n) in enumerate(zip(services, sizes, strict=True)):
+            rows = requests.get(
+                f"{svc.url}/v1/members/{samples[k][1][0]}/contributions",
+                headers=_headers(svc),
+                timeout=30,
+            ).json()["count"]
+            posts, errors = _posts_per_second(svc, samples[k][0])
+            print(f"{n} members on {kind}:")
+            results[n] = {}
+            for name, per_service in got.items():
+                p50, p95 = _percentiles(per_service[k])
+                results[n][name] = (p50, p95)
+                extra = f" ({rows} rows for a 30-year member)" if name == "history" else ""
+                print(
+                    f"  {name:8s} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  "
+                    f"n={len(per_service[k])}{extra}"
+                )
+            print(f"  POST certificates: {posts:.0f}/s with {CONCURRENT} clients ({errors} errors)")
+    return results
 
 
 def main() -> int:
@@ -143,10 +189,8 @@ def main() -> int:
     ap.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL")
     args = ap.parse_args()
     sizes = [int(x) for x in args.members.split(",")]
-    results = {}
     with postgres_server() if args.postgres else contextlib.nullcontext() as pg:
-        for n in sizes:
-            results[n] = run_one(n, args.requests, pg)
+        results = run_all(sizes, args.requests, pg)
     small, large = results[sizes[0]], results[sizes[-1]]
     history_p95 = large["history"][1]
     goal = "met" if history_p95 <= 20 else "NOT met"
