@@ -100,17 +100,43 @@ class SessionAuditor:
             self._requests.clear()
 
 
-def _outcome(value: Any) -> dict[str, Any]:
-    """A few non-personal facts about a request's result (state of a payment or a print job)."""
+_FACTS = (
+    "outcome",
+    "state",
+    "status",
+    "order_no",
+    "intent_id",
+    "quote_id",
+    "scheme",
+    "total",
+    "amount",
+    "receipt",
+    "job_id",
+    "pages",
+    "code",
+)
+# Results that wrap the interesting object: a payment result its outcome, a quote view its quote.
+_WRAPPERS = ("outcome", "quote")
+
+
+def _outcome(value: Any, depth: int = 0) -> dict[str, Any]:
+    """A few non-personal facts about a request's result: a payment's outcome, order number,
+    total and receipt state; a print job's id and pages; a certificate's code."""
     out: dict[str, Any] = {}
-    for name in ("state", "status", "order_no", "job_id", "pages", "amount", "code"):
+    for name in _WRAPPERS:
+        inner = getattr(value, name, None)
+        if depth == 0 and inner is not None and hasattr(inner, "__dataclass_fields__"):
+            out.update(_outcome(inner, depth + 1))
+    for name in _FACTS:
         v = getattr(value, name, None)
         if v is None and isinstance(value, dict):
             v = value.get(name)
-        if isinstance(v, str | int | float | bool):
+        if v is None or name in out or hasattr(v, "__dataclass_fields__"):
+            continue
+        if isinstance(v, bool | int | float):
             out[name] = v
-        elif v is not None and hasattr(v, "value"):
+        elif hasattr(v, "value"):  # an enum
             out[name] = str(v.value)
-        elif v is not None:
+        else:
             out[name] = str(v)
     return out

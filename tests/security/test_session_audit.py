@@ -58,3 +58,29 @@ def test_a_session_leaves_its_trail_without_pin_or_id(tmp_path):
     for secret in ("135790", "111111", HOLDER.id_number, HOLDER.card_number):
         assert secret not in text
     assert verify(tmp_path)[0] == []
+
+
+def test_payment_results_are_recorded_by_their_state_not_their_member():
+    from dataclasses import dataclass
+    from decimal import Decimal
+
+    from kiosk.domain.payments import Outcome, PaymentOutcome
+    from kiosk.payments import ReceiptState
+    from kiosk.session_audit import _outcome
+
+    @dataclass(frozen=True)
+    class PayResult:  # the shape of kiosk.pay_flow's result: an outcome and receipt words
+        outcome: PaymentOutcome
+        receipt_key: str
+        receipt_url: str
+
+    receipt = next(iter(ReceiptState))
+    paid = PaymentOutcome("intent-1", Outcome.PAID, "ORD-9", Decimal("330.00"), "k", receipt)
+    facts = _outcome(PayResult(paid, "payments.receipt_printed", ""))
+    assert facts == {
+        "outcome": "paid",
+        "order_no": "ORD-9",
+        "intent_id": "intent-1",
+        "total": "330.00",
+        "receipt": receipt.value,
+    }
