@@ -79,7 +79,10 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     audit.purge()
     controller.listen(SessionAuditor(audit))
     heartbeat = Heartbeat(
-        client, probes_from_config(cfg, a4=a4), interval=cfg.heartbeat.interval, watch_errors=True
+        client,
+        probes_from_config(cfg, a4=a4, audit=audit),
+        interval=cfg.heartbeat.interval,
+        watch_errors=True,
     )
     heartbeat.start()
     return Kiosk(controller, card, services, client, translator, audit, heartbeat)

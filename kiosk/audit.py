@@ -136,6 +136,12 @@ class AuditLog:
             self._seq, self._prev = rec["seq"], rec["hash"]
         return rec
 
+    def head(self) -> str:
+        """ "seq:hash" of the last record: sent with the heartbeat, the back office keeps a trail
+        of these, so a rewritten tail (records re-hashed after some seq) no longer matches."""
+        with self._lock:
+            return f"{self._seq}:{self._prev}"
+
     def purge(self) -> list[Path]:
         """Delete month files whose every record is older than retention_days; return them.
         The current month is always kept."""
@@ -215,11 +221,45 @@ def verify(path: Path) -> tuple[list[Problem], int, str]:
     return problems, count, note
 
 
+def check_anchors(path: Path, anchors: list[str]) -> list[str]:
+    """Each anchor "SEQ:HASH" (from the back office's heartbeats) must match the record with
+    that seq: its hash must start with HASH. Returns what does not match."""
+    wanted: dict[int, str] = {}
+    for a in anchors:
+        seq, _, digest = a.partition(":")
+        wanted[int(seq)] = digest.lower()
+    path = Path(path)
+    files = month_files(path) if path.is_dir() else [path]
+    found: dict[int, str] = {}
+    for _file, _n, line in _lines(files):
+        try:
+            rec = json.loads(line)
+            seq = int(rec["seq"])
+        except (ValueError, KeyError, TypeError):
+            continue
+        if seq in wanted:
+            found[seq] = str(rec.get("hash", ""))
+    bad = []
+    for seq, digest in sorted(wanted.items()):
+        if seq not in found:
+            bad.append(f"record {seq} (anchored by the back office) is not in the log")
+        elif not found[seq].startswith(digest):
+            bad.append(f"record {seq} differs from the one the back office was told of")
+    return bad
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kiosk.audit", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad line")
     v.add_argument("path", nargs="?", type=Path, default=None, help="folder or file")
+    v.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="a chain head the back office received with a heartbeat (repeatable)",
+    )
     args = ap.parse_args(argv)
     path = args.path
     if path is None:
@@ -234,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"audit: note: {note}")
     for p in problems:
         print(f"audit: {p}", file=sys.stderr)
+    mismatched = check_anchors(path, args.anchor)
+    for m in mismatched:
+        print(f"audit: {path}: {m}", file=sys.stderr)
+    if mismatched and not problems:
+        print(f"audit: {path}: the chain holds but was rewritten after an anchor", file=sys.stderr)
+        return 1
     if problems:
         print(f"audit: {path}: {len(problems)} problem(s) in {count} record(s)", file=sys.stderr)
         return 1

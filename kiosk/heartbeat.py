@@ -9,6 +9,8 @@ Devices reported (all strings; the words are the ones backoffice/fleet.py shows)
     a4_queue         idle | printing | stopped | offline | none | unknown
     journal_backlog  payments not finished yet (a count)
     last_error       the last WARNING or ERROR the kiosk logged (redacted), or ""
+    audit_head       "seq:hash" of the audit log's last record (kept by the back office as an
+                     anchor: `python -m kiosk.audit verify --anchor SEQ:HASH`)
 
 Each probe is a plain callable run on the heartbeat's own thread; one that raises reports
 "unknown" and never stops the others. Nothing here runs on the UI thread.
@@ -186,7 +188,9 @@ def journal_probe(journal: Any) -> Probe:
     return lambda: str(len(journal.unresolved()))
 
 
-def probes_from_config(cfg: Any, *, a4: Any = None, journal: Any = None) -> dict[str, Probe]:
+def probes_from_config(
+    cfg: Any, *, a4: Any = None, journal: Any = None, audit: Any = None
+) -> dict[str, Probe]:
     """The usual probes for a kiosk built from config (kiosk.assembly)."""
     from printer import open_receipt_printer
 
@@ -201,4 +205,6 @@ def probes_from_config(cfg: Any, *, a4: Any = None, journal: Any = None) -> dict
         probes["a4_queue"] = a4_probe(a4)
     if journal is not None:
         probes["journal_backlog"] = journal_probe(journal)
+    if audit is not None:
+        probes["audit_head"] = audit.head  # anchors the audit chain at the back office
     return probes

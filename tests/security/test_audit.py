@@ -139,3 +139,26 @@ def test_retention_keeps_six_months_and_the_chain_stays_verifiable(tmp_path):
     problems, count, note = verify(tmp_path)
     assert problems == [] and count == 14
     assert "starts at record 5" in note
+
+
+def test_a_rewritten_tail_is_caught_by_an_anchor_the_back_office_kept(tmp_path):
+    from kiosk.audit import record_hash
+
+    log = _log(tmp_path, 5)
+    anchor = log.head()  # what the heartbeat sent
+    assert anchor.startswith("5:")
+    # Rewrite record 3 and re-hash everything after it: the chain alone cannot tell.
+    lines = [json.loads(x) for x in _file(tmp_path).read_text().splitlines()]
+    lines[2]["tries_left"] = 7
+    prev = lines[1]["hash"]
+    for rec in lines[2:]:
+        rec["prev"] = prev
+        rec["hash"] = prev = record_hash(rec)
+    _file(tmp_path).write_text("".join(json.dumps(r) + "\n" for r in lines))
+    assert verify(tmp_path)[0] == []
+    cmd = [sys.executable, "-m", "kiosk.audit", "verify", str(tmp_path)]
+    done = subprocess.run([*cmd, "--anchor", anchor[:20]], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "record 5 differs from the one the back office was told of" in done.stderr
+    good = f"2:{lines[1]['hash'][:16]}"  # an anchor before the rewrite still matches
+    assert subprocess.run([*cmd, "--anchor", good], cwd=REPO, capture_output=True).returncode == 0
