@@ -155,7 +155,14 @@ def main(argv: list[str] | None = None) -> int:
             "http": PeerCertProtocol,
         }
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, access_log=False, log_level="warning", **extra
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="warning",
+        # Kiosks keep connections open; do not wait for them long on a stop.
+        timeout_graceful_shutdown=3,
+        **extra,
     )
     uvicorn.Server(config).run()
     return 0

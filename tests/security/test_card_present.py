@@ -20,14 +20,15 @@ from tests.security.test_no_secrets import _config
 pytestmark = [pytest.mark.pcsc]
 
 
-@pytest.fixture
-def stack(tmp_path, card_stack_ready):
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
     from backoffice.policy import load_policy
     from backoffice.seed import seed_database
     from backoffice.storage import Database
 
-    cards = tmp_path / "cards"
-    db_path = tmp_path / "backoffice.sqlite3"
+    tmp = tmp_path_factory.mktemp("card-present")
+    cards = tmp / "cards"
+    db_path = tmp / "backoffice.sqlite3"
     db = Database(str(db_path))
     try:
         report = seed_database(
@@ -35,9 +36,15 @@ def stack(tmp_path, card_stack_ready):
         )
     finally:
         db.dispose()
-    pki = make_pki(tmp_path / "pki", "KIOSK-0001", "KIOSK-0002")
+    pki = make_pki(tmp / "pki", "KIOSK-0001", "KIOSK-0002")
     with running_tls_service(db_path, pki=pki, today=TODAY, require_card_session=True) as svc:
-        yield svc, card_stack_ready, report, cards, pki
+        yield svc, report, cards, pki
+
+
+@pytest.fixture
+def stack(service, card_stack_ready):
+    svc, report, cards, pki = service
+    return svc, card_stack_ready, report, cards, pki
 
 
 def as_kiosk(pki, terminal="KIOSK-0001") -> requests.Session:
