@@ -85,6 +85,7 @@ class KioskRow:
     age_seconds: float | None
     version: str
     cells: dict[str, Cell]
+    audit_head: str = ""  # the kiosk's audit chain head at its last heartbeat ("seq:hash")
 
     @property
     def stale(self) -> bool:
@@ -103,6 +104,7 @@ class KioskRow:
             "stale": self.stale,
             "level": self.level,
             "version": self.version,
+            "audit_head": self.audit_head,
             "devices": {k: {"state": c.en, "level": c.level} for k, c in self.cells.items()},
         }
 
@@ -151,6 +153,7 @@ def fleet_rows(s: Session, now: dt.datetime) -> list[KioskRow]:
                 age_seconds=(now - seen).total_seconds() if seen else None,
                 version=str(status.get("app_version", "")) if isinstance(status, dict) else "",
                 cells={key: _cell(key, devices.get(key)) for key, _, _ in COLUMNS},
+                audit_head=str(devices.get("audit_head", "")),
             )
         )
     order = {"bad": 0, "warn": 1, "ok": 2}

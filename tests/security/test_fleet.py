@@ -74,6 +74,7 @@ def test_paper_out_shows_on_the_fleet_page_within_one_heartbeat(service, tmp_pat
         "receipt_paper": receipt_probe(printer),
         "a4_queue": lambda: "idle",
         "journal_backlog": lambda: "0",
+        "audit_head": lambda: "42:abcdef",
     }
     beat = Heartbeat(client, probes, interval=0.5, version="9.9.9", watch_errors=True)
     beat.start()
@@ -109,6 +110,7 @@ def test_paper_out_shows_on_the_fleet_page_within_one_heartbeat(service, tmp_pat
         k["terminal_id"]: k
         for k in requests.get(service.url + "/fleet.json", timeout=5).json()["kiosks"]
     }
+    assert kiosks["KIOSK-0001"]["audit_head"] == "42:abcdef"
     assert kiosks["KIOSK-0001"]["devices"]["receipt_paper"] == {
         "state": "PAPER OUT",
         "level": "bad",
