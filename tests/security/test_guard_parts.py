@@ -1,0 +1,86 @@
+"""The guards' parts on their own: revocation list, nonce cache, key files, fleet escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from backoffice.fleet import KioskRow, _cell, render
+from backoffice.security import NonceCache, RevocationList, SecurityConfigError, load_signing_keys
+from kiosk.signing import SigningKeyError, canonical_request, read_key
+
+
+def test_revocation_list_reads_serials_and_notices_changes(tmp_path):
+    path = tmp_path / "revoked.txt"
+    rl = RevocationList(path)
+    assert not rl.is_revoked("abc")  # no file: nothing revoked
+    path.write_text("# revoked kiosks\n0x00ABC  # KIOSK-0009\n\n")
+    assert rl.is_revoked("abc") and rl.is_revoked("0ABC") and not rl.is_revoked("abd")
+    path.write_text("def\n")
+    os.utime(path, (1, 1))  # a new mtime even within the same second
+    assert rl.is_revoked("def") and not rl.is_revoked("abc")
+
+
+def test_nonce_cache_refuses_a_repeat_and_forgets_after_its_time():
+    now = [1000.0]
+    cache = NonceCache(600, clock=lambda: now[0])
+    assert cache.first_time("K1", "n1")
+    assert not cache.first_time("K1", "n1")
+    assert cache.first_time("K2", "n1")  # nonces are per key
+    now[0] += 601
+    assert cache.first_time("K1", "n1")  # long gone; its timestamp would be refused anyway
+
+
+def test_key_files_are_checked(tmp_path):
+    (tmp_path / "keys.json").write_text('{"KIOSK-0001": "00ff"}')
+    with pytest.raises(SecurityConfigError, match="shorter than 128 bits"):
+        load_signing_keys(tmp_path / "keys.json")
+    (tmp_path / "keys.json").write_text("[1, 2]")
+    with pytest.raises(SecurityConfigError, match="not a JSON object"):
+        load_signing_keys(tmp_path / "keys.json")
+    (tmp_path / "signing.key").write_text("zz\n")
+    with pytest.raises(SigningKeyError, match="not a hex key"):
+        read_key(tmp_path / "signing.key")
+    with pytest.raises(SigningKeyError):
+        read_key(tmp_path / "missing.key")
+
+
+def test_the_canonical_request_covers_method_target_time_nonce_and_body():
+    base = canonical_request("post", "/v1/x?a=1", "100", "n", b"{}")
+    assert base.split(b"\n")[:4] == [b"POST", b"/v1/x?a=1", b"100", b"n"]
+    for other in (
+        canonical_request("GET", "/v1/x?a=1", "100", "n", b"{}"),
+        canonical_request("POST", "/v1/x?a=2", "100", "n", b"{}"),
+        canonical_request("POST", "/v1/x?a=1", "101", "n", b"{}"),
+        canonical_request("POST", "/v1/x?a=1", "100", "m", b"{}"),
+        canonical_request("POST", "/v1/x?a=1", "100", "n", b"{ }"),
+    ):
+        assert other != base
+
+
+def test_the_fleet_page_escapes_what_kiosks_send():
+    row = KioskRow(
+        terminal_id="KIOSK-0001",
+        hall="<b>hall</b>",
+        last_seen=dt.datetime(2026, 6, 20, 10, 0),
+        age_seconds=5,
+        version="<script>alert(1)</script>",
+        cells={
+            k: _cell(k, v)
+            for k, v in {
+                "reader": "<img src=x>",
+                "psam": "ok",
+                "receipt_paper": "paper_out",
+                "a4_queue": "idle",
+                "journal_backlog": "2",
+                "last_error": "kiosk: <script>",
+            }.items()
+        },
+    )
+    page = render([row], dt.datetime(2026, 6, 20, 10, 0, 5))
+    assert "<script>" not in page and "<img" not in page and "<b>hall" not in page
+    assert "&lt;script&gt;" in page
+    assert row.level == "bad"  # paper out
+    assert _cell("journal_backlog", "2").level == "warn"
