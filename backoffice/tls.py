@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--card-keys", default=None, help="issuer master keys TOML (default: test)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from kiosk.logging_setup import RedactingFilter
+
+    for handler in logging.getLogger().handlers:
+        # A bug's traceback may quote a request body: no ID number or PIN in the service's log.
+        handler.addFilter(RedactingFilter())
     tls = args.cert is not None
     if tls and (args.key is None or args.ca is None):
         p.error("--cert needs --key and --ca")
