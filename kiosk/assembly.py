@@ -18,13 +18,17 @@ from kiosk.config import KioskConfig
 from kiosk.controller import Controller
 from kiosk.heartbeat import Heartbeat, probes_from_config
 from kiosk.i18n import Translator
+from kiosk.journal import Journal
+from kiosk.pay_flow import PayFlow
+from kiosk.payment_client import PaymentClient
+from kiosk.payments import PaymentService, PaymentSettings
 from kiosk.printing import PrintService
 from kiosk.services import MemberServices
 from kiosk.session import Session
 from kiosk.session_audit import SessionAuditor
 from kiosk.signing import secure_session
 from kiosk.voice import EspeakVoice
-from printer import open_a4_printer
+from printer import open_a4_printer, open_receipt_printer
 
 
 @dataclass
@@ -36,10 +40,13 @@ class Kiosk:
     translator: Translator
     audit: AuditLog | None = None
     heartbeat: Heartbeat | None = None
+    payments: PaymentService | None = None
 
     def close(self) -> None:
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.payments is not None:
+            self.payments.stop()
         self.controller.stop()
         self.card.stop()
         self.client.close()
@@ -57,7 +64,13 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         hall_name=cfg.terminal.hall_name,
         terminal_id=cfg.terminal.id,
     )
-    services = MemberServices(client, printing)
+    # One client for everything, so signing and TLS settings apply to payments too.
+    payments = PaymentService(
+        PaymentClient(client),
+        Journal(cfg.journal.path),
+        PaymentSettings.from_config(cfg),
+        printer=open_receipt_printer(cfg.receipt_printer),
+    )
     sm = cfg.security_module
     reader = open_reader(
         cfg.card_reader.reader_pattern,
@@ -66,9 +79,11 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         psam_reader_pattern=sm.psam_reader_pattern,
         use_pinpad=cfg.card_reader.use_pinpad,
     )
+    services = MemberServices(client, printing, PayFlow(payments, reader.card_present))
     card = CardAdapter(reader, checker=services.check_card)
     # Member data only for a card that is present: the card proves itself to the back office.
     card_port = card_session_card(card, client) if cfg.backoffice.card_session else card
+    payments.start()  # recovery now (needs neither member nor card), then every interval
     voice = EspeakVoice() if cfg.ui.voice else None
     controller = Controller(
         Session(cfg.timeouts), card_port, services, translator=translator, voice=voice
@@ -85,4 +100,4 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         watch_errors=True,
     )
     heartbeat.start()
-    return Kiosk(controller, card, services, client, translator, audit, heartbeat)
+    return Kiosk(controller, card, services, client, translator, audit, heartbeat, payments)

@@ -18,6 +18,7 @@ from kiosk.card_adapter import CardCheck
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardStatus
 from kiosk.errors import KioskError
+from kiosk.pay_flow import PayFlow
 from kiosk.printing import PrintService
 from kiosk.session import CardProblem
 
@@ -36,9 +37,15 @@ Handler = Callable[[str, CardHolder, dict[str, Any]], Any]
 
 
 class MemberServices:
-    def __init__(self, client: BackOfficeClient, printing: PrintService | None = None) -> None:
+    def __init__(
+        self,
+        client: BackOfficeClient,
+        printing: PrintService | None = None,
+        paying: PayFlow | None = None,
+    ) -> None:
         self.client = client
         self.printing = printing
+        self.paying = paying
         self._member_no: dict[str, str] = {}  # card identifier -> member number, this session
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -55,6 +62,8 @@ class MemberServices:
                 h.card_identifier, h.card_number
             ),
         }
+        if paying is not None:
+            self.handlers.update(paying.handlers())
         if printing is not None:
             self.handlers["print_preview"] = printing.prepare
             self.handlers["print_submit"] = lambda no, h, p: printing.submit()
@@ -85,6 +94,8 @@ class MemberServices:
             self._member_no.clear()
         if self.printing is not None:
             self.printing.forget()
+        if self.paying is not None:
+            self.paying.forget()
 
     # -- MemberDataPort -----------------------------------------------------------------------
 

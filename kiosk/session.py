@@ -57,6 +57,8 @@ MENU_PAGES: dict[Page, tuple[str, ...]] = {
 MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN}
 
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
+PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
+PAYING_KEYS = ("pay_card", "pay_qr_start", "pay_qr_wait")  # requests during which money moves
 
 
 class CardProblem(enum.StrEnum):
@@ -313,6 +315,16 @@ class Session:
                     effects += [ReadCard(), Say("voice.reading")]
                 else:
                     s = replace(s, card_present=True)
+            case CardRemoved() if s.page is Page.PAY and any(k in s.loading for k in PAYING_KEYS):
+                # Money is moving: the payment completes (or is reversed) and the member is
+                # told, then the session ends on the page timer, shortened.
+                s = replace(
+                    s,
+                    card_present=False,
+                    deadline=now + PAID_NOTICE_SECONDS,
+                    warn_at=None,
+                    warning=False,
+                )
             case CardRemoved():
                 if s.page is Page.ATTRACT:
                     s = replace(s, card_present=False)
@@ -374,6 +386,13 @@ class Session:
                 s, more = self._navigate(s, page, params, now)
                 effects += more
             case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
+                if key.startswith("pay_"):
+                    # The payment service checks these itself before any card-in payment.
+                    params = {
+                        **params,
+                        "pin_verified": s.pin_verified,
+                        "initial_pin": s.initial_pin,
+                    }
                 s = replace(
                     s,
                     loading=s.loading | {key},
@@ -388,8 +407,16 @@ class Session:
                     loading=s.loading - {key},
                     errors={k: v for k, v in s.errors.items() if k != key},
                 )
+                if key in PAYING_KEYS:
+                    # The record changed (or may have): the next visit loads it afresh.
+                    stale = {"summary", "history", "accounts", "dues"}
+                    s = replace(s, data={k: v for k, v in s.data.items() if k not in stale})
+                if key in PAYING_KEYS and not s.card_present:
+                    s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
             case LoadFailed(key=key, message_key=msg) if s.page in MEMBER_PAGES:
                 s = replace(s, loading=s.loading - {key}, errors={**s.errors, key: msg})
+                if key in PAYING_KEYS and not s.card_present:
+                    s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
             case Touched():
                 if s.deadline is not None:
                     s = replace(

@@ -21,7 +21,7 @@ from kiosk.config import KioskConfig
 from kiosk.controller import Controller
 from kiosk.i18n import Translator
 from kiosk.session import ExitPressed, Navigate, Page, SessionState, Touched
-from screens import theme, widgets
+from screens import qr, theme, widgets
 from screens.accounts import AccountsScreen
 from screens.attract import AttractScreen
 from screens.benefits import BenefitsScreen
@@ -35,6 +35,7 @@ from screens.history import HistoryScreen
 from screens.insurance import InsuranceScreen
 from screens.menu import MenuScreen
 from screens.overlays import BusyOverlay, TimeoutBanner
+from screens.pay import PayScreen
 from screens.pin import PinScreen
 from screens.print import PrintScreen
 from screens.reading import ReadingScreen
@@ -58,10 +59,11 @@ SCREENS = {
     Page.CARD_SERVICES: CardServicesScreen,
     Page.GOODBYE: GoodbyeScreen,
     Page.PRINT: PrintScreen,
+    Page.PAY: PayScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
-WIDGETS = widgets  # defining them registers them with Kivy's Factory for the kv files
+WIDGETS = (widgets, qr)  # defining them registers them with Kivy's Factory for the kv files
 BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
 
 
@@ -148,8 +150,11 @@ class KioskApp(App):
         root.add_widget(self.sm)
         self.banner = TimeoutBanner()
         self.busy = BusyOverlay()
-        root.add_widget(self.banner)
-        root.add_widget(self.busy)
+        # Overlays are in the widget tree only while shown: a hidden widget there still takes
+        # the touches that land on it (Kivy's disabled widgets swallow them).
+        self._overlay_root = root
+        self.banner.bind(active=self._place_overlay)
+        self.busy.bind(active=self._place_overlay)
         if self.demo is None:
             return root
         from screens.demo_panel import DemoPanel, with_panel
@@ -205,6 +210,12 @@ class KioskApp(App):
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
+
+    def _place_overlay(self, overlay, active: bool) -> None:
+        if active and overlay.parent is None:
+            self._overlay_root.add_widget(overlay)
+        elif not active and overlay.parent is not None:
+            overlay.parent.remove_widget(overlay)
 
     def _update_busy(self, state: SessionState) -> None:
         waiting = bool(state.loading)

@@ -36,6 +36,7 @@ def run_scenario(tmp_path):
         data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
         assert proc.returncode == 0 and "error" not in data, (
             f"scenario {ref} failed (exit {proc.returncode}):\n{data.get('error', '')}\n"
+            f"recorded: {str({k: v for k, v in data.items() if k != 'error'})[:1500]}\n"
             f"{proc.stderr[-3000:]}"
         )
         return data

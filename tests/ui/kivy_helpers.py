@@ -57,7 +57,7 @@ def wait_until(pred, timeout: float = 15.0, what: str = "condition"):
     end = time.monotonic() + timeout
     while not pred():
         if time.monotonic() > end:
-            raise ScenarioTimeout(f"timed out waiting for {what}")
+            raise ScenarioTimeout(f"timed out waiting for {what() if callable(what) else what}")
         yield 0.05
 
 

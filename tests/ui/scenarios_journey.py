@@ -283,3 +283,94 @@ def SCREENS_WALK(app, name):
     from kivy.uix.label import Label
 
     return [w for w in app.sm.get_screen(name).walk() if isinstance(w, Label) and w.text]
+
+
+def pay_three_months(app, out):
+    """Card -> PIN -> pay: flexible-employment pension, 3 months -> breakdown -> card or QR ->
+    paid, receipt -> history shows the months paid -> exit."""
+    import requests
+
+    m = _member()
+    method = os.environ.get("JOURNEY_PAY_METHOD", "card")
+    scheme = os.environ.get("JOURNEY_PAY_SCHEME", "pension")
+    out["scheme"] = scheme
+    seen = out.setdefault("pages", [])
+    h = yield from _to_menu(app, m, seen)
+    tap(widget(app, "pay", "menu"))
+    yield from wait_page(app, "pay")
+    yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
+    yield 0.3
+    pay = app.sm.get_screen("pay")
+    flexible = [
+        d
+        for d in app.state.data["dues"]
+        if d.kind.value == "flexible" and d.scheme.value == scheme
+    ]
+    assert flexible, f"no flexible {scheme} due: {app.state.data['dues']}"
+    shot(f"journey-pay-dues-{method}")
+    word = {"pension": "养老", "medical": "医疗"}[scheme]
+    button = next(b for b in pay.ids.dues_list.children if word in b.text)
+    tap(button)
+    yield 0.3
+    three = next(b for b in pay.ids.months_box.children if b.label.startswith("3 "))
+    tap(three)
+    yield 0.2
+    shot(f"journey-pay-options-{method}")
+    tap(pay.ids.breakdown_button)
+    yield from wait_until(
+        lambda: "pay_quote" in app.state.data or "pay_quote" in app.state.errors, 20, "quote"
+    )
+    yield 0.3
+    out["quote_error"] = app.state.errors.get("pay_quote")
+    q = app.state.data["pay_quote"].quote
+    out["quote_months"] = [str(x.period) for x in q.lines]
+    out["quote_total"] = str(q.total.yuan)
+    out["quote_text"] = pay.ids.total.text
+    shot(f"journey-pay-quote-{method}")
+    if method == "card":
+        tap(pay.ids.pay_card)
+        yield from wait_until(
+            lambda: "pay_card" in app.state.data or "pay_card" in app.state.errors, 60, "paid"
+        )
+        result = app.state.data.get("pay_card")
+    else:
+        tap(pay.ids.pay_qr)
+        yield from wait_until(
+            lambda: pay.ids.steps.current == "qr" and pay.ids.qr.data, 30,
+            lambda: f"QR shown (errors {app.state.errors}, loading {app.state.loading}, "
+            f"step {pay.ids.steps.current}, data {sorted(app.state.data)})"
+        )
+        yield 0.5
+        out["qr_url"] = pay.ids.qr.data
+        shot("journey-pay-qr")
+        in_thread(requests.post, pay.ids.qr.data, None)  # the member's phone pays
+        yield from wait_until(
+            lambda: "pay_qr_wait" in app.state.data or "pay_qr_wait" in app.state.errors, 60, "paid"
+        )
+        result = app.state.data.get("pay_qr_wait")
+    yield 0.4
+    out["pay_error"] = app.state.errors.get("pay_card") or app.state.errors.get("pay_qr_wait")
+    out["outcome"] = result.outcome.outcome.value if result else None
+    out["order_no"] = result.outcome.order_no if result else None
+    out["receipt_key"] = result.receipt_key if result else None
+    out["result_text"] = pay.ids.result_text.text
+    shot(f"journey-pay-result-{method}")
+    tap(pay.ids.done)
+    yield from wait_page(app, "menu")
+    tap(widget(app, "history", "menu"))
+    yield from wait_until(
+        lambda: page(app) == "history" and "history" in app.state.data, 20, "history reloaded"
+    )
+    rows = app.state.data["history"]
+    out["paid_months_in_history"] = sorted(
+        str(r.period)
+        for r in rows
+        if r.scheme.value == scheme
+        and str(r.period) in out["quote_months"]
+        and r.status.value == "paid"
+    )
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from backoffice.harness import running_service
-from printer.harness import cups_server
+from printer.harness import cups_server, virtual_receipt_printer
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -20,7 +20,9 @@ def stack(tmp_path_factory, card_lab):
     with (
         running_service(members=12, seed=7, cards_dir=cards) as svc,
         cups_server() as cups,
+        virtual_receipt_printer() as vp,
     ):
+        cups.receipt = vp  # the journeys' receipt printer travels with the A4 one
         yield svc, card_lab, cups
 
 
@@ -45,6 +47,8 @@ api_key = "{svc.api_key}"
 [a4_printer]
 queue = "{cups.queue}"
 server = "{cups.server}"
+[receipt_printer]
+port = {cups.receipt.port}
 [journal]
 path = "{tmp_path / "journal.sqlite3"}"
 [logging]
@@ -124,7 +128,9 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
 
 
-def run_journey(stack, run_scenario, tmp_path, scenario, member, *args, timeout=200):
+def run_journey(
+    stack, run_scenario, tmp_path, scenario, member, *args, timeout=200, env_extra=None
+):
     svc, cs, cups = stack
     _alive(cs)
     return run_scenario(
@@ -136,6 +142,7 @@ def run_journey(stack, run_scenario, tmp_path, scenario, member, *args, timeout=
             "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
             "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
             "JOURNEY_MEMBER": json.dumps(member),
+            **(env_extra or {}),
         },
     )
 
@@ -216,3 +223,40 @@ ENGLISH_CHROME = {
     "Print",
     "Choose the document to print",
 }
+
+
+# The two journeys share one back office: each pays its own scheme's months.
+SCHEME_FOR = {"card": "pension", "qr": "medical"}
+
+
+@pytest.mark.parametrize("method", ["card", "qr"])
+def test_pay_three_months_of_flexible_pension(stack, run_scenario, tmp_path, method):
+    svc, _cs, cups = stack
+    vp = cups.receipt
+    m = next(m for m in svc.report.showcases if m.card_status == "valid" and "can pay" in m.note)
+    member = {
+        "card_file": str(svc.cards_dir / m.card_file),
+        "pin": m.pin,
+        "name": m.name,
+        "member_no": m.member_no,
+    }
+    jobs_before = len(vp.jobs)
+    seen = run_journey(
+        stack,
+        run_scenario,
+        tmp_path,
+        "pay_three_months",
+        member,
+        env_extra={"JOURNEY_PAY_METHOD": method, "JOURNEY_PAY_SCHEME": SCHEME_FOR[method]},
+    )
+    assert seen["quote_error"] is None and seen["pay_error"] is None
+    assert len(seen["quote_months"]) == 3
+    assert seen["outcome"] == "paid", seen["result_text"]
+    assert seen["receipt_key"] == "payments.receipt_printed"
+    assert seen["paid_months_in_history"] == sorted(seen["quote_months"])
+    assert seen["scheme"] == SCHEME_FOR[method]
+    jobs = vp.wait_for_jobs(jobs_before + 1)
+    text = jobs[-1].text()
+    assert seen["order_no"] in text and "社会保险费缴费凭证" in text
+    assert m.name not in text  # masked on paper
+    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"

@@ -211,3 +211,44 @@ def test_request_runs_like_a_load_and_refreshes_the_timer(s):
     effects = s.handle(Request("report_loss", {"confirm": True}), 30)
     assert effects == [Load("report_loss", {"confirm": True})]
     assert "report_loss" in s.state.loading and s.state.deadline == 30 + 45
+
+
+def test_card_pulled_while_paying_keeps_the_page_until_the_outcome_is_shown(s):
+    from kiosk.session import PAID_NOTICE_SECONDS, Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.PAY), 1)
+    s.handle(Loaded("dues", []), 1)
+    s.handle(Request("pay_card", {}), 2)
+    effects = s.handle(CardRemoved(), 3)
+    assert s.state.page is Page.PAY and not s.state.card_present
+    assert not any(isinstance(e, Forget) for e in effects)
+    s.handle(Loaded("pay_card", "paid"), 4)
+    assert s.state.data["pay_card"] == "paid"
+    assert s.state.deadline == 4 + PAID_NOTICE_SECONDS
+    s.handle(Tick(), 4 + PAID_NOTICE_SECONDS + 0.1)
+    assert s.state.page is Page.GOODBYE and not s.state.has_personal_data
+
+
+def test_pay_requests_carry_the_pin_state(s):
+    from kiosk.session import Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.PAY), 1)
+    effects = s.handle(Request("pay_card", {}), 2)
+    assert effects == [Load("pay_card", {"pin_verified": True, "initial_pin": False})]
+
+
+def test_a_payment_result_makes_the_record_reload(s):
+    from kiosk.session import Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.HISTORY), 1)
+    s.handle(Loaded("history", ["old"]), 1)
+    s.handle(Loaded("summary", {"x": 1}), 1)
+    s.handle(Navigate(Page.PAY), 2)
+    s.handle(Request("pay_card", {}), 3)
+    s.handle(Loaded("pay_card", "paid"), 4)
+    assert "history" not in s.state.data and "summary" not in s.state.data
+    effects = s.handle(Navigate(Page.HISTORY), 5)
+    assert {e.key for e in effects if isinstance(e, Load)} == {"summary", "history"}
