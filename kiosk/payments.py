@@ -365,6 +365,10 @@ class PaymentService:
         key = "payments.qr_timeout" if timed_out else "payments.cancelled"
         return self._outcome(entry, None if entry.state is S.POSTED else key)
 
+    def outcome_of(self, intent_id: str) -> PaymentOutcome:
+        """What to tell about an intent now, from the journal (e.g. after recovery)."""
+        return self._outcome(self.journal.get(intent_id))
+
     # --- receipts ------------------------------------------------------------------------
 
     def receipt_readiness(self) -> ReceiptReadiness:

@@ -114,7 +114,7 @@ def pay(args: argparse.Namespace) -> int:
         outcome = svc.wait_qr(qr)
     if outcome.paid and args.print:
         svc.print_receipt(outcome.intent_id)
-        outcome = svc._outcome(svc.journal.get(outcome.intent_id))
+        outcome = svc.outcome_of(outcome.intent_id)
     emit("outcome", **json.loads(dumps_outcome(outcome)))
     return 0
 
