@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cardio.reader import open_reader
+from kiosk.admin import AdminTools
 from kiosk.audit import AuditLog
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.card_adapter import CardAdapter
@@ -93,11 +94,13 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     )
     audit.purge()
     controller.listen(SessionAuditor(audit))
+    heartbeat_probes = probes_from_config(cfg, a4=a4, audit=audit)
     heartbeat = Heartbeat(
         client,
-        probes_from_config(cfg, a4=a4, audit=audit),
+        heartbeat_probes,
         interval=cfg.heartbeat.interval,
         watch_errors=True,
     )
     heartbeat.start()
+    services.add_handlers(AdminTools(payments, heartbeat_probes, services.is_admin).handlers())
     return Kiosk(controller, card, services, client, translator, audit, heartbeat, payments)

@@ -347,6 +347,7 @@ def _card(b: Any) -> CardRecord:
         card_number=_get(b, "card_number", str),
         status=CardStatus(_get(b, "status", str)),
         member_no=_get(b, "member_no", str),
+        role=_opt(b, "role", str) or "member",
     )
 
 

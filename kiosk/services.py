@@ -47,6 +47,7 @@ class MemberServices:
         self.printing = printing
         self.paying = paying
         self._member_no: dict[str, str] = {}  # card identifier -> member number, this session
+        self._admins: set[str] = set()  # card identifiers the back office called administrators
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
             "summary": lambda no, h, p: self.client.summary(no),
@@ -82,16 +83,26 @@ class MemberServices:
             return CardCheck(CardProblem.BACKOFFICE_UNAVAILABLE)
         with self._lock:
             self._member_no[info.card_identifier] = rec.member_no
+            if rec.admin:
+                self._admins.add(info.card_identifier)
         problem = {
             CardStatus.VALID: None,
             CardStatus.LOST: CardProblem.REPORTED_LOST,
             CardStatus.VOID: CardProblem.VOID,
         }[rec.status]
-        return CardCheck(problem, admin=getattr(rec, "admin", False))
+        return CardCheck(problem, admin=rec.admin)
+
+    def is_admin(self, holder: CardHolder) -> bool:
+        with self._lock:
+            return holder.card_identifier in self._admins
+
+    def add_handlers(self, handlers: dict[str, Handler]) -> None:
+        self.handlers.update(handlers)
 
     def forget(self) -> None:
         with self._lock:
             self._member_no.clear()
+            self._admins.clear()
         if self.printing is not None:
             self.printing.forget()
         if self.paying is not None:

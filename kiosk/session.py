@@ -385,6 +385,8 @@ class Session:
             case Navigate(page=page, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
                 s, more = self._navigate(s, page, params, now)
                 effects += more
+            case Request(key=key) if key.startswith("admin_") and not s.admin:
+                pass  # administrators' tools only for an administrator's card
             case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
                 if key.startswith("pay_"):
                     # The payment service checks these itself before any card-in payment.

@@ -23,6 +23,7 @@ from kiosk.i18n import Translator
 from kiosk.session import ExitPressed, Navigate, Page, SessionState, Touched
 from screens import qr, theme, widgets
 from screens.accounts import AccountsScreen
+from screens.admin import AdminScreen
 from screens.attract import AttractScreen
 from screens.benefits import BenefitsScreen
 from screens.card_problem import CardProblemScreen
@@ -60,6 +61,7 @@ SCREENS = {
     Page.GOODBYE: GoodbyeScreen,
     Page.PRINT: PrintScreen,
     Page.PAY: PayScreen,
+    Page.ADMIN: AdminScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))

@@ -12,6 +12,7 @@ from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.models import CardOut, ErrorBody, LossReport
 from backoffice.errors import Conflict, card_not_found
 from backoffice.storage.members import CardRow, MemberRow
+from backoffice.storage.terminals import AdminCardRow
 
 router = APIRouter(prefix="/v1/cards", tags=["cards"])
 CardIdentifier = Annotated[
@@ -49,6 +50,16 @@ def card_status(
     db: Db,
     _t: Terminal,
 ) -> dict[str, Any]:
+    admin = db.get(AdminCardRow, card_identifier.upper())
+    if admin is not None and admin.active and admin.card_number == card_number:
+        # The hall administrator's card: valid, no member behind it.
+        return {
+            "card_identifier": admin.card_identifier,
+            "card_number": admin.card_number,
+            "status": "valid",
+            "member_no": "",
+            "role": "admin",
+        }
     card, member_no = _card(db, card_identifier, card_number)
     return _out(card, member_no)
 

@@ -44,7 +44,8 @@ class CardOut(_Out):
     card_identifier: str
     card_number: str
     status: Literal["valid", "lost", "void"]
-    member_no: str
+    member_no: str  # "" for an administrator's card
+    role: Literal["member", "admin"] = "member"
 
 
 class LossReport(BaseModel):

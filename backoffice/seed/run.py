@@ -22,11 +22,13 @@ from backoffice.seed.cards import profile_file_name, write_profile
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, LifeMaker, employers
 from backoffice.storage import Database
 from backoffice.storage.members import EmployerRow, MemberRow
-from backoffice.storage.terminals import TerminalRow
+from backoffice.storage.terminals import AdminCardRow, TerminalRow
 
 log = logging.getLogger("backoffice.seed")
 
 DEMO_TERMINALS = {"KIOSK-0001": "demo-key-KIOSK-0001", "KIOSK-0002": "demo-key-KIOSK-0002"}
+# The demo's administrator card: cardio/profiles/card-admin.toml.
+DEMO_ADMIN_CARDS = [("110100D15600000511010000000001FF", "A00000001", "大厅管理员")]
 BATCH = 500
 
 
@@ -162,6 +164,13 @@ def _insert_all(
                 "active": True,
             }
             for t, k in DEMO_TERMINALS.items()
+        ],
+    )
+    conn.execute(
+        insert(AdminCardRow),
+        [
+            {"card_identifier": ci, "card_number": no, "holder": who, "active": True}
+            for ci, no, who in DEMO_ADMIN_CARDS
         ],
     )
     for lo in range(0, members, BATCH):

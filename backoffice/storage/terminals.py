@@ -30,3 +30,15 @@ class HeartbeatRow(Base):
 
 
 Index("ix_heartbeat_terminal_at", HeartbeatRow.terminal_id, HeartbeatRow.at)
+
+
+class AdminCardRow(Base):
+    """A hall administrator's card: it opens a kiosk's admin mode (with its PIN), nothing else.
+    On the chip it is an ordinary card; only this table makes it an administrator's."""
+
+    __tablename__ = "admin_card"
+
+    card_identifier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(9))
+    holder: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -30,6 +30,11 @@ class CardRecord:
     card_number: str
     status: CardStatus
     member_no: str  # 个人编号: the back office's key for the member; never the ID number
+    role: str = "member"  # "admin": a hall administrator's card (opens admin mode)
+
+    @property
+    def admin(self) -> bool:
+        return self.role == "admin"
 
     @property
     def usable(self) -> bool:

@@ -302,9 +302,7 @@ def pay_three_months(app, out):
     yield 0.3
     pay = app.sm.get_screen("pay")
     flexible = [
-        d
-        for d in app.state.data["dues"]
-        if d.kind.value == "flexible" and d.scheme.value == scheme
+        d for d in app.state.data["dues"] if d.kind.value == "flexible" and d.scheme.value == scheme
     ]
     assert flexible, f"no flexible {scheme} due: {app.state.data['dues']}"
     shot(f"journey-pay-dues-{method}")
@@ -336,9 +334,12 @@ def pay_three_months(app, out):
     else:
         tap(pay.ids.pay_qr)
         yield from wait_until(
-            lambda: pay.ids.steps.current == "qr" and pay.ids.qr.data, 30,
-            lambda: f"QR shown (errors {app.state.errors}, loading {app.state.loading}, "
-            f"step {pay.ids.steps.current}, data {sorted(app.state.data)})"
+            lambda: pay.ids.steps.current == "qr" and pay.ids.qr.data,
+            30,
+            lambda: (
+                f"QR shown (errors {app.state.errors}, loading {app.state.loading}, "
+                f"step {pay.ids.steps.current}, data {sorted(app.state.data)})"
+            ),
         )
         yield 0.5
         out["qr_url"] = pay.ids.qr.data
@@ -374,3 +375,38 @@ def pay_three_months(app, out):
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(_card, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
+
+
+def admin_mode(app, out):
+    """The administrator's card + PIN -> admin page: devices, reprint, reconciliation, shut down."""
+    m = _member()
+    yield from wait_page(app, "attract")
+    h = _insert(m)
+    yield from wait_page(app, "pin", 20)
+    type_pin(app, "pin", m["pin"])
+    yield from wait_page(app, "admin", 20)
+    yield from wait_until(lambda: "admin_status" in app.state.data, 20, "device status")
+    yield 0.3
+    out["status"] = dict(app.state.data["admin_status"])
+    out["devices_text"] = widget(app, "devices", "admin").text
+    shot("journey-admin")
+    tap(widget(app, "reconcile", "admin"))
+    yield from wait_until(
+        lambda: "admin_reconcile" in app.state.data or "admin_reconcile" in app.state.errors,
+        30,
+        "reconciliation",
+    )
+    tap(widget(app, "reprint", "admin"))
+    yield from wait_until(
+        lambda: "admin_reprint" in app.state.data or "admin_reprint" in app.state.errors,
+        30,
+        "reprint",
+    )
+    yield 0.3
+    out["result_text"] = widget(app, "result", "admin").text
+    out["errors"] = dict(app.state.errors)
+    shot("journey-admin-done")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    tap(widget(app, "shutdown", "admin"))
+    out["shutdown_tapped"] = True
+    yield 1.0

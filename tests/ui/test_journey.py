@@ -260,3 +260,13 @@ def test_pay_three_months_of_flexible_pension(stack, run_scenario, tmp_path, met
     assert seen["order_no"] in text and "社会保险费缴费凭证" in text
     assert m.name not in text  # masked on paper
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+
+
+def test_admin_card_opens_admin_mode(stack, run_scenario, tmp_path):
+    admin = {"card_file": "card-admin", "pin": "909192", "name": "管理员", "member_no": ""}
+    seen = run_journey(stack, run_scenario, tmp_path, "admin_mode", admin)
+    assert seen["errors"] == {}
+    assert {"reader", "receipt_paper", "a4_queue", "journal_unresolved"} <= set(seen["status"])
+    assert "读卡器" in seen["devices_text"]
+    assert "对账" in seen["result_text"] and "重打结果" in seen["result_text"]
+    assert seen["shutdown_tapped"]

@@ -252,3 +252,11 @@ def test_a_payment_result_makes_the_record_reload(s):
     assert "history" not in s.state.data and "summary" not in s.state.data
     effects = s.handle(Navigate(Page.HISTORY), 5)
     assert {e.key for e in effects if isinstance(e, Load)} == {"summary", "history"}
+
+
+def test_admin_tools_refused_to_a_member_session(s):
+    from kiosk.session import Request
+
+    to_menu(s, 0)
+    assert s.handle(Request("admin_reprint", {}), 1) == []
+    assert "admin_reprint" not in s.state.loading
