@@ -189,9 +189,15 @@ def journal_probe(journal: Any) -> Probe:
 
 
 def probes_from_config(
-    cfg: Any, *, a4: Any = None, journal: Any = None, audit: Any = None
+    cfg: Any,
+    *,
+    a4: Any = None,
+    journal: Any = None,
+    audit: Any = None,
+    receipt: Any = None,
 ) -> dict[str, Probe]:
-    """The usual probes for a kiosk built from config (kiosk.assembly)."""
+    """The usual probes for a kiosk built from config (kiosk.assembly). `receipt`: the receipt
+    printer the kiosk prints with (else one is opened from [receipt_printer])."""
     from printer import open_receipt_printer
 
     sm = cfg.security_module
@@ -200,7 +206,7 @@ def probes_from_config(
         probes["psam"] = pcsc_reader_probe(sm.psam_reader_pattern)
     else:
         probes["psam"] = lambda: "software"
-    probes["receipt_paper"] = receipt_probe(open_receipt_printer(cfg.receipt_printer))
+    probes["receipt_paper"] = receipt_probe(receipt or open_receipt_printer(cfg.receipt_printer))
     if a4 is not None:
         probes["a4_queue"] = a4_probe(a4)
     if journal is not None:
