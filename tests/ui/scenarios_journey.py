@@ -43,7 +43,7 @@ def browse_records(app, out):
     yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
     if page(app) == "change_pin":
         seen.append("change_pin")
-        yield 0.3
+        yield from wait_page(app, "change_pin")
         shot("journey-change-pin")
         for pin in (m["pin"], "135790", "135790"):
             type_pin(app, "change_pin", pin)
@@ -93,6 +93,7 @@ def _to_menu(app, m, seen):
     type_pin(app, "pin", m["pin"])
     yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
     if page(app) == "change_pin":
+        yield from wait_page(app, "change_pin")  # the keypad is reset when the page opens
         for pin in (m["pin"], "135790", "135790"):
             type_pin(app, "change_pin", pin)
             yield 0.2
@@ -410,3 +411,43 @@ def admin_mode(app, out):
     tap(widget(app, "shutdown", "admin"))
     out["shutdown_tapped"] = True
     yield 1.0
+
+
+def pull_card_while_paying(app, out):
+    """Confirm a card payment and pull the card at once: the payment completes or is not
+    charged, the member is told which, then the session ends."""
+    import time
+
+    m = _member()
+    h = yield from _to_menu(app, m, [])
+    tap(widget(app, "pay", "menu"))
+    yield from wait_until(lambda: page(app) == "pay" and "dues" in app.state.data, 20, "dues")
+    yield 0.3
+    pay = app.sm.get_screen("pay")
+    tap(next(b for b in pay.ids.dues_list.children if "养老" in b.text))
+    yield 0.3
+    tap(next(b for b in pay.ids.months_box.children if b.label.startswith("1 ")))
+    tap(pay.ids.breakdown_button)
+    yield from wait_until(lambda: "pay_quote" in app.state.data, 20, "quote")
+    yield 0.3
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    tap(pay.ids.pay_card)
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_until(
+        lambda: "pay_card" in app.state.data or "pay_card" in app.state.errors,
+        60,
+        "payment outcome",
+    )
+    yield 0.4
+    result = app.state.data.get("pay_card")
+    out["page_after_outcome"] = page(app)
+    out["outcome"] = result.outcome.outcome.value if result else None
+    out["card_removed"] = result.outcome.card_removed if result else None
+    out["result_text"] = pay.ids.result_text.text
+    out["pay_error"] = app.state.errors.get("pay_card")
+    shot("journey-pay-card-pulled")
+    c = app.controller
+    c.clock = lambda: time.monotonic() + 25  # the outcome's 20 s on screen pass
+    yield from wait_until(lambda: page(app) in ("goodbye", "attract"), 10, "session end")
+    out["ended_by"] = app.state.ended_by
+    out["data_after"] = app.state.has_personal_data

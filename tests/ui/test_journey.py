@@ -270,3 +270,23 @@ def test_admin_card_opens_admin_mode(stack, run_scenario, tmp_path):
     assert "读卡器" in seen["devices_text"]
     assert "对账" in seen["result_text"] and "重打结果" in seen["result_text"]
     assert seen["shutdown_tapped"]
+
+
+def test_card_pulled_during_the_payment_is_told_and_never_lost(stack, run_scenario, tmp_path):
+    svc, _cs, _cups = stack
+    # A fresh seeded flexible member with months due: the showcase "30+ years" one (PIN
+    # 123456 must be changed first; the journey's change-PIN step does that).
+    m = next(m for m in svc.report.showcases if m.card_status == "valid" and "arrears" in m.note)
+    member = {
+        "card_file": str(svc.cards_dir / m.card_file),
+        "pin": m.pin,
+        "name": m.name,
+        "member_no": m.member_no,
+    }
+    seen = run_journey(stack, run_scenario, tmp_path, "pull_card_while_paying", member)
+    assert seen["pay_error"] is None
+    assert seen["page_after_outcome"] == "pay"  # the member sees the outcome
+    assert seen["outcome"] in ("paid", "not_charged")
+    if seen["outcome"] == "paid":
+        assert (seen["card_removed"] and "拔" in seen["result_text"]) or "卡" in seen["result_text"]
+    assert seen["ended_by"] == "timeout" and seen["data_after"] is False
