@@ -82,8 +82,9 @@ interval = 5
     return p
 
 
-def _session(cfg_path: Path, cs, card_file: Path) -> None:
-    """One member's session through the kiosk core, as the touch UI drives it."""
+def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool = False) -> None:
+    """One member's session through the kiosk core, as the touch UI drives it: browse, print
+    (or pay three months by card)."""
     from kiosk.assembly import build
     from kiosk.config import load_config
     from kiosk.logging_setup import configure_logging
@@ -113,26 +114,34 @@ def _session(cfg_path: Path, cs, card_file: Path) -> None:
         until(lambda s: s.page is Page.PIN)
         k.controller.post(PinSubmitted(bytearray(WRONG_PIN.encode())))
         until(lambda s: s.pin_tries_left is not None)
-        k.controller.post(PinSubmitted(bytearray(PIN.encode())))
+        k.controller.post(PinSubmitted(bytearray(pin.encode())))
         until(lambda s: s.page is Page.MENU)
+        if pay:
+            _pay(k, until)
         for page, key in (
-            (Page.INSURANCE, "summary"),
-            (Page.HISTORY, "history"),
-            (Page.ACCOUNTS, "accounts"),
-            (Page.CARD_SERVICES, "card_status"),
+            ()
+            if pay
+            else (
+                (Page.INSURANCE, "summary"),
+                (Page.HISTORY, "history"),
+                (Page.ACCOUNTS, "accounts"),
+                (Page.CARD_SERVICES, "card_status"),
+            )
         ):
             k.controller.post(Navigate(page))
             until(lambda s, key=key: key in s.data or key in s.errors)
             assert key in k.controller.session.state.data, k.controller.session.state.errors
-        k.controller.post(Navigate(Page.PRINT))
-        until(lambda s: s.page is Page.PRINT and "summary" in s.data)
-        year = k.controller.session.state.data["summary"].as_of.year
-        params = {"kind": "rights_record", "first_year": year, "last_year": year}
-        k.controller.post(Request("print_preview", params))
-        until(lambda s: "print_preview" in s.data or "print_preview" in s.errors)
-        k.controller.post(Request("print_submit", {}))
-        until(lambda s: "print_submit" in s.data or "print_submit" in s.errors, 120)
-        assert "print_submit" in k.controller.session.state.data, k.controller.session.state.errors
+        if not pay:
+            k.controller.post(Navigate(Page.PRINT))
+            until(lambda s: s.page is Page.PRINT and "summary" in s.data)
+            year = k.controller.session.state.data["summary"].as_of.year
+            params = {"kind": "rights_record", "first_year": year, "last_year": year}
+            k.controller.post(Request("print_preview", params))
+            until(lambda s: "print_preview" in s.data or "print_preview" in s.errors)
+            k.controller.post(Request("print_submit", {}))
+            until(lambda s: "print_submit" in s.data or "print_submit" in s.errors, 120)
+            state = k.controller.session.state
+            assert "print_submit" in state.data, state.errors
         k.controller.post(ExitPressed())
         until(lambda s: s.page is Page.GOODBYE)
         cs.remove()
@@ -149,9 +158,29 @@ def _session(cfg_path: Path, cs, card_file: Path) -> None:
                 h.close()
 
 
+def _pay(k, until) -> None:
+    """Pay the first flexible-employment due, three months, by card (as screens/pay.py asks)."""
+    from kiosk.domain.dues import DueKind
+    from kiosk.session import Navigate, Page, Request
+
+    k.controller.post(Navigate(Page.PAY))
+    until(lambda s: "dues" in s.data or "dues" in s.errors)
+    dues = k.controller.session.state.data["dues"]
+    due = next(d for d in dues if d.kind is DueKind.FLEXIBLE)
+    periods = [str(p) for p in sorted(due.periods)[:3]]
+    k.controller.post(Request("pay_quote", {"scheme": due.scheme.value, "periods": periods}))
+    until(lambda s: "pay_quote" in s.data or "pay_quote" in s.errors)
+    assert "pay_quote" in k.controller.session.state.data, k.controller.session.state.errors
+    k.controller.post(Request("pay_card", {}))
+    until(lambda s: "pay_card" in s.data or "pay_card" in s.errors, 120)
+    state = k.controller.session.state
+    assert "pay_card" in state.data and state.data["pay_card"].paid, state.errors
+
+
 def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
     svc, cs, cups, report, cards, db_path, pki = stack
     member = next(m for m in report.showcases if m.pin == PIN and m.card_file)
+    payer = next(m for m in report.showcases if m.card_status == "valid" and "can pay" in m.note)
     with sqlite3.connect(db_path) as c:
         ids = [row[0] for row in c.execute("SELECT id_number FROM member")]
         member_id = c.execute(
@@ -166,6 +195,8 @@ def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
     tempfile.tempdir = str(run / "tmp")  # the kiosk's temp files (print previews) land here
     try:
         _session(cfg_path, cs, cards / member.card_file)
+        cs.reset_state()  # the wrong PIN tried above counts on the emulated cards
+        _session(cfg_path, cs, cards / payer.card_file, pin=payer.pin, pay=True)
     finally:
         tempfile.tempdir = saved_tempdir
     (run / "backoffice.log").write_text(svc.log_text(), encoding="utf-8")
@@ -176,12 +207,14 @@ def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
 
     written = [p for p in run.rglob("*") if p.is_file() and p.name != "kiosk.toml"]
     names = {p.relative_to(run).parts[0] for p in written}
-    assert {"log", "audit", "backoffice.log"} <= names, names  # the run did write them
+    assert {"log", "audit", "backoffice.log", "journal.sqlite3"} <= names, names  # all written
     assert "/v1/members/" in (run / "backoffice.log").read_text()  # with its access log
     secrets = {
         "the PIN": PIN.encode(),
         "the wrong PIN": WRONG_PIN.encode(),
+        "the payer's PIN": payer.pin.encode(),
         "the card number": member.card_number.encode(),
+        "the payer's card number": payer.card_number.encode(),
         **{f"ID number #{i}": n.encode() for i, n in enumerate(ids)},
     }
     leaks = [
@@ -198,6 +231,7 @@ def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
     assert masked in audit_text
     for event in ("session.start", "card.accepted", "pin.wrong", "pin.ok", "session.end"):
         assert f'"event":"{event}"' in audit_text
+    assert '"key":"pay_card","outcome":"paid"' in audit_text  # the payment's state
     assert verify(run / "audit")[0] == []
     log_text = (run / "log" / "kiosk.log").read_text(encoding="utf-8")
     assert "session done for card" in log_text  # the log file was written to
