@@ -97,7 +97,6 @@ class PrintService:
         kind = CertificateKind(params.get("kind", CertificateKind.RIGHTS_RECORD.value))
         printed_at = self.now.now()
         summary = self.client.summary(member_no)
-        accounts = self.client.accounts(member_no)
         employer = next(
             (e.employer for e in summary.enrolments if e.scheme is Scheme.PENSION and e.employer),
             "",
@@ -113,20 +112,7 @@ class PrintService:
         if kind is CertificateKind.PARTICIPATION:
             months = int(params.get("months", 12))
             cert = self.client.issue_certificate(member_no, kind, months=months)
-            rows = self.client.contributions(member_no, first=cert.first, last=cert.last)
-            data = CertificateData(
-                person=person,
-                enrolments=summary.enrolments,
-                months=tuple(rows),
-                window_months=months,
-                last_period=cert.last,
-                verification=Verification(cert.verification_code, cert.verify_url),
-                data_as_of=summary.as_of,
-                printed_at=printed_at,
-                hall_name=self.hall_name,
-                terminal_id=self.terminal_id,
-            )
-            doc = certificate_pdf(data, self.font_path)
+            first, last = cert.first, cert.last
             title = kind.zh
         else:
             first_year = int(params.get("first_year", summary.as_of.year))
@@ -134,24 +120,34 @@ class PrintService:
             cert = self.client.issue_certificate(
                 member_no, kind, first_year=first_year, last_year=last_year
             )
-            rows = self.client.contributions(
-                member_no, first=Period(first_year, 1), last=Period(last_year, 12)
-            )
-            data = RightsRecordData(
-                person=person,
-                enrolments=summary.enrolments,
-                months=tuple(rows),
-                accounts=accounts,
-                first_period=cert.first,
-                last_period=cert.last,
-                verification=Verification(cert.verification_code, cert.verify_url),
-                data_as_of=summary.as_of,
-                printed_at=printed_at,
-                hall_name=self.hall_name,
-                terminal_id=self.terminal_id,
-            )
-            doc = rights_record_pdf(data, self.font_path)
+            first, last = Period(first_year, 1), Period(last_year, 12)
             title = f"{kind.zh} {first_year}" + (f"-{last_year}" if last_year != first_year else "")
+        # What both documents share: who, what they were enrolled in, the months, the code.
+        common = {
+            "person": person,
+            "enrolments": summary.enrolments,
+            "months": tuple(self.client.contributions(member_no, first=first, last=last)),
+            "verification": Verification(cert.verification_code, cert.verify_url),
+            "data_as_of": summary.as_of,
+            "printed_at": printed_at,
+            "hall_name": self.hall_name,
+            "terminal_id": self.terminal_id,
+        }
+        if kind is CertificateKind.PARTICIPATION:
+            doc = certificate_pdf(
+                CertificateData(**common, window_months=months, last_period=cert.last),
+                self.font_path,
+            )
+        else:
+            doc = rights_record_pdf(
+                RightsRecordData(
+                    **common,
+                    accounts=self.client.accounts(member_no),
+                    first_period=cert.first,
+                    last_period=cert.last,
+                ),
+                self.font_path,
+            )
         image = self._preview(doc)
         with self._lock:
             self._doc, self._title = doc, title

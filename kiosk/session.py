@@ -59,6 +59,7 @@ MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN}
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
 PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
 PAYING_KEYS = ("pay_card", "pay_qr_start", "pay_qr_wait")  # requests during which money moves
+OUTCOME_FRESH = 5.0  # a removal this soon after a payment outcome still lets the member read it
 
 
 class CardProblem(enum.StrEnum):
@@ -268,6 +269,7 @@ class SessionState:
     warning: bool = False
     goodbye_until: float | None = None
     ended_by: str | None = None  # "exit", "timeout", "card_removed", "problem"
+    pay_outcome_at: float | None = None  # when the last payment outcome arrived
 
     @property
     def has_personal_data(self) -> bool:
@@ -315,7 +317,12 @@ class Session:
                     effects += [ReadCard(), Say("voice.reading")]
                 else:
                     s = replace(s, card_present=True)
-            case CardRemoved() if s.page is Page.PAY and any(k in s.loading for k in PAYING_KEYS):
+            case CardRemoved() if not s.card_present and s.page is Page.PAY:
+                pass  # the same removal told twice (the reader may also report itself lost)
+            case CardRemoved() if s.page is Page.PAY and (
+                any(k in s.loading for k in PAYING_KEYS)
+                or (s.pay_outcome_at is not None and now - s.pay_outcome_at < OUTCOME_FRESH)
+            ):
                 # Money is moving: the payment completes (or is reversed) and the member is
                 # told, then the session ends on the page timer, shortened.
                 s = replace(
@@ -409,6 +416,8 @@ class Session:
                     loading=s.loading - {key},
                     errors={k: v for k, v in s.errors.items() if k != key},
                 )
+                if key in ("pay_card", "pay_qr_wait"):
+                    s = replace(s, pay_outcome_at=now)
                 if key in PAYING_KEYS:
                     # The record changed (or may have): the next visit loads it afresh.
                     stale = {"summary", "history", "accounts", "dues"}

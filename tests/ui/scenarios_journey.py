@@ -31,25 +31,7 @@ def browse_records(app, out):
     """Card -> PIN -> menu -> insurance, history, accounts, estimate -> exit -> goodbye."""
     m = _member()
     seen = out.setdefault("pages", [])
-    yield from wait_page(app, "attract")
-    app.frames.reset()
-    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
-    yield from wait_until(lambda: page(app) in ("reading", "pin"), what="card read")
-    yield from wait_page(app, "pin", 20)
-    seen.append("pin")
-    out["pin_title"] = widget(app, "title", "pin").text
-    shot("journey-pin")
-    type_pin(app, "pin", m["pin"])
-    yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
-    if page(app) == "change_pin":
-        seen.append("change_pin")
-        yield from wait_page(app, "change_pin")
-        shot("journey-change-pin")
-        for pin in (m["pin"], "135790", "135790"):
-            type_pin(app, "change_pin", pin)
-            yield 0.2
-    yield from wait_page(app, "menu")
-    seen.append("menu")
+    h = yield from _to_menu(app, m, seen, out)
     out["greeting"] = widget(app, "greeting", "menu").text
     shot("journey-menu")
     for name, ready in (
@@ -85,15 +67,23 @@ def browse_records(app, out):
     seen.append("attract")
 
 
-def _to_menu(app, m, seen):
+def _to_menu(app, m, seen, out=None):
+    """Insert the member's card, type the PIN (and change an initial one): at the menu."""
     yield from wait_page(app, "attract")
     app.frames.reset()
     h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
     yield from wait_page(app, "pin", 20)
+    seen.append("pin")
+    if out is not None:
+        out["pin_title"] = widget(app, "title", "pin").text
+        shot("journey-pin")
     type_pin(app, "pin", m["pin"])
     yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
     if page(app) == "change_pin":
+        seen.append("change_pin")
         yield from wait_page(app, "change_pin")  # the keypad is reset when the page opens
+        if out is not None:
+            shot("journey-change-pin")
         for pin in (m["pin"], "135790", "135790"):
             type_pin(app, "change_pin", pin)
             yield 0.2

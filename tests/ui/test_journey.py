@@ -73,19 +73,8 @@ def pick_member(svc, *, initial_pin: bool) -> dict:
 
 @pytest.mark.parametrize("initial_pin", [False, True])
 def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
-    svc, cs, cups = stack
-    _alive(cs)
-    member = pick_member(svc, initial_pin=initial_pin)
-    seen = run_scenario(
-        "tests.ui.scenarios_journey:browse_records",
-        "--devices",
-        timeout=150,
-        env={
-            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
-            "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
-            "JOURNEY_MEMBER": json.dumps(member),
-        },
-    )
+    member = pick_member(stack[0], initial_pin=initial_pin)
+    seen = run_journey(stack, run_scenario, tmp_path, "browse_records", member)
     expected = ["pin", "menu", "insurance", "history", "accounts", "estimate", "goodbye", "attract"]
     if initial_pin:
         expected.insert(1, "change_pin")
@@ -101,19 +90,9 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
 
 
 def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
-    svc, cs, cups = stack
-    _alive(cs)
-    member = pick_member(svc, initial_pin=False)
-    seen = run_scenario(
-        "tests.ui.scenarios_journey:print_record",
-        "--devices",
-        timeout=200,
-        env={
-            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
-            "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
-            "JOURNEY_MEMBER": json.dumps(member),
-        },
-    )
+    _svc, _cs, cups = stack
+    member = pick_member(stack[0], initial_pin=False)
+    seen = run_journey(stack, run_scenario, tmp_path, "print_record", member)
     assert seen["preview_error"] is None and seen["print_error"] is None
     assert seen["preview_pages"] >= 1 and seen["preview_image_exists"]
     assert "个人权益记录单" in seen["preview_message"]

@@ -260,3 +260,36 @@ def test_admin_tools_refused_to_a_member_session(s):
     to_menu(s, 0)
     assert s.handle(Request("admin_reprint", {}), 1) == []
     assert "admin_reprint" not in s.state.loading
+
+
+def test_a_repeated_removal_does_not_cut_the_payment_outcome_short(s):
+    from kiosk.session import PAID_NOTICE_SECONDS, Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.PAY), 1)
+    s.handle(Request("pay_card", {}), 2)
+    s.handle(CardRemoved(), 3)
+    s.handle(Loaded("pay_card", "paid"), 4)
+    s.handle(CardRemoved(), 4.5)
+    assert s.state.page is Page.PAY and s.state.data["pay_card"] == "paid"
+    s.handle(Tick(), 4 + PAID_NOTICE_SECONDS + 0.1)
+    assert s.state.page is Page.GOODBYE
+
+
+def test_removal_just_after_the_outcome_still_shows_it(s):
+    from kiosk.session import Request
+
+    to_menu(s, 0)
+    s.handle(Navigate(Page.PAY), 1)
+    s.handle(Request("pay_card", {}), 2)
+    s.handle(Loaded("pay_card", "not charged: card removed"), 3)
+    s.handle(CardRemoved(), 3.2)  # the reader's event arrives after the service noticed
+    assert s.state.page is Page.PAY
+    # ...but long after an outcome, a removal ends the session at once, as anywhere.
+    s2 = Session(T)
+    to_menu(s2, 0)
+    s2.handle(Navigate(Page.PAY), 1)
+    s2.handle(Request("pay_card", {}), 2)
+    s2.handle(Loaded("pay_card", "paid"), 3)
+    s2.handle(CardRemoved(), 30)
+    assert s2.state.page is Page.GOODBYE
