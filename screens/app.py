@@ -103,6 +103,7 @@ class KioskApp(App):
         self.tone = KeyTone(enabled=cfg.ui.voice)
         self._busy_event = None
         self.started_drawn: float | None = None  # seconds from process start to attract drawn
+        self._prebuild = None
         self.cfg = cfg
         self.title = "社保自助一体机"
         self.translator = (
@@ -146,8 +147,9 @@ class KioskApp(App):
         self.on_large_text(self, self.large_text)
         # Pages switch at once: a fade costs frames on software GL and helps no one.
         self.sm = ScreenManager(transition=NoTransition())
-        for page, cls in SCREENS.items():
-            self.sm.add_widget(cls(name=page.value))
+        # Only the attract screen at start: the others are built on their first visit, which
+        # keeps start-up time and memory to what the first screen needs.
+        self.sm.add_widget(AttractScreen(name=Page.ATTRACT.value))
         root = KioskRoot(self)
         root.add_widget(self.sm)
         self.banner = TimeoutBanner()
@@ -204,6 +206,10 @@ class KioskApp(App):
             self.large_text = self.cfg.ui.large_text
         name = state.page.value
         self.frames.where = name
+        if state.page is Page.READING and self._prebuild is None:
+            # A member is coming: build their pages one per frame while the card is read.
+            self._prebuild = Clock.schedule_interval(self._prebuild_next, 0)
+        self._ensure_screen(state.page)
         if self.sm.has_screen(name):
             screen = self.sm.get_screen(name)
             screen.show(state)
@@ -212,6 +218,19 @@ class KioskApp(App):
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
+
+    def _ensure_screen(self, page: Page) -> None:
+        if not self.sm.has_screen(page.value) and page in SCREENS:
+            self.sm.add_widget(SCREENS[page](name=page.value))
+
+    def _prebuild_next(self, _dt: float) -> bool:
+        missing = [p for p in SCREENS if not self.sm.has_screen(p.value)]
+        if not missing:
+            self._prebuild = None
+            return False
+        with self.frames.callback("prebuild"):
+            self._ensure_screen(missing[0])
+        return True
 
     def _place_overlay(self, overlay, active: bool) -> None:
         if active and overlay.parent is None:
