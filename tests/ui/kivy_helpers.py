@@ -36,6 +36,8 @@ def shot(name: str) -> str:
     from kivy.app import App
     from kivy.core.window import Window
 
+    if os.environ.get("KIOSK_NO_SHOTS"):
+        return ""  # a measured run (bench/ui_flow.py): no screenshot costs in the figures
     app = App.get_running_app()
     if getattr(app, "frames", None) is not None:
         app.frames.skip_frame()
@@ -102,3 +104,14 @@ def type_pin(app, screen_name: str, pin: str) -> None:
     for d in pin:
         tap(keys[d])
     tap(pad.ids.ok)
+
+
+def wait_shown(app, name: str, timeout: float = 20.0):
+    """The page is current and laid out (two frames), with no think time beyond that."""
+    yield from wait_until(
+        lambda: page(app) == name and app.sm.current == name,
+        timeout,
+        f"page {name} (now {page(app)})",
+    )
+    yield 0
+    yield 0

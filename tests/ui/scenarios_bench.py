@@ -11,6 +11,7 @@ from tests.ui.kivy_helpers import (
     tap,
     type_pin,
     wait_page,
+    wait_shown,
     wait_until,
     widget,
 )
@@ -25,10 +26,11 @@ def fast_journey(app, out):
     app.frames.reset()
     t0 = time.monotonic()
     h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
-    yield from wait_until(lambda: page(app) == "pin", 20, "pin")
+    # Each page is waited for until laid out (two frames): a finger cannot hit keys sooner.
+    yield from wait_shown(app, "pin")
     shot("bench-pin")
     type_pin(app, "pin", m["pin"])
-    yield from wait_until(lambda: page(app) == "menu", 20, "menu")
+    yield from wait_shown(app, "menu")
     shot("bench-menu")
     tap(widget(app, "history", "menu"))
     yield from wait_until(
@@ -36,9 +38,8 @@ def fast_journey(app, out):
     )
     shot("bench-history")
     app.navigate("print")
-    yield from wait_until(
-        lambda: page(app) == "print" and "summary" in app.state.data, 20, "print page"
-    )
+    yield from wait_shown(app, "print")
+    yield from wait_until(lambda: "summary" in app.state.data, 20, "print page")
     tap(widget(app, "preview_button", "print"))
     yield from wait_until(lambda: "print_preview" in app.state.data, 60, "preview")
     shot("bench-print-preview")
