@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
+    from backoffice import fleet
     from backoffice.api import (
         cards,
         certificates,
@@ -31,4 +32,5 @@ def routers() -> list[APIRouter]:
         terminals.router,
         verify.router,
         payments.router,
+        fleet.router,  # the hall manager's /fleet page (HTML) and /fleet.json
     ]

@@ -158,3 +158,11 @@ def test_stop_ends_the_thread():
     wait_until(lambda: beat.sent >= 1)
     beat.stop()
     assert not any(t.name == "heartbeat" and t.is_alive() for t in threading.enumerate())
+
+
+def test_the_plain_service_of_the_demo_serves_the_fleet_page_too():
+    from backoffice.harness import running_service
+
+    with running_service(members=3, seed=1, today=TODAY) as svc:
+        r = requests.get(svc.url + "/fleet", timeout=5)
+        assert r.status_code == 200 and "自助终端状态" in r.text and "KIOSK-0001" in r.text
