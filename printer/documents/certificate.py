@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 
 from kiosk.domain import Scheme
 from kiosk.domain.documents import CertificateData
-from printer.documents.frame import FrameText, document_frame
+from printer.documents.frame import member_document
 from printer.documents.layout import (
     Block,
     BuiltDocument,
@@ -21,9 +21,8 @@ from printer.documents.layout import (
     Paragraph,
     Spacer,
     Table,
-    build,
 )
-from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font
+from printer.fonts import DEFAULT_FONT_PATH
 
 TITLE = "参保证明"
 
@@ -31,22 +30,14 @@ TITLE = "参保证明"
 def certificate_pdf(
     data: CertificateData, font_path: Path | str = DEFAULT_FONT_PATH
 ) -> BuiltDocument:
-    font = register_pdf_font(font_path)
-    p = data.person
     window = f"{data.first_period} 至 {data.last_period}"
-    frame = document_frame(
-        font,
-        FrameText(
-            title=TITLE,
-            subtitle=f"（社会保险）证明期间：{window}（近{data.window_months}个月）",
-            who=f"姓名：{p.name}　社会保障号码：{p.social_security_no or p.id_number}",
-            verification=data.verification,
-            data_as_of=data.data_as_of,
-            printed_at=data.printed_at,
-            terminal=f"{data.hall_name} {data.terminal_id}",
-        ),
+    return member_document(
+        data,
+        str(font_path),
+        title=TITLE,
+        blocks=_blocks(data),
+        subtitle=f"（社会保险）证明期间：{window}（近{data.window_months}个月）",
     )
-    return build(_blocks(data), font, frame, title=f"{TITLE} {window}", subject="社会保险")
 
 
 def _blocks(data: CertificateData) -> list[Block]:

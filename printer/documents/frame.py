@@ -9,8 +9,20 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.domain.documents import Verification
-from printer.documents.layout import MARGIN, PAGE_H, PAGE_W, Mark, PageFrame, draw_qr, mark_text
+from kiosk.domain.documents import CertificateData, RightsRecordData, Verification
+from printer.documents.layout import (
+    MARGIN,
+    PAGE_H,
+    PAGE_W,
+    Block,
+    BuiltDocument,
+    Mark,
+    PageFrame,
+    build,
+    draw_qr,
+    mark_text,
+)
+from printer.fonts import register_pdf_font
 
 QR_SIZE = 24 * mm
 
@@ -64,3 +76,30 @@ def document_frame(font: str, t: FrameText) -> PageFrame:
         )
 
     return PageFrame(draw=draw, top=top_y - QR_SIZE - 8 * mm, bottom=MARGIN + 10 * mm)
+
+
+def member_document(
+    data: RightsRecordData | CertificateData,
+    font_path: str,
+    *,
+    title: str,
+    subtitle: str,
+    blocks: list[Block],
+) -> BuiltDocument:
+    """A member's A4 document: this frame around `blocks`, the member named at the top."""
+    font = register_pdf_font(font_path)
+    p = data.person
+    frame = document_frame(
+        font,
+        FrameText(
+            title=title,
+            subtitle=subtitle,
+            who=f"姓名：{p.name}　社会保障号码：{p.social_security_no or p.id_number}",
+            verification=data.verification,
+            data_as_of=data.data_as_of,
+            printed_at=data.printed_at,
+            terminal=f"{data.hall_name} {data.terminal_id}",
+        ),
+    )
+    period = f"{data.first_period} 至 {data.last_period}"
+    return build(blocks, font, frame, title=f"{title} {period}", subject="社会保险")

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 
 from kiosk.domain import MonthStatus, Period, money_sum
 from kiosk.domain.documents import RightsRecordData
-from printer.documents.frame import FrameText, document_frame
+from printer.documents.frame import member_document
 from printer.documents.layout import (
     Block,
     BuiltDocument,
@@ -21,9 +21,8 @@ from printer.documents.layout import (
     Paragraph,
     Spacer,
     Table,
-    build,
 )
-from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font
+from printer.fonts import DEFAULT_FONT_PATH
 
 TITLE = "个人权益记录单"
 
@@ -45,22 +44,14 @@ def status_cell(status: MonthStatus) -> str:
 def rights_record_pdf(
     data: RightsRecordData, font_path: Path | str = DEFAULT_FONT_PATH
 ) -> BuiltDocument:
-    font = register_pdf_font(font_path)
-    p = data.person
     period = f"{data.first_period} 至 {data.last_period}"
-    frame = document_frame(
-        font,
-        FrameText(
-            title=TITLE,
-            subtitle=f"（社会保险）记录期间：{period}",
-            who=f"姓名：{p.name}　社会保障号码：{p.social_security_no or p.id_number}",
-            verification=data.verification,
-            data_as_of=data.data_as_of,
-            printed_at=data.printed_at,
-            terminal=f"{data.hall_name} {data.terminal_id}",
-        ),
+    return member_document(
+        data,
+        str(font_path),
+        title=TITLE,
+        blocks=_blocks(data),
+        subtitle=f"（社会保险）记录期间：{period}",
     )
-    return build(_blocks(data), font, frame, title=f"{TITLE} {period}", subject="社会保险")
 
 
 def record_for_year(data: RightsRecordData, year: int) -> RightsRecordData:
