@@ -103,7 +103,7 @@ class KioskApp(App):
         self.tone = KeyTone(enabled=cfg.ui.voice)
         self._busy_event = None
         self.started_drawn: float | None = None  # seconds from process start to attract drawn
-        self._prebuild = None
+        self.prebuilt = False  # every page built (they are, a few frames after start-up)
         self.cfg = cfg
         self.title = "社保自助一体机"
         self.translator = (
@@ -206,9 +206,6 @@ class KioskApp(App):
             self.large_text = self.cfg.ui.large_text
         name = state.page.value
         self.frames.where = name
-        if state.page is Page.READING and self._prebuild is None:
-            # A member is coming: build their pages one per frame while the card is read.
-            self._prebuild = Clock.schedule_interval(self._prebuild_next, 0)
         self._ensure_screen(state.page)
         if self.sm.has_screen(name):
             screen = self.sm.get_screen(name)
@@ -224,12 +221,13 @@ class KioskApp(App):
             self.sm.add_widget(SCREENS[page](name=page.value))
 
     def _prebuild_next(self, _dt: float) -> bool:
+        """Build one more page per idle frame after the attract screen is up: start-up shows
+        the attract screen as soon as it can, and no member's page is built while they wait."""
         missing = [p for p in SCREENS if not self.sm.has_screen(p.value)]
         if not missing:
-            self._prebuild = None
+            self.prebuilt = True
             return False
-        with self.frames.callback("prebuild"):
-            self._ensure_screen(missing[0])
+        self._ensure_screen(missing[0])
         return True
 
     def _place_overlay(self, overlay, active: bool) -> None:
@@ -274,6 +272,7 @@ class KioskApp(App):
     def _note_first_draw(self, _dt: float) -> bool:
         if self.sm.get_screen("attract").is_drawn():
             self.started_drawn = seconds_since_process_start()
+            Clock.schedule_interval(self._prebuild_next, 0)
             return False
         return True
 

@@ -68,6 +68,10 @@ def page(app) -> str:
 
 
 def wait_page(app, name: str, timeout: float = 15.0):
+    if name == "attract":
+        # The kiosk idles at the attract screen before a member comes: by then every page has
+        # been built (screens/app.py builds them in idle frames after start-up).
+        yield from wait_until(lambda: app.prebuilt, timeout, "pages built")
     yield from wait_until(
         lambda: page(app) == name and app.sm.current == name,
         timeout,

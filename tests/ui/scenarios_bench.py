@@ -22,6 +22,7 @@ def fast_journey(app, out):
     m = _member()
     yield from wait_page(app, "attract")
     out["start_to_attract"] = app.started_drawn
+    yield from wait_until(lambda: app.prebuilt, 20, "pages built")
     shot("bench-attract")
     app.frames.reset()
     t0 = time.monotonic()
