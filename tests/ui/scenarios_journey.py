@@ -398,7 +398,7 @@ def admin_mode(app, out):
     out["errors"] = dict(app.state.errors)
     shot("journey-admin-done")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    tap(widget(app, "shutdown", "admin"))
+    tap(widget(app, "shutdown", "admin"))  # the administrator takes the card afterwards
     out["shutdown_tapped"] = True
     yield 1.0
 

@@ -32,6 +32,8 @@ def _alive(cs) -> None:
     if cs.proc is None or cs.proc.poll() is not None or pcscd_pid() is None:
         cs.stop_emulator()
         cs.start_emulator()
+    if cs.status().get("card"):
+        cs.remove()  # a journey starts with an empty reader, whatever the last one left
     cs.reset_state()
 
 
