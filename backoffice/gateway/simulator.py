@@ -114,30 +114,39 @@ class GatewaySimulator:
         self._slow(t)
         return txn
 
+    def _record(self, s, *, prefix: str, **fields) -> None:
+        """Add the order's gateway transaction once: the order number is the key, so a second
+        attempt (a retry, a race) keeps the first row."""
+        s.add(
+            GatewayTxnRow(
+                txn_id=prefix + uuid.uuid4().hex[:20].upper(),
+                business_date=self._today(),
+                **fields,
+            )
+        )
+        try:
+            s.commit()
+        except IntegrityError:
+            s.rollback()
+
     def _charge_new(
         self, terminal_id: str, order_no: str, amount_fen: int, method: str, account: str
     ) -> GatewayTxn:
         now = self._now()
         with self.db.session() as s:
-            s.add(
-                GatewayTxnRow(
-                    order_no=order_no,
-                    txn_id="T" + uuid.uuid4().hex[:20].upper(),
-                    terminal_id=terminal_id,
-                    method=method,
-                    account_masked=account,
-                    amount_fen=amount_fen,
-                    state="charged",
-                    charges=1,
-                    business_date=self._today(),
-                    created_at=now,
-                    charged_at=now,
-                )
+            self._record(
+                s,
+                order_no=order_no,
+                prefix="T",
+                terminal_id=terminal_id,
+                method=method,
+                account_masked=account,
+                amount_fen=amount_fen,
+                state="charged",
+                charges=1,
+                created_at=now,
+                charged_at=now,
             )
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
         found = self.query(order_no)
         assert found is not None
         if found.state != "charged":
@@ -150,24 +159,18 @@ class GatewaySimulator:
     def open_qr(self, terminal_id: str, order_no: str, amount_fen: int) -> GatewayTxn:
         """Open a QR payment for the order (idempotent)."""
         with self.db.session() as s:
-            s.add(
-                GatewayTxnRow(
-                    order_no=order_no,
-                    txn_id="Q" + uuid.uuid4().hex[:20].upper(),
-                    terminal_id=terminal_id,
-                    method="qr",
-                    account_masked="",
-                    amount_fen=amount_fen,
-                    state="open",
-                    charges=0,
-                    business_date=self._today(),
-                    created_at=self._now(),
-                )
+            self._record(
+                s,
+                order_no=order_no,
+                prefix="Q",
+                terminal_id=terminal_id,
+                method="qr",
+                account_masked="",
+                amount_fen=amount_fen,
+                state="open",
+                charges=0,
+                created_at=self._now(),
             )
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
         found = self.query(order_no)
         assert found is not None
         return found
@@ -238,25 +241,19 @@ class GatewaySimulator:
         with self.db.session() as s:
             if s.get(GatewayTxnRow, order_no) is not None:
                 return
-            s.add(
-                GatewayTxnRow(
-                    order_no=order_no,
-                    txn_id="V" + uuid.uuid4().hex[:20].upper(),
-                    terminal_id=terminal_id,
-                    method="none",
-                    account_masked="",
-                    amount_fen=amount_fen,
-                    state="voided",
-                    charges=0,
-                    business_date=self._today(),
-                    created_at=self._now(),
-                    reversed_at=self._now(),
-                )
+            self._record(
+                s,
+                order_no=order_no,
+                prefix="V",
+                terminal_id=terminal_id,
+                method="none",
+                account_masked="",
+                amount_fen=amount_fen,
+                state="voided",
+                charges=0,
+                created_at=self._now(),
+                reversed_at=self._now(),
             )
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
 
     def _cas(self, order_no: str, old: tuple[str, ...], **values: object) -> bool:
         with self.db.session() as s:

@@ -119,3 +119,10 @@ def wait_shown(app, name: str, timeout: float = 20.0):
     )
     yield 0
     yield 0
+
+
+def wait_answer(app, key: str, timeout: float = 20.0, what: str = ""):
+    """Until the request `key` has its answer: its data, or the error the member is shown."""
+    yield from wait_until(
+        lambda: key in app.state.data or key in app.state.errors, timeout, what or key
+    )

@@ -13,6 +13,7 @@ from tests.ui.kivy_helpers import (
     shot,
     tap,
     type_pin,
+    wait_answer,
     wait_page,
     wait_until,
     widget,
@@ -102,11 +103,7 @@ def print_record(app, out):
     yield from wait_until(lambda: "summary" in app.state.data, what="summary")
     seen.append("print")
     tap(widget(app, "preview_button", "print"))
-    yield from wait_until(
-        lambda: "print_preview" in app.state.data or "print_preview" in app.state.errors,
-        60,
-        "preview",
-    )
+    yield from wait_answer(app, "print_preview", 60, "preview")
     yield 0.5
     out["preview_error"] = app.state.errors.get("print_preview")
     preview = app.state.data.get("print_preview")
@@ -116,11 +113,7 @@ def print_record(app, out):
     out["preview_message"] = widget(app, "message", "print").text
     shot("journey-print-preview")
     tap(widget(app, "print_button", "print"))
-    yield from wait_until(
-        lambda: "print_submit" in app.state.data or "print_submit" in app.state.errors,
-        90,
-        "printed",
-    )
+    yield from wait_answer(app, "print_submit", 90, "printed")
     yield 0.3
     out["print_error"] = app.state.errors.get("print_submit")
     done = app.state.data.get("print_submit")
@@ -306,9 +299,7 @@ def pay_three_months(app, out):
     yield 0.2
     shot(f"journey-pay-options-{method}")
     tap(pay.ids.breakdown_button)
-    yield from wait_until(
-        lambda: "pay_quote" in app.state.data or "pay_quote" in app.state.errors, 20, "quote"
-    )
+    yield from wait_answer(app, "pay_quote", 20, "quote")
     yield 0.3
     out["quote_error"] = app.state.errors.get("pay_quote")
     q = app.state.data["pay_quote"].quote
@@ -318,9 +309,7 @@ def pay_three_months(app, out):
     shot(f"journey-pay-quote-{method}")
     if method == "card":
         tap(pay.ids.pay_card)
-        yield from wait_until(
-            lambda: "pay_card" in app.state.data or "pay_card" in app.state.errors, 60, "paid"
-        )
+        yield from wait_answer(app, "pay_card", 60, "paid")
         result = app.state.data.get("pay_card")
     else:
         tap(pay.ids.pay_qr)
@@ -336,9 +325,7 @@ def pay_three_months(app, out):
         out["qr_url"] = pay.ids.qr.data
         shot("journey-pay-qr")
         in_thread(requests.post, pay.ids.qr.data, None)  # the member's phone pays
-        yield from wait_until(
-            lambda: "pay_qr_wait" in app.state.data or "pay_qr_wait" in app.state.errors, 60, "paid"
-        )
+        yield from wait_answer(app, "pay_qr_wait", 60, "paid")
         result = app.state.data.get("pay_qr_wait")
     yield 0.4
     out["pay_error"] = app.state.errors.get("pay_card") or app.state.errors.get("pay_qr_wait")
@@ -382,17 +369,9 @@ def admin_mode(app, out):
     out["devices_text"] = widget(app, "devices", "admin").text
     shot("journey-admin")
     tap(widget(app, "reconcile", "admin"))
-    yield from wait_until(
-        lambda: "admin_reconcile" in app.state.data or "admin_reconcile" in app.state.errors,
-        30,
-        "reconciliation",
-    )
+    yield from wait_answer(app, "admin_reconcile", 30, "reconciliation")
     tap(widget(app, "reprint", "admin"))
-    yield from wait_until(
-        lambda: "admin_reprint" in app.state.data or "admin_reprint" in app.state.errors,
-        30,
-        "reprint",
-    )
+    yield from wait_answer(app, "admin_reprint", 30, "reprint")
     yield 0.3
     out["result_text"] = widget(app, "result", "admin").text
     out["errors"] = dict(app.state.errors)
@@ -423,11 +402,7 @@ def pull_card_while_paying(app, out):
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     tap(pay.ids.pay_card)
     in_thread(_card, {"cmd": "remove"})
-    yield from wait_until(
-        lambda: "pay_card" in app.state.data or "pay_card" in app.state.errors,
-        60,
-        "payment outcome",
-    )
+    yield from wait_answer(app, "pay_card", 60, "payment outcome")
     yield 0.4
     result = app.state.data.get("pay_card")
     out["page_after_outcome"] = page(app)
