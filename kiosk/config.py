@@ -55,6 +55,9 @@ class UIConfig:
     width: int = _key(default=1280, min=640, max=3840)
     height: int = _key(default=800, min=480, max=3840)
     show_cursor: bool = _key(default=False)
+    # Anti-aliasing samples per pixel (0, 2, 4): every page is axis-aligned rectangles and text,
+    # and on software GL (llvmpipe) 2 samples made each redraw cost 2-3 times as much.
+    multisamples: int = _key(default=0, choices=(0, 2, 4))
     font_path: Path = _key(
         default=Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), path="file"
     )

@@ -44,6 +44,7 @@ def configure(cfg: KioskConfig, extra_width: int = 0) -> None:
     Config.set("graphics", "height", str(ui.height))
     Config.set("graphics", "resizable", "0")
     Config.set("graphics", "show_cursor", "1" if ui.show_cursor else "0")
+    Config.set("graphics", "multisamples", str(ui.multisamples))
     if ui.window_mode == "fullscreen":
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "borderless", "1")
