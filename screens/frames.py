@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kivy.clock import Clock
+
+
+class _LayoutLoops(logging.Handler):
+    """Counts Kivy's "too much iteration done before the next frame": properties that keep
+    setting each other (a size from a texture from a size...), redone every frame, for ever."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.CRITICAL)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "too much iteration" in record.getMessage():
+            self.count += 1
 
 
 class FrameMonitor:
@@ -18,8 +32,16 @@ class FrameMonitor:
         self._skip = False
         self.callbacks: list[float] = []
         self.slow_callbacks: list[tuple[float, str]] = []
+        self._loops = _LayoutLoops()
+
+    @property
+    def layout_loops(self) -> int:
+        """Frames in which Kivy gave up settling the layout (0 in a healthy app)."""
+        return self._loops.count
 
     def start(self) -> None:
+        # Kivy logs through Python logging here (KIVY_LOG_MODE=PYTHON, see bootstrap).
+        logging.getLogger("kivy").addHandler(self._loops)
         self._last = time.perf_counter()
         Clock.schedule_interval(self._frame, 0)
 
@@ -54,6 +76,7 @@ class FrameMonitor:
         self.slow_callbacks.clear()
         self.durations.clear()
         self.long.clear()
+        self._loops.count = 0
         self._last = time.perf_counter()
 
     def worst(self) -> float:

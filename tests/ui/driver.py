@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     out["long_frames"] = app.frames.long[:20]
     out["worst_callback"] = max(app.frames.callbacks, default=0.0)
     out["slow_callbacks"] = app.frames.slow_callbacks[:20]
+    out["layout_loops"] = app.frames.layout_loops
     out_path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return app.exit_code
 

@@ -148,7 +148,9 @@ def wrong_pin_until_blocked(app, out):
         )
         yield from wait_until(
             lambda: (
-                page(app) == "card_problem" or widget(app, "message", "pin").text not in messages
+                page(app) == "card_problem"
+                # the message is blank while the card checks the PIN: wait for the answer
+                or widget(app, "message", "pin").text not in ("", *messages)
             ),
             what="new message",
         )
