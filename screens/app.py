@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -225,6 +226,11 @@ class KioskApp(App):
         the attract screen as soon as it can, and no member's page is built while they wait."""
         missing = [p for p in SCREENS if not self.sm.has_screen(p.value)]
         if not missing:
+            # Every page, Kivy and the libraries live as long as the app: out of the collector's
+            # sight they stay, else each full collection walks them all - 90-160 ms with the
+            # GIL held, in the middle of a member's page (measured in bench/ui_flow.py).
+            gc.collect()
+            gc.freeze()
             self.prebuilt = True
             return False
         self._ensure_screen(missing[0])
