@@ -55,6 +55,26 @@ def find_member(session: Session, member_no: str) -> MemberRow:
     return row
 
 
+def _cursor(session: Session) -> tuple[Any, str]:
+    """The driver's cursor on the session's connection, and its parameter mark."""
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    return session.connection().connection.dbapi_connection.cursor(), mark  # type: ignore[union-attr]
+
+
+def member_id(session: Session, member_no: str) -> int:
+    """The member's id (member_not_found if none): one indexed lookup on the driver's cursor,
+    for the routes that need no more of the member than that."""
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(f"SELECT id FROM member WHERE member_no = {mark}", (member_no,))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        raise member_not_found()
+    return int(row[0])
+
+
 def cumulative_months(session: Session, member_id: int) -> dict[str, int]:
     """Months paid or transferred in, per scheme (a yearly residents' row counts 12)."""
     q = (
@@ -115,7 +135,7 @@ def contribution_rows(
 
     Runs on the driver's cursor: the history is the API's longest answer, and the ORM's
     per-row objects would cost more than the query itself."""
-    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    cursor, mark = _cursor(session)
     sql = [
         "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name"
         " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id"
@@ -131,7 +151,6 @@ def contribution_rows(
             sql.append(clause)
             params.append(value)
     sql.append(" ORDER BY c.member_id, c.scheme, c.period")
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute("".join(sql), params)
         return cursor.fetchall()

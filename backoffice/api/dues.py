@@ -31,4 +31,5 @@ def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
         db, member.id, first=oldest * 100 + 1, last=(today.year + 1) * 100 + 12
     )
     found = compute_dues(policy, today, summary.enrolments, rows, retired=member.retired)
+    db.close()  # the connection back to the pool in this thread (see members.contributions)
     return {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}

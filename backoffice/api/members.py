@@ -25,7 +25,9 @@ MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-?\d{2}$")]
 @router.get("/{member_no}/summary", response_model=SummaryOut)
 def summary(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
     member = records.find_member(db, member_no)
-    return encode.summary(records.summary(db, member, ctx.settings.current_date()))
+    found = records.summary(db, member, ctx.settings.current_date())
+    db.close()  # in this thread: see contributions
+    return encode.summary(found)
 
 
 def _month(text: str | None, name: str) -> int | None:
@@ -60,8 +62,12 @@ def contributions(
         lo, hi = year * 100 + 1, year * 100 + 12
     if lo is not None and hi is not None and lo > hi:
         raise BadRequest("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
-    member = records.find_member(db, member_no)
-    rows = records.contribution_rows(db, member.id, scheme=scheme, first=lo, last=hi)
+    rows = records.contribution_rows(
+        db, records.member_id(db, member_no), scheme=scheme, first=lo, last=hi
+    )
+    # The connection goes back to the pool here, in this thread, before encoding: the session
+    # dependency's close then needs no hop to the thread pool of its own (see deps.py).
+    db.close()
     return Response(
         encode.history_json(member_no, rows, records.INDIVIDUAL), media_type="application/json"
     )
