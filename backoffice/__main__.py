@@ -128,8 +128,8 @@ def _serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(0.0005)
     # uvicorn's own access log is off: ours (backoffice.access) logs paths and terminals only.
     # httptools + uvloop (pinned in pyproject.toml), named rather than left to uvicorn's "auto",
-    # which would fall back to the pure-Python h11 and asyncio without a word: about half a
-    # millisecond less per request (bench/backoffice.py).
+    # which would fall back to the pure-Python h11 and asyncio without a word. They save CPU
+    # on every request (summary: ~0.6 of 6 ms); the history's time is in the endpoint.
     uvicorn.run(
         app,
         host=args.host,
