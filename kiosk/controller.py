@@ -93,6 +93,20 @@ class Controller:
         """Hand an event to the session; safe from any thread."""
         self._events.put(event)
 
+    def warm_up(self) -> None:
+        """Warm the data side (fonts for documents...) on the I/O pool; the UI calls this once
+        its own pages are built, so the work neither delays start-up nor lands mid-journey."""
+        warm = getattr(self.data, "warm_up", None)
+        if warm is not None:
+            self._io_pool.submit(self._warm, warm)
+
+    @staticmethod
+    def _warm(warm: Callable[[], None]) -> None:
+        try:
+            warm()
+        except Exception as e:  # the first member will pay for it instead; say so
+            log.warning("warm-up failed: %s", e)
+
     def start(self) -> None:
         self.card.watch(lambda: self.post(CardInserted()), lambda: self.post(CardRemoved()))
         for name, target in (("session", self._run), ("ticker", self._tick)):

@@ -72,6 +72,10 @@ class MemberDataPort(Protocol):
     def forget(self) -> None:
         """Drop what is known of the member (the session ended)."""
 
+    def warm_up(self) -> None:
+        """Load now, while no one waits, what the first member would otherwise wait for
+        (optional: the controller calls it only if it is there)."""
+
 
 class VoicePort(Protocol):
     def say(self, text: str, language: str) -> None:

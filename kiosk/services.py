@@ -108,6 +108,10 @@ class MemberServices:
         if self.paying is not None:
             self.paying.forget()
 
+    def warm_up(self) -> None:
+        if self.printing is not None:
+            self.printing.warm_up()
+
     # -- MemberDataPort -----------------------------------------------------------------------
 
     def load(self, key: str, holder: CardHolder, params: dict[str, Any]) -> Any:

@@ -37,6 +37,15 @@ def _named_face_class(base: type) -> type:
     return NamedGlyphFace
 
 
+def warm_pdf_font(path: Path | str = DEFAULT_FONT_PATH) -> str:
+    """Register the font and fill reportlab's width caches, as the first document would."""
+    from reportlab.pdfbase import pdfmetrics
+
+    name = register_pdf_font(path)
+    pdfmetrics.stringWidth("社会保险权益记录 0123456789 ABC abc ￥", name, 10)
+    return name
+
+
 def register_pdf_font(path: Path | str = DEFAULT_FONT_PATH, face: int = 0) -> str:
     """Register the TrueType CJK font with reportlab (embedded, subset); return its name."""
     from reportlab.pdfbase import pdfmetrics

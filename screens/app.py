@@ -232,6 +232,8 @@ class KioskApp(App):
             gc.collect()
             gc.freeze()
             self.prebuilt = True
+            if self.controller is not None:
+                self.controller.warm_up()
             return False
         self._ensure_screen(missing[0])
         return True

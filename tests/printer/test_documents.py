@@ -206,3 +206,15 @@ def test_subset_fonts_name_their_glyphs():
     from printer.glyphnames import glyph_name
 
     assert glyph_name(0x6B27) == "uni6B27" and glyph_name(0x20000) == "u20000"
+
+
+def test_warm_font_is_the_font_documents_use_and_a_missing_one_is_a_clear_error(tmp_path):
+    from reportlab.pdfbase import pdfmetrics
+
+    from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font, warm_pdf_font
+
+    name = warm_pdf_font(DEFAULT_FONT_PATH)
+    assert name == register_pdf_font(DEFAULT_FONT_PATH)
+    assert pdfmetrics.stringWidth("社保", name, 10) > 0  # CJK glyphs measured, not zero-width
+    with pytest.raises(FontMissing):
+        warm_pdf_font(tmp_path / "nope.ttc")

@@ -156,3 +156,45 @@ def test_timeout_fires_from_the_ticker():
         assert c.session.state.ended_by == "timeout"
     finally:
         c.stop()
+
+
+class WarmData(SlowData):
+    def __init__(self, fail=False):
+        super().__init__()
+        self.fail = fail
+        self.warmed_on: list[str] = []
+
+    def warm_up(self):
+        self.warmed_on.append(threading.current_thread().name)
+        if self.fail:
+            raise OSError("font file gone")
+
+
+def test_warm_up_runs_on_the_io_pool_and_a_failure_is_only_logged(caplog):
+    data = WarmData()
+    c = make(FakeCard(), data)
+    try:
+        c.warm_up()
+        assert wait_for(lambda: data.warmed_on)
+        assert data.warmed_on[0].startswith("backoffice"), data.warmed_on
+    finally:
+        c.stop()
+    failing = WarmData(fail=True)
+    c = make(FakeCard(), failing)
+    try:
+        c.warm_up()
+        assert wait_for(lambda: "warm-up failed: font file gone" in caplog.text)
+        c.post(CardInserted())  # the kiosk goes on serving members
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+    finally:
+        c.stop()
+
+
+def test_warm_up_without_a_warm_up_method_does_nothing():
+    c = make(FakeCard(), SlowData())
+    try:
+        c.warm_up()  # SlowData has no warm_up: no error, nothing submitted
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+    finally:
+        c.stop()
