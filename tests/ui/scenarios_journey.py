@@ -30,8 +30,15 @@ def _member() -> dict:
 
 def browse_records(app, out):
     """Card -> PIN -> menu -> insurance, history, accounts, estimate -> exit -> goodbye."""
+    from kivy.uix.recycleview import views
+
+    from screens.widgets import TableCell
+
     m = _member()
     seen = out.setdefault("pages", [])
+    yield from wait_page(app, "attract")
+    yield from wait_until(lambda: app.prebuilt, 20, "pages built")
+    out["cells_pooled_at_start"] = len(views._cached_views[TableCell])
     h = yield from _to_menu(app, m, seen, out)
     out["greeting"] = widget(app, "greeting", "menu").text
     shot("journey-menu")
@@ -51,6 +58,7 @@ def browse_records(app, out):
             out["history_rows"] = len(widget(app, "table", "history").data_rows)
             out["history_year"] = widget(app, "year", "history").text
             out["chart_bars"] = len(widget(app, "chart", "history").values)
+            out["cells_pooled_in_history"] = len(views._cached_views[TableCell])
         if name == "insurance":
             out["insurance_items"] = len(widget(app, "rows", "insurance").children)
         if name == "accounts":

@@ -84,6 +84,9 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     assert seen["pin_title"] == "请输入社保卡密码"
     assert member["name"][1:] in seen["greeting"] and member["name"] not in seen["greeting"]
     assert seen["history_rows"] > 0 and seen["chart_bars"] > 0
+    # table cells were built ahead at start-up, and the history's table took them from the pool
+    assert seen["cells_pooled_at_start"] >= 72
+    assert seen["cells_pooled_in_history"] < seen["cells_pooled_at_start"]
     assert seen["insurance_items"] > 0
     assert "￥" in seen["pension_text"]
     assert seen["personal_data_after_exit"] is False
