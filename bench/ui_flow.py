@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,6 +165,9 @@ def main() -> None:
             cs.reset_state()
             ui_run(cfg, cs, member, args.shots)
     frames = sorted(f for r in ui for f in r["frames"])
+    over = Counter(
+        page for r in ui for f, page in zip(r["frames"], r["frame_pages"], strict=True) if f > 0.033
+    )
     p99 = frames[min(len(frames) - 1, int(0.99 * len(frames)))] if frames else 0.0
     journey = statistics.median(r["journey"] for r in ui)
     print(f"runs: {args.runs}")
@@ -172,6 +176,10 @@ def main() -> None:
     print(
         f"p99 frame time during the journeys: {p99 * 1000:.1f} ms over {len(frames)} frames "
         "(goal <= 33 ms)"
+    )
+    print(
+        f"frames over 33 ms: {sum(over.values())} in {args.runs} journeys, by page: "
+        + (", ".join(f"{p} {n}" for p, n in over.most_common()) or "none")
     )
     print(
         f"cold start to attract screen, median: "

@@ -26,6 +26,7 @@ class _LayoutLoops(logging.Handler):
 class FrameMonitor:
     def __init__(self) -> None:
         self.durations: list[float] = []
+        self.pages: list[str] = []  # the page shown during each of `durations`
         self.long: list[tuple[float, str]] = []  # (seconds, page) of frames over 50 ms
         self.where = ""  # set by the app: the page shown, to say where a long frame was
         self._last: float | None = None
@@ -50,6 +51,7 @@ class FrameMonitor:
         if self._last is not None and not self._skip:
             d = now - self._last
             self.durations.append(d)
+            self.pages.append(self.where)
             if d > 0.05:
                 self.long.append((d, self.where))
         self._skip = False
@@ -75,6 +77,7 @@ class FrameMonitor:
         self.callbacks.clear()
         self.slow_callbacks.clear()
         self.durations.clear()
+        self.pages.clear()
         self.long.clear()
         self._loops.count = 0
         self._last = time.perf_counter()

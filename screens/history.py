@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kivy.factory import Factory
+from kivy.uix.widget import Widget
 
 from kiosk.domain import ContributionMonth, MonthStatus, Scheme
 from kiosk.session import SessionState
@@ -19,6 +20,14 @@ class HistoryScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self.kiosk.bind(lang=lambda *_: self._render())
         self.ids.chart.on_pick = lambda label: self.pick_year(int(label))
+        # One tab per scheme, built with the page (~4 ms each): a member's schemes are then
+        # shown by adding the ready tabs, not by building them in the frame with their data.
+        self._tab_for: dict[Scheme, Widget] = {}
+        for sc in Scheme:
+            b = Factory.TabButton(group="scheme")
+            b.scheme = sc
+            b.bind(on_release=lambda w: self.pick_scheme(w.scheme))
+            self._tab_for[sc] = b
 
     def show(self, state: SessionState) -> None:
         rows = state.data.get("history")
@@ -43,9 +52,8 @@ class HistoryScreen(KioskScreen):
         tabs = self.ids.tabs
         tabs.clear_widgets()
         for sc in getattr(self, "schemes", []):
-            b = Factory.TabButton(group="scheme", state="down" if sc == self.scheme else "normal")
-            b.scheme = sc
-            b.bind(on_release=lambda w: self.pick_scheme(w.scheme))
+            b = self._tab_for[sc]
+            b.state = "down" if sc == self.scheme else "normal"
             tabs.add_widget(b)
 
     def pick_year(self, year: int) -> None:

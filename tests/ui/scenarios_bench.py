@@ -51,6 +51,7 @@ def fast_journey(app, out):
     yield from wait_until(lambda: page(app) == "goodbye", 20, "goodbye")
     out["journey"] = time.monotonic() - t0
     out["frames"] = list(app.frames.durations)
+    out["frame_pages"] = list(app.frames.pages)
     shot("bench-goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(_card, {"cmd": "remove"})
