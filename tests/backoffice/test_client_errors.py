@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -287,6 +288,51 @@ def test_money_that_is_not_a_string_is_a_protocol_error(stub: tuple[str, type[_S
     c = BackOfficeClient(_config(url), "KIOSK-0001", sleep=lambda _s: None)
     with pytest.raises(ProtocolError):
         c.accounts("1")
+
+
+_ROW = {
+    "scheme": "pension",
+    "period": "2025-03",
+    "base": "6653.48",
+    "employer_part": "1064.56",
+    "personal_part": "532.28",
+    "status": "paid",
+    "payer": "个人",
+}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"status": "stolen"},  # an unknown code, after good rows with the same field
+        {"scheme": "pension2"},
+        {"period": "2025-13"},
+        {"base": 6653.48},  # money as a float
+        {"personal_part": "5x"},
+        {"payer": None},
+    ],
+)
+def test_a_history_row_that_breaks_the_api_is_a_protocol_error(
+    stub: tuple[str, type[_Stub]], bad: dict[str, Any]
+) -> None:
+    url, handler = stub
+    rows = [_ROW, _ROW, {**_ROW, **bad}]
+    handler.script = [_json(200, {"member_no": "1", "count": 3, "rows": rows})]
+    c = BackOfficeClient(_config(url), "KIOSK-0001", sleep=lambda _s: None)
+    with pytest.raises(ProtocolError):
+        c.contributions("1")
+
+
+def test_history_rows_share_equal_values_and_keep_them_apart(stub: tuple[str, type[_Stub]]) -> None:
+    url, handler = stub
+    rows = [_ROW, {**_ROW, "period": "2025-04", "status": "arrears", "base": "7000.00"}]
+    handler.script = [_json(200, {"member_no": "1", "count": 2, "rows": rows})]
+    c = BackOfficeClient(_config(url), "KIOSK-0001", sleep=lambda _s: None)
+    a, b = c.contributions("1")
+    assert (str(a.period), str(b.period)) == ("2025-03", "2025-04")
+    assert (a.status.value, b.status.value) == ("paid", "arrears")
+    assert (a.base.yuan, b.base.yuan) == (Decimal("6653.48"), Decimal("7000.00"))
+    assert a.personal_part is b.personal_part  # one parsed amount for one text
 
 
 def test_a_rejection_carries_code_and_both_messages(stub: tuple[str, type[_Stub]]) -> None:
