@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
