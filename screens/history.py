@@ -26,6 +26,7 @@ class HistoryScreen(KioskScreen):
         for sc in Scheme:
             b = Factory.TabButton(group="scheme")
             b.scheme = sc
+            b.label = sc.name_in(self.kiosk.lang)  # its text drawn now, not with the data
             b.bind(on_release=lambda w: self.pick_scheme(w.scheme))
             self._tab_for[sc] = b
 
