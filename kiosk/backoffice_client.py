@@ -376,44 +376,40 @@ def _summary(b: Any) -> MemberSummary:
 
 
 def _contributions(rows: list[Any]) -> list[ContributionMonth]:
-    """The API's longest answer (30 years x schemes, ~1,500 rows), each distinct amount and
-    month parsed once: amounts repeat all year, so this costs a third of parsing every field,
+    """The API's longest answer (30 years x schemes, ~1,500 rows), each distinct amount, month
+    and code parsed once: amounts repeat all year, so this costs a third of parsing every field,
     on a worker thread that holds the GIL while the member's page is being drawn."""
-    amounts: dict[str, Money] = {}
-    months: dict[str, Period] = {}
-    schemes = {s.value: s for s in Scheme}
-    statuses = {s.value: s for s in MonthStatus}
-
-    def code(r: Any, key: str, known: dict[str, Any], kind: Any) -> Any:
-        text = _get(r, key, str)
-        return known.get(text) or kind(text)  # an unknown code: the enum's own ValueError
-
-    def money(r: Any, key: str) -> Money:
-        text = _get(r, key, str)
-        m = amounts.get(text)
-        if m is None:
-            m = amounts[text] = Money.of(text)
-        return m
-
-    def month(r: Any) -> Period:
-        text = _get(r, "period", str)
-        p = months.get(text)
-        if p is None:
-            p = months[text] = _period(text)
-        return p
-
+    scheme, month, money, status = (
+        _parsed_once(Scheme),
+        _parsed_once(_period),
+        _parsed_once(Money.of),
+        _parsed_once(MonthStatus),
+    )
     return [
         ContributionMonth(
-            scheme=code(r, "scheme", schemes, Scheme),
-            period=month(r),
-            base=money(r, "base"),
-            employer_part=money(r, "employer_part"),
-            personal_part=money(r, "personal_part"),
-            status=code(r, "status", statuses, MonthStatus),
+            scheme=scheme(_get(r, "scheme", str)),
+            period=month(_get(r, "period", str)),
+            base=money(_get(r, "base", str)),
+            employer_part=money(_get(r, "employer_part", str)),
+            personal_part=money(_get(r, "personal_part", str)),
+            status=status(_get(r, "status", str)),
             payer=_get(r, "payer", str),
         )
         for r in rows
     ]
+
+
+def _parsed_once(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """`parse`, remembering its answer per text (for immutable values; errors still raise)."""
+    seen: dict[str, T] = {}
+
+    def get(text: str) -> T:
+        value = seen.get(text)
+        if value is None:
+            value = seen[text] = parse(text)
+        return value
+
+    return get
 
 
 def _accounts(b: Any) -> PersonalAccounts:

@@ -100,6 +100,14 @@ def test_value_not_among_choices(tmp_path):
         load_config(p)
 
 
+@pytest.mark.parametrize("value", ["3", '"2"', "true"])
+def test_multisamples_must_be_0_2_or_4(tmp_path, value):
+    p = write(tmp_path, f"[ui]\nmultisamples = {value}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert e.value.key == "[ui] multisamples"
+
+
 def test_missing_file_path(tmp_path):
     p = write(tmp_path, '[ui]\nfont_path = "fonts/nowhere.ttf"\n')
     with pytest.raises(ConfigError) as e:
