@@ -8,6 +8,7 @@ from the controller's thread and must hand it over to their own (the UI uses Kiv
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -51,6 +52,22 @@ Observer = Callable[[SessionState], None]
 Listener = Callable[[Event, SessionState, SessionState], None]
 
 
+# The I/O pool's threads, and the programs they start (pdftoppm), run at this nice value: on a
+# kiosk's few cores the touchscreen's frames come first, a PDF or a parse can wait a few ms.
+BACKGROUND_NICE = 10
+
+
+def _background_priority() -> None:
+    """Lower this thread's CPU priority (Linux keeps a nice value per thread); never raise it."""
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(
+            os.PRIO_PROCESS, tid, max(BACKGROUND_NICE, os.getpriority(os.PRIO_PROCESS, tid))
+        )
+    except OSError as e:  # not fatal: the UI is only less smooth under load
+        log.warning("could not lower the I/O threads' priority: %s", e)
+
+
 class Controller:
     def __init__(
         self,
@@ -74,7 +91,9 @@ class Controller:
         self._observers: list[Observer] = []
         self._listeners: list[Listener] = []
         self._card_pool = ThreadPoolExecutor(1, thread_name_prefix="card")
-        self._io_pool = ThreadPoolExecutor(4, thread_name_prefix="backoffice")
+        self._io_pool = ThreadPoolExecutor(
+            4, thread_name_prefix="backoffice", initializer=_background_priority
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         # A session number: answers that arrive after the session ended are dropped.

@@ -153,6 +153,8 @@ WebInterface No
 DefaultAuthType None
 PreserveJobHistory Yes
 PreserveJobFiles No
+# As on a kiosk: the filters (Ghostscript) yield the CPU to the touchscreen (docs/printing.md).
+FilterNice 10
 <Location />
   Order allow,deny
   Allow 127.0.0.1

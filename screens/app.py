@@ -16,13 +16,12 @@ from kivy.lang import Builder
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
 from kiosk.i18n import Translator
 from kiosk.session import ExitPressed, Navigate, Page, SessionState, Touched
-from screens import qr, theme, widgets
+from screens import qr, shader_warmup, theme, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
@@ -109,6 +108,9 @@ class KioskApp(App):
         self._busy_event = None
         self.started_drawn: float | None = None  # seconds from process start to attract drawn
         self._cells_to_warm = WARM_TABLE_CELLS
+        self._shader_steps: list | None = None  # then shader samples, one group per frame
+        self._shader_shown = None
+        self.shader_steps_drawn = 0
         self.prebuilt = False  # every page built (they are, a few frames after start-up)
         self.cfg = cfg
         self.title = "社保自助一体机"
@@ -151,8 +153,9 @@ class KioskApp(App):
         for kv in KV_FILES:
             Builder.load_file(str(KV_DIR / kv))
         self.on_large_text(self, self.large_text)
-        # Pages switch at once: a fade costs frames on software GL and helps no one.
-        self.sm = ScreenManager(transition=NoTransition())
+        # Pages switch at once (a fade costs frames on software GL and helps no one) and fill
+        # the window, so the manager needs no clip either (see PageManager).
+        self.sm = widgets.PageManager()
         # Only the attract screen at start: the others are built on their first visit, which
         # keeps start-up time and memory to what the first screen needs.
         self.sm.add_widget(AttractScreen(name=Page.ATTRACT.value))
@@ -207,7 +210,9 @@ class KioskApp(App):
             and previous.page is not Page.ATTRACT
             and state.page is Page.ATTRACT
         ):
-            # A new member gets the kiosk's default language and text size back.
+            # A new member gets the kiosk's default language and text size back, and none of
+            # the last member's figures stays in a texture.
+            widgets.forget_cell_textures()
             self.lang = self.cfg.ui.language
             self.large_text = self.cfg.ui.large_text
         name = state.page.value
@@ -238,6 +243,8 @@ class KioskApp(App):
             widgets.prewarm_table_cells(n)
             self._cells_to_warm -= n
             return True
+        if self._warm_shaders():
+            return True
         if not self.prebuilt:
             # Every page, Kivy and the libraries live as long as the app: out of the collector's
             # sight they stay, else each full collection walks them all - 90-160 ms with the
@@ -248,6 +255,22 @@ class KioskApp(App):
             if self.controller is not None:
                 self.controller.warm_up()
         return False
+
+    def _warm_shaders(self) -> bool:
+        """Draw the next group of shader samples (see shader_warmup) for one frame; False
+        when all have been drawn."""
+        after = Window.canvas.after
+        if self._shader_shown is not None:
+            after.remove(self._shader_shown)
+            self._shader_shown = None
+        if self._shader_steps is None:
+            self._shader_steps = shader_warmup.warmup_steps()
+        if not self._shader_steps:
+            return False
+        self._shader_shown = self._shader_steps.pop(0)
+        after.add(self._shader_shown)
+        self.shader_steps_drawn += 1
+        return True
 
     def _place_overlay(self, overlay, active: bool) -> None:
         if active and overlay.parent is None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
+from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
 from screens import theme
@@ -74,8 +78,67 @@ class PinKeypad(BoxLayout):
         self.dots = " ".join("●" if i < self.filled else "○" for i in range(int(self.length)))
 
 
+class PageManager(ScreenManager):
+    """A ScreenManager for pages that switch at once and fill it. Kivy's own rule clips every
+    ScreenManager with a stencil, which costs two extra full-size passes each frame plus a
+    stencil test on every pixel drawn inside: on a software renderer (llvmpipe) about half of
+    a frame's drawing. Its kv rule (`<-PageManager>` in common.kv) leaves that clip out; a
+    transition that slides or fades would need it back."""
+
+    def __init__(self, **kw) -> None:
+        kw.setdefault("transition", NoTransition())
+        super().__init__(**kw)
+
+
 class TableCell(Label):
-    """One cell of a Table's body (RecycleView recycles these)."""
+    """One cell of a Table's body (RecycleView recycles these).
+
+    Cells with the same text and size share one texture: a year of contributions repeats the
+    same base, parts, status and payer in every month, so a 72-cell table renders ~20 textures,
+    not 72, in the frame that shows it. The shared textures hold a member's figures:
+    `forget_cell_textures()` drops them when the session ends."""
+
+    _shared: ClassVar[OrderedDict[tuple, Texture]] = OrderedDict()
+    SHARED_MAX: ClassVar[int] = 160  # ~30 KB each: a few tables' worth
+
+    def _texture_key(self) -> tuple:
+        return (
+            self.text,
+            self.font_size,
+            self.font_name,
+            self.bold,
+            self.italic,
+            tuple(self.text_size),
+            self.halign,
+            self.valign,
+            tuple(self.padding),
+            self.markup,
+        )
+
+    def texture_update(self, *largs) -> None:
+        if not self.text:
+            super().texture_update(*largs)
+            return
+        key = self._texture_key()
+        tex = self._shared.get(key)
+        if tex is not None:
+            self._shared.move_to_end(key)
+            self.texture = tex
+            self.texture_size = list(tex.size)
+            return
+        # A texture of our own: Kivy's text renderer redraws its last texture in place when
+        # the size matches, which would overwrite one that other cells show.
+        self._label.texture = None
+        super().texture_update(*largs)
+        if self.texture is not None:
+            self._shared[key] = self.texture
+            while len(self._shared) > self.SHARED_MAX:
+                self._shared.popitem(last=False)
+
+
+def forget_cell_textures() -> None:
+    """Drop the table cells' shared textures (a member's figures) at the end of a session."""
+    TableCell._shared.clear()
 
 
 def prewarm_table_cells(count: int) -> None:
@@ -189,8 +252,10 @@ __all__ = [
     "BarChart",
     "KeyButton",
     "ObjectProperty",
+    "PageManager",
     "PinKeypad",
     "Table",
     "TableCell",
+    "forget_cell_textures",
     "year_bars",
 ]

@@ -45,3 +45,37 @@ def switch_language_and_size(app, out):
     tap(widget(app, "language_button"))
     yield 0.3
     out["back_to_zh"] = {"lang": app.lang, "texts": texts(app)}
+
+
+def drawing_warm_ups(app, out):
+    """What start-up prepares for the first member's frames, and table cells sharing textures."""
+    from kivy.graphics import StencilPush
+
+    from screens.shader_warmup import warmup_steps
+    from screens.widgets import TableCell, forget_cell_textures
+    from tests.ui.kivy_helpers import wait_until
+
+    yield from wait_until(lambda: app.prebuilt, 20, "pages built")
+    out["shader_steps_drawn"] = app.shader_steps_drawn
+    out["shader_steps"] = len(warmup_steps())
+    sm = app.sm.canvas
+    out["page_manager_stencils"] = sum(
+        isinstance(i, StencilPush) for g in (sm.before, sm.after) for i in g.children
+    )
+    # Two cells of one size: the same text shares one texture; a new text gets its own and
+    # leaves the shared one as it was (Kivy would redraw a label's texture in place).
+    a, b = TableCell(size=(120, 40)), TableCell(size=(120, 40))
+    a.text = b.text = "4500.00"
+    a.texture_update()
+    b.texture_update()
+    out["same_text_shares"] = a.texture is b.texture
+    before = bytes(a.texture.pixels)
+    shared = a.texture
+    a.text = "✓ 已缴"
+    a.texture_update()
+    out["new_text_own_texture"] = a.texture is not shared
+    out["shared_unchanged"] = bytes(shared.pixels) == before
+    out["shared_before_forget"] = len(TableCell._shared)
+    forget_cell_textures()
+    out["shared_after_forget"] = len(TableCell._shared)
+    yield 0

@@ -59,6 +59,12 @@ def browse_records(app, out):
             out["history_year"] = widget(app, "year", "history").text
             out["chart_bars"] = len(widget(app, "chart", "history").values)
             out["cells_pooled_in_history"] = len(views._cached_views[TableCell])
+            cells = [c for c in widget(app, "table", "history").ids.body_layout.children if c.text]
+            out["cells_with_text"] = len(cells)
+            out["cell_textures"] = len({id(c.texture) for c in cells})
+            out["cells_texture_matches_text"] = all(
+                TableCell._shared.get(c._texture_key()) is c.texture for c in cells
+            )
         if name == "insurance":
             out["insurance_items"] = len(widget(app, "rows", "insurance").children)
         if name == "accounts":
@@ -74,6 +80,7 @@ def browse_records(app, out):
     in_thread(_card, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     seen.append("attract")
+    out["cell_textures_after_exit"] = len(TableCell._shared)
 
 
 def _to_menu(app, m, seen, out=None):

@@ -58,3 +58,14 @@ def test_language_switch_and_large_text_are_live(run_scenario):
     assert large["texts"]["large_text_button"] == "Standard text"
     for name in ("shot_zh", "shot_en", "shot_large"):
         assert_not_blank(seen[name])
+
+
+def test_start_up_prepares_drawing_and_cells_share_textures(run_scenario):
+    seen = run_scenario("tests.ui.scenarios_attract:drawing_warm_ups")
+    # every group of shader samples was drawn once before the app called itself ready
+    assert seen["shader_steps_drawn"] == seen["shader_steps"] > 0
+    # pages fill the window and switch at once: no stencil clip around them
+    assert seen["page_manager_stencils"] == 0
+    assert seen["same_text_shares"] and seen["new_text_own_texture"]
+    assert seen["shared_unchanged"], "a shared cell texture was redrawn with another text"
+    assert seen["shared_before_forget"] >= 2 and seen["shared_after_forget"] == 0

@@ -87,6 +87,11 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     # table cells were built ahead at start-up, and the history's table took them from the pool
     assert seen["cells_pooled_at_start"] >= 72
     assert seen["cells_pooled_in_history"] < seen["cells_pooled_at_start"]
+    # cells with the same text share a texture, each the one rendered for its own text, and
+    # none outlives the session
+    assert seen["cell_textures"] < seen["cells_with_text"]
+    assert seen["cells_texture_matches_text"]
+    assert seen["cell_textures_after_exit"] == 0
     assert seen["insurance_items"] > 0
     assert "￥" in seen["pension_text"]
     assert seen["personal_data_after_exit"] is False

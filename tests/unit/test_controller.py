@@ -198,3 +198,41 @@ def test_warm_up_without_a_warm_up_method_does_nothing():
         assert wait_for(lambda: c.session.state.page is Page.PIN)
     finally:
         c.stop()
+
+
+class PriorityProbe:
+    """Data whose load notes the CPU priority it ran at, and that of a program it starts."""
+
+    def __init__(self):
+        self.seen: dict[str, int] = {}
+
+    def load(self, key, holder, params):
+        import os
+        import subprocess
+
+        self.seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        self.seen["child"] = int(subprocess.run(["nice"], capture_output=True, text=True).stdout)
+        return {"key": key}
+
+
+def test_io_work_and_its_programs_yield_the_cpu_to_the_screen():
+    import os
+
+    from kiosk.controller import BACKGROUND_NICE
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    card, data = FakeCard(), PriorityProbe()
+    c = make(card, data)
+    try:
+        card.inserted()
+        assert wait_for(lambda: c.session.state.page is Page.PIN)
+        c.post(PinSubmitted(bytearray(b"135790")))
+        assert wait_for(lambda: c.session.state.page is Page.MENU)
+        c.post(Navigate(Page.ACCOUNTS))
+        assert wait_for(lambda: "accounts" in c.session.state.data)
+        mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert data.seen["thread"] == max(mine, BACKGROUND_NICE)
+        assert data.seen["child"] == data.seen["thread"]  # pdftoppm & co. inherit it
+        assert mine == before  # the calling (UI) thread keeps its priority
+    finally:
+        c.stop()
