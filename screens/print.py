@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.uix.image import Image
+
 from kiosk.session import Request, SessionState
 from screens.base import KioskScreen
 
@@ -9,6 +11,10 @@ RANGES = {
     "rights_record": ("this_year", "last_year", "last_3_years", "all_years"),
     "participation": ("12", "24", "36", "48"),
 }
+
+
+class PreviewImage(Image):
+    """Page 1 of the document, fitted in its panel (drawn without a clip: see print.kv)."""
 
 
 class PrintScreen(KioskScreen):

@@ -16,6 +16,8 @@ from kivy.graphics import (
     InstructionGroup,
     Line,
     Rectangle,
+    ScissorPop,
+    ScissorPush,
     StencilPop,
     StencilPush,
     StencilUnUse,
@@ -50,8 +52,8 @@ def _samples(group: InstructionGroup) -> None:
 
 
 def warmup_steps() -> list[InstructionGroup]:
-    """The samples as groups to draw one per frame: plain, then inside a stencil clip (as in a
-    ScrollView), the clip's own push and pop included."""
+    """The samples as groups to draw one per frame: plain, inside a stencil clip (a
+    ScrollView), the clip's own push and pop included, and inside a scissor (a table)."""
     plain = InstructionGroup()
     plain.add(Color(1, 1, 1, 0))
     _samples(plain)
@@ -64,4 +66,9 @@ def warmup_steps() -> list[InstructionGroup]:
     clipped.add(StencilUnUse())
     clipped.add(Rectangle(pos=(0, 0), size=(2, 2)))
     clipped.add(StencilPop())
-    return [plain, clipped]
+    scissored = InstructionGroup()
+    scissored.add(Color(1, 1, 1, 0))
+    scissored.add(ScissorPush(x=0, y=0, width=2, height=2))
+    _samples(scissored)
+    scissored.add(ScissorPop())
+    return [plain, clipped, scissored]

@@ -16,6 +16,7 @@ from kivy.properties import ListProperty, NumericProperty, ObjectProperty, Strin
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
@@ -113,6 +114,8 @@ class TableCell(Label):
             self.valign,
             tuple(self.padding),
             self.markup,
+            self.shorten,
+            self.shorten_from,
         )
 
     def texture_update(self, *largs) -> None:
@@ -139,6 +142,13 @@ class TableCell(Label):
 def forget_cell_textures() -> None:
     """Drop the table cells' shared textures (a member's figures) at the end of a session."""
     TableCell._shared.clear()
+
+
+class TableBody(RecycleView):
+    """The table's scrolling rows, clipped by a scissor rectangle instead of Kivy's stencil
+    (`<-TableBody>` in common.kv): a scissor costs a software renderer nothing, a stencil two
+    more passes over the table and a test on every pixel inside it. The scissor is in window
+    pixels, computed from the table's place on its page: pages never move."""
 
 
 def prewarm_table_cells(count: int) -> None:
@@ -255,6 +265,7 @@ __all__ = [
     "PageManager",
     "PinKeypad",
     "Table",
+    "TableBody",
     "TableCell",
     "forget_cell_textures",
     "year_bars",

@@ -143,3 +143,32 @@ def wait_answer(app, key: str, timeout: float = 20.0, what: str = ""):
     yield from wait_until(
         lambda: key in app.state.data or key in app.state.errors, timeout, what or key
     )
+
+
+def stencil_clips() -> int:
+    """Stencil clips drawn in the window now (each costs software GL two full passes)."""
+    from kivy.core.window import Window
+    from kivy.graphics import Canvas, InstructionGroup, StencilPush
+
+    def count(group) -> int:
+        n = 0
+        parts = [group]
+        if isinstance(group, Canvas):
+            parts = [
+                g
+                for g, has in (
+                    (group.before, group.has_before),
+                    (group, True),
+                    (group.after, group.has_after),
+                )
+                if has
+            ]
+        for part in parts:
+            for ins in part.children:
+                if isinstance(ins, StencilPush):
+                    n += 1
+                elif isinstance(ins, InstructionGroup):
+                    n += count(ins)
+        return n
+
+    return count(Window.canvas)

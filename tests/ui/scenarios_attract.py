@@ -75,6 +75,15 @@ def drawing_warm_ups(app, out):
     a.texture_update()
     out["new_text_own_texture"] = a.texture is not shared
     out["shared_unchanged"] = bytes(shared.pixels) == before
+    # A long employer name stays on its row's one line, shortened, in normal and large text.
+    for name, scale in (("long_cell", 1.0), ("long_cell_large", 1.4)):
+        app.large_text = scale > 1
+        yield 0
+        c = TableCell(size=(180, 40 * scale))
+        c.text = "兴业餐饮管理集团有限公司第二分公司"
+        c.texture_update()
+        out[name] = {"fits": c.texture_size[1] <= c.height, "shortened": c.is_shortened}
+    app.large_text = False
     out["shared_before_forget"] = len(TableCell._shared)
     forget_cell_textures()
     out["shared_after_forget"] = len(TableCell._shared)

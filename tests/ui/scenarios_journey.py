@@ -11,6 +11,7 @@ from tests.ui.kivy_helpers import (
     in_thread,
     page,
     shot,
+    stencil_clips,
     tap,
     type_pin,
     wait_answer,
@@ -61,6 +62,7 @@ def browse_records(app, out):
             out["cells_pooled_in_history"] = len(views._cached_views[TableCell])
             cells = [c for c in widget(app, "table", "history").ids.body_layout.children if c.text]
             out["cells_with_text"] = len(cells)
+            out["stencils_on_history"] = stencil_clips()
             out["cell_textures"] = len({id(c.texture) for c in cells})
             out["cells_texture_matches_text"] = all(
                 TableCell._shared.get(c._texture_key()) is c.texture for c in cells
@@ -126,6 +128,7 @@ def print_record(app, out):
     out["verification_code"] = preview.verification_code if preview else ""
     out["preview_image_exists"] = bool(preview) and os.path.exists(preview.image)
     out["preview_message"] = widget(app, "message", "print").text
+    out["stencils_on_print"] = stencil_clips()
     shot("journey-print-preview")
     tap(widget(app, "print_button", "print"))
     yield from wait_answer(app, "print_submit", 90, "printed")

@@ -69,3 +69,6 @@ def test_start_up_prepares_drawing_and_cells_share_textures(run_scenario):
     assert seen["same_text_shares"] and seen["new_text_own_texture"]
     assert seen["shared_unchanged"], "a shared cell texture was redrawn with another text"
     assert seen["shared_before_forget"] >= 2 and seen["shared_after_forget"] == 0
+    # a long employer name never runs into the next row
+    assert seen["long_cell"] == {"fits": True, "shortened": True}
+    assert seen["long_cell_large"] == {"fits": True, "shortened": True}

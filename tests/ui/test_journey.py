@@ -92,6 +92,8 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     assert seen["cell_textures"] < seen["cells_with_text"]
     assert seen["cells_texture_matches_text"]
     assert seen["cell_textures_after_exit"] == 0
+    # the table's rows are clipped by a scissor, the page by nothing: no stencil pass
+    assert seen["stencils_on_history"] == 0
     assert seen["insurance_items"] > 0
     assert "￥" in seen["pension_text"]
     assert seen["personal_data_after_exit"] is False
@@ -107,6 +109,7 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     assert seen["preview_error"] is None and seen["print_error"] is None
     assert seen["preview_pages"] >= 1 and seen["preview_image_exists"]
     assert "个人权益记录单" in seen["preview_message"]
+    assert seen["stencils_on_print"] == 0  # the preview is fitted, not clipped
     assert seen["job_id"] and "打印完成" in seen["done_message"]
     pdf = cups.wait_for_output(seen["job_id"])
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
