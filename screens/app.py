@@ -210,8 +210,12 @@ class KioskApp(App):
             and previous.page is not Page.ATTRACT
             and state.page is Page.ATTRACT
         ):
-            # A new member gets the kiosk's default language and text size back, and none of
-            # the last member's figures stays in a texture.
+            # A new member gets the kiosk's default language and text size back, and nothing of
+            # the last member stays on a page (each page redraws from the empty state) or in a
+            # table cell's texture.
+            for screen in self.sm.screens:
+                if screen.name != Page.ATTRACT.value:
+                    screen.show(state)
             widgets.forget_cell_textures()
             self.lang = self.cfg.ui.language
             self.large_text = self.cfg.ui.large_text

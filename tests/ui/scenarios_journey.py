@@ -83,6 +83,8 @@ def browse_records(app, out):
     yield from wait_page(app, "attract", 20)
     seen.append("attract")
     out["cell_textures_after_exit"] = len(TableCell._shared)
+    out["history_rows_after_exit"] = len(widget(app, "table", "history").data_rows)
+    out["greeting_after_exit"] = widget(app, "greeting", "menu").text
 
 
 def _to_menu(app, m, seen, out=None):
@@ -128,6 +130,14 @@ def print_record(app, out):
     out["verification_code"] = preview.verification_code if preview else ""
     out["preview_image_exists"] = bool(preview) and os.path.exists(preview.image)
     out["preview_message"] = widget(app, "message", "print").text
+    image = widget(app, "image", "print")
+    yield from wait_until(lambda: image.texture is not None, 10, "preview picture")
+    out["preview_texture_size"] = list(image.texture.size)
+    if preview:
+        from PIL import Image as PILImage
+
+        with PILImage.open(preview.image) as png:
+            out["preview_png_size"] = list(png.size)
     out["stencils_on_print"] = stencil_clips()
     shot("journey-print-preview")
     tap(widget(app, "print_button", "print"))
@@ -144,8 +154,9 @@ def print_record(app, out):
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(_card, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
-    # The preview file is deleted when the session forgets the member.
+    # The preview file is deleted when the session forgets the member, and its picture too.
     out["preview_gone"] = not (preview and os.path.exists(preview.image))
+    out["preview_picture_after_exit"] = widget(app, "image", "print").texture is not None
 
 
 def _insert(m):

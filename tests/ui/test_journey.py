@@ -92,6 +92,9 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
     assert seen["cell_textures"] < seen["cells_with_text"]
     assert seen["cells_texture_matches_text"]
     assert seen["cell_textures_after_exit"] == 0
+    # pages not on screen forget the member too
+    assert seen["history_rows_after_exit"] == 0
+    assert member["name"][1:] not in seen["greeting_after_exit"]
     # the table's rows are clipped by a scissor, the page by nothing: no stencil pass
     assert seen["stencils_on_history"] == 0
     assert seen["insurance_items"] > 0
@@ -108,6 +111,8 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     seen = run_journey(stack, run_scenario, tmp_path, "print_record", member)
     assert seen["preview_error"] is None and seen["print_error"] is None
     assert seen["preview_pages"] >= 1 and seen["preview_image_exists"]
+    # page 1's picture, decoded off the main thread, is what the screen shows
+    assert seen["preview_texture_size"] == seen["preview_png_size"]
     assert "个人权益记录单" in seen["preview_message"]
     assert seen["stencils_on_print"] == 0  # the preview is fitted, not clipped
     assert seen["job_id"] and "打印完成" in seen["done_message"]
@@ -118,6 +123,7 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     assert member["member_no"] in text
     assert seen["verification_code"] and seen["verification_code"] in text
     assert seen["preview_gone"], "the preview (personal data) outlived the session"
+    assert seen["preview_picture_after_exit"] is False
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
     assert seen["layout_loops"] == 0, "a layout never settled (Kivy: too much iteration)"
 
