@@ -29,6 +29,7 @@ class InsuranceScreen(KioskScreen):
             )
             return
         self.ids.status.text = "" if member.enrolments else tr("common.none")
+        items = []
         for e in member.enrolments:
             status = e.status.zh if lang == "zh" else e.status.en
             payer = e.employer or tr("common.individual")
@@ -43,8 +44,13 @@ class InsuranceScreen(KioskScreen):
                 lines.append(
                     tr("insurance.reached") if pct >= 100 else tr("insurance.progress", pct=pct)
                 )
+            items.append(lines)
+        # Every item as many lines as the longest (the pension's has its 15-year line): the
+        # grid's rows then start their items on the same line instead of one sitting lower.
+        tallest = max((len(lines) for lines in items), default=0)
+        for lines in items:
             lbl = Label(
-                text="\n".join(lines),
+                text="\n".join(lines + [" "] * (tallest - len(lines))),
                 markup=True,
                 color=theme.TEXT_ON_SURFACE,
                 font_size="20sp",
