@@ -41,7 +41,12 @@ from backoffice.gateway import (
 )
 from backoffice.quotes import Choice, Priced, lines_json, price
 from backoffice.rules.dues import compute_dues
-from backoffice.storage.members import ContributionRow
+from backoffice.storage.members import (
+    AccountYearRow,
+    ContributionRow,
+    MedicalAccountYearRow,
+    MemberRow,
+)
 from backoffice.storage.payments import IdempotencyRow, OrderRow, PostingRow, QuoteRow
 from kiosk.domain import Money, Period, mask_card_number
 from kiosk.domain.dues import Due
@@ -99,8 +104,6 @@ class Payments:
         return self.ctx.settings.now()
 
     def _dues(self, s: Session, member_id: int) -> list[Due]:
-        from backoffice.storage.members import MemberRow
-
         member = s.get(MemberRow, member_id)
         assert member is not None
         today = self.ctx.settings.current_date()
@@ -465,50 +468,56 @@ class Payments:
                 return False
             row = s.get(OrderRow, order_no)
             assert row is not None
+            paid_on = self.ctx.settings.current_date()
             for line in json.loads(row.lines_json):
-                period = int(Period.parse(line["period"]).compact)
-                base, amount = Money.of(line["base"]).fen, Money.of(line["amount"]).fen
-                late = Money.of(line["late_fee"]).fen
-                # As the record shows flexible months: the account share as the personal part,
-                # the pooled rest as the "employer" part (the member pays both).
-                personal = min(Money.of(line["to_account"]).fen, amount)
-                if row.scheme.startswith("resident"):
-                    personal = amount  # a residents' fee is the member's own, all of it
-                s.add(
-                    PostingRow(
-                        order_no=order_no,
-                        period=period,
-                        member_id=row.member_id,
-                        scheme=row.scheme,
-                        base_fen=base,
-                        amount_fen=amount,
-                        late_fee_fen=late,
-                        posted_at=now,
-                    )
-                )
-                month = s.get(ContributionRow, (row.member_id, row.scheme, period))
-                if month is None:
-                    s.add(
-                        ContributionRow(
-                            member_id=row.member_id,
-                            scheme=row.scheme,
-                            period=period,
-                            base_fen=base,
-                            employer_fen=amount - personal,
-                            personal_fen=personal,
-                            status="paid",
-                            payer_id=None,
-                        )
-                    )
-                else:
-                    month.base_fen = base
-                    month.employer_fen = amount - personal
-                    month.personal_fen = personal
-                    month.status = "paid"
-                    month.payer_id = None
+                self._post_line(s, row, line, paid_on, now)
             s.commit()
         log.info("order %s posted (%s)", order_no, txn.txn_id)
         return True
+
+    def _post_line(
+        self, s: Session, row: OrderRow, line: dict[str, Any], paid_on: dt.date, now: dt.datetime
+    ) -> None:
+        """One paid month (or residents' year) into the record and the member's accounts.
+
+        The member paid it all, so there is no employer part: the amount is the personal part;
+        the account share goes to the pension (or medical) account of the year it was paid in
+        (interest on it is credited at that year's end); a residents' pension year keeps the
+        government's subsidy in its own column. A month of an earlier year is 补缴 (back_paid)."""
+        period = int(Period.parse(line["period"]).compact)
+        base, amount = Money.of(line["base"]).fen, Money.of(line["amount"]).fen
+        late = Money.of(line["late_fee"]).fen
+        to_account = Money.of(line["to_account"]).fen
+        subsidy = to_account - amount if row.scheme == "resident_pension" else 0
+        status = "back_paid" if line.get("back_payment") else "paid"
+        s.add(
+            PostingRow(
+                order_no=row.order_no,
+                period=period,
+                member_id=row.member_id,
+                scheme=row.scheme,
+                base_fen=base,
+                amount_fen=amount,
+                late_fee_fen=late,
+                posted_at=now,
+            )
+        )
+        month = s.get(ContributionRow, (row.member_id, row.scheme, period))
+        if month is None:
+            month = ContributionRow(member_id=row.member_id, scheme=row.scheme, period=period)
+            s.add(month)
+        month.base_fen = base
+        month.employer_fen = 0
+        month.personal_fen = amount
+        month.account_fen = to_account
+        month.subsidy_fen = subsidy
+        month.status = status
+        month.payer_id = None
+        month.paid_on = paid_on
+        if row.scheme == "pension":
+            _credit_pension_account(s, row.member_id, paid_on.year, to_account)
+        elif row.scheme == "medical":
+            _credit_medical_account(s, row.member_id, paid_on.year, to_account)
 
     def receipt_page(self, order_no: str) -> str:
         with self.ctx.db.session() as s:
@@ -529,6 +538,48 @@ class Payments:
             f"交易号 {row.gateway_txn}</p><table border=1><tr><th>月份</th><th>基数</th>"
             f"<th>金额</th><th>滞纳金</th></tr>{lines}</table><p>合计 {total}</p>"
         )
+
+
+def _credit_pension_account(s: Session, member_id: int, year: int, fen: int) -> None:
+    """Add a credit to the year's pension account row (made from last year's closing balance
+    when it is the year's first); its interest comes at the year's end."""
+    if fen <= 0:
+        return
+    row = s.get(AccountYearRow, (member_id, year))
+    if row is None:
+        before = s.scalars(
+            select(AccountYearRow)
+            .where(AccountYearRow.member_id == member_id, AccountYearRow.year < year)
+            .order_by(AccountYearRow.year.desc())
+            .limit(1)
+        ).first()
+        opening = 0 if before is None else before.balance_fen
+        row = AccountYearRow(
+            member_id=member_id, year=year, principal_fen=0, interest_fen=0, balance_fen=opening
+        )
+        s.add(row)
+    row.principal_fen += fen
+    row.balance_fen += fen
+
+
+def _credit_medical_account(s: Session, member_id: int, year: int, fen: int) -> None:
+    if fen <= 0:
+        return
+    member = s.get(MemberRow, member_id)
+    assert member is not None
+    row = s.get(MedicalAccountYearRow, (member_id, year))
+    if row is None:
+        row = MedicalAccountYearRow(
+            member_id=member_id,
+            year=year,
+            credit_fen=0,
+            spending_fen=0,
+            balance_fen=member.medical_balance_fen,
+        )
+        s.add(row)
+    row.credit_fen += fen
+    row.balance_fen += fen
+    member.medical_balance_fen += fen
 
 
 def _order_no(terminal_id: str, day: dt.date) -> str:

@@ -95,7 +95,7 @@ def reconcile(
         for p in s.scalars(select(PostingRow).where(PostingRow.order_no.in_(list(orders)))):
             posted_sum[p.order_no] = posted_sum.get(p.order_no, 0) + p.amount_fen + p.late_fee_fen
             month = s.get(ContributionRow, (p.member_id, p.scheme, p.period))
-            if month is None or month.status != "paid":
+            if month is None or month.status not in ("paid", "back_paid"):
                 bad(Mismatch("RECORD_NOT_PAID", p.order_no, f"month {p.period} not paid"))
     report.orders = len(orders)
     for no, o in orders.items():

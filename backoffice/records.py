@@ -17,6 +17,7 @@ from backoffice.storage.members import (
     ContributionRow,
     EmployerRow,
     EnrolmentRow,
+    MedicalAccountYearRow,
     MemberRow,
 )
 from kiosk.domain import (
@@ -24,6 +25,7 @@ from kiosk.domain import (
     ContributionMonth,
     Enrolment,
     EnrolmentStatus,
+    MedicalAccountYear,
     Money,
     MonthStatus,
     Period,
@@ -37,7 +39,7 @@ from kiosk.domain.summary import MemberSummary
 
 INDIVIDUAL = "个人"  # the payer shown when the member paid themselves
 YEARLY_SCHEMES = (Scheme.RESIDENT_PENSION.value, Scheme.RESIDENT_MEDICAL.value)
-COUNTED = ("paid", "transferred_in")  # statuses that count toward cumulative months
+COUNTED = ("paid", "transferred_in", "back_paid")  # statuses that count toward cumulative months
 
 
 def period_of(yyyymm: int) -> Period:
@@ -104,6 +106,7 @@ def summary(session: Session, member: MemberRow, as_of: dt.date) -> MemberSummar
                 since=period_of(e.since),
                 employer=name,
                 cumulative_months=months.get(e.scheme, 0),
+                until=None if e.until is None else period_of(e.until),
             )
             for e, name in session.execute(q)
         ),
@@ -130,14 +133,16 @@ def contribution_rows(
     first: int | None = None,
     last: int | None = None,
 ) -> Sequence[Any]:
-    """(scheme, period, base, employer, personal, status, payer) tuples, ordered by scheme and
-    period; money in fen, period YYYYMM, payer None for the member themselves.
+    """(scheme, period, base, employer, personal, status, payer, account, subsidy, paid_on)
+    tuples, ordered by scheme and period; money in fen, period YYYYMM, payer None for the
+    member themselves, paid_on a date or None.
 
     Runs on the driver's cursor: the history is the API's longest answer, and the ORM's
     per-row objects would cost more than the query itself."""
     cursor, mark = _cursor(session)
     sql = [
-        "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name"
+        "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name,"
+        " c.account_fen, c.subsidy_fen, c.paid_on"
         " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id"
         f" WHERE c.member_id = {mark}"
     ]
@@ -168,9 +173,18 @@ def contribution_months(rows: Sequence[Any]) -> list[ContributionMonth]:
             personal_part=Money.from_fen(pe),
             status=MonthStatus(st),
             payer=payer or INDIVIDUAL,
+            subsidy=Money.from_fen(sub),
+            paid_on=_date(paid_on),
         )
-        for s, p, b, er, pe, st, payer in rows
+        for s, p, b, er, pe, st, payer, _acc, sub, paid_on in rows
     ]
+
+
+def _date(value: Any) -> dt.date | None:
+    """A DATE column read on the driver's cursor: SQLite gives text, PostgreSQL a date."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 def accounts(session: Session, member: MemberRow) -> PersonalAccounts:
@@ -188,10 +202,24 @@ def accounts(session: Session, member: MemberRow) -> PersonalAccounts:
         )
         for r in rows
     )
+    medical = tuple(
+        MedicalAccountYear(
+            year=r.year,
+            credits=Money.from_fen(r.credit_fen),
+            spending=Money.from_fen(r.spending_fen),
+            balance=Money.from_fen(r.balance_fen),
+        )
+        for r in session.scalars(
+            select(MedicalAccountYearRow)
+            .where(MedicalAccountYearRow.member_id == member.id)
+            .order_by(MedicalAccountYearRow.year)
+        )
+    )
     return PersonalAccounts(
         pension_years=years,
         pension_balance=years[-1].balance if years else Money.zero(),
         medical_balance=Money.from_fen(member.medical_balance_fen),
+        medical_years=medical,
     )
 
 

@@ -36,6 +36,7 @@ from kiosk.domain import (
     DomainError,
     Enrolment,
     EnrolmentStatus,
+    MedicalAccountYear,
     Money,
     MonthStatus,
     Period,
@@ -358,6 +359,7 @@ def _enrolment(e: Any) -> Enrolment:
         since=_period(_get(e, "since", str)),
         employer=_opt(e, "employer", str),
         cumulative_months=_get(e, "cumulative_months", int),
+        until=_opt_period(e, "until"),
     )
 
 
@@ -379,11 +381,12 @@ def _contributions(rows: list[Any]) -> list[ContributionMonth]:
     """The API's longest answer (30 years x schemes, ~1,500 rows), each distinct amount, month
     and code parsed once: amounts repeat all year, so this costs a third of parsing every field,
     on a worker thread that holds the GIL while the member's page is being drawn."""
-    scheme, month, money, status = (
+    scheme, month, money, status, day = (
         _parsed_once(Scheme),
         _parsed_once(_period),
         _parsed_once(Money.of),
         _parsed_once(MonthStatus),
+        _parsed_once(_date),
     )
     return [
         ContributionMonth(
@@ -394,6 +397,8 @@ def _contributions(rows: list[Any]) -> list[ContributionMonth]:
             personal_part=money(_get(r, "personal_part", str)),
             status=status(_get(r, "status", str)),
             payer=_get(r, "payer", str),
+            subsidy=money(_get(r, "subsidy", str)),
+            paid_on=None if _opt(r, "paid_on", str) is None else day(_get(r, "paid_on", str)),
         )
         for r in rows
     ]
@@ -425,6 +430,15 @@ def _accounts(b: Any) -> PersonalAccounts:
         ),
         pension_balance=_money(b, "pension_balance"),
         medical_balance=_money(b, "medical_balance"),
+        medical_years=tuple(
+            MedicalAccountYear(
+                year=_get(y, "year", int),
+                credits=_money(y, "credits"),
+                spending=_money(y, "spending"),
+                balance=_money(y, "balance"),
+            )
+            for y in (_opt(b, "medical_years", list) or [])
+        ),
     )
 
 

@@ -53,11 +53,13 @@ def history_json(member_no: str, rows: Any, individual: str) -> bytes:
     amount = _Memo(fen).__getitem__
     payer = _Memo(lambda name: json.dumps(name or individual, ensure_ascii=False)).__getitem__
 
-    def tail(key: tuple[int, int, int, str, str | None]) -> bytes:
-        base, employer, personal, status, name = key
+    def tail(key: tuple[Any, ...]) -> bytes:
+        base, employer, personal, status, name, _account, subsidy, paid_on = key
+        day = "null" if paid_on is None else f'"{str(paid_on)[:10]}"'
         return (
             f'","base":"{amount(base)}","employer_part":"{amount(employer)}",'
-            f'"personal_part":"{amount(personal)}","status":"{status}","payer":{payer(name)}}},'
+            f'"personal_part":"{amount(personal)}","subsidy":"{amount(subsidy)}",'
+            f'"status":"{status}","payer":{payer(name)},"paid_on":{day}}},'
         ).encode()
 
     heads = _Memo(lambda scheme: f'{{"scheme":"{scheme}","period":"'.encode()).__getitem__
@@ -92,6 +94,7 @@ def enrolment(e: Enrolment) -> dict[str, Any]:
         "since": str(e.since),
         "employer": e.employer,
         "cumulative_months": e.cumulative_months,
+        "until": None if e.until is None else str(e.until),
     }
 
 
@@ -123,6 +126,15 @@ def accounts(member_no: str, a: PersonalAccounts) -> dict[str, Any]:
                 "balance": money(y.balance),
             }
             for y in a.pension_years
+        ],
+        "medical_years": [
+            {
+                "year": y.year,
+                "credits": money(y.credits),
+                "spending": money(y.spending),
+                "balance": money(y.balance),
+            }
+            for y in a.medical_years
         ],
     }
 

@@ -54,7 +54,7 @@ def pension_estimate(
             code="NO_PENSION_RECORD",
         )
     rows = records.contribution_rows(db, member.id, scheme=Scheme.PENSION.value)
-    months = [(p, b) for _s, p, b, _er, _pe, st, _payer in rows if st != "arrears"]
+    months = [(p, b) for _s, p, b, _er, _pe, st, *_rest in rows if st != "arrears"]
     accounts = records.accounts(db, member)
     try:
         result = estimate_pension(

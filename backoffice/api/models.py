@@ -57,7 +57,10 @@ class EnrolmentOut(_Out):
     status: Literal["active", "suspended", "terminated"]
     since: Month
     employer: str | None = Field(description="null: paid as an individual (个人/灵活就业)")
-    cumulative_months: int
+    cumulative_months: int = Field(
+        description="months counted (paid, transferred in, back paid); a residents' year is 12"
+    )
+    until: Month | None = Field(description="the last month covered, once terminated")
 
 
 class SummaryOut(_Out):
@@ -78,9 +81,11 @@ class ContributionOut(_Out):
     period: Month
     base: Amount
     employer_part: Amount
-    personal_part: Amount
-    status: Literal["paid", "arrears", "transferred_in"]
+    personal_part: Amount = Field(description="what the member paid (all of it for individuals)")
+    subsidy: Amount = Field(description="政府补贴: the government's part (residents' pension)")
+    status: Literal["paid", "arrears", "transferred_in", "back_paid"]
     payer: str = Field(description="the employer, or 个人 when the member paid")
+    paid_on: dt.date | None = Field(description="the day paid, where known (always for back_paid)")
 
 
 class HistoryOut(_Out):
@@ -98,11 +103,19 @@ class AccountYearOut(_Out):
     balance: Amount
 
 
+class MedicalYearOut(_Out):
+    year: int
+    credits: Amount
+    spending: Amount
+    balance: Amount
+
+
 class AccountsOut(_Out):
     member_no: str
     pension_balance: Amount
     medical_balance: Amount
     pension_years: list[AccountYearOut]
+    medical_years: list[MedicalYearOut]
 
 
 class BenefitOut(_Out):

@@ -48,7 +48,7 @@ def attested_schemes(
     """Per enrolled scheme: months paid and in arrears in the range, first and last month paid,
     totals; money as strings of yuan (the API's form)."""
     stats: dict[str, dict[str, Any]] = {}
-    for scheme, period, _base, er, pe, status, _payer in rows:
+    for scheme, period, _base, er, pe, status, _payer, *_rest in rows:
         s = stats.setdefault(
             scheme, {"paid": 0, "arrears": 0, "first": None, "last": None, "er": 0, "pe": 0}
         )

@@ -93,7 +93,7 @@ def compute_dues(
     by_scheme = {e.scheme: e for e in enrolments}
     paid: dict[str, set[int]] = {}
     arrears: dict[str, list[tuple[int, int, int]]] = {}
-    for scheme, period, base, er, pe, status, payer in rows:
+    for scheme, period, base, er, pe, status, payer, *_rest in rows:
         if status == "arrears":
             if payer is None:  # the member's own arrears; an employer's are the employer's debt
                 arrears.setdefault(scheme, []).append((period, base, er + pe))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from backoffice.policy import EMPLOYEE_SCHEMES, Policy
+from backoffice.rules.interest import account_years
 from backoffice.seed import names
 from kiosk.domain import Money, Scheme, id_check_digit
 
@@ -109,6 +110,7 @@ class Life:
     enrolments: list[tuple[object, ...]] = field(default_factory=list)
     contributions: list[tuple[object, ...]] = field(default_factory=list)
     account_years: list[tuple[object, ...]] = field(default_factory=list)
+    medical_years: list[tuple[object, ...]] = field(default_factory=list)
     benefits: list[tuple[object, ...]] = field(default_factory=list)
 
 
@@ -227,7 +229,9 @@ class LifeMaker:
             )
         if retired:
             self._pension_payments(rng, life, retire_m)
-        medical_fen = sum(c[5] for c in life.contributions if c[1] == "medical")
+        rng.randint(20, 60)  # drawn as before, so every later draw (the card) stays the same
+        medical_balance = self._medical_account(random.Random(f"{self.seed}/medical/{index}"), life)
+        work_start = min((int(c[2]) for c in life.contributions), default=None)  # type: ignore[call-overload]
         life.member = {
             "id": member_id,
             "member_no": member_no,
@@ -237,7 +241,10 @@ class LifeMaker:
             "birth_date": birth,
             "retired": retired,
             "retirement_age": retire_age,
-            "medical_balance_fen": (medical_fen * rng.randint(20, 60)) // 100,
+            "medical_balance_fen": medical_balance,
+            "work_start": None if archetype == RESIDENT else work_start,
+            "first_insured": None,
+            "deemed_months": 0,
         }
         self._card(rng, life, show, name, sex, ethnicity, birthplace, birth, id_number)
         return life
@@ -356,6 +363,8 @@ class LifeMaker:
         out = life.contributions
         mid = life.member_id
         year_parts: dict[int, list[tuple[str, int, int, int]]] = {}
+        # The personal part of pension and medical goes to the member's accounts.
+        to_account = (Scheme.PENSION.value, Scheme.MEDICAL.value)
         for m in range(first, stop):
             y = m // 12
             parts = year_parts.get(y)
@@ -363,20 +372,40 @@ class LifeMaker:
                 base = self._base(y, share)
                 parts = [(s.value, base, *self._parts(base, *rates[s])) for s in schemes]
                 year_parts[y] = parts
-            st = "arrears" if m in arrears else status
             p = yyyymm(m)
-            out.extend([(mid, s, p, b, er, pe, st, employer) for s, b, er, pe in parts])
+            if m in arrears:
+                out.extend(
+                    [
+                        (mid, s, p, b, er, pe, "arrears", employer, 0, 0, None)
+                        for s, b, er, pe in parts
+                    ]
+                )
+            else:
+                out.extend(
+                    [
+                        (
+                            mid,
+                            s,
+                            p,
+                            b,
+                            er,
+                            pe,
+                            status,
+                            employer,
+                            pe if s in to_account else 0,
+                            0,
+                            None,
+                        )
+                        for s, b, er, pe in parts
+                    ]
+                )
 
     def _flexible_rows(self, rng, life, first, stop, share, archetype) -> None:  # type: ignore[no-untyped-def]
         pol = self.policy
-        pen = (
-            pol.flexible_pension_rate - pol.flexible_pension_account_rate,
-            pol.flexible_pension_account_rate,
-        )
-        med = (
-            pol.flexible_medical_rate - pol.flexible_medical_account_rate,
-            pol.flexible_medical_account_rate,
-        )
+        # (rate the member pays, share of the base credited to the account): an individual has
+        # no employer, so the whole payment is the member's own (personal part).
+        pen = (pol.flexible_pension_rate, pol.flexible_pension_account_rate)
+        med = (pol.flexible_medical_rate, pol.flexible_medical_account_rate)
         this_year_start = self.as_of.year * 12
         paid_until = stop
         arrears: set[int] = set()
@@ -392,19 +421,27 @@ class LifeMaker:
         mid = life.member_id
         for m in range(first, paid_until):
             base = self._base(m // 12, share)
-            st = "arrears" if m in arrears else "paid"
+            owed = m in arrears
+            st = "arrears" if owed else "paid"
             p = yyyymm(m)
-            er, pe = self._parts(base, *pen)
-            out.append((mid, "pension", p, base, er, pe, st, None))
-            er, pe = self._parts(base, *med)
-            out.append((mid, "medical", p, base, er, pe, st, None))
+            amount, account = self._parts(base, *pen)
+            out.append(
+                (mid, "pension", p, base, 0, amount, st, None, 0 if owed else account, 0, None)
+            )
+            amount, account = self._parts(base, *med)
+            out.append(
+                (mid, "medical", p, base, 0, amount, st, None, 0 if owed else account, 0, None)
+            )
 
     def _enrolments(self, life: Life, archetype: str, employer: int | None) -> None:
         first: dict[str, int] = {}
+        last: dict[str, int] = {}
         for c in life.contributions:
             s, p = str(c[1]), int(c[2])  # type: ignore[call-overload]
             if s not in first or p < first[s]:
                 first[s] = p
+            if s not in last or p > last[s]:
+                last[s] = p
         for s, since in first.items():
             if archetype == RETIREE:
                 status = "active" if s == "medical" else "terminated"
@@ -416,36 +453,43 @@ class LifeMaker:
                 emp = None
             else:
                 status, emp = "active", employer
-            life.enrolments.append((life.member_id, s, status, since, emp))
+            until = last[s] if status == "terminated" else None
+            life.enrolments.append((life.member_id, s, status, since, emp, until))
 
     def _pension_account(self, life: Life, end: int) -> None:
-        """Pension personal account per year: credits (personal part of paid months) earn the
-        year's crediting rate for the months left in the year; the opening balance earns it in
-        full. The current year has no interest yet (credited at year end)."""
-        credits: dict[int, list[tuple[int, int]]] = {}
+        """Pension personal account per year from the months' account credits, with interest by
+        the national method (backoffice.rules.interest); the current year has none yet."""
+        credits: dict[int, Money] = {}
         for c in life.contributions:
             if c[1] == "pension" and c[6] != "arrears":
-                p = int(c[2])  # type: ignore[call-overload]
-                credits.setdefault(p // 100, []).append((p % 100, int(c[5])))  # type: ignore[call-overload]
+                year = int(c[2]) // 100  # type: ignore[call-overload]
+                credits[year] = credits.get(year, Money.zero()) + Money.from_fen(int(c[8]))  # type: ignore[call-overload]
         if not credits:
             return
-        balance = Decimal(0)
-        last_year = (end - 1) // 12
-        for year in range(min(credits), last_year + 1):
-            rate = self.policy.crediting_rate(year)
-            rows = credits.get(year, [])
-            principal = Decimal(sum(f for _, f in rows))
-            if year < self.as_of.year:
-                interest = balance * rate + sum(
-                    (Decimal(f) * rate * (12 - mo) / 12 for mo, f in rows), Decimal(0)
-                )
-                interest = interest.quantize(Decimal(1))
-            else:
-                interest = Decimal(0)
-            balance += principal + interest
+        years = account_years(
+            credits,
+            self.policy.crediting_rate,
+            last_year=(end - 1) // 12,
+            current_year=self.as_of.year,
+        )
+        for y in years:
             life.account_years.append(
-                (life.member_id, year, int(principal), int(interest), int(balance))
+                (life.member_id, y.year, y.credits.fen, y.interest.fen, y.closing.fen)
             )
+
+    def _medical_account(self, rng: random.Random, life: Life) -> int:
+        """Medical account per year: credits from the months, some spent; returns the balance."""
+        credits: dict[int, int] = {}
+        for c in life.contributions:
+            if c[1] in ("medical",) and c[6] != "arrears":
+                year = int(c[2]) // 100  # type: ignore[call-overload]
+                credits[year] = credits.get(year, 0) + int(c[8])  # type: ignore[call-overload]
+        balance = 0
+        for year in sorted(credits):
+            spent = min(balance + credits[year], credits[year] * rng.randint(20, 90) // 100)
+            balance += credits[year] - spent
+            life.medical_years.append((life.member_id, year, credits[year], spent, balance))
+        return balance
 
     def _pension_payments(self, rng: random.Random, life: Life, retire_m: int) -> None:
         """Monthly pension from the month after retirement, raised each January by 3%."""
@@ -481,21 +525,38 @@ class LifeMaker:
         subsidy = pol.resident_subsidy(tier)
         last = self.as_of.year - (1 if rng.random() < 0.6 else 0)  # the current year: unpaid?
         for y in range(y0, last + 1):
+            # The member pays the tier; the government's subsidy is its own column; both go to
+            # the residents' pension account.
             life.contributions.append(
                 (
                     life.member_id,
                     "resident_pension",
                     y * 100 + 1,
                     tier.fen,
-                    subsidy.fen,
+                    0,
                     tier.fen,
                     "paid",
+                    None,
+                    tier.fen + subsidy.fen,
+                    subsidy.fen,
                     None,
                 )
             )
         for y in range(max(2016, y0), last + 1):
             fee = max(120, 380 - 30 * (self.as_of.year - y)) * 100
             life.contributions.append(
-                (life.member_id, "resident_medical", y * 100 + 1, fee, 0, fee, "paid", None)
+                (
+                    life.member_id,
+                    "resident_medical",
+                    y * 100 + 1,
+                    fee,
+                    0,
+                    fee,
+                    "paid",
+                    None,
+                    0,
+                    0,
+                    None,
+                )
             )
         self._enrolments(life, RESIDENT, None)

@@ -102,7 +102,15 @@ def seed_database(
     maker = LifeMaker(policy, seed, as_of)
     report = SeedReport(members=members, seed=seed, as_of=as_of, cards_dir=cards_dir)
     counts = dict.fromkeys(
-        ("member", "card", "enrolment", "contribution", "pension_account_year", "benefit_payment"),
+        (
+            "member",
+            "card",
+            "enrolment",
+            "contribution",
+            "pension_account_year",
+            "medical_account_year",
+            "benefit_payment",
+        ),
         0,
     )
     index_rows: list[dict[str, Any]] = []
@@ -181,6 +189,7 @@ def _insert_all(
             ("enrolment", _ENROLMENT_COLS, "enrolments"),
             ("contribution", _CONTRIBUTION_COLS, "contributions"),
             ("pension_account_year", _ACCOUNT_COLS, "account_years"),
+            ("medical_account_year", _MEDICAL_COLS, "medical_years"),
             ("benefit_payment", _BENEFIT_COLS, "benefits"),
         )
         for table, cols, attr in tables:
@@ -215,7 +224,7 @@ def _insert_all(
         log.info("seeded %d/%d members", min(members, lo + BATCH), members)
 
 
-_ENROLMENT_COLS = ["member_id", "scheme", "status", "since", "employer_id"]
+_ENROLMENT_COLS = ["member_id", "scheme", "status", "since", "employer_id", "until"]
 _CONTRIBUTION_COLS = [
     "member_id",
     "scheme",
@@ -225,7 +234,11 @@ _CONTRIBUTION_COLS = [
     "personal_fen",
     "status",
     "payer_id",
+    "account_fen",
+    "subsidy_fen",
+    "paid_on",
 ]
+_MEDICAL_COLS = ["member_id", "year", "credit_fen", "spending_fen", "balance_fen"]
 _ACCOUNT_COLS = ["member_id", "year", "principal_fen", "interest_fen", "balance_fen"]
 _BENEFIT_COLS = ["member_id", "kind", "period", "amount_fen"]
 

@@ -35,7 +35,13 @@ class MemberRow(Base):
     birth_date: Mapped[dt.date] = mapped_column(Date)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     retirement_age: Mapped[int] = mapped_column(Integer)  # statutory age for this member
-    medical_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    medical_balance_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    work_start: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 参加工作时间 YYYYMM
+    # 首次参保时间 YYYYMM; None: the earliest enrolment's start.
+    first_insured: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    deemed_months: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )  # 视同缴费月数
 
 
 class EmployerRow(Base):
@@ -66,11 +72,18 @@ class EnrolmentRow(Base):
     scheme: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(12))
     since: Mapped[int] = mapped_column(Integer)  # YYYYMM
+    until: Mapped[int | None] = mapped_column(Integer, nullable=True)  # YYYYMM, last month covered
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), nullable=True)
 
 
 class ContributionRow(Base):
-    """One month of one scheme. Residents' schemes are yearly: one row, period = YYYY01."""
+    """One month of one scheme. Residents' schemes are yearly: one row, period = YYYY01, counted
+    as 12 months everywhere.
+
+    An individual's month (flexible employment, residents) has employer_fen = 0 and the whole
+    payment in personal_fen; account_fen is what went to the personal account (pension rows:
+    the pension account; medical rows: the medical account); subsidy_fen is the government's
+    subsidy of a residents' pension year (政府补贴), never part of what the member paid."""
 
     __tablename__ = "contribution"
     __table_args__ = _CLUSTERED
@@ -81,8 +94,11 @@ class ContributionRow(Base):
     base_fen: Mapped[int] = mapped_column(BigInteger)
     employer_fen: Mapped[int] = mapped_column(BigInteger)
     personal_fen: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))  # paid / arrears / transferred_in
+    status: Mapped[str] = mapped_column(String(16))  # paid / arrears / transferred_in / back_paid
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), nullable=True)
+    account_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)  # the day paid (补缴)
 
 
 class AccountYearRow(Base):
@@ -95,6 +111,19 @@ class AccountYearRow(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     principal_fen: Mapped[int] = mapped_column(BigInteger)
     interest_fen: Mapped[int] = mapped_column(BigInteger)
+    balance_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class MedicalAccountYearRow(Base):
+    """One year of the medical personal account: credits, spending, closing balance."""
+
+    __tablename__ = "medical_account_year"
+    __table_args__ = _CLUSTERED
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_fen: Mapped[int] = mapped_column(BigInteger)
+    spending_fen: Mapped[int] = mapped_column(BigInteger)
     balance_fen: Mapped[int] = mapped_column(BigInteger)
 
 

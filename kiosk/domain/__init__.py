@@ -22,9 +22,11 @@ from kiosk.domain.records import (
     ContributionMonth,
     Enrolment,
     EnrolmentStatus,
+    MedicalAccountYear,
     MonthStatus,
     PersonalAccounts,
     Scheme,
+    months_covered,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "DomainError",
     "Enrolment",
     "EnrolmentStatus",
+    "MedicalAccountYear",
     "Member",
     "Money",
     "MonthStatus",
@@ -49,5 +52,6 @@ __all__ = [
     "mask_id",
     "mask_name",
     "money_sum",
+    "months_covered",
     "period_range",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
@@ -65,20 +66,41 @@ class MonthStatus(enum.StrEnum):
     PAID = "paid"  # ● 已缴
     ARREARS = "arrears"  # △ 欠缴
     TRANSFERRED_IN = "transferred_in"  # ○ 转入
+    BACK_PAID = "back_paid"  # ◆ 补缴: paid after its year, on the date the row carries
 
     @property
     def symbol(self) -> str:
-        return {"paid": "●", "arrears": "△", "transferred_in": "○"}[self.value]
+        return _MONTH_STATUS[self.value][0]
 
     @property
     def zh(self) -> str:
-        return {"paid": "已缴", "arrears": "欠缴", "transferred_in": "转入"}[self.value]
+        return _MONTH_STATUS[self.value][1]
 
     @property
     def en(self) -> str:
-        return {"paid": "Paid", "arrears": "In arrears", "transferred_in": "Transferred in"}[
-            self.value
-        ]
+        return _MONTH_STATUS[self.value][2]
+
+    @property
+    def counted(self) -> bool:
+        """Whether the month counts toward cumulative months (every status but arrears)."""
+        return self is not MonthStatus.ARREARS
+
+
+_MONTH_STATUS = {
+    "paid": ("●", "已缴", "Paid"),
+    "arrears": ("△", "欠缴", "In arrears"),
+    "transferred_in": ("○", "转入", "Transferred in"),
+    "back_paid": ("◆", "补缴", "Back paid"),
+}
+
+# Residents' schemes are paid by the year: one row (month 01) stands for 12 months, on the
+# screen, on paper and on the verification page alike.
+YEARLY_SCHEMES = frozenset({Scheme.RESIDENT_PENSION, Scheme.RESIDENT_MEDICAL})
+
+
+def months_covered(scheme: Scheme) -> int:
+    """How many months one row of `scheme` stands for."""
+    return 12 if scheme in YEARLY_SCHEMES else 1
 
 
 PENSION_MINIMUM_MONTHS = 180  # 15 years: the national minimum for a monthly pension
@@ -93,6 +115,7 @@ class Enrolment:
     since: Period
     employer: str | None  # None: paid as an individual (个人/灵活就业)
     cumulative_months: int
+    until: Period | None = None  # the last month covered, once terminated
 
     @property
     def pension_progress(self) -> float | None:
@@ -113,10 +136,17 @@ class ContributionMonth:
     personal_part: Money
     status: MonthStatus
     payer: str  # employer name, or "个人" when the member paid
+    subsidy: Money = field(default_factory=Money.zero)  # 政府补贴 (residents' pension)
+    paid_on: dt.date | None = None  # the day it was paid, where known (always for 补缴)
 
     @property
     def total(self) -> Money:
+        """What was paid for the month (employer and member); the subsidy is not part of it."""
         return self.employer_part + self.personal_part
+
+    @property
+    def months(self) -> int:
+        return months_covered(self.scheme)
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,18 @@ class AccountYear:
 
 
 @dataclass(frozen=True)
+class MedicalAccountYear:
+    """One year of the medical personal account: credited, spent, closing balance."""
+
+    year: int
+    credits: Money
+    spending: Money
+    balance: Money
+
+
+@dataclass(frozen=True)
 class PersonalAccounts:
     pension_years: tuple[AccountYear, ...] = field(default_factory=tuple)
     pension_balance: Money = field(default_factory=Money.zero)
     medical_balance: Money = field(default_factory=Money.zero)
+    medical_years: tuple[MedicalAccountYear, ...] = field(default_factory=tuple)

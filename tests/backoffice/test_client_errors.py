@@ -294,10 +294,12 @@ _ROW = {
     "scheme": "pension",
     "period": "2025-03",
     "base": "6653.48",
-    "employer_part": "1064.56",
-    "personal_part": "532.28",
+    "employer_part": "0.00",  # an individual has no employer part
+    "personal_part": "1330.70",  # 6,653.48 x 20% = 1,330.696 -> 1,330.70
+    "subsidy": "0.00",
     "status": "paid",
     "payer": "个人",
+    "paid_on": None,
 }
 
 

@@ -71,10 +71,14 @@ def test_card_payment_posts_once_and_the_history_shows_it_at_once(
     assert outcome.outcome is Outcome.PAID and outcome.message_key == "payments.paid"
     assert outcome.total == quote.total
     history = kiosk.bo.contributions(member, scheme=Scheme.PENSION)
-    paid = {m.period: m for m in history if m.status is MonthStatus.PAID}
+    paid = {m.period: m for m in history}
     for line in quote.lines:
         assert line.period in paid
         assert paid[line.period].total == line.amount
+        # A month of an earlier year is posted as 补缴 with the day it was paid.
+        want = MonthStatus.BACK_PAID if line.back_payment else MonthStatus.PAID
+        assert paid[line.period].status is want
+        assert paid[line.period].paid_on is not None
     entry = kiosk.journal.get(outcome.intent_id)
     assert entry.state is IntentState.POSTED and entry.receipt_state is ReceiptState.PENDING
     states = [to for _from, to, _d in kiosk.journal.events(outcome.intent_id)]
