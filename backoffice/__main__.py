@@ -85,6 +85,11 @@ def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
     _ensure_parent(args.db)
     db = Database(args.db)
     try:
+        stale = db.missing_columns()
+        if stale and only_if_empty:
+            # The demo owns its file: an older demo database is rebuilt, not half-used.
+            print(f"backoffice: {args.db} is from an older version (no {stale[0]}): re-seeding")
+            db.drop_schema()
         db.create_schema()
         if only_if_empty:
             with db.engine.connect() as c:
@@ -117,6 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
     from backoffice.settings import Settings
 
     _ensure_parent(args.db)
+    _check_schema(args.db)
     public = args.public_url or f"http://{args.host}:{args.port}"
     app = create_app(
         Settings(database=args.db, policy_file=args.policy, today=args.today, public_url=public)
@@ -140,6 +146,23 @@ def _serve(args: argparse.Namespace) -> int:
         loop="uvloop",
     )
     return 0
+
+
+def _check_schema(url: str) -> None:
+    from backoffice.errors import BackOfficeError
+    from backoffice.storage import Database
+
+    db = Database(url)
+    try:
+        stale = db.missing_columns()
+    finally:
+        db.dispose()
+    if stale:
+        raise BackOfficeError(
+            f"the database {url} is from an older version of the back office: it lacks "
+            f"{', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''}; migrate it, or re-seed "
+            "a test database (python -m backoffice seed --reset)"
+        )
 
 
 def _ensure_parent(db: str) -> None:

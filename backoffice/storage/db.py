@@ -51,6 +51,25 @@ class Database:
         all_tables()
         Base.metadata.create_all(self.engine)
 
+    def missing_columns(self) -> list[str]:
+        """Columns this version's tables have that the database lacks ("table.column"): an
+        older database that needs migrating or re-seeding. Tables not there yet are not listed
+        (create_schema makes them)."""
+        from sqlalchemy import inspect
+
+        from backoffice.storage import all_tables
+
+        all_tables()
+        found = inspect(self.engine)
+        have = set(found.get_table_names())
+        out = []
+        for table in Base.metadata.sorted_tables:
+            if table.name not in have:
+                continue
+            cols = {c["name"] for c in found.get_columns(table.name)}
+            out.extend(f"{table.name}.{c.name}" for c in table.columns if c.name not in cols)
+        return out
+
     def drop_schema(self) -> None:
         from backoffice.storage import all_tables
 
