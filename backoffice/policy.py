@@ -6,6 +6,7 @@ file's stated assumptions, so a synthetic history and an estimate may span any y
 from __future__ import annotations
 
 import tomllib
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,6 +32,7 @@ class Policy:
     city_name: str
     city_name_en: str
     region: str
+    timezone: str  # IANA zone name (zoneinfo): "today", deadlines, times shown and printed
     employee_rates: dict[Scheme, tuple[Decimal, Decimal]]  # (employer, personal)
     employee_pension_account_rate: Decimal
     employee_medical_account_rate: Decimal
@@ -125,6 +127,7 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         city_name=r.get("city", "name", str),
         city_name_en=r.get("city", "name_en", str),
         region=r.get("city", "region", str),
+        timezone=_zone_name(r.data.get("city", {}).get("timezone", "Asia/Shanghai"), source),
         employee_rates=rates,
         employee_pension_account_rate=r.rate_key("employee", "pension_account_rate"),
         employee_medical_account_rate=r.rate_key("employee", "medical_account_rate"),
@@ -154,6 +157,19 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         average_wages=wages,
         crediting_rates=crediting,
     )
+
+
+def _zone_name(name: object, source: str) -> str:
+    """An IANA zone zoneinfo knows (the system's tz database or the tzdata package)."""
+    if not isinstance(name, str) or not name:
+        raise PolicyError(f"{source}: [city] timezone: expected a zone name, found {name!r}")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(
+            f'{source}: [city] timezone: unknown time zone {name!r} (e.g. "Asia/Shanghai")'
+        ) from None
+    return name
 
 
 def _is_year(y: str, r: _Reader) -> bool:
