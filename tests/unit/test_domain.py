@@ -137,7 +137,7 @@ def test_pension_progress_and_month_symbols():
         Enrolment(Scheme.MEDICAL, EnrolmentStatus.ACTIVE, Period(2010, 1), "X", 90).pension_progress
         is None
     )
-    assert {s.symbol for s in MonthStatus} == {"●", "△", "○"}
+    assert {s.symbol for s in MonthStatus} == {"●", "△", "○", "◆"}  # each status its own symbol
     row = ContributionMonth(
         Scheme.PENSION,
         Period(2024, 1),
