@@ -22,6 +22,13 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
+def _instant(text: str) -> dt.datetime:
+    at = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the instant's offset, e.g. +08:00 or Z")
+    return at
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m backoffice", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -30,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--db", default=DEFAULT_DB, help="SQLite file or PostgreSQL URL")
         sp.add_argument("--policy", default=None, help="city policy TOML (default: built in)")
         sp.add_argument("--today", type=_date, default=None, help="fix 'today' (YYYY-MM-DD)")
+        sp.add_argument(
+            "--now",
+            type=_instant,
+            default=None,
+            help="freeze the clock at an instant (ISO 8601 with offset, e.g. 2024-04-15T17:30Z)",
+        )
 
     def serving(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--host", default="127.0.0.1")
@@ -125,7 +138,13 @@ def _serve(args: argparse.Namespace) -> int:
     _check_schema(args.db)
     public = args.public_url or f"http://{args.host}:{args.port}"
     app = create_app(
-        Settings(database=args.db, policy_file=args.policy, today=args.today, public_url=public)
+        Settings(
+            database=args.db,
+            policy_file=args.policy,
+            today=args.today,
+            public_url=public,
+            fixed_now=args.now,
+        )
     )
     if not args.access_log:
         logging.getLogger("backoffice.access").setLevel(logging.WARNING)

@@ -87,7 +87,11 @@ def running_service(
     seed_first: bool = True,
     access_log: bool = False,
     startup_timeout: float = 30.0,
+    now: dt.datetime | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[RunningService]:
+    """`now` freezes the service's clock at an aware instant (--now); `env` is the
+    subprocess's environment (e.g. TZ=UTC: no rule may depend on the host's zone)."""
     with ExitStack() as stack:
         work = Path(tempfile.mkdtemp(prefix="backoffice-"))
         stack.callback(shutil.rmtree, work, True)
@@ -123,13 +127,15 @@ def running_service(
         ]
         if today:
             cmd += ["--today", today.isoformat()]
+        if now:
+            cmd += ["--now", now.isoformat()]
         if policy_file:
             cmd += ["--policy", policy_file]
         if access_log:
             cmd.append("--access-log")
         log = log_file.open("wb")
         stack.callback(log.close)
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
         stack.callback(_stop, proc)
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc, log_file, startup_timeout)
