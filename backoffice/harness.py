@@ -12,8 +12,14 @@
     with postgres_server() as url:                     # a throwaway PostgreSQL 127.0.0.1:<port>
         with running_service(database=url) as svc: ...
 
+    # No synthetic members: the schema, the demo terminals and keys, then the members of
+    # "kiosk-members/1" files (docs/import-format.md) loaded by the importer with `today`.
+    with running_service(members=0, import_files=[path], today=dt.date(2024, 4, 20)) as svc:
+        svc.imported       # [ImportReport] one per file
+
 `running_service` seeds a database (a temp SQLite file unless `database` is given) in this
-process, then runs `python -m backoffice serve` as a subprocess on 127.0.0.1 and a free port,
+process (members=0: no synthetic members, only the schema and the demo terminals; then each of
+`import_files` is imported; seed_first=False: the database is used as it is), then runs `python -m backoffice serve` as a subprocess on 127.0.0.1 and a free port,
 waits until /v1/health answers, and on exit stops the process and removes what it created.
 `postgres_server` runs initdb + pg_ctl from Debian's postgresql in a temp folder (as the
 `postgres` user when we are root: PostgreSQL refuses to run as root) and stops it on exit.
@@ -33,16 +39,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
+from backoffice.importer import ImportReport, import_file
 from backoffice.policy import load_policy
 from backoffice.seed import SeedReport, seed_database
-from backoffice.seed.run import DEMO_TERMINALS
+from backoffice.seed.run import DEMO_TERMINALS, insert_demo_access
 from backoffice.storage import Database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,6 +76,7 @@ class RunningService:
     cards_dir: Path | None
     log_file: Path
     process: subprocess.Popen[bytes]
+    imported: list[ImportReport] = field(default_factory=list)
 
     def log_text(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
@@ -85,6 +93,7 @@ def running_service(
     port: int | None = None,
     policy_file: str | None = None,
     seed_first: bool = True,
+    import_files: Sequence[Path] = (),
     access_log: bool = False,
     startup_timeout: float = 30.0,
     now: dt.datetime | None = None,
@@ -97,18 +106,31 @@ def running_service(
         stack.callback(shutil.rmtree, work, True)
         db_url = database or str(work / "backoffice.sqlite3")
         report = None
-        if seed_first:
+        imported: list[ImportReport] = []
+        if seed_first or import_files:
             db = Database(db_url)
             try:
-                report = seed_database(
-                    db,
-                    load_policy(policy_file),
-                    members=members,
-                    seed=seed,
-                    as_of=today,
-                    cards_dir=cards_dir,
-                    reset=database is not None,
-                )
+                policy = load_policy(policy_file)
+                if seed_first and members > 0:
+                    report = seed_database(
+                        db,
+                        policy,
+                        members=members,
+                        seed=seed,
+                        as_of=today,
+                        cards_dir=cards_dir,
+                        reset=database is not None,
+                    )
+                elif seed_first:
+                    if database is not None:
+                        db.drop_schema()
+                    db.create_schema()
+                    with db.engine.begin() as conn:
+                        insert_demo_access(conn, policy)
+                for path in import_files:
+                    imported.append(
+                        import_file(db, policy, Path(path), today=today or dt.date.today())
+                    )
             finally:
                 db.dispose()
         port = port or free_port()
@@ -148,6 +170,7 @@ def running_service(
             cards_dir=cards_dir,
             log_file=log_file,
             process=proc,
+            imported=imported,
         )
 
 

@@ -149,19 +149,9 @@ def seed_database(
     return report
 
 
-def _insert_all(
-    conn: Connection,
-    db: Database,
-    policy: Policy,
-    maker: LifeMaker,
-    members: int,
-    seed: int,
-    cards_dir: Path | None,
-    report: SeedReport,
-    counts: dict[str, int],
-    index_rows: list[dict[str, Any]],
-) -> None:
-    conn.execute(insert(EmployerRow), [{"id": i, "name": n} for i, n in employers(seed)])
+def insert_demo_access(conn: Connection, policy: Policy) -> None:
+    """The demo terminals (with their keys) and the demo administrator card: what a kiosk
+    needs to talk to a database that holds no seeded members (the importer's tests)."""
     conn.execute(
         insert(TerminalRow),
         [
@@ -181,6 +171,22 @@ def _insert_all(
             for ci, no, who in DEMO_ADMIN_CARDS
         ],
     )
+
+
+def _insert_all(
+    conn: Connection,
+    db: Database,
+    policy: Policy,
+    maker: LifeMaker,
+    members: int,
+    seed: int,
+    cards_dir: Path | None,
+    report: SeedReport,
+    counts: dict[str, int],
+    index_rows: list[dict[str, Any]],
+) -> None:
+    conn.execute(insert(EmployerRow), [{"id": i, "name": n} for i, n in employers(seed)])
+    insert_demo_access(conn, policy)
     for lo in range(0, members, BATCH):
         lives = [maker.make(i) for i in range(lo, min(members, lo + BATCH))]
         _bulk(conn, db, "member", list(lives[0].member), [tuple(x.member.values()) for x in lives])
