@@ -13,10 +13,12 @@ import os
 import re
 import tomllib
 import typing
+import zoneinfo
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain.zone import DEFAULT_ZONE_NAME, zone_named
 from kiosk.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +34,19 @@ def _key(
     choices: tuple[Any, ...] | None = None,
     pattern: str | None = None,
     path: str | None = None,
+    zone: bool = False,
 ) -> Any:
     """Declare a config key. `path` is "file" (must exist), "optional-file" ("" = unused)
-    or "output" (a place the kiosk writes to; its folder is created when needed)."""
-    meta = {"min": min, "max": max, "choices": choices, "pattern": pattern, "path": path}
+    or "output" (a place the kiosk writes to; its folder is created when needed). `zone`: an
+    IANA time zone name zoneinfo knows."""
+    meta = {
+        "min": min,
+        "max": max,
+        "choices": choices,
+        "pattern": pattern,
+        "path": path,
+        "zone": zone,
+    }
     return field(default=default, metadata=meta)
 
 
@@ -44,6 +55,12 @@ class TerminalConfig:
     id: str = _key(default="KIOSK-0001", pattern=r"[A-Za-z0-9-]{1,32}")
     hall_name: str = _key(default="市社会保险服务大厅")
     hall_name_en: str = _key(default="City Social Insurance Service Hall")
+    # The hall's IANA zone: every time shown or printed and every "today" (checked at load).
+    timezone: str = _key(default=DEFAULT_ZONE_NAME, zone=True)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zone_named(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -276,6 +293,13 @@ def _check_value(value: Any, hint: Any, meta: Any, label: str, file: str, base: 
     pattern = meta.get("pattern")
     if pattern is not None and not re.fullmatch(pattern, value):
         raise ConfigError(file, label, f"text matching {pattern}", repr(value))
+    if meta.get("zone"):
+        try:
+            zone_named(value)
+        except ValueError:
+            raise ConfigError(
+                file, label, 'an IANA time zone name, e.g. "Asia/Shanghai"', repr(value)
+            ) from None
     return value
 
 

@@ -25,6 +25,7 @@ import math
 import threading
 import time
 import uuid
+import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,7 @@ from kiosk.backoffice_client import BackOfficeClient
 from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, ProtocolError, Rejected
 from kiosk.config import KioskConfig
 from kiosk.domain import Money, Period, Scheme, mask_card_number, mask_id, mask_name
-from kiosk.domain.documents import PaymentReceipt, ReceiptLine, Verification
+from kiosk.domain.documents import PaymentReceipt, Verification
 from kiosk.domain.payments import (
     CardAuthorization,
     IntentState,
@@ -45,6 +46,9 @@ from kiosk.domain.payments import (
     Quote,
     ReceiptState,
 )
+from kiosk.domain.receipts import PaidPeriod, receipt_lines
+from kiosk.domain.records import YEARLY_SCHEMES
+from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.journal import Journal, JournalEntry
 from kiosk.payment_client import PaymentClient
 from kiosk.payment_errors import (
@@ -87,6 +91,7 @@ class PaymentSettings:
     recheck_interval: float = 1.0  # seconds between checks of an order in doubt
     startup_window: float = 60.0  # after start, re-check in-doubt rows every recheck_interval
     receipt_base_url: str = ""  # where a receipt can be seen (shown as QR when paper is out)
+    zone: zoneinfo.ZoneInfo = DEFAULT_ZONE  # the hall's zone: the receipt's time of payment
 
     @classmethod
     def from_config(cls, cfg: KioskConfig) -> PaymentSettings:
@@ -96,6 +101,7 @@ class PaymentSettings:
             qr_poll_interval=cfg.payments.qr_poll_interval,
             qr_timeout=float(cfg.payments.qr_timeout),
             recovery_interval=float(cfg.payments.recovery_interval),
+            zone=cfg.terminal.zone,
         )
 
 
@@ -423,35 +429,42 @@ class PaymentService:
         return f"{base.rstrip('/')}/receipts/{entry.order_no}"
 
     def receipt_for(self, entry: JournalEntry, *, reprint: bool = False) -> PaymentReceipt:
-        from kiosk.domain.documents import ReceiptLine as Line
-
+        """The receipt of a paid intent, from the quote the member confirmed (the journal's
+        copy): one line per run of consecutive months at one base, the late fee apart, the
+        time of payment in the hall's zone."""
         scheme = Scheme(entry.scheme)
-        lines = entry.quote["lines"]
-        periods = [Period.parse(x["period"]) for x in lines]
-        receipt_lines: list[ReceiptLine] = []
+        quote = entry.quote
+        flat = scheme in YEARLY_SCHEMES  # residents' schemes: a flat fee, no 缴费基数
+        paid = [
+            PaidPeriod(
+                period=Period.parse(x["period"]),
+                base=None if flat else Money.of(x["base"]),
+                amount=Money.of(x["amount"]),
+                back_payment=bool(x.get("back_payment", False)),
+            )
+            for x in quote["lines"]
+        ]
         late = Money.zero()
-        for x in lines:
-            receipt_lines.append(Line(f"{x['period']} {scheme.zh}", Money.of(x["amount"])))
+        for x in quote["lines"]:
             late = late + Money.of(x["late_fee"])
+        subsidy = Money.of(quote.get("subsidy") or "0")
         assert entry.order_no is not None and entry.paid_at is not None
         return PaymentReceipt(
             hall_name=self.settings.hall_name,
             terminal_id=entry.terminal_id,
             order_no=entry.order_no,
-            paid_at=entry.paid_at,
+            paid_at=in_zone(entry.paid_at, self.settings.zone),
             member_name=entry.payer.get("name_masked", ""),
             id_number=entry.payer.get("id_masked", ""),
             scheme=scheme,
-            first_period=min(periods),
-            last_period=max(periods),
-            base=None if scheme.value.startswith("resident") else Money.of(lines[0]["base"]),
-            lines=tuple(receipt_lines),
+            lines=receipt_lines(scheme, paid),
             total=Money.from_fen(entry.amount_fen),
             payment_method="社保卡金融账户" if entry.method is PayMethod.CARD else "扫码支付",
             verification=Verification(
                 entry.gateway_txn or entry.order_no, self.receipt_url(entry.intent_id)
             ),
             late_fee=late if late else None,
+            subsidy=subsidy if subsidy else None,
             note="补打凭证 / reprint" if reprint else "请妥善保管",
         )
 
@@ -640,12 +653,14 @@ def _quote_json(q: Quote) -> dict[str, object]:
         "quote_id": q.quote_id,
         "scheme": q.scheme.value,
         "total": f"{q.total.yuan:.2f}",
+        "subsidy": f"{q.subsidy.yuan:.2f}",
         "lines": [
             {
                 "period": str(x.period),
                 "base": f"{x.base.yuan:.2f}",
                 "amount": f"{x.amount.yuan:.2f}",
                 "late_fee": f"{x.late_fee.yuan:.2f}",
+                "back_payment": x.back_payment,
             }
             for x in q.lines
         ],

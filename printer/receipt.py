@@ -1,7 +1,10 @@
 """The payment receipt (社会保险费缴费凭证) as ESC/POS bytes for an 80 mm thermal printer.
 
 Names and ID numbers are masked here (mask_name, mask_id): a receipt is often left behind.
-Columns are aligned by display width (48 half-width columns in font A).
+Columns are aligned by display width (48 half-width columns in font A). The layout is in
+docs/printing.md ("The payment receipt"): one amount line per run of consecutive months at
+one base, each with its base; the late fee on its own line; the lines add up to 合计金额; the
+residents' pension subsidy (政府补贴) after the total, not in it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from printer.textwidth import two_columns, wrap
 
 TITLE = "社会保险费缴费凭证"
 RULE = "-" * COLUMNS
+BASE_INDENT = "    "
+SUBSIDY_LABEL = "政府补贴（不计入合计）"
 
 
 def receipt_bytes(r: PaymentReceipt, columns: int = COLUMNS) -> bytes:
@@ -28,24 +33,27 @@ def receipt_bytes(r: PaymentReceipt, columns: int = COLUMNS) -> bytes:
 
     field("终端编号", r.terminal_id)
     field("订单编号", r.order_no)
+    # The hall's wall time (paid_at is aware, in the configured zone: docs/rules.md, Time).
     field("缴费时间", r.paid_at.strftime("%Y-%m-%d %H:%M:%S"))
     field("姓    名", mask_name(r.member_name))
     field("证件号码", mask_id(r.id_number))
     field("险    种", r.scheme.zh)
-    months = f"（{r.months}个月）"
-    if r.first_period == r.last_period:
-        field("费款所属期", f"{r.first_period}{months}")
-    else:
-        field("费款所属期", f"{r.first_period} 至 {r.last_period}{months}")
-    if r.base is not None:
-        field("缴费基数", r.base.display())
+    field("缴费月数", f"{r.months}个月")
     w.line("-" * columns)
+    # One line per run of consecutive months at one base, its base underneath: months at
+    # different bases or far apart are never folded into one "first 至 last" span.
     for item in r.lines:
-        w.line(two_columns(item.label, item.amount.display(), columns))
+        label = f"{item.span}（{item.months}个月）" + (" 补缴" if item.back_payment else "")
+        w.line(two_columns(label, item.amount.display(), columns))
+        if item.base is not None:
+            w.line(f"{BASE_INDENT}缴费基数：{item.base.display()}")
     if r.late_fee is not None and r.late_fee:
         w.line(two_columns("滞纳金", r.late_fee.display(), columns))
     w.line("-" * columns)
     w.bold(True).line(two_columns("合计金额", r.total.display(), columns)).bold(False)
+    if r.subsidy is not None and r.subsidy:
+        # Paid by the state into the member's account: shown, never part of the total.
+        w.line(two_columns(SUBSIDY_LABEL, r.subsidy.display(), columns))
     field("支付方式", r.payment_method)
     w.feed(1)
     w.align(Align.CENTER).qr(r.verification.url, module_size=6)

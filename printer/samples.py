@@ -23,10 +23,11 @@ from kiosk.domain.documents import (
     CertificateData,
     PaymentReceipt,
     PersonDetails,
-    ReceiptLine,
     RightsRecordData,
     Verification,
 )
+from kiosk.domain.receipts import ReceiptLine
+from kiosk.domain.zone import DEFAULT_ZONE
 
 VERIFY_BASE = "http://127.0.0.1:8750/verify/"
 NAME = "欧阳建国"
@@ -48,22 +49,18 @@ def verification(code: str) -> Verification:
 
 
 def sample_receipt(code: str = "R7K2M9Q4") -> PaymentReceipt:
+    """Flexible pension 2026-10..12 at a base of 6,000: 6,000 x 20% = 1,200 a month,
+    3 months = 3,600.00; late fee 2.70; total 3,602.70."""
     base = Money.of("6000")
     return PaymentReceipt(
         hall_name="市社会保险服务大厅",
         terminal_id="KIOSK-0001",
         order_no="PO20261123000123",
-        paid_at=dt.datetime(2026, 11, 23, 10, 15, 30),
+        paid_at=dt.datetime(2026, 11, 23, 10, 15, 30, tzinfo=DEFAULT_ZONE),
         member_name=NAME,
         id_number=ID_NUMBER,
         scheme=Scheme.PENSION,
-        first_period=Period(2026, 10),
-        last_period=Period(2026, 12),
-        base=base,
-        lines=(
-            ReceiptLine("养老保险 20% × 3个月", Money.of("3600")),
-            ReceiptLine("其中计入个人账户 8%", Money.of("1440")),
-        ),
+        lines=(ReceiptLine(Period(2026, 10), Period(2026, 12), 3, base, Money.of("3600")),),
         late_fee=Money.of("2.70"),
         total=Money.of("3602.70"),
         payment_method="社保卡金融账户",

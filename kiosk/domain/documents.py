@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from kiosk.domain.errors import DomainError
 from kiosk.domain.money import Money, money_sum
 from kiosk.domain.period import Period
+from kiosk.domain.receipts import ReceiptLine
 from kiosk.domain.records import (
     ContributionMonth,
     Enrolment,
@@ -41,43 +42,46 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class ReceiptLine:
-    """One amount line of a receipt, e.g. ('养老保险 个人缴费', Money('3,600.00'))."""
-
-    label: str
-    amount: Money
-
-
-@dataclass(frozen=True)
 class PaymentReceipt:
-    """The payment receipt (社会保险费缴费凭证) printed after a settled payment."""
+    """The payment receipt (社会保险费缴费凭证) printed after a settled payment.
+
+    `lines` are runs of consecutive months at one base (kiosk.domain.receipts); the late fee
+    is its own figure; lines + late fee = total, checked here. The residents' pension
+    subsidy (政府补贴) is shown on its own and is not part of what the member paid."""
 
     hall_name: str
     terminal_id: str
     order_no: str
-    paid_at: dt.datetime
+    paid_at: dt.datetime  # aware, in the hall's zone (as printed)
     member_name: str  # full name: the receipt masks it
     id_number: str  # full ID number: the receipt masks it
     scheme: Scheme
-    first_period: Period
-    last_period: Period
-    base: Money | None  # 缴费基数; None for flat fees (residents' schemes)
     lines: tuple[ReceiptLine, ...]
     total: Money
     payment_method: str  # e.g. "社保卡金融账户" / "扫码支付"
     verification: Verification
     late_fee: Money | None = None
+    subsidy: Money | None = None  # 政府补贴 (residents' pension): paid by the state, not the member
     note: str = "请妥善保管"
 
     def __post_init__(self) -> None:
-        if self.first_period > self.last_period:
-            raise DomainError("a receipt's first period comes after its last")
         if not self.lines:
             raise DomainError("a receipt needs at least one amount line")
+        charged = money_sum([line.amount for line in self.lines]) + (self.late_fee or Money.zero())
+        if charged != self.total:
+            raise DomainError(f"a receipt's lines add up to {charged}, not its total {self.total}")
 
     @property
     def months(self) -> int:
-        return self.first_period.months_until(self.last_period) + 1
+        return sum(line.months for line in self.lines)
+
+    @property
+    def first_period(self) -> Period:
+        return min(line.first for line in self.lines)
+
+    @property
+    def last_period(self) -> Period:
+        return max(line.last for line in self.lines)
 
 
 @dataclass(frozen=True)
