@@ -524,20 +524,9 @@ class Payments:
             row = s.get(OrderRow, order_no)
         if row is None or row.state != "posted":
             raise NotFound("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")
-        lines = "".join(
-            f"<tr><td>{x['period']}</td><td>{x['base']}</td><td>{x['amount']}</td>"
-            f"<td>{x['late_fee']}</td></tr>"
-            for x in json.loads(row.lines_json)
-        )
-        total = Money.from_fen(row.total_fen).display()
-        member = row.member_no[:4] + "****" + row.member_no[-2:]
-        return (
-            "<!doctype html><meta charset=utf-8><title>社会保险费缴费凭证</title>"
-            f"<h1>社会保险费缴费凭证 / Payment receipt</h1><p>订单 {row.order_no}<br>"
-            f"个人编号 {member}<br>险种 {row.scheme}<br>支付时间 {row.paid_at}<br>"
-            f"交易号 {row.gateway_txn}</p><table border=1><tr><th>月份</th><th>基数</th>"
-            f"<th>金额</th><th>滞纳金</th></tr>{lines}</table><p>合计 {total}</p>"
-        )
+        from backoffice.receipt_html import receipt_html
+
+        return receipt_html(row, self.ctx.settings)
 
 
 def _credit_pension_account(s: Session, member_id: int, year: int, fen: int) -> None:
