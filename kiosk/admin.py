@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.domain import CardHolder, Money
+from kiosk.domain.zone import today_in
 from kiosk.errors import KioskError
 from kiosk.payments import PaymentService
 
@@ -25,12 +26,13 @@ class AdminTools:
         payments: PaymentService,
         probes: dict[str, Probe],
         is_admin: Callable[[CardHolder], bool],
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Callable[[], dt.date] | None = None,
     ) -> None:
         self.payments = payments
         self.probes = probes
         self.is_admin = is_admin
-        self.today = today
+        # The business day is the hall's date, whatever the host's TZ (docs/rules.md, Time).
+        self.today = today or (lambda: today_in(payments.settings.zone))
 
     def handlers(self) -> dict[str, Callable[[str, CardHolder, dict[str, Any]], Any]]:
         return {
@@ -71,6 +73,6 @@ class AdminTools:
                 "state": e.state.value,
                 "amount": str(Money.from_fen(e.amount_fen).yuan),
             }
-            for e in self.payments.journal.entries(day)
+            for e in self.payments.journal.entries(day, self.payments.settings.zone)
         ]
         return self.payments.client.reconcile(day, rows)

@@ -17,6 +17,7 @@ from kiosk.card_adapter import CardAdapter
 from kiosk.card_session import card_session_card
 from kiosk.config import KioskConfig
 from kiosk.controller import Controller
+from kiosk.domain.zone import today_in
 from kiosk.heartbeat import Heartbeat, probes_from_config
 from kiosk.i18n import Translator
 from kiosk.journal import Journal
@@ -64,6 +65,7 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         font_path=cfg.ui.font_path,
         hall_name=cfg.terminal.hall_name,
         terminal_id=cfg.terminal.id,
+        zone=cfg.terminal.zone,
     )
     # One client for everything, so signing and TLS settings apply to payments too.
     payments = PaymentService(
@@ -81,7 +83,8 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         use_pinpad=cfg.card_reader.use_pinpad,
     )
     services = MemberServices(client, printing, PayFlow(payments, reader.card_present))
-    card = CardAdapter(reader, checker=services.check_card)
+    zone = cfg.terminal.zone
+    card = CardAdapter(reader, checker=services.check_card, today=lambda: today_in(zone))
     # Member data only for a card that is present: the card proves itself to the back office.
     card_port = card_session_card(card, client) if cfg.backoffice.card_session else card
     payments.start()  # recovery now (needs neither member nor card), then every interval

@@ -286,15 +286,25 @@ class Journal:
             ).fetchall()
         return [_entry(r) for r in rows]
 
-    def entries(self, day: dt.date | None = None) -> list[JournalEntry]:
-        """Every intent (of one UTC day, when given), oldest first."""
+    def entries(self, day: dt.date | None = None, zone: dt.tzinfo = dt.UTC) -> list[JournalEntry]:
+        """Every intent (created on `day` in `zone`, when given: the hall's business day, as
+        the back office's business_date), oldest first."""
         with self._lock:
             if day is None:
                 rows = self._con.execute("SELECT * FROM intent ORDER BY created_at").fetchall()
             else:
+                # created_at is naive UTC ISO text: the local day is a UTC range of it.
+                start, end = (
+                    dt.datetime.combine(d, dt.time(), tzinfo=zone)
+                    .astimezone(dt.UTC)
+                    .replace(tzinfo=None)
+                    .isoformat(timespec="milliseconds")
+                    for d in (day, day + dt.timedelta(days=1))
+                )
                 rows = self._con.execute(
-                    "SELECT * FROM intent WHERE substr(created_at, 1, 10)=? ORDER BY created_at",
-                    (day.isoformat(),),
+                    "SELECT * FROM intent WHERE created_at >= ? AND created_at < ?"
+                    " ORDER BY created_at",
+                    (start, end),
                 ).fetchall()
         return [_entry(r) for r in rows]
 

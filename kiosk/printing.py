@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from kiosk.domain.documents import (
     Verification,
 )
 from kiosk.domain.records import Scheme
+from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.errors import KioskError
 from printer import A4Printer, BuiltDocument, PrinterError, certificate_pdf, rights_record_pdf
 from printer import errors as pe
@@ -79,14 +82,16 @@ class PrintService:
         font_path: Path,
         hall_name: str,
         terminal_id: str,
-        now: type[dt.datetime] = dt.datetime,
+        zone: zoneinfo.ZoneInfo = DEFAULT_ZONE,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.client = client
         self.a4 = a4
         self.font_path = font_path
         self.hall_name = hall_name
         self.terminal_id = terminal_id
-        self.now = now
+        self.zone = zone  # the hall's zone: the printed time is its wall time
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._lock = threading.Lock()
         self._dir: Path | None = None
         self._doc: BuiltDocument | None = None
@@ -96,7 +101,7 @@ class PrintService:
 
     def prepare(self, member_no: str, holder: CardHolder, params: dict) -> PrintPreview:
         kind = CertificateKind(params.get("kind", CertificateKind.RIGHTS_RECORD.value))
-        printed_at = self.now.now()
+        printed_at = in_zone(self._clock(), self.zone).replace(microsecond=0)
         summary = self.client.summary(member_no)
         employer = next(
             (e.employer for e in summary.enrolments if e.scheme is Scheme.PENSION and e.employer),
