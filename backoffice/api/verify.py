@@ -69,8 +69,9 @@ def verify(
         "valid": not expired,
         "expired": expired,
         "kind": row.kind,
-        "issued_at": row.issued_at.isoformat(),
-        "expires_at": row.expires_at.isoformat(),
+        # Stored as naive UTC; shown in the city's zone with its offset (docs/rules.md, Time).
+        "issued_at": ctx.settings.local(row.issued_at).isoformat(),
+        "expires_at": ctx.settings.local(row.expires_at).isoformat(),
         "name_masked": mask_name(content["name"]),
         "id_number_masked": content["id_number_masked"],
         "first": content["first"],
