@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.api.deps import Ctx
+from backoffice.settings import shown
 from backoffice.storage.terminals import HeartbeatRow, TerminalRow
 
 router = APIRouter(tags=["fleet"])
@@ -96,11 +97,15 @@ class KioskRow:
         levels = {c.level for c in self.cells.values()} | ({"bad"} if self.stale else set())
         return "bad" if "bad" in levels else "warn" if "warn" in levels else "ok"
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, zone: dt.tzinfo = dt.UTC) -> dict[str, Any]:
+        """last_seen (stored naive UTC) in `zone`, with its offset."""
+        seen = self.last_seen
         return {
             "terminal_id": self.terminal_id,
             "hall": self.hall,
-            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "last_seen": (
+                seen.replace(tzinfo=dt.UTC).astimezone(zone).isoformat() if seen else None
+            ),
             "stale": self.stale,
             "level": self.level,
             "version": self.version,
@@ -171,7 +176,8 @@ def _age(seconds: float | None) -> str:
     return f"{int(seconds // 3600)} 小时前 h ago"
 
 
-def render(rows: list[KioskRow], now: dt.datetime) -> str:
+def render(rows: list[KioskRow], now: dt.datetime, zone: dt.tzinfo = dt.UTC) -> str:
+    """The page; `now` is naive UTC (as stored), shown in `zone` with its offset."""
     head = "".join(
         f'<th>{html.escape(zh)}<br><span class="en">{html.escape(en)}</span></th>'
         for _, zh, en in COLUMNS
@@ -203,7 +209,7 @@ def render(rows: list[KioskRow], now: dt.datetime) -> str:
         summary += f" — 缺纸 PAPER OUT: {', '.join(no_paper)}"
     return TEMPLATE.substitute(
         refresh=REFRESH_SECONDS,
-        generated=html.escape(now.strftime("%Y-%m-%d %H:%M:%S")),
+        generated=html.escape(shown(now.replace(tzinfo=dt.UTC).astimezone(zone))),
         summary=html.escape(summary),
         head=head,
         rows="\n".join(body) or '<tr><td colspan="9">没有终端 No kiosks</td></tr>',
@@ -214,14 +220,18 @@ def render(rows: list[KioskRow], now: dt.datetime) -> str:
 async def fleet_page(ctx: Ctx) -> HTMLResponse:
     now = ctx.settings.now()
     rows = await run_in_threadpool(_rows, ctx, now)
-    return HTMLResponse(render(rows, now), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(render(rows, now, ctx.settings.zone), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/fleet.json", include_in_schema=False)
 async def fleet_json(ctx: Ctx) -> dict[str, Any]:
     now = ctx.settings.now()
     rows = await run_in_threadpool(_rows, ctx, now)
-    return {"generated": now.isoformat(), "kiosks": [r.as_json() for r in rows]}
+    zone = ctx.settings.zone
+    return {
+        "generated": ctx.settings.local(now).isoformat(),
+        "kiosks": [r.as_json(zone) for r in rows],
+    }
 
 
 def _rows(ctx: Any, now: dt.datetime) -> list[KioskRow]:
