@@ -1,8 +1,9 @@
-"""`python -m backoffice serve | seed | demo | openapi`.
+"""`python -m backoffice serve | seed | demo | import | openapi`.
 
 serve   run the API (uvicorn) on a database (SQLite file or PostgreSQL URL)
 seed    fill an empty database with synthetic members and write their card profiles
 demo    seed a SQLite file if it holds no members yet, then serve (what `make demo` runs)
+import  load members from "kiosk-members/1" JSON files (docs/import-format.md), all or nothing
 openapi print the OpenAPI document (docs/openapi.json is this output)
 """
 
@@ -66,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     common(sp)
     serving(sp)
     seeding(sp)
+    sp = sub.add_parser("import", help="load members from kiosk-members/1 JSON files")
+    common(sp)
+    sp.add_argument("files", type=Path, nargs="+", metavar="FILE.json")
+    sp.add_argument(
+        "--demo-terminals",
+        action="store_true",
+        help="also add the demo terminals, keys and admin card when absent (tests, demos)",
+    )
     sub.add_parser("openapi", help="print the OpenAPI document")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -76,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     from backoffice.errors import BackOfficeError
 
     try:
+        if args.command == "import":
+            return _import(args)
         if args.command in ("seed", "demo"):
             seeded = _seed(args, only_if_empty=args.command == "demo")
             if args.command == "seed":
@@ -126,6 +137,32 @@ def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
         return report
     finally:
         db.dispose()
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Each file in its own transaction; the first bad file stops the run (exit 2, the
+    problems on stderr), files before it stay loaded."""
+    from backoffice.importer import ensure_demo_access, import_file
+    from backoffice.policy import load_policy
+    from backoffice.settings import Settings
+    from backoffice.storage import Database
+
+    _ensure_parent(args.db)
+    policy = load_policy(args.policy)
+    today = Settings(
+        database=args.db, policy_file=args.policy, today=args.today, fixed_now=args.now
+    ).current_date()
+    _check_schema(args.db)
+    db = Database(args.db)
+    try:
+        db.create_schema()
+        if args.demo_terminals:
+            ensure_demo_access(db, policy)
+        for path in args.files:
+            print(import_file(db, policy, path, today=today).text())
+    finally:
+        db.dispose()
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

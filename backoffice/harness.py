@@ -50,6 +50,7 @@ from backoffice.importer import ImportReport, import_file
 from backoffice.policy import load_policy
 from backoffice.seed import SeedReport, seed_database
 from backoffice.seed.run import DEMO_TERMINALS, insert_demo_access
+from backoffice.settings import Settings
 from backoffice.storage import Database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,10 +128,13 @@ def running_service(
                     db.create_schema()
                     with db.engine.begin() as conn:
                         insert_demo_access(conn, policy)
+                # The importer's "today" (the year the pension account is computed up to) is
+                # the service's: the date in the city's zone.
+                import_today = Settings(
+                    database=db_url, policy_file=policy_file, today=today, fixed_now=now
+                ).current_date()
                 for path in import_files:
-                    imported.append(
-                        import_file(db, policy, Path(path), today=today or dt.date.today())
-                    )
+                    imported.append(import_file(db, policy, Path(path), today=import_today))
             finally:
                 db.dispose()
         port = port or free_port()

@@ -636,6 +636,20 @@ def load_json(path: Path) -> Any:
 # --- writing -----------------------------------------------------------------------------
 
 
+def ensure_demo_access(db: Database, policy: Policy) -> None:
+    """The demo terminals and administrator card (backoffice.seed.run), unless present: a
+    database loaded by import alone is then usable by the demo kiosk."""
+    from backoffice.seed.run import DEMO_TERMINALS, insert_demo_access
+    from backoffice.storage.terminals import TerminalRow
+
+    with db.engine.begin() as conn:
+        there = conn.execute(
+            select(TerminalRow.terminal_id).where(TerminalRow.terminal_id.in_(DEMO_TERMINALS))
+        ).first()
+        if there is None:
+            insert_demo_access(conn, policy)
+
+
 def import_file(db: Database, policy: Policy, path: Path, *, today: dt.date) -> ImportReport:
     """Check and load one file in one transaction (the schema is created if absent)."""
     return import_data(db, policy, load_json(path), today=today, source=str(path))

@@ -40,8 +40,9 @@ The API (keep it stable: other areas' tests build on it):
 - document(members, employers=()) -> dict: the whole file.
 - write_import(path, members, employers=()) -> Path: write the file (path: a file, or a folder
   to write import.json in).
-- imported(members, employers=(), *, today, policy_file=None) -> context manager yielding the
-  running back office (backoffice.harness.RunningService) loaded with those members only.
+- imported(members, employers=(), *, today, policy_file=None, **service) -> context manager
+  yielding the running back office (backoffice.harness.RunningService) loaded with those
+  members only; **service goes to running_service (now=..., env=...).
 
 Amounts may be given as str, Decimal or Money; they are written as strings with 2 decimals.
 Months are "YYYY-MM" strings; dates "YYYY-MM-DD" strings or datetime.date.
@@ -271,11 +272,15 @@ def imported(
     members: Sequence[dict[str, Any]],
     employers: Sequence[dict[str, Any]] = (),
     *,
-    today: dt.date,
+    today: dt.date | None,
     policy_file: str | Path | None = None,
+    **service: Any,
 ) -> Iterator[RunningService]:
     """The real back office on a fresh SQLite database holding only these members (and the
-    demo terminals), with "today" fixed for the importer and the service."""
+    demo terminals), with "today" fixed for the importer and the service. **service goes to
+    running_service (now=..., env=...): with now= an aware instant, today may be None."""
+    if today is None and service.get("now") is None:
+        raise ValueError("fix the day: today=dt.date(...) (or now=an aware datetime)")
     with tempfile.TemporaryDirectory(prefix="import-") as work:
         path = write_import(Path(work) / "import.json", members, employers)
         with running_service(
@@ -283,5 +288,6 @@ def imported(
             import_files=[path],
             today=today,
             policy_file=None if policy_file is None else str(policy_file),
+            **service,
         ) as svc:
             yield svc
