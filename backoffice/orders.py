@@ -39,8 +39,7 @@ from backoffice.gateway import (
     GatewayTxn,
     Switches,
 )
-from backoffice.quotes import Choice, Priced, lines_json, price
-from backoffice.rules.dues import compute_dues
+from backoffice.quotes import Choice, Priced, lines_json, member_dues, price
 from backoffice.storage.members import (
     AccountYearRow,
     ContributionRow,
@@ -106,14 +105,7 @@ class Payments:
     def _dues(self, s: Session, member_id: int) -> list[Due]:
         member = s.get(MemberRow, member_id)
         assert member is not None
-        today = self.ctx.settings.current_date()
-        policy = self.ctx.policy
-        summary = records.summary(s, member, today)
-        oldest = today.year - max(policy.back_payment_years, 0)
-        rows = records.contribution_rows(
-            s, member.id, first=oldest * 100 + 1, last=(today.year + 1) * 100 + 12
-        )
-        return compute_dues(policy, today, summary.enrolments, rows, retired=member.retired)
+        return member_dues(s, member, self.ctx.policy, self.ctx.settings.current_date())
 
     def _price(self, s: Session, member_id: int, choice: Choice) -> Priced:
         today = self.ctx.settings.current_date()

@@ -1,18 +1,20 @@
 """The contribution policy of one city, read from a TOML file (backoffice/policies/*.toml).
 
-Rates are Decimal; amounts are Money. Years outside the file's tables are extrapolated with the
-file's stated assumptions, so a synthetic history and an estimate may span any year."""
+Rates are Decimal; amounts are Money. The money rules (dues, quotes) use only the average wages
+the file states (`[average_wage]`, or a figure it names in `[average_wage_fallback]`) and refuse
+a year it lacks (AverageWageMissing); synthetic histories and the pension estimate use the
+`projected_*` functions, which extrapolate with the file's stated growth."""
 
 from __future__ import annotations
 
 import tomllib
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from backoffice.errors import PolicyError
+from backoffice.errors import Conflict, PolicyError
 from kiosk.domain import Money, Scheme
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policies" / "default.toml"
@@ -24,6 +26,28 @@ EMPLOYEE_SCHEMES = (
     Scheme.WORK_INJURY,
     Scheme.MATERNITY,
 )
+
+LATE_FEE_CAPS = ("none", "principal")  # [payment] late_fee_cap
+# Keys renamed by issue 18: a file still carrying one is refused with the new key's name, so a
+# city does not silently get the new default.
+RENAMED_KEYS = {
+    ("payment", "late_fee_within_year"): "late_fee_in_year",
+    ("payment", "back_payment_years"): "back_payment_months",
+}
+
+
+class AverageWageMissing(Conflict):
+    """A money rule needs an average wage the policy does not state."""
+
+    code = "AVERAGE_WAGE_MISSING"
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            f"缺少{year}年社会平均工资，暂无法核定缴费基数，请到柜台办理",
+            f"The average wage of {year} is not configured, so the contribution base cannot be"
+            " set; please go to the counter",
+        )
+        self.year = year
 
 
 @dataclass(frozen=True)
@@ -44,8 +68,9 @@ class Policy:
     base_max_share: Decimal
     deadline_day: int
     late_fee_per_day: Decimal
-    late_fee_within_year: bool
-    back_payment_years: int
+    late_fee_in_year: bool  # months of the current year pay the late fee too
+    back_payment_months: int  # earlier years' months payable, counted back from this month
+    late_fee_cap: str  # "none" | "principal": the fee never exceeds the month's amount
     resident_pension_tiers: tuple[Money, ...]
     resident_subsidy_low: Money
     resident_subsidy_high: Money
@@ -57,20 +82,37 @@ class Policy:
     crediting_rate_before_2016: Decimal
     average_wages: dict[int, Money]
     crediting_rates: dict[int, Decimal]
+    average_wage_fallbacks: dict[int, Money] = field(default_factory=dict)
 
     def average_wage(self, year: int) -> Money:
-        """Average annual wage of a year; extrapolated beyond the table with wage_growth."""
+        """Average annual wage of a year as the policy states it: the published figure, else the
+        figure `[average_wage_fallback]` names for it; AverageWageMissing otherwise. The money
+        rules use this one: a base limit is never guessed."""
         if year in self.average_wages:
             return self.average_wages[year]
-        first, last = min(self.average_wages), max(self.average_wages)
-        if year > last:
-            factor = (1 + self.wage_growth) ** (year - last)
-            return self.average_wages[last].times(factor)
-        factor = (1 + self.wage_growth) ** (first - year)
-        return Money.of(self.average_wages[first].yuan / factor)
+        if year in self.average_wage_fallbacks:
+            return self.average_wage_fallbacks[year]
+        raise AverageWageMissing(year)
 
     def average_monthly_wage(self, year: int) -> Money:
+        """The stated annual figure / 12, rounded once (AverageWageMissing when not stated)."""
         return Money.of(self.average_wage(year).yuan / 12)
+
+    def projected_average_wage(self, year: int) -> Money:
+        """The stated figure, or one extrapolated from the nearest stated year with
+        `[estimate] wage_growth`: for synthetic histories and projections, never for money."""
+        known = {**self.average_wage_fallbacks, **self.average_wages}
+        if year in known:
+            return known[year]
+        first, last = min(known), max(known)
+        if year > last:
+            factor = (1 + self.wage_growth) ** (year - last)
+            return known[last].times(factor)
+        factor = (1 + self.wage_growth) ** (first - year)
+        return Money.of(known[first].yuan / factor)
+
+    def projected_average_monthly_wage(self, year: int) -> Money:
+        return Money.of(self.projected_average_wage(year).yuan / 12)
 
     def crediting_rate(self, year: int) -> Decimal:
         if year in self.crediting_rates:
@@ -80,9 +122,20 @@ class Policy:
         return self.crediting_rate_assumed
 
     def base_range(self, year: int) -> tuple[Money, Money]:
-        """Monthly base range of flexible employment: 60%-300% of last year's average wage."""
-        monthly = self.average_monthly_wage(year - 1)
-        return monthly.times(self.base_min_share), monthly.times(self.base_max_share)
+        """Monthly base range of flexible employment in `year`: 60%-300% (policy) of the previous
+        year's average annual wage / 12, each limit rounded once from the annual figure
+        (120,698 x 300% / 12 = 30,174.50; rounding the monthly wage first gives 30,174.51)."""
+        return self._limits(self.average_wage(year - 1))
+
+    def projected_base_range(self, year: int) -> tuple[Money, Money]:
+        """base_range on the projected wage: for synthetic histories only."""
+        return self._limits(self.projected_average_wage(year - 1))
+
+    def _limits(self, annual: Money) -> tuple[Money, Money]:
+        return (
+            Money.of(annual.yuan * self.base_min_share / 12),
+            Money.of(annual.yuan * self.base_max_share / 12),
+        )
 
     def resident_subsidy(self, tier: Money) -> Money:
         if tier >= self.resident_subsidy_threshold:
@@ -112,9 +165,26 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
             r.rate(pair[0], f"[employee] {s.value}"),
             r.rate(pair[1], f"[employee] {s.value}"),
         )
+    for (section, old), new in RENAMED_KEYS.items():
+        if old in data.get(section, {}):
+            raise PolicyError(f"{source}: [{section}] {old}: replaced by {new} (see default.toml)")
     wages = {
         int(y): Money.of(str(v)) for y, v in r.get_table("average_wage").items() if _is_year(y, r)
     }
+    fallbacks = {
+        int(y): r.money(v, f"[average_wage_fallback] {y}")
+        for y, v in data.get("average_wage_fallback", {}).items()
+        if _is_year(y, r)
+    }
+    cap = r.optional("payment", "late_fee_cap", str, "none")
+    if cap not in LATE_FEE_CAPS:
+        raise PolicyError(
+            f"{source}: [payment] late_fee_cap: expected one of {', '.join(LATE_FEE_CAPS)},"
+            f" found {cap!r}"
+        )
+    back_months = r.optional("payment", "back_payment_months", int, 60)
+    if back_months < 0:
+        raise PolicyError(f"{source}: [payment] back_payment_months: must be >= 0")
     crediting = {
         int(y): r.rate(v, f"[crediting_rate] {y}")
         for y, v in r.get_table("crediting_rate").items()
@@ -139,8 +209,9 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         base_max_share=r.rate_key("flexible", "base_max_share"),
         deadline_day=r.get("payment", "deadline_day", int),
         late_fee_per_day=r.rate_key("payment", "late_fee_per_day"),
-        late_fee_within_year=r.get("payment", "late_fee_within_year", bool),
-        back_payment_years=r.get("payment", "back_payment_years", int),
+        late_fee_in_year=r.optional("payment", "late_fee_in_year", bool, True),
+        back_payment_months=back_months,
+        late_fee_cap=cap,
         resident_pension_tiers=tuple(
             Money.of(str(t)) for t in r.get("residents", "pension_tiers", list)
         ),
@@ -156,6 +227,7 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         crediting_rate_before_2016=r.rate_key("estimate", "crediting_rate_before_2016"),
         average_wages=wages,
         crediting_rates=crediting,
+        average_wage_fallbacks=fallbacks,
     )
 
 
@@ -199,6 +271,18 @@ class _Reader:
                 f"{self.source}: [{section}] {key}: expected {kind.__name__}, found {v!r}"
             )
         return v
+
+    def optional(self, section: str, key: str, kind: type, default: Any) -> Any:
+        """A key that may be left out (its default is documented in default.toml)."""
+        if key not in self.get_table(section):
+            return default
+        return self.get(section, key, kind)
+
+    def money(self, v: Any, label: str) -> Money:
+        d = self.rate(v, label)
+        if d <= 0:
+            raise PolicyError(f"{self.source}: {label}: must be a positive amount, found {v!r}")
+        return Money.of(d)
 
     def rate(self, v: Any, label: str) -> Decimal:
         if isinstance(v, bool) or not isinstance(v, str | int):

@@ -11,11 +11,51 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from backoffice import records
 from backoffice.errors import BadRequest, Conflict
 from backoffice.policy import Policy
-from backoffice.rules.dues import flexible_line
+from backoffice.rules.dues import (
+    FLEXIBLE_SCHEMES,
+    compute_dues,
+    flexible_line,
+    oldest_payable,
+    retirement_month,
+    rows_from,
+)
+from backoffice.storage.members import MemberRow
 from kiosk.domain import DomainError, Money, Period, Scheme
 from kiosk.domain.dues import Due, DueKind, DueLine
+
+
+def member_dues(session: Session, member: MemberRow, policy: Policy, today: dt.date) -> list[Due]:
+    """What `member` may pay on `today`: their enrolments and rows through compute_dues (the
+    dues endpoint and the quote / order pricing use this one function)."""
+    summary = records.summary(session, member, today)
+    rows = records.contribution_rows(
+        session,
+        member.id,
+        first=rows_from(policy, today, summary.enrolments),
+        last=(today.year + 1) * 100 + 12,
+    )
+    return compute_dues(
+        policy,
+        today,
+        summary.enrolments,
+        rows,
+        retired=member.retired,
+        retirement=retirement_month(member.birth_date, member.retirement_age),
+    )
+
+
+def too_old(month: Period) -> Conflict:
+    """The refusal of a month older than the back-payment window: the counter settles it."""
+    return Conflict(
+        f"{month} 超过补缴期限，请到柜台办理",
+        f"{month} is beyond the back-payment period; please go to the counter",
+        code="BACK_PAYMENT_TOO_OLD",
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +120,11 @@ def _sum(values: Any) -> Money:
 
 def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -> Priced:
     """The lines of `choice` against today's dues; BadRequest / Conflict when it cannot be paid."""
+    if choice.scheme in FLEXIBLE_SCHEMES and choice.periods:
+        oldest = oldest_payable(policy, today)
+        old = sorted(p for p in choice.periods if p < oldest)
+        if old:
+            raise too_old(old[0])
     due = next((d for d in dues if d.scheme is choice.scheme), None)
     if due is None:
         raise Conflict(
@@ -147,8 +192,8 @@ def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple
         )
     lines = []
     for line in due.lines[: len(wanted)]:
-        if line.back_payment:
-            lines.append(line)  # an arrears month keeps the base it was assessed at
+        if line.period.year < due.year:
+            lines.append(line)  # an earlier year's arrear keeps the base it was assessed at
         else:
             lines.append(flexible_line(policy, due.scheme, line.period, base, today))
     return tuple(lines)

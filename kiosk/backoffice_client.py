@@ -480,6 +480,9 @@ def _due(d: Any) -> Due:
         ),
         deadline=_date(_get(d, "deadline", str)),
         late_fee_rate_per_day=Decimal(_get(d, "late_fee_rate_per_day", str)),
+        counter_only=tuple(_period(p) for p in (_opt(d, "counter_only", list) or [])),
+        average_wage=_opt_money(d, "average_wage"),
+        average_wage_year=_opt(d, "average_wage_year", int),
     )
 
 

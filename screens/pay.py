@@ -176,9 +176,11 @@ class PayScreen(KioskScreen):
         if d.kind is DueKind.FLEXIBLE and d.base_min is not None and d.base_max is not None:
             ids.base_title.text = tr("pay.base")
             ids.months_title.text = tr("pay.months")
-            average = d.base_min.yuan / Decimal("0.6")
             for share in BASE_SHARES:
-                amount = Money.of(min(max(average * share, d.base_min.yuan), d.base_max.yuan))
+                # The back office's average wage and limits: share x average / 12, rounded once.
+                amount = d.base_at(share)
+                if amount is None:
+                    continue
                 b = Factory.TabButton(
                     group="pay_base",
                     label=f"{int(share * 100)}%  {amount.display()}",

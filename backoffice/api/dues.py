@@ -15,7 +15,7 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import DuesOut
-from backoffice.rules.dues import compute_dues
+from backoffice.quotes import member_dues
 
 router = APIRouter(prefix="/v1/members", tags=["dues"], responses=MEMBER_ERRORS)
 
@@ -25,11 +25,6 @@ def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
     today = ctx.settings.current_date()
     policy = ctx.policy
     member = records.find_member(db, member_no)
-    summary = records.summary(db, member, today)
-    oldest = today.year - max(policy.back_payment_years, 0)
-    rows = records.contribution_rows(
-        db, member.id, first=oldest * 100 + 1, last=(today.year + 1) * 100 + 12
-    )
-    found = compute_dues(policy, today, summary.enrolments, rows, retired=member.retired)
+    found = member_dues(db, member, policy, today)
     db.close()  # the connection back to the pool in this thread (see members.contributions)
     return {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}

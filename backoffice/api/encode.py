@@ -174,6 +174,9 @@ def due(d: Due) -> dict[str, Any]:
         "total": money(d.total),
         "deadline": d.deadline,
         "late_fee_rate_per_day": rate(d.late_fee_rate_per_day),
+        "counter_only": [str(p) for p in d.counter_only],
+        "average_wage": money(d.average_wage),
+        "average_wage_year": d.average_wage_year,
     }
 
 

@@ -162,6 +162,17 @@ class DueOut(_Out):
     total: Amount
     deadline: dt.date
     late_fee_rate_per_day: Rate
+    counter_only: list[Month] = Field(
+        default_factory=list,
+        description="the member's arrears older than the back-payment window "
+        "([payment] back_payment_months): not payable here, only at the counter",
+    )
+    average_wage: Amount | None = Field(
+        default=None,
+        description="flexible: the annual average wage the base limits come from "
+        "(base = average_wage x share / 12, rounded once)",
+    )
+    average_wage_year: int | None = Field(default=None, description="the year of average_wage")
 
 
 class DuesOut(_Out):

@@ -1,9 +1,12 @@
-"""What a member may pay now (应缴), with the breakdown the kiosk shows.
+"""What a member may pay now (应缴), with the breakdown the kiosk shows (docs/rules.md).
 
 - Flexible employment (an individual's active pension / medical enrolment): every unpaid month
   of the current calendar year (the member may pay ahead to December), at the minimum base by
-  default, plus the member's own arrears of earlier years within the back-payment window (补缴),
-  each with its late fee (滞纳金) from its due date.
+  default, plus the member's own arrears of earlier years (补缴) no older than
+  `[payment] back_payment_months` before the current month, at the base they were assessed at;
+  each month with its late fee (滞纳金) from the day after its due date. Never a month before the
+  enrolment's start, after its end (`until`), after the retirement month, or already counted.
+  Older arrears are listed as `counter_only`: the counter settles them.
 - Residents' pension: the year's tier (档次) if the year is unpaid; the state's subsidy shown.
 - Residents' medical: the year's fee if unpaid (from September, next year's).
 
@@ -36,15 +39,25 @@ def flexible_rates(policy: Policy, scheme: Scheme) -> tuple[Decimal, Decimal]:
     raise ValueError(f"no flexible-employment rate for {scheme}")
 
 
+def days_late(policy: Policy, period: Period, paid_on: dt.date) -> int:
+    """Days from the day after the due date to the day paid, both counted: paid_on - due date
+    (January 2024, due 01-15, paid 04-20: 16 + 29 + 31 + 20 = 96); 0 when paid on time."""
+    return max((paid_on - due_date(policy, period)).days, 0)
+
+
 def late_fee(policy: Policy, amount: Money, period: Period, today: dt.date) -> Money:
-    """0.05% (policy) a day from the due date; none for months of the current year unless the
-    city charges within the year."""
-    if period.year == today.year and not policy.late_fee_within_year:
+    """滞纳金: amount x late_fee_per_day x days late, rounded once to the fen; none for months
+    of the current year where the city waives it (late_fee_in_year = false); at most the amount
+    itself where late_fee_cap = "principal"."""
+    if period.year == today.year and not policy.late_fee_in_year:
         return Money.zero()
-    days = (today - due_date(policy, period)).days
-    if days <= 0 or not policy.late_fee_per_day:
+    days = days_late(policy, period, today)
+    if not days or not policy.late_fee_per_day:
         return Money.zero()
-    return amount.times(policy.late_fee_per_day * days)
+    fee = amount.times(policy.late_fee_per_day * days)
+    if policy.late_fee_cap == "principal" and fee > amount:
+        return amount
+    return fee
 
 
 def flexible_line(
@@ -54,8 +67,10 @@ def flexible_line(
     base: Money,
     today: dt.date,
     *,
-    back_payment: bool = False,
+    back_payment: bool | None = None,
 ) -> DueLine:
+    """One month at `base`: amount = base x rate, to the account base x account rate, each
+    rounded to the fen. back_payment (补缴) defaults to "the month is of an earlier year"."""
     rate, account_rate = flexible_rates(policy, scheme)
     amount = base.times(rate)
     return DueLine(
@@ -65,7 +80,7 @@ def flexible_line(
         to_account=base.times(account_rate),
         late_fee=late_fee(policy, amount, period, today),
         due_date=due_date(policy, period),
-        back_payment=back_payment,
+        back_payment=period.year < today.year if back_payment is None else back_payment,
     )
 
 
@@ -78,6 +93,33 @@ def current_deadline(policy: Policy, today: dt.date) -> dt.date:
     return dt.date(nxt.year, nxt.month, policy.deadline_day)
 
 
+def months_back(period: Period, n: int) -> Period:
+    """The month n months before `period`."""
+    index = period.year * 12 + period.month - 1 - n
+    return Period(index // 12, index % 12 + 1)
+
+
+def oldest_payable(policy: Policy, today: dt.date) -> Period:
+    """The oldest month payable at the kiosk: back_payment_months before the current month
+    (60 on 2024-12-31: 2019-12), never later than this year's January."""
+    return min(months_back(Period.of(today), policy.back_payment_months), Period(today.year, 1))
+
+
+def retirement_month(birth_date: dt.date, retirement_age: int) -> Period:
+    """The month the member reaches retirement age: birth month + retirement_age years."""
+    return Period(birth_date.year + retirement_age, birth_date.month)
+
+
+def last_payable(enrolment: Enrolment, retirement: Period | None, year: int) -> Period:
+    """The last month a member may pay in `year`: December, or the enrolment's end (until) or
+    the retirement month if earlier."""
+    last = Period(year, 12)
+    for bound in (enrolment.until, retirement):
+        if bound is not None and bound < last:
+            last = bound
+    return last
+
+
 def compute_dues(
     policy: Policy,
     today: dt.date,
@@ -85,44 +127,58 @@ def compute_dues(
     rows: Iterable[tuple[str, int, int, int, int, str, str | None]],
     *,
     retired: bool,
+    retirement: Period | None = None,
 ) -> list[Due]:
     """Dues from the member's enrolments and contribution rows (scheme, YYYYMM, base, employer,
-    personal, status, payer) of the window the rules look at (back-payment years to now)."""
+    personal, status, payer, ...) from rows_from(policy, today) on; `retirement` is the
+    member's retirement month (retirement_month), None when unknown."""
     if retired:
         return []
     by_scheme = {e.scheme: e for e in enrolments}
-    paid: dict[str, set[int]] = {}
-    arrears: dict[str, list[tuple[int, int, int]]] = {}
-    for scheme, period, base, er, pe, status, payer, *_rest in rows:
-        if status == "arrears":
-            if payer is None:  # the member's own arrears; an employer's are the employer's debt
-                arrears.setdefault(scheme, []).append((period, base, er + pe))
+    # Paid, back_paid, transferred_in, or an employer's arrears (the employer's debt): not the
+    # member's to pay here.
+    taken: dict[str, set[int]] = {}
+    arrears: dict[str, list[tuple[int, int]]] = {}
+    for scheme, period, base, _er, _pe, status, payer, *_rest in rows:
+        if status == "arrears" and payer is None:
+            arrears.setdefault(scheme, []).append((period, base))
         else:
-            paid.setdefault(scheme, set()).add(period)
+            taken.setdefault(scheme, set()).add(period)
     out: list[Due] = []
     year = today.year
-    lo, hi = policy.base_range(year)
+    oldest = oldest_payable(policy, today)
     for scheme in FLEXIBLE_SCHEMES:
         e = by_scheme.get(scheme)
         if e is None or e.status is not EnrolmentStatus.ACTIVE or e.employer is not None:
             continue
-        rate, account_rate = flexible_rates(policy, scheme)
+        last = last_payable(e, retirement, year)
         lines: list[DueLine] = []
-        if policy.back_payment_years > 0:
-            oldest = year - policy.back_payment_years
-            for period, base, _amount in sorted(arrears.get(scheme.value, [])):
-                p = Period(period // 100, period % 100)
-                if oldest <= p.year < year:
-                    lines.append(
-                        flexible_line(
-                            policy, scheme, p, Money.from_fen(base), today, back_payment=True
-                        )
-                    )
-        done = paid.get(scheme.value, set())
-        periods = [Period(year, m) for m in range(1, 13) if year * 100 + m not in done]
-        lines.extend(flexible_line(policy, scheme, p, lo, today) for p in periods)
-        if not lines:
+        too_old: list[Period] = []
+        done = taken.get(scheme.value, set())
+        for period, base in sorted(arrears.get(scheme.value, [])):
+            p = Period(period // 100, period % 100)
+            if p.year >= year or p < e.since or p > last or period in done:
+                continue  # this year's months are priced below, at the chosen base
+            if p < oldest:
+                too_old.append(p)
+            else:
+                # An earlier year's month keeps the base it was assessed at.
+                lines.append(flexible_line(policy, scheme, p, Money.from_fen(base), today))
+        first = max(e.since, Period(year, 1))
+        periods = [
+            Period(year, m)
+            for m in range(1, 13)
+            if first <= Period(year, m) <= last and year * 100 + m not in done
+        ]
+        if not lines and not periods:
             continue
+        rate, account_rate = flexible_rates(policy, scheme)
+        # The limits only when this year's months are offered: arrears need no average wage.
+        wage_year = year - 1
+        wage = policy.average_wage(wage_year) if periods else None
+        lo, hi = policy.base_range(year) if periods else (None, None)
+        if lo is not None:
+            lines.extend(flexible_line(policy, scheme, p, lo, today) for p in periods)
         out.append(
             Due(
                 scheme=scheme,
@@ -139,13 +195,17 @@ def compute_dues(
                 lines=tuple(lines),
                 deadline=current_deadline(policy, today),
                 late_fee_rate_per_day=policy.late_fee_per_day,
+                counter_only=tuple(too_old),
+                average_wage=wage,
+                average_wage_year=wage_year if wage is not None else None,
             )
         )
     e = by_scheme.get(Scheme.RESIDENT_PENSION)
     if (
         e is not None
         and e.status is EnrolmentStatus.ACTIVE
-        and year * 100 + 1 not in paid.get(Scheme.RESIDENT_PENSION.value, set())
+        and year * 100 + 1 not in taken.get(Scheme.RESIDENT_PENSION.value, set())
+        and last_payable(e, retirement, year) >= max(e.since, Period(year, 1))
     ):
         tiers = tuple(Tier(t, policy.resident_subsidy(t)) for t in policy.resident_pension_tiers)
         low = tiers[0]
@@ -179,7 +239,7 @@ def compute_dues(
         )
     e = by_scheme.get(Scheme.RESIDENT_MEDICAL)
     if e is not None and e.status is EnrolmentStatus.ACTIVE:
-        done = paid.get(Scheme.RESIDENT_MEDICAL.value, set())
+        done = taken.get(Scheme.RESIDENT_MEDICAL.value, set())
         # Collection for next year opens in September (集中缴费期).
         fee_year = year + 1 if today.month >= 9 and year * 100 + 1 in done else year
         if fee_year * 100 + 1 not in done:
@@ -213,3 +273,13 @@ def compute_dues(
                 )
             )
     return out
+
+
+def rows_from(policy: Policy, today: dt.date, enrolments: Iterable[Enrolment]) -> int:
+    """The first YYYYMM compute_dues needs rows from: the window, and back to the earliest
+    flexible enrolment's start for the arrears shown as counter_only."""
+    first = oldest_payable(policy, today)
+    for e in enrolments:
+        if e.scheme in FLEXIBLE_SCHEMES and e.since < first:
+            first = e.since
+    return first.year * 100 + first.month

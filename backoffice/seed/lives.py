@@ -168,8 +168,8 @@ class LifeMaker:
         """Monthly base in fen: share of last year's average monthly wage, within 60%-300%."""
         key = (year, str(share))
         if key not in self._base_cache:
-            lo, hi = self.policy.base_range(year)
-            base = self.policy.average_monthly_wage(year - 1).times(share)
+            lo, hi = self.policy.projected_base_range(year)
+            base = self.policy.projected_average_monthly_wage(year - 1).times(share)
             base = min(max(base, lo), hi)
             self._base_cache[key] = base.fen
         return self._base_cache[key]
@@ -501,12 +501,13 @@ class LifeMaker:
         ry = retire_m // 12
         index = (
             sum(
-                Decimal(int(c[3])) / Decimal(pol.average_monthly_wage(int(c[2]) // 100 - 1).fen)  # type: ignore[call-overload]
+                Decimal(int(c[3]))
+                / Decimal(pol.projected_average_monthly_wage(int(c[2]) // 100 - 1).fen)  # type: ignore[call-overload]
                 for c in months
             )
             / n
         )
-        wage = pol.average_monthly_wage(ry - 1)
+        wage = pol.projected_average_monthly_wage(ry - 1)
         basic = wage.times((1 + index) / 2 * Decimal(n) / 12 / 100)
         balance = (
             Money.from_fen(int(life.account_years[-1][4])) if life.account_years else Money.zero()

@@ -31,7 +31,7 @@ class DueLine:
     to_account: Money  # the part credited to the personal account
     late_fee: Money  # 滞纳金
     due_date: dt.date
-    back_payment: bool  # 补缴: a month of an earlier year
+    back_payment: bool  # 补缴: a month of an earlier calendar year (posted as back_paid)
 
     @property
     def total(self) -> Money:
@@ -64,6 +64,19 @@ class Due:
     lines: tuple[DueLine, ...]  # computed at base_default (flexible) or the fee / lowest tier
     deadline: dt.date  # last day to pay the current period without a late fee
     late_fee_rate_per_day: Decimal
+    # Arrears older than the back-payment window: never payable here, only at the counter.
+    counter_only: tuple[Period, ...] = ()
+    # Flexible: the annual average wage (of average_wage_year, the year before) the base limits
+    # come from; a base of share s is average_wage x s / 12, rounded once.
+    average_wage: Money | None = None
+    average_wage_year: int | None = None
+
+    def base_at(self, share: Decimal) -> Money | None:
+        """The monthly base at `share` of the average wage, within base_min..base_max."""
+        if self.average_wage is None or self.base_min is None or self.base_max is None:
+            return None
+        base = Money.of(self.average_wage.yuan * share / 12)
+        return min(max(base, self.base_min), self.base_max)
 
     @property
     def amount(self) -> Money:

@@ -29,9 +29,9 @@ def test_dues_of_a_flexible_worker(client: BackOfficeClient, service: RunningSer
     assert set(dues) == {Scheme.PENSION, Scheme.MEDICAL}
     pension = dues[Scheme.PENSION]
     assert pension.kind is DueKind.FLEXIBLE
-    lo, hi = POLICY.base_range(TODAY.year)
-    monthly_2025 = POLICY.average_monthly_wage(TODAY.year - 1)
-    assert lo == monthly_2025.times(Decimal("0.6")) and hi == monthly_2025.times(Decimal("3"))
+    # 2026's limits from 2025's figure, which default.toml names (124,110, as 2024's):
+    # 124,110 x 0.6 / 12 = 6,205.50; 124,110 x 3 / 12 = 31,027.50
+    lo, hi = Money.of("6205.50"), Money.of("31027.50")
     assert (pension.base_min, pension.base_max, pension.base_default) == (lo, hi, lo)
     assert pension.rate == Decimal("0.2") and pension.account_rate == Decimal("0.08")
     this_year = [x for x in pension.lines if not x.back_payment]
@@ -39,15 +39,23 @@ def test_dues_of_a_flexible_worker(client: BackOfficeClient, service: RunningSer
     paid = {r.period for r in client.contributions(no, scheme=Scheme.PENSION, year=TODAY.year)}
     assert not paid & {x.period for x in this_year}
     for x in this_year:
-        assert x.amount == lo.times(Decimal("0.2")) and x.to_account == lo.times(Decimal("0.08"))
-        assert x.late_fee == Money.zero()  # within the calendar year: no late fee
+        # 6,205.50 x 20% = 1,241.10; 8% = 496.44
+        assert x.amount == Money.of("1241.10") and x.to_account == Money.of("496.44")
+        # In-year months pay the fee too, from the day after the 15th: June (20th) 5 days,
+        # 1,241.10 x 0.0025 = 3.10275 -> 3.10; July onwards not yet due.
+        days = max((TODAY - x.due_date).days, 0)
+        assert x.late_fee == x.amount.times(Decimal("0.0005") * days)
+        if x.period == Period(2026, 6):
+            assert x.late_fee == Money.of("3.10")
     back = [x for x in pension.lines if x.back_payment]
     assert back, "the showcase has arrears of earlier years"
     for x in back:
         days = (TODAY - x.due_date).days
         assert x.due_date == dt.date(x.period.year, x.period.month, 15)
         assert x.late_fee == x.amount.times(Decimal("0.0005") * days)
-        assert TODAY.year - 5 <= x.period.year < TODAY.year
+        # 60 months before 2026-06 is 2021-06: the oldest month payable here
+        assert Period(2021, 6) <= x.period and x.period.year < TODAY.year
+    assert all(p < Period(2021, 6) for p in pension.counter_only)
     assert pension.total == pension.amount + pension.late_fee
     assert pension.deadline == dt.date(2026, 7, 15)  # the 20th: this month's 15th has passed
     medical = dues[Scheme.MEDICAL]

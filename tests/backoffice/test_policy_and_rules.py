@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.errors import PolicyError
-from backoffice.policy import DEFAULT_POLICY, load_policy
+from backoffice.policy import DEFAULT_POLICY, AverageWageMissing, load_policy
 from backoffice.rules.dues import late_fee
 from backoffice.rules.estimate import EstimateError, estimate_pension
 from kiosk.domain import Money, Period, Scheme
@@ -28,18 +28,62 @@ def test_defaults_are_the_national_figures() -> None:
     assert POLICY.average_wage(2023) == Money.of("120698")
     assert POLICY.crediting_rate(2016) == Decimal("0.0831")
     assert POLICY.crediting_rate(2024) == Decimal("0.0262")
-    assert POLICY.late_fee_per_day == Decimal("0.0005") and POLICY.back_payment_years == 5
+    assert POLICY.average_wage(2024) == Money.of("124110")  # NBS, published 2025-05
+    assert POLICY.late_fee_per_day == Decimal("0.0005")
+    assert POLICY.late_fee_in_year is True and POLICY.late_fee_cap == "none"
+    assert POLICY.back_payment_months == 60
     assert POLICY.deadline_day == 15
     assert [t.yuan for t in POLICY.resident_pension_tiers][-3:] == [1000, 1500, 2000]
 
 
 def test_base_range_is_60_to_300_percent_of_last_years_average_wage() -> None:
-    lo, hi = POLICY.base_range(2024)
-    monthly = Money.of(Decimal(120698) / 12)
-    assert lo == monthly.times(Decimal("0.6")) and hi == monthly.times(Decimal("3"))
-    # after the last known year (2023): grown by the stated assumption, 5% a year
-    assert POLICY.average_wage(2024) == Money.of("120698").times(Decimal("1.05"))
-    assert POLICY.average_wage(2025) == Money.of("120698").times(Decimal("1.05") ** 2)
+    # 2024 from 2023's 120,698, each limit rounded once from the annual figure:
+    # 120,698 x 0.6 / 12 = 6,034.90; 120,698 x 3 / 12 = 30,174.50 (not 10,058.17 x 3 = 30,174.51)
+    assert POLICY.base_range(2024) == (Money.of("6034.90"), Money.of("30174.50"))
+    # 2025 from 2024's 124,110: 124,110 x 0.6 / 12 = 6,205.50; x 3 / 12 = 31,027.50
+    assert POLICY.base_range(2025) == (Money.of("6205.50"), Money.of("31027.50"))
+    # 2026 from 2025: not published; [average_wage_fallback] names 124,110 -> the same limits
+    assert POLICY.base_range(2026) == POLICY.base_range(2025)
+
+
+def test_a_missing_average_wage_is_refused_and_only_projected_on_request() -> None:
+    with pytest.raises(AverageWageMissing) as e:
+        POLICY.base_range(2027)  # needs 2026's figure: neither published nor named
+    assert e.value.code == "AVERAGE_WAGE_MISSING" and e.value.status == 409
+    assert "2026" in e.value.message_zh and "2026" in e.value.message_en
+    # Synthetic histories and the estimate project from the last stated figure (2025: 124,110)
+    # with [estimate] wage_growth 5%: 124,110 x 1.05 = 130,315.50; x 1.05^2 = 136,831.275
+    assert POLICY.projected_average_wage(2026) == Money.of("130315.50")
+    assert POLICY.projected_average_wage(2027) == Money.of("136831.28")
+    # and back before the table (1995: 5,348): 5,348 / 1.05 = 5,093.333.. -> 5,093.33
+    assert POLICY.projected_average_wage(1994) == Money.of("5093.33")
+
+
+def test_the_payment_switches_are_checked(tmp_path: Path) -> None:
+    text = DEFAULT_POLICY.read_text("utf-8")
+    bad = tmp_path / "city.toml"
+    # The renamed keys are refused with their new names, so a city never gets a silent default.
+    bad.write_text(text.replace("late_fee_in_year = true", "late_fee_within_year = false"))
+    with pytest.raises(PolicyError, match="late_fee_within_year: replaced by late_fee_in_year"):
+        load_policy(bad)
+    bad.write_text(text.replace("back_payment_months = 60", "back_payment_years = 5"))
+    with pytest.raises(PolicyError, match="replaced by back_payment_months"):
+        load_policy(bad)
+    bad.write_text(text.replace('late_fee_cap = "none"', 'late_fee_cap = "half"'))
+    with pytest.raises(PolicyError, match=r"\[payment\] late_fee_cap: expected one of none"):
+        load_policy(bad)
+    bad.write_text(text.replace("back_payment_months = 60", "back_payment_months = -1"))
+    with pytest.raises(PolicyError, match="back_payment_months: must be >= 0"):
+        load_policy(bad)
+    # Left out: the documented defaults.
+    bare = text.replace("late_fee_in_year = true", "").replace('late_fee_cap = "none"', "")
+    bad.write_text(bare.replace("back_payment_months = 60", ""))
+    city = load_policy(bad)
+    assert (city.late_fee_in_year, city.late_fee_cap, city.back_payment_months) == (
+        True,
+        "none",
+        60,
+    )
 
 
 def test_a_bad_policy_file_names_the_key(tmp_path: Path) -> None:
@@ -60,9 +104,14 @@ def test_a_bad_policy_file_names_the_key(tmp_path: Path) -> None:
 def test_late_fee_counts_days_from_the_due_date() -> None:
     amount = Money.of("1000")
     today = dt.date(2026, 6, 20)
-    # 2025-03 was due 2025-03-15: 462 days late at 0.05% a day.
+    # 2025-03 was due 2025-03-15: 365 days to 2026-03-15, + 16 (Mar 16-31) + 30 + 31 + 20 = 462
+    # days late; 1,000 x 0.0005 x 462 = 231.00
     assert late_fee(POLICY, amount, Period(2025, 3), today) == Money.of("231.00")
-    assert late_fee(POLICY, amount, Period(2026, 3), today) == Money.zero()  # this year
+    # This year's months pay it too: 2026-03, 16 + 30 + 31 + 20 = 97 days; 1,000 x 0.0485 = 48.50
+    assert late_fee(POLICY, amount, Period(2026, 3), today) == Money.of("48.50")
+    # Paid on the due date (June's 15th is June's deadline): no fee; the next day one day's.
+    assert late_fee(POLICY, amount, Period(2026, 6), dt.date(2026, 6, 15)) == Money.zero()
+    assert late_fee(POLICY, amount, Period(2026, 6), dt.date(2026, 6, 16)) == Money.of("0.50")
 
 
 def test_estimate_by_hand() -> None:
@@ -83,7 +132,7 @@ def test_estimate_by_hand() -> None:
     assert e.retirement_period == Period(2027, 1)
     assert e.contribution_months == 240 and e.eligible
     assert abs(e.average_index - 1) < Decimal("0.001")
-    wage = POLICY.average_wage(2026).yuan / 12
+    wage = POLICY.projected_average_wage(2026).yuan / 12
     assert abs(e.basic_pension.yuan - wage * 2 / 2 * 20 / 100) < Decimal("1")
     assert e.account_pension == Money.of("1000")
     with pytest.raises(EstimateError):
