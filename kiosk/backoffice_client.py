@@ -47,6 +47,9 @@ from kiosk.domain import (
 from kiosk.domain.benefits import BenefitKind, BenefitPayment
 from kiosk.domain.cards import CardRecord, CardStatus
 from kiosk.domain.certificates import (
+    AttestedContent,
+    AttestedMonth,
+    AttestedPensionYear,
     AttestedScheme,
     Certificate,
     CertificateKind,
@@ -497,23 +500,87 @@ def _attested(s: Any) -> AttestedScheme:
         personal_total=_money(s, "personal_total"),
         employer_total=_money(s, "employer_total"),
         cumulative_months=_get(s, "cumulative_months", int),
+        since=_opt_period(s, "since"),
+        until=_opt_period(s, "until"),
+        employer=_opt(s, "employer", str),
+        months_back_paid=_get(s, "months_back_paid", int),
+        months_transferred_in=_get(s, "months_transferred_in", int),
+        subsidy_total=_money(s, "subsidy_total"),
+        account_total=_money(s, "account_total"),
+    )
+
+
+def _attested_month(m: Any) -> AttestedMonth:
+    paid_on = _opt(m, "paid_on", str)
+    return AttestedMonth(
+        scheme=Scheme(_get(m, "scheme", str)),
+        period=_period(_get(m, "period", str)),
+        base=_money(m, "base"),
+        employer_part=_money(m, "employer_part"),
+        personal_part=_money(m, "personal_part"),
+        subsidy=_money(m, "subsidy"),
+        account=_money(m, "account"),
+        status=MonthStatus(_get(m, "status", str)),
+        payer=_get(m, "payer", str),
+        paid_on=None if paid_on is None else _date(paid_on),
+    )
+
+
+def _content(b: Any, name_key: str) -> AttestedContent:
+    """The attested content of an issued certificate (name_key "name") or of a verification
+    ("name_masked"; no birth date there)."""
+    as_of, birth, rate = _opt(b, "as_of", str), _opt(b, "birth_date", str), "rate"
+    return AttestedContent(
+        kind=CertificateKind(_get(b, "kind", str)),
+        issuer=_get(b, "issuer", str),
+        as_of=None if as_of is None else _date(as_of),
+        first=_period(_get(b, "first", str)),
+        last=_period(_get(b, "last", str)),
+        member_no=_get(b, "member_no", str),
+        name=_get(b, name_key, str),
+        id_number_masked=_get(b, "id_number_masked", str),
+        sex=_get(b, "sex", str),
+        birth_date=None if birth is None else _date(birth),
+        work_start=_opt_period(b, "work_start"),
+        first_insured=_opt_period(b, "first_insured"),
+        deemed_months=_get(b, "deemed_months", int),
+        employer=_opt(b, "employer", str),
+        schemes=tuple(_attested(s) for s in _list(b, "schemes")),
+        months=tuple(_attested_month(m) for m in _list(b, "months")),
+        pension_years=tuple(
+            AttestedPensionYear(
+                year=_get(y, "year", int),
+                rate=None if _opt(y, rate, str) is None else Decimal(_get(y, rate, str)),
+                principal=_money(y, "principal"),
+                interest=_money(y, "interest"),
+                balance=_money(y, "balance"),
+            )
+            for y in _list(b, "pension_years")
+        ),
+        medical_years=tuple(
+            MedicalAccountYear(
+                year=_get(y, "year", int),
+                credits=_money(y, "credits"),
+                spending=_money(y, "spending"),
+                balance=_money(y, "balance"),
+            )
+            for y in _list(b, "medical_years")
+        ),
+        pension_balance=_opt_money(b, "pension_balance"),
+        medical_balance=_opt_money(b, "medical_balance"),
+        format=_get(b, "format", int),
     )
 
 
 def _certificate(b: Any) -> Certificate:
     return Certificate(
         certificate_id=_get(b, "certificate_id", str),
-        kind=CertificateKind(_get(b, "kind", str)),
         verification_code=_get(b, "verification_code", str),
         verify_url=_get(b, "verify_url", str),
         digest=_get(b, "digest", str),
         issued_at=_datetime(_get(b, "issued_at", str)),
         expires_at=_datetime(_get(b, "expires_at", str)),
-        first=_period(_get(b, "first", str)),
-        last=_period(_get(b, "last", str)),
-        name=_get(b, "name", str),
-        id_number_masked=_get(b, "id_number_masked", str),
-        schemes=tuple(_attested(s) for s in _list(b, "schemes")),
+        content=_content(b, "name"),
     )
 
 
@@ -521,15 +588,10 @@ def _verification(b: Any) -> VerificationResult:
     return VerificationResult(
         valid=_get(b, "valid", bool),
         expired=_get(b, "expired", bool),
-        kind=CertificateKind(_get(b, "kind", str)),
         issued_at=_datetime(_get(b, "issued_at", str)),
         expires_at=_datetime(_get(b, "expires_at", str)),
-        name_masked=_get(b, "name_masked", str),
-        id_number_masked=_get(b, "id_number_masked", str),
-        first=_period(_get(b, "first", str)),
-        last=_period(_get(b, "last", str)),
         digest=_get(b, "digest", str),
-        schemes=tuple(_attested(s) for s in _list(b, "schemes")),
+        content=_content(b, "name_masked"),
     )
 
 

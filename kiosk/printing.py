@@ -19,15 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.backoffice_client import BackOfficeClient
-from kiosk.domain import CardHolder, Period
-from kiosk.domain.certificates import CertificateKind
+from kiosk.domain import CardHolder, mask_id
+from kiosk.domain.certificates import AttestedContent, CertificateKind
 from kiosk.domain.documents import (
     CertificateData,
     PersonDetails,
     RightsRecordData,
     Verification,
 )
-from kiosk.domain.records import Scheme
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.errors import KioskError
 from printer import A4Printer, BuiltDocument, PrinterError, certificate_pdf, rights_record_pdf
@@ -58,6 +57,22 @@ class PrintPreview:
 class PrintDone:
     pages: int
     job_id: int
+
+
+def person_details(c: AttestedContent, id_number: str) -> PersonDetails:
+    """Who the document is about, from the attested content; `id_number` in full (the
+    member's own, from their card)."""
+    return PersonDetails(
+        name=c.name,
+        id_number=id_number,
+        sex={"1": "男", "2": "女"}.get(c.sex, ""),
+        birth_date=c.birth_date,
+        social_security_no=c.member_no,
+        employer=c.employer or "",
+        first_insured=c.first_insured,
+        work_start=c.work_start,
+        deemed_months=c.deemed_months,
+    )
 
 
 def _error_key(e: PrinterError) -> str:
@@ -100,60 +115,45 @@ class PrintService:
     # -- the member's choice -> a document and its preview ------------------------------------
 
     def prepare(self, member_no: str, holder: CardHolder, params: dict) -> PrintPreview:
+        """Issue the certificate and build its PDF from what the back office attested, and
+        nothing else (no separate summary or history call): paper and verification page show
+        the same content. The one figure not in it is the full ID number (attested masked):
+        it comes from the member's card, and must match the attested mask."""
         kind = CertificateKind(params.get("kind", CertificateKind.RIGHTS_RECORD.value))
         printed_at = in_zone(self._clock(), self.zone).replace(microsecond=0)
-        summary = self.client.summary(member_no)
-        employer = next(
-            (e.employer for e in summary.enrolments if e.scheme is Scheme.PENSION and e.employer),
-            "",
-        )
-        person = PersonDetails(
-            name=holder.name,
-            id_number=holder.id_number,
-            sex={"1": "男", "2": "女"}.get(holder.sex.value if holder.sex else "", ""),
-            birth_date=holder.birth_date,
-            social_security_no=member_no,
-            employer=employer or "",
-        )
         if kind is CertificateKind.PARTICIPATION:
-            months = int(params.get("months", 12))
-            cert = self.client.issue_certificate(member_no, kind, months=months)
-            first, last = cert.first, cert.last
+            cert = self.client.issue_certificate(
+                member_no, kind, months=int(params.get("months", 12))
+            )
             title = kind.zh
         else:
-            first_year = int(params.get("first_year", summary.as_of.year))
-            last_year = int(params.get("last_year", first_year))
+            first_year = params.get("first_year")
+            last_year = params.get("last_year", first_year)
             cert = self.client.issue_certificate(
-                member_no, kind, first_year=first_year, last_year=last_year
+                member_no,
+                kind,
+                first_year=None if first_year is None else int(first_year),
+                last_year=None if last_year is None else int(last_year),
             )
-            first, last = Period(first_year, 1), Period(last_year, 12)
-            title = f"{kind.zh} {first_year}" + (f"-{last_year}" if last_year != first_year else "")
-        # What both documents share: who, what they were enrolled in, the months, the code.
+            y0, y1 = cert.first.year, cert.last.year
+            title = f"{kind.zh} {y0}" + (f"-{y1}" if y1 != y0 else "")
+        c = cert.content
+        if c.kind is not kind or mask_id(holder.id_number) != c.id_number_masked:
+            # Never print one member's record with another's ID number.
+            raise PrintFailed("print.error.other", "the certificate is not the card holder's")
         common = {
-            "person": person,
-            "enrolments": summary.enrolments,
-            "months": tuple(self.client.contributions(member_no, first=first, last=last)),
+            "person": person_details(c, holder.id_number),
+            "content": c,
             "verification": Verification(cert.verification_code, cert.verify_url),
-            "data_as_of": summary.as_of,
+            "digest": cert.digest,
             "printed_at": printed_at,
             "hall_name": self.hall_name,
             "terminal_id": self.terminal_id,
         }
         if kind is CertificateKind.PARTICIPATION:
-            doc = certificate_pdf(
-                CertificateData(**common, window_months=months, last_period=cert.last),
-                self.font_path,
-            )
+            doc = certificate_pdf(CertificateData(**common), self.font_path)
         else:
-            doc = rights_record_pdf(
-                RightsRecordData(
-                    **common,
-                    accounts=self.client.accounts(member_no),
-                    first_period=cert.first,
-                    last_period=cert.last,
-                ),
-                self.font_path,
-            )
+            doc = rights_record_pdf(RightsRecordData(**common), self.font_path)
         image = self._preview(doc)
         with self._lock:
             self._doc, self._title = doc, title

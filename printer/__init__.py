@@ -17,7 +17,7 @@ from printer.cups import (
     QueueState,
     open_a4_printer,
 )
-from printer.documents import BuiltDocument, certificate_pdf, record_for_year, rights_record_pdf
+from printer.documents import BuiltDocument, certificate_pdf, rights_record_pdf
 from printer.errors import (
     CoverOpen,
     FontMissing,
@@ -70,6 +70,5 @@ __all__ = [
     "open_a4_printer",
     "open_receipt_printer",
     "receipt_bytes",
-    "record_for_year",
     "rights_record_pdf",
 ]

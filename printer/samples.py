@@ -8,16 +8,23 @@ import datetime as dt
 from decimal import Decimal
 
 from kiosk.domain import (
-    AccountYear,
-    ContributionMonth,
     Enrolment,
     EnrolmentStatus,
+    MedicalAccountYear,
     Money,
     MonthStatus,
     Period,
-    PersonalAccounts,
     Scheme,
+    mask_id,
+    money_sum,
     period_range,
+)
+from kiosk.domain.certificates import (
+    AttestedContent,
+    AttestedMonth,
+    AttestedPensionYear,
+    AttestedScheme,
+    CertificateKind,
 )
 from kiosk.domain.documents import (
     CertificateData,
@@ -75,9 +82,11 @@ def _base_for(p: Period) -> Money:
 
 FIRST = Period(1995, 1)
 LAST = Period(2024, 12)
+AS_OF = dt.date(2024, 12, 31)
+ACCOUNT_RATES = {Scheme.PENSION: Decimal("0.08"), Scheme.MEDICAL: Decimal("0.02")}
 
 
-def thirty_year_months(first: Period = FIRST, last: Period = LAST) -> tuple[ContributionMonth, ...]:
+def thirty_year_months(first: Period = FIRST, last: Period = LAST) -> tuple[AttestedMonth, ...]:
     """5 schemes x 360 months = 1,800 rows; a few months in arrears and transferred in."""
     rows = []
     for scheme, (er, pr) in RATES.items():
@@ -89,9 +98,13 @@ def thirty_year_months(first: Period = FIRST, last: Period = LAST) -> tuple[Cont
                 status, payer = MonthStatus.ARREARS, EMPLOYER
             else:
                 status, payer = MonthStatus.PAID, EMPLOYER
+            account = base.times(ACCOUNT_RATES.get(scheme, Decimal(0)))
             rows.append(
-                ContributionMonth(scheme, p, base, base.times(er), base.times(pr), status, payer)
-            )
+                AttestedMonth(
+                    scheme, p, base, base.times(er), base.times(pr), Money.zero(), account,
+                    status, payer, None,
+                )
+            )  # fmt: skip
     return tuple(rows)
 
 
@@ -101,9 +114,12 @@ def sample_person() -> PersonDetails:
         id_number=ID_NUMBER,
         sex="男",
         birth_date=dt.date(1970, 1, 1),
-        social_security_no=ID_NUMBER,
+        social_security_no="11010000000001",
         employer=EMPLOYER,
         employer_code="91110105MA00EXAMPLE",
+        first_insured=Period(1995, 1),
+        work_start=Period(1992, 7),
+        deemed_months=30,
     )
 
 
@@ -113,49 +129,123 @@ def sample_enrolments() -> tuple[Enrolment, ...]:
     )
 
 
-def sample_accounts() -> PersonalAccounts:
+def sample_pension_years(last_year: int = 2024) -> tuple[AttestedPensionYear, ...]:
     years, balance = [], Money.zero()
-    for y in range(1995, 2025):
+    for y in range(1995, last_year + 1):
         principal = money_of_year(y)
-        interest = balance.times(Decimal("0.04"))
+        rate = Decimal("0.04")
+        interest = balance.times(rate)
         balance = balance + principal + interest
-        years.append(AccountYear(y, principal, interest, balance))
-    return PersonalAccounts(tuple(years), balance, Money.of("12345.67"))
+        years.append(AttestedPensionYear(y, rate, principal, interest, balance))
+    return tuple(years)
 
 
 def money_of_year(year: int) -> Money:
     return _base_for(Period(year, 1)).times(Decimal("0.08") * 12)
 
 
-def thirty_year_record(code: str = "V3X9K2P7QD") -> RightsRecordData:
+def sample_content(
+    kind: CertificateKind,
+    months: tuple[AttestedMonth, ...],
+    first: Period,
+    last: Period,
+    *,
+    enrolments: tuple[Enrolment, ...] | None = None,
+    as_of: dt.date = AS_OF,
+) -> AttestedContent:
+    """Attested content for synthetic months, counted the back office's way (for layout
+    tests and the benchmark; the real figures come from backoffice/rules/certificates.py)."""
+    in_range = tuple(m for m in months if first <= m.period <= last)
+    schemes = []
+    for e in enrolments if enrolments is not None else sample_enrolments():
+        mine = [m for m in in_range if m.scheme == e.scheme]
+        counted = [m for m in mine if m.status.counted]
+        schemes.append(
+            AttestedScheme(
+                scheme=e.scheme,
+                status=e.status,
+                first=counted[0].period if counted else None,
+                last=counted[-1].period if counted else None,
+                months_paid=sum(m.months for m in counted),
+                months_in_arrears=sum(m.months for m in mine if not m.status.counted),
+                personal_total=money_sum([m.personal_part for m in counted]),
+                employer_total=money_sum([m.employer_part for m in counted]),
+                cumulative_months=sum(
+                    m.months
+                    for m in months
+                    if m.scheme == e.scheme and m.period <= last and m.status.counted
+                ),
+                since=e.since,
+                employer=e.employer,
+                months_back_paid=sum(
+                    m.months for m in counted if m.status is MonthStatus.BACK_PAID
+                ),
+                months_transferred_in=sum(
+                    m.months for m in counted if m.status is MonthStatus.TRANSFERRED_IN
+                ),
+                subsidy_total=money_sum([m.subsidy for m in counted]),
+                account_total=money_sum([m.account for m in counted]),
+            )
+        )
+    record = kind is CertificateKind.RIGHTS_RECORD
+    pension = tuple(y for y in sample_pension_years() if first.year <= y.year <= last.year)
+    person = sample_person()
+    return AttestedContent(
+        kind=kind,
+        issuer="示例市",
+        as_of=as_of,
+        first=first,
+        last=last,
+        member_no=person.social_security_no,
+        name=NAME,
+        id_number_masked=mask_id(ID_NUMBER),
+        sex="1",
+        birth_date=person.birth_date,
+        work_start=person.work_start,
+        first_insured=person.first_insured,
+        deemed_months=person.deemed_months,
+        employer=EMPLOYER,
+        schemes=tuple(schemes),
+        months=in_range,
+        pension_years=pension if record else (),
+        medical_years=tuple(
+            MedicalAccountYear(y, Money.of(2000), Money.of(1500), Money.of(500 * (y - 1994)))
+            for y in range(first.year, last.year + 1)
+        )
+        if record
+        else (),
+        pension_balance=pension[-1].balance if record and pension else None,
+        medical_balance=Money.of("12345.67") if record else None,
+    )
+
+
+DIGEST = "9f2c" * 16  # a SHA-256's length; the real one is the back office's
+
+
+def thirty_year_record(
+    code: str = "V3X9K2P7QD", first: Period = FIRST, last: Period = LAST
+) -> RightsRecordData:
     return RightsRecordData(
         person=sample_person(),
-        enrolments=sample_enrolments(),
-        months=thirty_year_months(),
-        accounts=sample_accounts(),
-        first_period=Period(1995, 1),
-        last_period=Period(2024, 12),
+        content=sample_content(CertificateKind.RIGHTS_RECORD, thirty_year_months(), first, last),
         verification=verification(code),
-        data_as_of=dt.date(2024, 12, 31),
+        digest=DIGEST,
         printed_at=dt.datetime(2025, 1, 6, 9, 30, 0),
         hall_name="市社会保险服务大厅",
         terminal_id="KIOSK-0001",
-        notes=(
-            "本记录单所列信息截至数据日期，如有疑问请到社保经办机构核实。",
-            "●已缴费  △欠缴  ○转入。扫描二维码或登录核验页面输入验证码可核验真伪。",
-        ),
+        notes=("本记录单所列信息截至数据日期，如有疑问请到社保经办机构核实。",),
     )
 
 
 def sample_certificate(months: int = 24, code: str = "C8N4T6W2YZ") -> CertificateData:
+    first = LAST
+    for _ in range(months - 1):
+        first = first.previous()
     return CertificateData(
         person=sample_person(),
-        enrolments=sample_enrolments(),
-        months=thirty_year_months(),
-        window_months=months,
-        last_period=Period(2024, 12),
+        content=sample_content(CertificateKind.PARTICIPATION, thirty_year_months(), first, LAST),
         verification=verification(code),
-        data_as_of=dt.date(2024, 12, 31),
+        digest=DIGEST,
         printed_at=dt.datetime(2025, 1, 6, 9, 30, 0),
         hall_name="市社会保险服务大厅",
         terminal_id="KIOSK-0001",

@@ -22,7 +22,6 @@ from backoffice.errors import BadRequest
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
-from kiosk.domain.identity import mask_id
 
 router = APIRouter(prefix="/v1/members", tags=["certificates"], responses=MEMBER_ERRORS)
 IdempotencyKey = Annotated[
@@ -59,20 +58,19 @@ def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
 
 
 def certificate_json(row: CertificateRow, public_url: str) -> dict[str, Any]:
-    content = json.loads(row.content_json)
+    """The issued certificate: its attested content (the name and birth date in full: the
+    paper is the member's own; the ID number masked, the kiosk prints the card's) and how
+    to verify it."""
+    content = rules.upgraded(json.loads(row.content_json))
+    content = {k: v for k, v in content.items() if k not in ("issued_at", "expires_at")}
     return {
+        **content,
         "certificate_id": row.certificate_id,
-        "kind": row.kind,
         "verification_code": rules.grouped(row.code),
         "verify_url": f"{public_url.rstrip('/')}/verify/{row.code}",
         "digest": row.digest,
         "issued_at": row.issued_at,
         "expires_at": row.expires_at,
-        "first": content["first"],
-        "last": content["last"],
-        "name": content["name"],
-        "id_number_masked": content["id_number_masked"],
-        "schemes": content["schemes"],
     }
 
 
@@ -99,23 +97,27 @@ def issue_certificate(
     member = records.find_member(db, member_no)
     first, last = _range(req, today)
     summary = records.summary(db, member, today)
-    rows = records.contribution_rows(
-        db, member.id, first=records.yyyymm(first), last=records.yyyymm(last)
-    )
+    # Every row up to the range's end: the range's months, and the cumulative months as at
+    # its end (not today's).
+    rows = records.contribution_rows(db, member.id, last=records.yyyymm(last))
+    accounts = records.accounts(db, member)
     issued = ctx.settings.now()
     expires = issued + dt.timedelta(days=ctx.policy.certificate_valid_days)
-    content = {
-        "kind": req.kind,
-        "member_no": member.member_no,
-        "name": member.name,
-        "id_number_masked": mask_id(member.id_number),
-        "first": str(first),
-        "last": str(last),
-        "issued_at": issued.isoformat(),
-        "expires_at": expires.isoformat(),
-        "issuer": ctx.policy.city_name,
-        "schemes": rules.attested_schemes(summary.enrolments, rows),
-    }
+    content = rules.attest(
+        kind=req.kind,
+        member=member,
+        enrolments=summary.enrolments,
+        rows=rows,
+        first=first,
+        last=last,
+        today=today,
+        pension_years=accounts.pension_years,
+        medical_years=accounts.medical_years,
+        rate_of=ctx.policy.crediting_rate,
+        issuer=ctx.policy.city_name,
+        issued_at=issued.isoformat(),
+        expires_at=expires.isoformat(),
+    )
     row = CertificateRow(
         certificate_id=secrets.token_hex(8),
         code=rules.new_code(),

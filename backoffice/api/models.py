@@ -193,42 +193,88 @@ class CertificateRequest(BaseModel):
 class AttestedSchemeOut(_Out):
     scheme: SchemeCode
     status: Literal["active", "suspended", "terminated"]
-    first: Month | None
+    since: Month | None
+    until: Month | None
+    employer: str | None = Field(description="null: paid as an individual (个人/灵活就业)")
+    first: Month | None = Field(description="first month counted in the range")
     last: Month | None
-    months_paid: int
+    months_paid: int = Field(
+        description="months counted in the range (paid, transferred in, back paid); a "
+        "residents' year is 12"
+    )
+    months_back_paid: int = Field(description="of months_paid, back paid (补缴)")
+    months_transferred_in: int = Field(description="of months_paid, transferred in (转入)")
     months_in_arrears: int
-    personal_total: Amount
-    employer_total: Amount
-    cumulative_months: int
+    personal_total: Amount = Field(description="what the member paid for the counted months")
+    employer_total: Amount = Field(description="what employers paid (0 for individuals)")
+    subsidy_total: Amount = Field(description="政府补贴 (residents' pension), not the member's")
+    account_total: Amount = Field(description="credited to the personal account")
+    cumulative_months: int = Field(description="months counted up to the range's last month")
 
 
-class CertificateOut(_Out):
-    certificate_id: str
+class AttestedMonthOut(_Out):
+    scheme: SchemeCode
+    period: Month
+    base: Amount
+    employer_part: Amount
+    personal_part: Amount
+    subsidy: Amount
+    account: Amount = Field(description="credited to the personal account")
+    status: Literal["paid", "arrears", "transferred_in", "back_paid"]
+    payer: str
+    paid_on: dt.date | None
+
+
+class AttestedPensionYearOut(_Out):
+    year: int
+    rate: Rate | None = Field(description="记账利率 credited; null for the year in progress")
+    principal: Amount
+    interest: Amount
+    balance: Amount
+
+
+class _Attested(_Out):
+    """The attested content (see backoffice/rules/certificates.py), as issued and verified."""
+
+    format: int = Field(description="2 (1: an older certificate, schemes' counts only)")
     kind: Literal["rights_record", "participation"]
-    verification_code: str = Field(examples=["ABCD-EFGH-IJKL-MNOP"])
-    verify_url: str
-    digest: str = Field(description="SHA-256 (hex) of the attested content")
-    issued_at: dt.datetime
-    expires_at: dt.datetime
+    issuer: str
+    as_of: dt.date | None
     first: Month
     last: Month
-    name: str
+    member_no: str
     id_number_masked: str
+    sex: Literal["1", "2", ""]
+    work_start: Month | None = Field(description="参加工作时间")
+    first_insured: Month | None = Field(description="首次参保时间")
+    deemed_months: int = Field(description="视同缴费月数 (0: none)")
+    employer: str | None
     schemes: list[AttestedSchemeOut]
+    months: list[AttestedMonthOut] = Field(description="the range's rows, by scheme and month")
+    pension_years: list[AttestedPensionYearOut] = Field(description="rights_record only")
+    medical_years: list[MedicalYearOut] = Field(description="rights_record only")
+    pension_balance: Amount | None = Field(description="at the end of the range's last year")
+    medical_balance: Amount | None
 
 
-class VerificationOut(_Out):
+class CertificateOut(_Attested):
+    certificate_id: str
+    verification_code: str = Field(examples=["ABCD-EFGH-IJKL-MNOP"])
+    verify_url: str
+    digest: str = Field(description="SHA-256 (hex) of the attested content's canonical JSON")
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    name: str
+    birth_date: dt.date
+
+
+class VerificationOut(_Attested):
     valid: bool
     expired: bool
-    kind: Literal["rights_record", "participation"]
     issued_at: dt.datetime
     expires_at: dt.datetime
     name_masked: str
-    id_number_masked: str
-    first: Month
-    last: Month
     digest: str
-    schemes: list[AttestedSchemeOut]
 
 
 class AssumptionOut(_Out):

@@ -16,9 +16,8 @@ from backoffice.api.deps import Ctx, Db
 from backoffice.api.models import ErrorBody, VerificationOut
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
-from kiosk.domain import Scheme
+from kiosk.domain import MonthStatus, Scheme
 from kiosk.domain.certificates import CertificateKind
-from kiosk.domain.identity import mask_name
 
 router = APIRouter(tags=["verification"])
 
@@ -66,18 +65,13 @@ def verify(
     now = ctx.settings.now()
     expired = now > row.expires_at
     out: dict[str, Any] = {
+        **rules.verification_view(content),
         "valid": not expired,
         "expired": expired,
-        "kind": row.kind,
         # Stored as naive UTC; shown in the city's zone with its offset (docs/rules.md, Time).
         "issued_at": ctx.settings.local(row.issued_at).isoformat(),
         "expires_at": ctx.settings.local(row.expires_at).isoformat(),
-        "name_masked": mask_name(content["name"]),
-        "id_number_masked": content["id_number_masked"],
-        "first": content["first"],
-        "last": content["last"],
         "digest": row.digest,
-        "schemes": content["schemes"],
     }
     if wants_json:
         return JSONResponse(out)
@@ -92,24 +86,74 @@ def _certificate_page(v: dict[str, Any]) -> str:
         if v["valid"]
         else '<p class="bad">✘ 已过期 / Expired</p>'
     )
-    rows = "".join(
+    facts = [
+        ("证明类型 Kind", f"{kind.zh} / {kind.en}"),
+        ("姓名 Name", v["name_masked"]),
+        ("证件号码 ID number", v["id_number_masked"]),
+        ("个人编号 Member no.", v["member_no"]),
+        ("期间 Period", f"{v['first']} ~ {v['last']}"),
+        ("首次参保时间 First insured", v["first_insured"] or "-"),
+        ("参加工作时间 Work start", v["work_start"] or "-"),
+        ("视同缴费月数 Deemed months", str(v["deemed_months"]) if v["deemed_months"] else "-"),
+        ("单位 Employer", v["employer"] or "个人 Individual"),
+        ("出具机构 Issuer", v["issuer"]),
+        ("数据截至 Data as of", v["as_of"] or "-"),
+        ("开具时间 Issued", v["issued_at"]),
+        ("有效期至 Valid until", v["expires_at"]),
+    ]
+    if v["pension_balance"] is not None:
+        facts.append(("养老个人账户 Pension account", v["pension_balance"]))
+    if v["medical_balance"] is not None:
+        facts.append(("医疗个人账户 Medical account", v["medical_balance"]))
+    facts_html = "".join(f"<tr><th>{e(k)}</th><td>{e(str(x))}</td></tr>" for k, x in facts)
+    schemes = "".join(
         f"<tr><td>{e(Scheme(s['scheme']).zh)}<br><small>{e(Scheme(s['scheme']).en)}</small></td>"
         f"<td>{e(s['first'] or '-')} ~ {e(s['last'] or '-')}</td><td>{s['months_paid']}</td>"
-        f"<td>{s['months_in_arrears']}</td><td>{s['cumulative_months']}</td></tr>"
+        f"<td>{s['months_back_paid']}</td><td>{s['months_in_arrears']}</td>"
+        f"<td>{e(s['personal_total'])}</td><td>{e(s['employer_total'])}</td>"
+        f"<td>{e(s['subsidy_total'])}</td><td>{s['cumulative_months']}</td></tr>"
         for s in v["schemes"]
     )
+    months = "".join(
+        f"<tr><td>{e(Scheme(m['scheme']).zh)}</td><td>{e(m['period'])}</td>"
+        f"<td>{e(m['base'])}</td><td>{e(m['employer_part'])}</td><td>{e(m['personal_part'])}</td>"
+        f"<td>{e(m['subsidy'])}</td><td>{e(m['account'])}</td>"
+        f"<td>{e(MonthStatus(m['status']).symbol)} {e(MonthStatus(m['status']).zh)}"
+        f"{' ' + e(m['paid_on']) if m['status'] == 'back_paid' and m['paid_on'] else ''}</td>"
+        f"<td>{e(m['payer'])}</td></tr>"
+        for m in v["months"]
+    )
+    pension = "".join(
+        f"<tr><td>{y['year']}</td><td>{e(y['rate'] or '-')}</td><td>{e(y['principal'])}</td>"
+        f"<td>{e(y['interest'])}</td><td>{e(y['balance'])}</td></tr>"
+        for y in v["pension_years"]
+    )
+    medical = "".join(
+        f"<tr><td>{y['year']}</td><td>{e(y['credits'])}</td><td>{e(y['spending'])}</td>"
+        f"<td>{e(y['balance'])}</td></tr>"
+        for y in v["medical_years"]
+    )
     body = f"""{state}
-<table class="facts">
-<tr><th>证明类型 Kind</th><td>{e(kind.zh)} / {e(kind.en)}</td></tr>
-<tr><th>姓名 Name</th><td>{e(v["name_masked"])}</td></tr>
-<tr><th>证件号码 ID number</th><td>{e(v["id_number_masked"])}</td></tr>
-<tr><th>期间 Period</th><td>{e(v["first"])} ~ {e(v["last"])}</td></tr>
-<tr><th>开具时间 Issued</th><td>{e(v["issued_at"])}</td></tr>
-<tr><th>有效期至 Valid until</th><td>{e(v["expires_at"])}</td></tr>
+<table class="facts">{facts_html}
 <tr><th>文件摘要 Digest (SHA-256)</th><td><code>{e(v["digest"])}</code></td></tr>
 </table>
-<table class="schemes"><tr><th>险种 Scheme</th><th>期间 Months</th><th>已缴月数 Paid</th>
-<th>欠缴 Arrears</th><th>累计月数 Cumulative</th></tr>{rows}</table>"""
+<table class="schemes"><tr><th>险种 Scheme</th><th>期间 Months</th><th>缴费月数 Counted</th>
+<th>其中补缴 Back paid</th><th>欠缴 Arrears</th><th>个人缴费 Personal</th>
+<th>单位缴费 Employer</th><th>政府补贴 Subsidy</th><th>累计月数 Cumulative</th></tr>{schemes}
+</table>"""
+    if pension:
+        body += f"""<table class="pension"><caption>养老保险个人账户 Pension account</caption>
+<tr><th>年度 Year</th><th>记账利率 Rate</th><th>本年记账额 Credits</th><th>利息 Interest</th>
+<th>年末累计储存额 Balance</th></tr>{pension}</table>"""
+    if medical:
+        body += f"""<table class="medical"><caption>医疗保险个人账户 Medical account</caption>
+<tr><th>年度 Year</th><th>划入 Credits</th><th>支出 Spending</th><th>年末余额 Balance</th></tr>
+{medical}</table>"""
+    if months:
+        body += f"""<details><summary>缴费明细 Months ({len(v["months"])})</summary>
+<table class="months"><tr><th>险种</th><th>费款所属期</th><th>缴费基数</th><th>单位缴费</th>
+<th>个人缴费</th><th>政府补贴</th><th>计入个人账户</th><th>状态</th><th>缴费单位</th></tr>
+{months}</table></details>"""
     return _page("参保证明核验 / Certificate verification", body)
 
 

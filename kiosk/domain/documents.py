@@ -14,17 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from kiosk.domain.certificates import AttestedContent, AttestedMonth, CertificateKind
 from kiosk.domain.errors import DomainError
 from kiosk.domain.money import Money, money_sum
 from kiosk.domain.period import Period
 from kiosk.domain.receipts import ReceiptLine
-from kiosk.domain.records import (
-    ContributionMonth,
-    Enrolment,
-    MonthStatus,
-    PersonalAccounts,
-    Scheme,
-)
+from kiosk.domain.records import Scheme
 
 CERTIFICATE_MONTHS = (12, 24, 36, 48)
 
@@ -86,7 +81,9 @@ class PaymentReceipt:
 
 @dataclass(frozen=True)
 class PersonDetails:
-    """Who a document is about (shown in full on A4 documents)."""
+    """Who a document is about (shown in full on A4 documents). Built from the attested
+    content, but for the full ID number: the content holds it masked, the kiosk takes it from
+    the member's card and checks it against the mask (kiosk/printing.py)."""
 
     name: str
     id_number: str
@@ -95,111 +92,82 @@ class PersonDetails:
     social_security_no: str = ""  # 个人编号; the ID number when empty
     employer: str = ""  # 单位名称; "" for an individual
     employer_code: str = ""  # 单位编号 / 统一社会信用代码
+    first_insured: Period | None = None  # 首次参保时间
+    work_start: Period | None = None  # 参加工作时间
+    deemed_months: int = 0  # 视同缴费月数; printed only when > 0
 
 
 @dataclass(frozen=True)
-class RightsRecordData:
-    """Everything the personal rights record (个人权益记录单) shows, for a year or a range."""
+class AttestedDocument:
+    """What both A4 documents share: the member, the attested content they print (and
+    nothing else), its digest and verification, and where and when they were printed."""
 
     person: PersonDetails
-    enrolments: tuple[Enrolment, ...]
-    months: tuple[ContributionMonth, ...]
-    accounts: PersonalAccounts
-    first_period: Period
-    last_period: Period
+    content: AttestedContent
     verification: Verification
-    data_as_of: dt.date
+    digest: str  # SHA-256 of the attested content, printed in full
     printed_at: dt.datetime
     hall_name: str
     terminal_id: str
-    issuer: str = "社会保险经办机构"
+
+    @property
+    def first_period(self) -> Period:
+        return self.content.first
+
+    @property
+    def last_period(self) -> Period:
+        return self.content.last
+
+    @property
+    def data_as_of(self) -> dt.date | None:
+        return self.content.as_of
+
+    @property
+    def issuer(self) -> str:
+        """The attesting agency, e.g. 示例市社会保险经办机构."""
+        return f"{self.content.issuer}社会保险经办机构"
+
+    def months_in_range(self) -> list[AttestedMonth]:
+        return list(self.content.months)
+
+    def schemes(self) -> list[Scheme]:
+        """Schemes with at least one row in the range, in the Scheme enum's order."""
+        present = {m.scheme for m in self.content.months}
+        return [s for s in Scheme if s in present]
+
+    def months_of(self, scheme: Scheme) -> list[AttestedMonth]:
+        return sorted((m for m in self.content.months if m.scheme == scheme), key=_period_of)
+
+
+def _period_of(m: AttestedMonth) -> Period:
+    return m.period
+
+
+@dataclass(frozen=True)
+class RightsRecordData(AttestedDocument):
+    """The personal rights record (个人权益记录单) for a year or a range of years."""
+
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if self.first_period > self.last_period:
-            raise DomainError("the record's first period comes after its last")
-
-    def schemes(self) -> list[Scheme]:
-        """Schemes with at least one month in the range, in the Scheme enum's order."""
-        present = {m.scheme for m in self.months_in_range()}
-        return [s for s in Scheme if s in present]
-
-    def months_in_range(self) -> list[ContributionMonth]:
-        return [m for m in self.months if self.first_period <= m.period <= self.last_period]
-
-    def months_of(self, scheme: Scheme) -> list[ContributionMonth]:
-        return sorted(
-            (m for m in self.months_in_range() if m.scheme == scheme), key=lambda m: m.period
-        )
+        if self.content.kind is not CertificateKind.RIGHTS_RECORD:
+            raise DomainError("a rights record prints a rights_record certificate")
 
 
 @dataclass(frozen=True)
-class SchemeSummary:
-    """One scheme's line of the certificate: months and amounts in the certified window."""
-
-    scheme: Scheme
-    paid_months: int
-    arrears_months: int
-    transferred_months: int
-    total_paid: Money
-    first: Period | None
-    last: Period | None
-
-
-@dataclass(frozen=True)
-class CertificateData:
+class CertificateData(AttestedDocument):
     """The participation certificate (参保证明) for the last 12/24/36/48 months."""
 
-    person: PersonDetails
-    enrolments: tuple[Enrolment, ...]
-    months: tuple[ContributionMonth, ...]
-    window_months: int
-    last_period: Period  # the latest month certified (normally the month before printing)
-    verification: Verification
-    data_as_of: dt.date
-    printed_at: dt.datetime
-    hall_name: str
-    terminal_id: str
-    issuer: str = "社会保险经办机构"
     purpose: str = ""  # e.g. "购房" / "落户"; "" when not stated
 
     def __post_init__(self) -> None:
+        if self.content.kind is not CertificateKind.PARTICIPATION:
+            raise DomainError("a participation certificate prints a participation certificate")
         if self.window_months not in CERTIFICATE_MONTHS:
             raise DomainError(
                 f"a certificate covers {CERTIFICATE_MONTHS} months, not {self.window_months}"
             )
 
     @property
-    def first_period(self) -> Period:
-        p = self.last_period
-        for _ in range(self.window_months - 1):
-            p = p.previous()
-        return p
-
-    def months_in_window(self) -> list[ContributionMonth]:
-        first = self.first_period
-        return sorted(
-            (m for m in self.months if first <= m.period <= self.last_period),
-            key=lambda m: (m.period, list(Scheme).index(m.scheme)),
-        )
-
-    def summaries(self) -> list[SchemeSummary]:
-        rows = self.months_in_window()
-        out = []
-        for scheme in Scheme:
-            mine = [m for m in rows if m.scheme == scheme]
-            if not mine:
-                continue
-            paid = [m for m in mine if m.status != MonthStatus.ARREARS]
-            out.append(
-                SchemeSummary(
-                    scheme=scheme,
-                    paid_months=sum(m.status == MonthStatus.PAID for m in mine),
-                    arrears_months=sum(m.status == MonthStatus.ARREARS for m in mine),
-                    transferred_months=sum(m.status == MonthStatus.TRANSFERRED_IN for m in mine),
-                    total_paid=money_sum([m.total for m in paid]),
-                    first=mine[0].period,
-                    last=mine[-1].period,
-                )
-            )
-        return out
+    def window_months(self) -> int:
+        return self.first_period.months_until(self.last_period) + 1

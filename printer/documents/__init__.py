@@ -2,6 +2,6 @@
 
 from printer.documents.certificate import certificate_pdf
 from printer.documents.layout import BuiltDocument, Mark
-from printer.documents.rights_record import record_for_year, rights_record_pdf
+from printer.documents.rights_record import rights_record_pdf
 
-__all__ = ["BuiltDocument", "Mark", "certificate_pdf", "record_for_year", "rights_record_pdf"]
+__all__ = ["BuiltDocument", "Mark", "certificate_pdf", "rights_record_pdf"]

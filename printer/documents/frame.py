@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.domain.documents import CertificateData, RightsRecordData, Verification
+from kiosk.domain.documents import AttestedDocument, Verification
 from printer.documents.layout import (
     MARGIN,
     PAGE_H,
@@ -33,7 +33,8 @@ class FrameText:
     subtitle: str  # e.g. "记录期间：1995-01 至 2024-12"
     who: str  # e.g. "姓名：张三　社会保障号码：..."
     verification: Verification
-    data_as_of: dt.date
+    digest: str  # SHA-256 of the attested content, in full (the verification page shows it)
+    data_as_of: dt.date | None
     printed_at: dt.datetime
     terminal: str  # e.g. "市社会保险服务大厅 KIOSK-0001"
 
@@ -52,6 +53,10 @@ def document_frame(font: str, t: FrameText) -> PageFrame:
             c, marks, page, "verification-code", font, 9, MARGIN, top_y - 54,
             f"验证码：{t.verification.code}",
         )  # fmt: skip
+        mark_text(
+            c, marks, page, "digest", font, 6.5, MARGIN, top_y - 65,
+            f"文件摘要(SHA-256)：{t.digest}",
+        )  # fmt: skip
         qx, qy = PAGE_W - MARGIN - QR_SIZE, top_y - QR_SIZE
         draw_qr(c, t.verification.url, qx, qy, QR_SIZE)
         marks.append(Mark(page, "qr", t.verification.url, qx, qy, qx + QR_SIZE, qy + QR_SIZE))
@@ -65,7 +70,7 @@ def document_frame(font: str, t: FrameText) -> PageFrame:
         c.drawString(
             MARGIN,
             MARGIN + 2.5 * mm,
-            f"数据截至：{t.data_as_of:%Y-%m-%d}　打印时间：{t.printed_at:%Y-%m-%d %H:%M:%S}"
+            f"数据截至：{t.data_as_of or '—'}　打印时间：{t.printed_at:%Y-%m-%d %H:%M:%S}"
             f"　打印地点：{t.terminal}",
         )
         text = f"第 {page} 页 共 {total} 页"
@@ -79,7 +84,7 @@ def document_frame(font: str, t: FrameText) -> PageFrame:
 
 
 def member_document(
-    data: RightsRecordData | CertificateData,
+    data: AttestedDocument,
     font_path: str,
     *,
     title: str,
@@ -96,6 +101,7 @@ def member_document(
             subtitle=subtitle,
             who=f"姓名：{p.name}　社会保障号码：{p.social_security_no or p.id_number}",
             verification=data.verification,
+            digest=data.digest,
             data_as_of=data.data_as_of,
             printed_at=data.printed_at,
             terminal=f"{data.hall_name} {data.terminal_id}",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ class Column:
     title: str
     width: float  # points
     align: str = "left"  # left | right | center
+    shorten: bool = False  # a name too long for the cell ends in "…" (never a figure)
 
 
 @dataclass
@@ -168,17 +170,47 @@ class _Layout:
                 break
 
 
+# What a line may break between (docs/printing.md "Line breaks"): spaces, and between
+# Chinese characters; never inside a number, a date (2024-12, 2024年12月), an amount
+# (￥1,206.98), an ID or a code, which are one atom each. Opening brackets stay with what
+# follows them, closing punctuation with what precedes it (no line starts with "，" or "）").
+_ATOM = re.compile(
+    r"\s+"
+    r"|[（(「『“‘《【]*"
+    r"(?:\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日"
+    r"|[￥¥$]?[0-9A-Za-z][0-9A-Za-z.,:;/\\\-_+*#%@=?&~]*"
+    r"|.)"
+    r"[)）」』”’》】，。、；：！？,.;:!?%]*",
+    re.S,
+)
+
+
+def atoms(text: str) -> list[str]:
+    """The unbreakable pieces of a line of text, in order ("".join(atoms(t)) == t)."""
+    return _ATOM.findall(text)
+
+
 def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break text into lines no wider than `width` (character by character: CJK has no spaces)."""
+    """Break text into lines no wider than `width`, only between atoms (see _ATOM); spaces
+    at a break are dropped. An atom wider than a whole line (a long URL) is the one thing
+    broken inside, character by character."""
     lines: list[str] = []
     for para in text.split("\n"):
         cur = ""
-        for ch in para:
-            if cur and stringWidth(cur + ch, font, size) > width:
-                lines.append(cur)
-                cur = ""
-            cur += ch
-        lines.append(cur)
+        for atom in atoms(para):
+            if stringWidth(cur + atom, font, size) <= width:
+                cur += atom
+                continue
+            if cur.strip():
+                lines.append(cur.rstrip())
+            cur = "" if atom.isspace() else atom
+            while stringWidth(cur, font, size) > width and len(cur) > 1:
+                cut = len(cur) - 1
+                while cut > 1 and stringWidth(cur[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(cur[:cut])
+                cur = cur[cut:]
+        lines.append(cur.rstrip())
     return lines
 
 
@@ -253,6 +285,8 @@ def _draw_table(
         for k, (col, s) in enumerate(zip(t.columns, row, strict=False)):
             if not s:
                 continue
+            if col.shorten and not is_head:
+                s = _shortened(s, font, t.font_size, col.width - 2 * pad)
             align = "center" if is_head else col.align
             if align == "left":
                 tx0 = xs[k] + pad
@@ -272,6 +306,14 @@ def _draw_table(
 
 
 _widths: dict[tuple[str, str, float], float] = {}
+
+
+def _shortened(s: str, font: str, size: float, width: float) -> str:
+    if _width(s, font, size) <= width:
+        return s
+    while len(s) > 1 and _width(s + "…", font, size) > width:
+        s = s[:-1]
+    return s + "…"
 
 
 def _width(s: str, font: str, size: float) -> float:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import zxingcpp
 
-from kiosk.domain import DomainError, MonthStatus
-from printer.documents import certificate_pdf, record_for_year, rights_record_pdf
+from kiosk.domain import DomainError, MonthStatus, Period
+from printer.documents import certificate_pdf, rights_record_pdf
 from printer.documents.layout import PAGE_H
 from printer.errors import FontMissing
 from printer.samples import EMPLOYER, ID_NUMBER, NAME, sample_certificate, thirty_year_record
@@ -25,8 +25,10 @@ from tests.printer.pdf_checks import (
     render_poppler,
 )
 
+# period, base, employer (— for none), personal, to the account, total, status
 MONTH_ROW = re.compile(
-    r"^\s*(\d{4}-\d{2})\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([●△○])",
+    r"^\s*(\d{4}-\d{2})\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d|—)\s+([\d,]+\.\d\d)"
+    r"\s+([\d,]+\.\d\d)\s+([\d,]+\.\d\d)\s+([●△○◆])",
     re.M,
 )
 
@@ -62,7 +64,9 @@ def test_page_count_and_page_numbers(record):
     capacity = max(per_page)
     full_pages_needed = -(-1800 // capacity)
     assert sum(1 for n in per_page if n) <= full_pages_needed + 5  # 5 scheme tables end early
-    assert per_page[0] == 0 and all(per_page[1:-1])
+    # The month tables follow the account tables, then fill every page to the last.
+    start = next(i for i, n in enumerate(per_page) if n)
+    assert start >= 1 and all(per_page[start:-1])
 
 
 def test_header_row_is_repeated_on_every_page_of_the_monthly_tables(record):
@@ -87,6 +91,7 @@ def test_record_holds_details_statuses_and_verification(record):
         ID_NUMBER,
         EMPLOYER,
         data.verification.code,
+        f"文件摘要(SHA-256)：{data.digest}",
         "养老保险个人账户累计储存额",
         "数据截至：2024-12-31",
         "打印时间：2025-01-06 09:30:00",
@@ -95,17 +100,19 @@ def test_record_holds_details_statuses_and_verification(record):
         "○ 转入",
     ):
         assert expected in text, expected
-    arrears = [m for m in data.months if m.status == MonthStatus.ARREARS]
-    assert re.search(r"2009-05\s+[\d,.]+\s+[\d,.]+\s+[\d,.]+\s+[\d,.]+\s+△", text)
+    arrears = [m for m in data.content.months if m.status == MonthStatus.ARREARS]
+    assert re.search(r"2009-05(\s+[\d,.]+){5}\s+△", text)
     assert len(arrears) == 10
 
 
-@pytest.mark.parametrize("page", [1, 2])
+@pytest.mark.parametrize("page", [1, "months"])
 def test_amounts_and_codes_are_visible_in_both_renderers(record, tmp_path, page):
     built, path = record
+    if page == "months":  # the first page of the month tables
+        page = min(m.page for m in built.marks_labelled("month-row"))
     poppler = render_poppler(path, page, tmp_path)
     ghost = render_ghostscript(path, page, tmp_path)
-    labels = {"verification-code", "page-number", "who"}
+    labels = {"verification-code", "page-number", "who", "digest"}
     labels |= {"person", "enrolment-total", "account-balance"} if page == 1 else {"month-row"}
     marks = [m for m in built.marks if m.page == page and m.label in labels]
     assert {m.label for m in marks} == labels
@@ -136,14 +143,14 @@ def test_output_is_deterministic_and_small(record):
 
 
 def test_record_for_one_year(tmp_path):
-    built = rights_record_pdf(record_for_year(thirty_year_record(), 2009))
+    built = rights_record_pdf(thirty_year_record(first=Period(2009, 1), last=Period(2009, 12)))
     path = tmp_path / "2009.pdf"
     path.write_bytes(built.pdf)
     pages = all_pages_text(path)
     assert len(pages) == built.pages <= 3
     rows = [m for text in pages for m in MONTH_ROW.finditer(text)]
     assert len(rows) == 60 and {r[1][:4] for r in rows} == {"2009"}
-    assert sum(r[6] == "△" for r in rows) == 10  # May and June, 5 schemes
+    assert sum(r[7] == "△" for r in rows) == 10  # May and June, 5 schemes
     assert "记录期间：2009-01 至 2009-12" in pages[0]
 
 
