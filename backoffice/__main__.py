@@ -63,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     common(sp)
     seeding(sp)
     sp.add_argument("--reset", action="store_true", help="drop every table first")
+    sp.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        metavar="FILE.json",
+        help="also write the seeded members as a kiosk-members/1 file (docs/import-format.md)",
+    )
     sp = sub.add_parser("demo", help="seed when empty, then serve")
     common(sp)
     serving(sp)
@@ -134,6 +141,11 @@ def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
             print(f"backoffice: {e}", file=sys.stderr)
             return None
         print(report.text())
+        if getattr(args, "export", None) is not None:
+            from backoffice.exporter import export_file
+
+            n = export_file(db, args.export)
+            print(f"exported {n} members to {args.export}")
         return report
     finally:
         db.dispose()
