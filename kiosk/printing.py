@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.domain import CardHolder, mask_id
-from kiosk.domain.certificates import AttestedContent, CertificateKind
+from kiosk.domain.certificates import AttestedContent, Certificate, CertificateKind
 from kiosk.domain.documents import (
     CertificateData,
     PersonDetails,
@@ -73,6 +73,35 @@ def person_details(c: AttestedContent, id_number: str) -> PersonDetails:
         work_start=c.work_start,
         deemed_months=c.deemed_months,
     )
+
+
+def build_document(
+    cert: Certificate,
+    id_number: str,
+    *,
+    printed_at: dt.datetime,
+    hall_name: str,
+    terminal_id: str,
+    font_path: Path | str,
+) -> BuiltDocument:
+    """The PDF of an issued certificate, from its attested content alone; `id_number` is the
+    card holder's, which must be the one the content attests (masked)."""
+    c = cert.content
+    if mask_id(id_number) != c.id_number_masked:
+        # Never print one member's record with another's ID number.
+        raise PrintFailed("print.error.other", "the certificate is not the card holder's")
+    common = {
+        "person": person_details(c, id_number),
+        "content": c,
+        "verification": Verification(cert.verification_code, cert.verify_url),
+        "digest": cert.digest,
+        "printed_at": printed_at,
+        "hall_name": hall_name,
+        "terminal_id": terminal_id,
+    }
+    if c.kind is CertificateKind.PARTICIPATION:
+        return certificate_pdf(CertificateData(**common), font_path)
+    return rights_record_pdf(RightsRecordData(**common), font_path)
 
 
 def _error_key(e: PrinterError) -> str:
@@ -137,23 +166,16 @@ class PrintService:
             )
             y0, y1 = cert.first.year, cert.last.year
             title = f"{kind.zh} {y0}" + (f"-{y1}" if y1 != y0 else "")
-        c = cert.content
-        if c.kind is not kind or mask_id(holder.id_number) != c.id_number_masked:
-            # Never print one member's record with another's ID number.
-            raise PrintFailed("print.error.other", "the certificate is not the card holder's")
-        common = {
-            "person": person_details(c, holder.id_number),
-            "content": c,
-            "verification": Verification(cert.verification_code, cert.verify_url),
-            "digest": cert.digest,
-            "printed_at": printed_at,
-            "hall_name": self.hall_name,
-            "terminal_id": self.terminal_id,
-        }
-        if kind is CertificateKind.PARTICIPATION:
-            doc = certificate_pdf(CertificateData(**common), self.font_path)
-        else:
-            doc = rights_record_pdf(RightsRecordData(**common), self.font_path)
+        if cert.kind is not kind:
+            raise PrintFailed("print.error.other", f"asked for {kind}, issued {cert.kind}")
+        doc = build_document(
+            cert,
+            holder.id_number,
+            printed_at=printed_at,
+            hall_name=self.hall_name,
+            terminal_id=self.terminal_id,
+            font_path=self.font_path,
+        )
         image = self._preview(doc)
         with self._lock:
             self._doc, self._title = doc, title
