@@ -153,6 +153,11 @@ def journal_records(path: str) -> list[JournalRecord]:
     return [JournalRecord(*r) for r in rows]
 
 
+def _utc_now() -> dt.datetime:
+    """Naive UTC, as the back office stores instants (never the host's local time)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m backoffice.reconcile", description=__doc__)
     ap.add_argument("--db", required=True)
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     from backoffice.gateway.switches import Switches
 
     db = Database(args.db)
-    gw = GatewaySimulator(db, Switches(), now=lambda: dt.datetime.now(), today=lambda: args.date)
+    gw = GatewaySimulator(db, Switches(), now=_utc_now, today=lambda: args.date)
     journal = None if args.journal is None else journal_records(args.journal)
     report = reconcile(db, gw, args.terminal, args.date, journal)
     print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
