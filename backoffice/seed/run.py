@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,8 @@ def seed_database(
     cards_dir: Path | None = None,
     reset: bool = False,
 ) -> SeedReport:
-    as_of = as_of or dt.date.today()
+    # The city's date, not the host's (docs/rules.md, Time).
+    as_of = as_of or dt.datetime.now(zoneinfo.ZoneInfo(policy.timezone)).date()
     if reset:
         db.drop_schema()
     db.create_schema()
