@@ -595,7 +595,8 @@ def _verification(b: Any) -> VerificationResult:
     )
 
 
-def _estimate(b: Any) -> PensionEstimate:
+def _estimate(b: Any, *, assumptions: bool = True) -> PensionEstimate:
+    continued = _opt(b, "if_continued", dict)
     return PensionEstimate(
         retirement_period=_period(_get(b, "retirement_period", str)),
         retirement_age=_get(b, "retirement_age", int),
@@ -612,8 +613,15 @@ def _estimate(b: Any) -> PensionEstimate:
                 value=_get(a, "value", str),
                 zh=_get(a, "zh", str),
                 en=_get(a, "en", str),
+                text_zh=_get(a, "text_zh", str),
+                text_en=_get(a, "text_en", str),
             )
-            for a in _list(b, "assumptions")
+            for a in (_list(b, "assumptions") if assumptions else [])
         ),
         eligible=_get(b, "eligible", bool),
+        recorded_months=_get(b, "recorded_months", int),
+        deemed_months=_get(b, "deemed_months", int),
+        future_months=_get(b, "future_months", int),
+        # when not eligible: the same estimate with contributions until retirement
+        if_continued=None if continued is None else _estimate(continued, assumptions=False),
     )

@@ -8,7 +8,6 @@ from typing import Any
 from kiosk.domain import PENSION_MINIMUM_MONTHS, Enrolment, Money, PersonalAccounts
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.dues import Due, DueLine
-from kiosk.domain.estimate import PensionEstimate
 from kiosk.domain.summary import MemberSummary
 
 
@@ -177,24 +176,4 @@ def due(d: Due) -> dict[str, Any]:
         "counter_only": [str(p) for p in d.counter_only],
         "average_wage": money(d.average_wage),
         "average_wage_year": d.average_wage_year,
-    }
-
-
-def estimate(member_no: str, e: PensionEstimate) -> dict[str, Any]:
-    return {
-        "member_no": member_no,
-        "retirement_period": str(e.retirement_period),
-        "retirement_age": e.retirement_age,
-        "contribution_months": e.contribution_months,
-        "average_index": str(e.average_index),
-        "average_monthly_wage": money(e.average_monthly_wage),
-        "basic_pension": money(e.basic_pension),
-        "account_balance": money(e.account_balance),
-        "months_divisor": e.months_divisor,
-        "account_pension": money(e.account_pension),
-        "monthly_total": money(e.monthly_total),
-        "eligible": e.eligible,
-        "assumptions": [
-            {"key": a.key, "value": a.value, "zh": a.zh, "en": a.en} for a in e.assumptions
-        ],
     }

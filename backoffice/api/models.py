@@ -277,29 +277,6 @@ class VerificationOut(_Attested):
     digest: str
 
 
-class AssumptionOut(_Out):
-    key: str
-    value: str
-    zh: str
-    en: str
-
-
-class EstimateOut(_Out):
-    member_no: str
-    retirement_period: Month
-    retirement_age: int
-    contribution_months: int
-    average_index: str
-    average_monthly_wage: Amount
-    basic_pension: Amount
-    account_balance: Amount
-    months_divisor: int
-    account_pension: Amount
-    monthly_total: Amount
-    eligible: bool
-    assumptions: list[AssumptionOut]
-
-
 class HeartbeatIn(BaseModel):
     app_version: str = Field(default="", max_length=40)
     devices: dict[str, str] = Field(

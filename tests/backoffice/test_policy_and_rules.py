@@ -134,7 +134,10 @@ def test_estimate_by_hand() -> None:
     assert abs(e.average_index - 1) < Decimal("0.001")
     wage = POLICY.projected_average_wage(2026).yuan / 12
     assert abs(e.basic_pension.yuan - wage * 2 / 2 * 20 / 100) < Decimal("1")
-    assert e.account_pension == Money.of("1000")
+    # 139,000.00 is 2025's closing balance; 2026 closes before retiring in 2027-01 and earns
+    # 139,000.00 x 2.62% = 3,641.80 (no credits): 142,641.80 / 139 = 1,026.2004... -> 1,026.20
+    assert e.account_balance == Money.of("142641.80")
+    assert e.account_pension == Money.of("1026.20")
     with pytest.raises(EstimateError):
         estimate_pension(
             POLICY,

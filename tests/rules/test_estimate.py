@@ -1,0 +1,295 @@
+"""Pension estimate (养老金测算): worked examples through the real back office over HTTP, on
+members loaded by the importer, today fixed at 2025-03-20.
+
+Figures every example uses (default policy, docs/rules.md):
+- 2024's average wage 124,110 -> monthly 124,110 / 12 = 10,342.50 (the reference wage of 2025's
+  months, and W for retiring in 2025); 2023's 120,698 / 12 = 10,058.1666... -> 10,058.17 (the
+  reference wage of 2024's months).
+- A base equal to the reference wage has index 1 exactly: 10,342.50 / 10,342.50.
+- The account is credited 8% of the base: 10,342.50 x 8% = 827.40; 10,058.17 x 8% = 804.6536
+  -> 804.65; 6,205.50 x 8% = 496.44.
+- Crediting rates: 2024 2.62% (published); 2025 and later the assumed 2.62% ([estimate]
+  crediting_rate) unless the query sets another.
+- Interest, national method: opening x rate + the year's credits x rate x 1.083 / 2, rounded to
+  the fen; the year of retirement has none yet.
+- 计发月数 at 60: 139."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+
+from backoffice.harness import RunningService
+from kiosk.domain import Money, Period
+from tests.rules import builders
+from tests.rules.builders import enrolment, flexible_months, member, months
+from tests.rules.conftest import client_for
+
+TODAY = dt.date(2025, 3, 20)
+W2024 = "10342.50"  # 124,110 / 12, exactly
+W2023 = "10058.17"  # 120,698 / 12 = 10,058.1666... -> 10,058.17
+
+# Born 1965-06: retiring at 60 in 2025-06; contributions run to 2025-05.
+ACCOUNT_2024 = [
+    {"year": 2024, "principal": "9000.00", "interest": "1000.00", "balance": "50000.00"},
+    # January to March 2025 credited so far: 3 x 827.40 = 2,482.20
+    {"year": 2025, "principal": "2482.20", "interest": "0.00", "balance": "52482.20"},
+]
+
+ONCE = "11010000000101"  # March paid this month: counted once
+SHORT = "11010000000102"  # suspended, 1 month short; continuing reaches the minimum
+FAR_SHORT = "11010000000103"  # suspended, far short even if continuing
+INDEX = "11010000000104"  # bases at 60%: the average index
+INTEREST = "11010000000105"  # retiring 2027-06: two years of interest projected
+CROSS_YEAR = "11010000000106"  # account computed by the importer; future credits over a year end
+AHEAD = "11010000000107"  # April paid ahead, March in arrears
+
+
+def _members() -> list[dict[str, Any]]:
+    q1 = flexible_months("2025-01", "2025-03", W2024)  # index 1, account 827.40 a month
+    return [
+        member(
+            ONCE,
+            birth_date="1965-06-10",
+            enrolments=[enrolment("pension", "2025-01")],
+            contributions=q1,
+            deemed_months=175,
+            pension_account=ACCOUNT_2024,
+        ),
+        member(
+            SHORT,
+            birth_date="1965-06-10",
+            enrolments=[enrolment("pension", "2025-01", status="suspended")],
+            contributions=q1,
+            deemed_months=176,
+            pension_account=ACCOUNT_2024,
+        ),
+        member(
+            FAR_SHORT,
+            birth_date="1965-06-10",
+            enrolments=[enrolment("pension", "2025-01", status="suspended")],
+            contributions=q1,
+            deemed_months=100,
+            pension_account=ACCOUNT_2024,
+        ),
+        member(
+            INDEX,
+            birth_date="1965-06-10",
+            enrolments=[enrolment("pension", "2025-01")],
+            # 60% of 10,342.50 = 6,205.50: index 0.6; account 8% = 496.44 a month
+            contributions=flexible_months("2025-01", "2025-03", "6205.50"),
+            deemed_months=175,
+            pension_account=[
+                ACCOUNT_2024[0],
+                # 3 x 496.44 = 1,489.32
+                {"year": 2025, "principal": "1489.32", "interest": "0.00", "balance": "51489.32"},
+            ],
+        ),
+        member(
+            INTEREST,
+            birth_date="1967-06-10",
+            enrolments=[enrolment("pension", "2025-01", status="suspended")],
+            contributions=q1,
+            deemed_months=200,
+            pension_account=ACCOUNT_2024,
+        ),
+        member(
+            CROSS_YEAR,
+            birth_date="1966-01-10",
+            enrolments=[enrolment("pension", "2024-01")],
+            contributions=flexible_months("2024-01", "2024-12", W2023)
+            + flexible_months("2025-01", "2025-03", W2024),
+            deemed_months=160,
+        ),
+        member(
+            AHEAD,
+            birth_date="1965-06-10",
+            enrolments=[enrolment("pension", "2025-01")],
+            contributions=flexible_months("2025-01", "2025-02", W2024)
+            # March in arrears: 20% of 10,342.50 = 2,068.50 owed
+            + months(
+                "pension",
+                "2025-03",
+                "2025-03",
+                base=W2024,
+                personal_part="2068.50",
+                status="arrears",
+            )
+            + flexible_months("2025-04", "2025-04", W2024),
+            deemed_months=175,
+            pension_account=ACCOUNT_2024,
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def svc() -> Any:
+    with builders.imported(_members(), today=TODAY) as s:
+        yield s
+
+
+def _raw(svc: RunningService, no: str, **params: str) -> dict[str, Any]:
+    r = requests.get(
+        f"{svc.url}/v1/members/{no}/pension-estimate",
+        params=params,
+        headers={"X-Terminal-Id": svc.terminal_id, "Authorization": f"Bearer {svc.api_key}"},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_month_paid_this_month_is_counted_once(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(ONCE)
+    assert e.retirement_period == Period(2025, 6)  # born 1965-06, at 60
+    # On record: 2025-01, 02, 03 (March paid in March) = 3. Future: 2025-03..2025-05 less March,
+    # on record already = April, May = 2 (the old estimate counted March again: 3).
+    assert (e.recorded_months, e.future_months, e.deemed_months) == (3, 2, 175)
+    assert e.contribution_months == 180  # 175 + 3 + 2, not 181
+    assert e.eligible and e.months_missing == 0 and e.if_continued is None
+
+
+def test_basic_pension_by_the_formula(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(ONCE)
+    # Every month at index 1 (deemed 1.0; bases = reference wage; future index = the average
+    # of the last 12 months on record = 1): I = 1.0000.
+    assert e.average_index == Decimal("1.0000")
+    assert e.average_monthly_wage == Money.of("10342.50")  # 2024: 124,110 / 12
+    # 10,342.50 x (1 + 1) / 2 x 180 / 12 x 1% = 10,342.50 x 15 x 1% = 1,551.375 -> 1,551.38
+    assert e.basic_pension == Money.of("1551.38")
+
+
+def test_account_pension_is_the_balance_over_the_months_divisor(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(ONCE)
+    # 2024 closed at 50,000.00; 2025: 2,482.20 so far + April and May 2 x 827.40 = 1,654.80;
+    # 2025 is the year of retirement, no interest yet: 50,000.00 + 4,137.00 = 54,137.00
+    assert e.account_balance == Money.of("54137.00")
+    assert e.months_divisor == 139
+    # 54,137.00 / 139 = 389.4748... -> 389.47
+    assert e.account_pension == Money.of("389.47")
+    body = _raw(svc, ONCE)
+    assert body["monthly_total"] == "1940.85"  # 1,551.38 + 389.47
+
+
+def test_below_the_minimum_says_the_months_missing_and_what_continuing_gives(
+    svc: RunningService,
+) -> None:
+    body = _raw(svc, SHORT)
+    # Suspended: no future months. 176 deemed + 3 on record = 179: 180 - 179 = 1 missing.
+    assert (body["contribution_months"], body["future_months"]) == (179, 0)
+    assert body["eligible"] is False and body["months_missing"] == 1
+    assert body["monthly_total"] is None  # no monthly pension below the minimum
+    c = body["if_continued"]
+    # Paying April and May 2025: 179 + 2 = 181 >= 180.
+    assert (c["contribution_months"], c["future_months"], c["months_missing"]) == (181, 2, 0)
+    assert c["eligible"] is True
+    # 10,342.50 x (1 + 1) / 2 x 181 / 12 x 1% = 1,871,992.50 / 1,200 = 1,559.99375 -> 1,559.99
+    assert c["basic_pension"] == "1559.99"
+    # 50,000.00 + 2,482.20 + 2 x 827.40 = 54,137.00; / 139 = 389.4748... -> 389.47
+    assert (c["account_balance"], c["account_pension"]) == ("54137.00", "389.47")
+    assert c["monthly_total"] == "1949.46"  # 1,559.99 + 389.47
+    with client_for(svc) as client:
+        e = client.pension_estimate(SHORT)
+    assert e.months_missing == 1 and e.if_continued is not None
+    assert e.if_continued.contribution_months == 181
+
+
+def test_far_below_the_minimum_even_if_continuing(svc: RunningService) -> None:
+    body = _raw(svc, FAR_SHORT)
+    # 100 deemed + 3 on record = 103: 180 - 103 = 77 missing.
+    assert (body["contribution_months"], body["months_missing"]) == (103, 77)
+    c = body["if_continued"]
+    # Continuing adds April and May: 105, still 180 - 105 = 75 short at retirement.
+    assert (c["contribution_months"], c["months_missing"], c["eligible"]) == (105, 75, False)
+    assert c["monthly_total"] is None
+
+
+def test_average_index_weighs_deemed_recorded_and_future_months(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(INDEX)
+    # 175 deemed at 1.0; 3 on record at 6,205.50 / 10,342.50 = 0.6; 2 future at the average of
+    # the last 12 on record = 0.6: (175 + 5 x 0.6) / 180 = 178 / 180 = 0.98888... -> 0.9889
+    assert e.average_index == Decimal("0.9889")
+    # 10,342.50 x (1 + 0.9889) / 2 x 15 x 1% = 10,342.50 x 0.99445 x 0.15
+    #   = 10,285.099125 x 0.15 = 1,542.76486875 -> 1,542.76
+    assert e.basic_pension == Money.of("1542.76")
+    # 50,000.00 + 1,489.32 + 2 future x (10,342.50 x 0.6 = 6,205.50; x 8% = 496.44) = 992.88
+    #   = 52,482.20; / 139 = 377.5697... -> 377.57
+    assert e.account_balance == Money.of("52482.20")
+    assert e.account_pension == Money.of("377.57")
+
+
+def test_interest_is_projected_by_the_national_method(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(INTEREST)
+        e3 = client.pension_estimate(INTEREST, crediting_rate=Decimal("0.03"))
+    assert e.retirement_period == Period(2027, 6) and e.future_months == 0  # suspended
+    # 2025: 50,000.00 x 2.62% = 1,310.00; 2,482.20 x 2.62% = 65.03364, x 1.083 = 70.43143212,
+    #   / 2 = 35.21571606; interest 1,345.21571606 -> 1,345.22;
+    #   closing 50,000.00 + 2,482.20 + 1,345.22 = 53,827.42
+    # 2026: 53,827.42 x 2.62% = 1,410.278404 -> 1,410.28; closing 55,237.70
+    # 2027: the year of retirement, no interest: 55,237.70
+    assert e.account_balance == Money.of("55237.70")
+    assert e.account_pension == Money.of("397.39")  # 55,237.70 / 139 = 397.3935... -> 397.39
+    # At 3%: 2025: 1,500.00 + 2,482.20 x 3% = 74.466, x 1.083 = 80.646678, / 2 = 40.323339
+    #   -> 1,540.32; closing 54,022.52. 2026: 54,022.52 x 3% = 1,620.6756 -> 1,620.68;
+    #   closing 55,643.20; / 139 = 400.3107... -> 400.31
+    assert e3.account_balance == Money.of("55643.20")
+    assert e3.account_pension == Money.of("400.31")
+
+
+def test_future_credits_over_a_year_end_with_the_account_the_importer_computed(
+    svc: RunningService,
+) -> None:
+    with client_for(svc) as client:
+        accounts = client.accounts(CROSS_YEAR)
+        e = client.pension_estimate(CROSS_YEAR)
+    # The importer's account (no pension_account in the file): 2024 credits 12 x 804.65
+    # = 9,655.80; interest 9,655.80 x 2.62% = 252.98196, x 1.083 = 273.97946268, / 2
+    # = 136.98973134 -> 136.99; closing 9,792.79. 2025 so far: 3 x 827.40 = 2,482.20, no interest.
+    assert [(y.year, y.interest, y.balance) for y in accounts.pension_years] == [
+        (2024, Money.of("136.99"), Money.of("9792.79")),
+        (2025, Money.zero(), Money.of("12274.99")),
+    ]
+    # Born 1966-01: retiring 2026-01. Future: 2025-04..2025-12 = 9 months at index 1 (the last
+    # 12 on record are all at their reference wage), each 827.40: 7,446.60.
+    assert (e.recorded_months, e.future_months, e.contribution_months) == (15, 9, 184)
+    # 2025: opening 9,792.79 x 2.62% = 256.571098; credits 2,482.20 + 7,446.60 = 9,928.80,
+    #   x 2.62% = 260.13456, x 1.083 = 281.72572848, / 2 = 140.86286424;
+    #   interest 397.43396224 -> 397.43; closing 9,792.79 + 9,928.80 + 397.43 = 20,119.02
+    # 2026: the year of retirement, no credits (none before January), no interest.
+    assert e.account_balance == Money.of("20119.02")
+    assert e.account_pension == Money.of("144.74")  # 20,119.02 / 139 = 144.7411... -> 144.74
+
+
+def test_months_paid_ahead_and_arrears_of_this_month(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        e = client.pension_estimate(AHEAD)
+    # On record: January, February, April (paid ahead) = 3; March is in arrears, so it is
+    # still to pay. Future: March and May = 2 (April not again). 175 + 3 + 2 = 180.
+    assert (e.recorded_months, e.future_months, e.contribution_months) == (3, 2, 180)
+    # Account: 50,000.00 + 2,482.20 as imported + 2 x 827.40 = 54,137.00
+    assert e.account_balance == Money.of("54137.00")
+
+
+def test_assumptions_are_sentences_in_both_languages(svc: RunningService) -> None:
+    body = _raw(svc, ONCE)
+    by_key = {a["key"]: a for a in body["assumptions"]}
+    assert {"retirement_age", "continue_contributing", "wage_growth", "crediting_rate"} <= set(
+        by_key
+    )
+    for a in body["assumptions"]:
+        assert a["text_zh"] and a["text_en"], a["key"]
+        assert "yes" not in a["text_en"].split() and ": yes" not in a["text_zh"]
+    cont = by_key["continue_contributing"]
+    assert "2 个月" in cont["text_zh"] and "2 more months" in cont["text_en"]
+    assert "175" in by_key["deemed_months"]["text_zh"]  # deemed months said where present
+    suspended = {a["key"]: a for a in _raw(svc, SHORT)["assumptions"]}
+    assert "不再缴费" in suspended["continue_contributing"]["text_zh"]
