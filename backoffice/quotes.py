@@ -165,8 +165,15 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
 
 def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple[DueLine, ...]:
     base = choice.base or due.base_default
-    assert base is not None and due.base_min is not None and due.base_max is not None
-    if not due.base_min <= base <= due.base_max:
+    if due.base_min is None or due.base_max is None:
+        # Only arrears of earlier years are due: each keeps the base it was assessed at.
+        if choice.base is not None:
+            raise BadRequest(
+                "补缴月份按原核定基数缴费，不能选择基数",
+                "Back-paid months keep the base they were assessed at; no base can be chosen",
+                code="BASE_OUT_OF_RANGE",
+            )
+    elif base is None or not due.base_min <= base <= due.base_max:
         raise BadRequest(
             f"缴费基数须在 {due.base_min} 至 {due.base_max} 元之间",
             f"The base must be from {due.base_min} to {due.base_max} yuan",
@@ -192,7 +199,7 @@ def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple
         )
     lines = []
     for line in due.lines[: len(wanted)]:
-        if line.period.year < due.year:
+        if line.period.year < due.year or base is None:
             lines.append(line)  # an earlier year's arrear keeps the base it was assessed at
         else:
             lines.append(flexible_line(policy, due.scheme, line.period, base, today))

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from backoffice.policy import Policy
+from backoffice.policy import AverageWageMissing, Policy
 from kiosk.domain import Enrolment, EnrolmentStatus, Money, Period, Scheme
 from kiosk.domain.dues import Due, DueKind, DueLine, Tier
 
@@ -173,10 +173,17 @@ def compute_dues(
         if not lines and not periods:
             continue
         rate, account_rate = flexible_rates(policy, scheme)
-        # The limits only when this year's months are offered: arrears need no average wage.
         wage_year = year - 1
-        wage = policy.average_wage(wage_year) if periods else None
-        lo, hi = policy.base_range(year) if periods else (None, None)
+        wage: Money | None
+        lo: Money | None
+        hi: Money | None
+        try:
+            wage = policy.average_wage(wage_year)
+            lo, hi = policy.base_range(year)
+        except AverageWageMissing:
+            if periods:
+                raise  # this year's months need the limits: never guessed
+            wage = lo = hi = None  # arrears only: priced at their assessed base
         if lo is not None:
             lines.extend(flexible_line(policy, scheme, p, lo, today) for p in periods)
         out.append(
@@ -280,6 +287,6 @@ def rows_from(policy: Policy, today: dt.date, enrolments: Iterable[Enrolment]) -
     flexible enrolment's start for the arrears shown as counter_only."""
     first = oldest_payable(policy, today)
     for e in enrolments:
-        if e.scheme in FLEXIBLE_SCHEMES and e.since < first:
+        if e.scheme in FLEXIBLE_SCHEMES and e.employer is None and e.since < first:
             first = e.since
     return first.year * 100 + first.month

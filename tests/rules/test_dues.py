@@ -346,6 +346,7 @@ def test_in_year_late_fee_of_pension_and_medical(mid_2026: RunningService) -> No
 
 E_FLEX = "11010000000401"
 E_RESIDENT = "11010000000402"
+E_ENDED = "11010000000403"  # enrolment ended 2026-10 with an arrear of 2026-09
 
 
 def test_a_missing_average_wage_is_refused_not_guessed() -> None:
@@ -360,6 +361,13 @@ def test_a_missing_average_wage_is_refused_not_guessed() -> None:
             enrolments=[enrolment("resident_pension", "2020-01")],
             contributions=[resident_year(2026, "500", subsidy="60")],
         ),
+        member(
+            E_ENDED,
+            enrolments=[enrolment("pension", "2026-01", until="2026-10")],
+            contributions=flexible_months("2026-01", "2026-08", "6205.50")
+            + flexible_months("2026-09", "2026-09", "6205.50", status="arrears")
+            + flexible_months("2026-10", "2026-10", "6205.50"),
+        ),
     ]
     with imported(members, today=dt.date(2027, 3, 1)) as svc, client_for(svc) as c:
         # 2027's limits need 2026's wage: neither in [average_wage] nor in the fallback.
@@ -368,9 +376,22 @@ def test_a_missing_average_wage_is_refused_not_guessed() -> None:
         with pytest.raises(Rejected) as q:
             PaymentClient(c, backoff=0.0).quote(E_FLEX, Scheme.PENSION)
         resident = c.dues(E_RESIDENT)  # a tier needs no average wage
+        # Arrears only (nothing of 2027 after the enrolment's end): no limits needed either.
+        ended = pension(c, E_ENDED)
+        pc = PaymentClient(c, backoff=0.0)
+        arrear = pc.quote(E_ENDED, Scheme.PENSION)
+        with pytest.raises(Rejected) as chose:
+            pc.quote(E_ENDED, Scheme.PENSION, base=Money.of("8000.00"))
     assert e.value.status == 409 and e.value.code == "AVERAGE_WAGE_MISSING"
     assert "2026" in e.value.message_zh and "2026" in e.value.message_en
     assert q.value.code == "AVERAGE_WAGE_MISSING"
+    assert ended.periods == (p("2026-09"),) and ended.base_min is None
+    # 6,205.50 x 20% = 1,241.10 at its assessed base; due 2026-09-15, paid 2027-03-01:
+    # 15 (Sep 16-30) + 31 + 30 + 31 + 31 (Jan) + 28 (Feb) + 1 = 167 days;
+    # 1,241.10 x 0.0835 = 103.63185 -> 103.63; total 1,344.73
+    assert ended.lines[0].late_fee == Money.of("103.63") and ended.lines[0].back_payment
+    assert arrear.total == Money.of("1344.73")
+    assert chose.value.code == "BASE_OUT_OF_RANGE" and "原核定基数" in chose.value.message_zh
     # 2027's year unpaid: the lowest tier, 100 a year, subsidy 30
     assert [(d.scheme, d.amount) for d in resident] == [
         (Scheme.RESIDENT_PENSION, Money.of("100.00"))
