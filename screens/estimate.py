@@ -1,7 +1,10 @@
-"""Pension estimate (养老金测算): both parts of the national formula and every assumption."""
+"""Pension estimate (养老金测算): both parts of the national formula and every assumption, as
+sentences. Below the 15-year minimum the headline says how many months are missing (never a
+monthly amount), and what continuing to pay until retirement would give."""
 
 from __future__ import annotations
 
+from kiosk.domain.estimate import PensionEstimate
 from kiosk.session import SessionState
 from screens.base import KioskScreen
 
@@ -17,13 +20,15 @@ class EstimateScreen(KioskScreen):
 
     def _render(self) -> None:
         tr, lang = self.kiosk.tr, self.kiosk.lang
-        e = getattr(self, "estimate", None)
+        e: PensionEstimate | None = getattr(self, "estimate", None)
         if e is None:
             self.ids.monthly.text = tr(getattr(self, "error", None) or "common.loading")
             self.ids.parts.text = self.ids.assumptions.text = ""
             return
-        total = e.basic_pension + e.account_pension
-        self.ids.monthly.text = tr("estimate.monthly", amount=total.display())
+        if e.eligible:
+            self.ids.monthly.text = tr("estimate.monthly", amount=e.monthly_total.display())
+        else:
+            self.ids.monthly.text = tr("estimate.short", months=e.months_missing)
         parts = [
             tr(
                 "estimate.at",
@@ -31,19 +36,55 @@ class EstimateScreen(KioskScreen):
                 age=e.retirement_age,
                 months=e.contribution_months,
             ),
-            tr("estimate.basic", amount=e.basic_pension.display()),
             tr(
-                "estimate.account",
-                amount=e.account_pension.display(),
-                balance=e.account_balance.display(),
-                divisor=e.months_divisor,
+                "estimate.months_detail",
+                deemed=e.deemed_months,
+                recorded=e.recorded_months,
+                future=e.future_months,
             ),
         ]
-        if not e.eligible:
-            parts.append(tr("estimate.not_eligible"))
+        if e.eligible:
+            parts += [
+                tr("estimate.basic", amount=e.basic_pension.display()),
+                tr(
+                    "estimate.account",
+                    amount=e.account_pension.display(),
+                    balance=e.account_balance.display(),
+                    divisor=e.months_divisor,
+                ),
+            ]
+        else:
+            parts += [
+                tr("estimate.not_eligible"),
+                tr("estimate.account_only", balance=e.account_balance.display()),
+            ]
+            parts += self._continued(e)
         self.ids.parts.text = "\n".join(parts)
-        self.ids.assumptions.text = (
-            tr("estimate.assumptions")
-            + "\n"
-            + "\n".join(f"· {a.zh if lang == 'zh' else a.en}: {a.value}" for a in e.assumptions)
+        self.ids.assumptions.text = "\n".join(
+            [tr("estimate.assumptions")] + [f"· {a.text(lang)}" for a in e.assumptions]
         )
+
+    def _continued(self, e: PensionEstimate) -> list[str]:
+        """What paying every month until retirement would give (the back office's figures)."""
+        tr = self.kiosk.tr
+        c = e.if_continued
+        if c is None:
+            return []
+        if c.eligible:
+            return [
+                tr(
+                    "estimate.if_continued",
+                    future=c.future_months,
+                    months=c.contribution_months,
+                    amount=c.monthly_total.display(),
+                )
+            ]
+        key = "estimate.still_short" if c.future_months else "estimate.short_at_retirement"
+        return [
+            tr(
+                key,
+                future=c.future_months,
+                months=c.contribution_months,
+                missing=c.months_missing,
+            )
+        ]

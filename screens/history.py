@@ -1,4 +1,8 @@
-"""Contribution history (缴费明细): a year and a scheme at a time, and a chart of all years."""
+"""Contribution history (缴费明细): a year and a scheme at a time, and a chart of all years.
+
+Individuals' months have no employer part ("—"); residents' pension rows show the government
+subsidy (政府补贴) in its own column, never added to what the member paid; a residents' row is
+the whole year (12 months in the chart); back-paid months (补缴 ◆) show the day they were paid."""
 
 from __future__ import annotations
 
@@ -8,8 +12,15 @@ from kivy.factory import Factory
 from kivy.uix.widget import Widget
 
 from kiosk.domain import ContributionMonth, MonthStatus, Scheme
+from kiosk.domain.records import YEARLY_SCHEMES
 from kiosk.session import SessionState
 from screens.base import KioskScreen
+
+INDIVIDUAL = "个人"  # the payer the back office names when the member paid themselves
+NONE = "—"  # no such part (an individual's month has no employer)
+COLUMNS = ("period", "base", "employer", "personal", "status", "payer")
+# Residents' pension: the tier (档次) paid by the member, the state's subsidy beside it.
+RESIDENT_PENSION_COLUMNS = ("period", "tier", "personal", "subsidy", "status", "payer")
 
 
 class HistoryScreen(KioskScreen):
@@ -73,13 +84,11 @@ class HistoryScreen(KioskScreen):
         self._render()
 
     def _render(self) -> None:
-        tr, lang = self.kiosk.tr, self.kiosk.lang
+        tr = self.kiosk.tr
         for b in self.ids.tabs.children:
-            b.label = b.scheme.name_in(lang)
-        self.ids.table.header = [
-            tr(f"history.col_{c}")
-            for c in ("period", "base", "employer", "personal", "status", "payer")
-        ]
+            b.label = b.scheme.name_in(self.kiosk.lang)
+        columns = RESIDENT_PENSION_COLUMNS if self.scheme is Scheme.RESIDENT_PENSION else COLUMNS
+        self.ids.table.header = [tr(f"history.col_{c}") for c in columns]
         if self.year is None:
             self.ids.year.text = (
                 tr(getattr(self, "error", None) or "common.loading")
@@ -92,21 +101,37 @@ class HistoryScreen(KioskScreen):
         self.ids.year.text = tr("history.year", year=self.year)
         shown = [r for r in self.rows if r.period.year == self.year and r.scheme == self.scheme]
         shown.sort(key=lambda r: r.period)
-        self.ids.table.data_rows = [
-            [
-                str(r.period),
-                str(r.base),
-                str(r.employer_part),
-                str(r.personal_part),
-                f"{r.status.symbol} {r.status.zh if lang == 'zh' else r.status.en}",
-                r.payer,
-            ]
-            for r in shown
-        ]
-        paid = Counter(
-            r.period.year
-            for r in self.rows
-            if r.scheme == self.scheme and r.status is not MonthStatus.ARREARS
-        )
+        self.ids.table.data_rows = [[self._cell(r, c) for c in columns] for r in shown]
+        paid: Counter[int] = Counter()
+        for r in self.rows:
+            if r.scheme == self.scheme and r.status.counted:
+                paid[r.period.year] += r.months  # a residents' year is 12 months
         self.ids.chart.values = [(str(y), paid.get(y, 0)) for y in self.years]
         self.ids.chart.selected = str(self.year)
+
+    def _cell(self, r: ContributionMonth, column: str) -> str:
+        tr, lang = self.kiosk.tr, self.kiosk.lang
+        individual = r.payer == INDIVIDUAL
+        if column == "period":
+            if r.scheme in YEARLY_SCHEMES:
+                return tr("history.whole_year", year=r.period.year)
+            return str(r.period)
+        if column in ("base", "tier"):
+            return str(r.base)
+        if column == "employer":
+            return NONE if individual else str(r.employer_part)
+        if column == "personal":
+            return str(r.personal_part)
+        if column == "subsidy":
+            return str(r.subsidy)
+        if column == "status":
+            name = r.status.zh if lang == "zh" else r.status.en
+            if r.status is MonthStatus.BACK_PAID and r.paid_on is not None:
+                return tr(
+                    "history.status_on",
+                    symbol=r.status.symbol,
+                    status=name,
+                    date=r.paid_on.isoformat(),
+                )
+            return f"{r.status.symbol} {name}"
+        return tr("history.individual") if individual else r.payer
