@@ -103,7 +103,9 @@ def issue_certificate(
     accounts = records.accounts(db, member)
     issued = ctx.settings.now()
     expires = issued + dt.timedelta(days=ctx.policy.certificate_valid_days)
+    certificate_id = secrets.token_hex(8)
     content = rules.attest(
+        certificate_id=certificate_id,
         kind=req.kind,
         member=member,
         enrolments=summary.enrolments,
@@ -119,7 +121,7 @@ def issue_certificate(
         expires_at=expires.isoformat(),
     )
     row = CertificateRow(
-        certificate_id=secrets.token_hex(8),
+        certificate_id=certificate_id,
         code=rules.new_code(),
         member_id=member.id,
         kind=req.kind,

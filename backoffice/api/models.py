@@ -237,6 +237,7 @@ class _Attested(_Out):
     """The attested content (see backoffice/rules/certificates.py), as issued and verified."""
 
     format: int = Field(description="2 (1: an older certificate, schemes' counts only)")
+    certificate_id: str
     kind: Literal["rights_record", "participation"]
     issuer: str
     as_of: dt.date | None
@@ -258,7 +259,6 @@ class _Attested(_Out):
 
 
 class CertificateOut(_Attested):
-    certificate_id: str
     verification_code: str = Field(examples=["ABCD-EFGH-IJKL-MNOP"])
     verify_url: str
     digest: str = Field(description="SHA-256 (hex) of the attested content's canonical JSON")

@@ -91,6 +91,7 @@ Row = tuple[Any, ...]
 
 def attest(
     *,
+    certificate_id: str,
     kind: str,
     member: MemberFacts,
     enrolments: Sequence[Enrolment],
@@ -121,6 +122,8 @@ def attest(
     record = kind == "rights_record"
     return {
         "format": CONTENT_FORMAT,
+        # The certificate's own id: two certificates of the same record never share a digest.
+        "certificate_id": certificate_id,
         "kind": kind,
         "issuer": issuer,
         "issued_at": issued_at,
@@ -177,6 +180,7 @@ def upgraded(content: dict[str, Any]) -> dict[str, Any]:
     c = dict(content)
     c["format"] = 1
     for key, empty in (
+        ("certificate_id", ""),
         ("as_of", None),
         ("member_no", ""),
         ("sex", ""),
