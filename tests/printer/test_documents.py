@@ -3,6 +3,8 @@ repeated, page count right, deterministic."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -225,3 +227,77 @@ def test_warm_font_is_the_font_documents_use_and_a_missing_one_is_a_clear_error(
     assert pdfmetrics.stringWidth("社保", name, 10) > 0  # CJK glyphs measured, not zero-width
     with pytest.raises(FontMissing):
         warm_pdf_font(tmp_path / "nope.ttc")
+
+
+# --- line breaks: never inside a number, a date, an amount or an ID -----------------------------
+
+
+def test_wrap_text_breaks_only_between_atoms():
+    from printer.documents.layout import atoms, wrap_text
+    from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font
+
+    font = register_pdf_font(DEFAULT_FONT_PATH)
+    protected = [ID_NUMBER, "2023年01月", "2024年12月", "2024-05-06", "1,206.98", "A1B2-C3D4"]
+    text = (
+        "兹证明 {name}（公民身份号码：110101197001011234）自 2005年07月 起参加社会保险。"
+        "2023年01月至2024年12月（近24个月）缴费 ￥1,206.98，于 2024-05-06 补缴，验证码 A1B2-C3D4。"
+    )
+    for n in range(0, 14):
+        para = text.format(name="欧" * n)
+        assert "".join(atoms(para)) == para
+        for width in range(140, 520, 7):  # from a little wider than the ID number
+            lines = wrap_text(para, font, 10.5, width)
+            for token in protected:
+                # Each protected run is whole on one line (the line may hold more).
+                assert any(token in line for line in lines), (n, width, token, lines)
+            # Nothing lost but the spaces at breaks; no line starts with closing punctuation.
+            assert "".join(lines).replace(" ", "") == para.replace(" ", "")
+            assert not any(line[:1] in "，。）：；、" for line in lines), lines
+    # The one thing broken inside: a run wider than a whole line.
+    assert wrap_text("x" * 200, font, 10, 100)[0] != "x" * 200
+
+
+def _certificate_with(name: str, employer: str, months: int = 24):
+    from dataclasses import replace
+
+    from kiosk.domain.certificates import AttestedMonth
+
+    data = sample_certificate(months)
+    person = replace(data.person, name=name, employer=employer)
+    rows = tuple(
+        replace(m, status=MonthStatus.BACK_PAID, paid_on=dt.date(2024, 5, 6))
+        if m.period in (Period(2024, 3), Period(2024, 4)) and m.scheme.value == "pension"
+        else m
+        for m in data.content.months
+    )
+    assert all(isinstance(m, AttestedMonth) for m in rows)
+    return replace(data, person=person, content=replace(data.content, months=rows))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6, 9, 13, 20])
+def test_no_number_date_or_id_breaks_across_lines_on_any_document(n, tmp_path):
+    """Every document kind, names and employers of many lengths: pdftotext -layout finds each
+    ID number, date, window and URL whole on one line."""
+    name, employer = "欧" * n, "示" * (3 * n)
+    cert = _certificate_with(name, employer)
+    record = thirty_year_record(first=Period(2024, 1), last=Period(2024, 12))
+    from dataclasses import replace
+
+    record = replace(record, person=replace(record.person, name=name, employer=employer))
+    for kind, built, tokens in (
+        ("cert", certificate_pdf(cert), [ID_NUMBER, "2023年01月", "2024年12月", "近24个月",
+                                         cert.verification.url, "2024-03 至 2024-04",
+                                         "2024-05-06"]),
+        ("record", rights_record_pdf(record), [ID_NUMBER, record.verification.url,
+                                               record.digest, "2024-01 至 2024-12"]),
+    ):  # fmt: skip
+        path = tmp_path / f"{kind}.pdf"
+        path.write_bytes(built.pdf)
+        lines = [line for page in all_pages_text(path) for line in page.splitlines()]
+        for token in tokens:
+            assert any(token in line for line in lines), (kind, n, token)
+        # A digit run ending one line is never continued by a digit run starting the next,
+        # in the running text (tables aside: their rows are one line each by construction).
+        text_lines = [x.strip() for x in lines if x.strip() and "  " not in x.strip()]
+        for a, b in itertools.pairwise(text_lines):
+            assert not (a[-1].isdigit() and b[0].isdigit()), (kind, n, a, b)
