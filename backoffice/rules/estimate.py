@@ -274,7 +274,8 @@ def _assumptions(i: _Inputs, future: int, wage: Money, divisor: int) -> tuple[As
     if future:
         cont_zh = f"从本月起每月继续缴费直到退休，共 {future} 个月（已缴的月份不重复计算）。"
         cont_en = (
-            f"You keep paying every month until retirement: {future} more months "
+            f"You keep paying every month until retirement: {future} more "
+            f"month{'' if future == 1 else 's'} "
             "(months already paid are not counted again)."
         )
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,3 +62,76 @@ class PensionEstimate:
     def monthly_total(self) -> Money:
         """Both parts by the formula; payable only when `eligible`."""
         return self.basic_pension + self.account_pension
+
+
+@dataclass(frozen=True)
+class EstimateText:
+    """What the estimate page shows: the headline, the figures, the assumptions."""
+
+    headline: str
+    parts: tuple[str, ...]
+    assumptions: tuple[str, ...]
+
+
+def describe(e: PensionEstimate, tr: Callable[..., str], language: str) -> EstimateText:
+    """The page's text in `language` (tr: the kiosk's translator, kiosk/locale/screens.toml).
+    Below the 15-year minimum the headline is the months missing, never a monthly amount."""
+    if e.eligible:
+        headline = tr("estimate.monthly", amount=e.monthly_total.display())
+    else:
+        one = e.months_missing == 1  # "1 month short", not "1 months"
+        headline = tr("estimate.short_one" if one else "estimate.short", months=e.months_missing)
+    parts = [
+        tr(
+            "estimate.at",
+            period=str(e.retirement_period),
+            age=e.retirement_age,
+            months=e.contribution_months,
+        ),
+        tr(
+            "estimate.months_detail",
+            deemed=e.deemed_months,
+            recorded=e.recorded_months,
+            future=e.future_months,
+        ),
+    ]
+    if e.eligible:
+        parts += [
+            tr("estimate.basic", amount=e.basic_pension.display()),
+            tr(
+                "estimate.account",
+                amount=e.account_pension.display(),
+                balance=e.account_balance.display(),
+                divisor=e.months_divisor,
+            ),
+        ]
+    else:
+        parts += [
+            tr("estimate.not_eligible"),
+            tr("estimate.account_only", balance=e.account_balance.display()),
+        ]
+        c = e.if_continued
+        if c is not None and c.eligible:
+            parts.append(
+                tr(
+                    "estimate.if_continued",
+                    future=c.future_months,
+                    months=c.contribution_months,
+                    amount=c.monthly_total.display(),
+                )
+            )
+        elif c is not None:
+            key = "estimate.still_short" if c.future_months else "estimate.short_at_retirement"
+            parts.append(
+                tr(
+                    key,
+                    future=c.future_months,
+                    months=c.contribution_months,
+                    missing=c.months_missing,
+                )
+            )
+    return EstimateText(
+        headline=headline,
+        parts=tuple(parts),
+        assumptions=tuple(a.text(language) for a in e.assumptions),
+    )

@@ -25,6 +25,8 @@ import requests
 
 from backoffice.harness import RunningService
 from kiosk.domain import Money, Period
+from kiosk.domain.estimate import describe
+from kiosk.i18n import Translator
 from tests.rules import builders
 from tests.rules.builders import enrolment, flexible_months, member, months
 from tests.rules.conftest import client_for
@@ -293,3 +295,23 @@ def test_assumptions_are_sentences_in_both_languages(svc: RunningService) -> Non
     assert "175" in by_key["deemed_months"]["text_zh"]  # deemed months said where present
     suspended = {a["key"]: a for a in _raw(svc, SHORT)["assumptions"]}
     assert "不再缴费" in suspended["continue_contributing"]["text_zh"]
+
+
+def test_the_page_says_the_months_short_never_a_monthly_amount(svc: RunningService) -> None:
+    with client_for(svc) as client:
+        short, far, ok = (client.pension_estimate(no) for no in (SHORT, FAR_SHORT, ONCE))
+    zh, en = Translator(language="zh"), Translator(language="en")
+    page = describe(short, zh, "zh")
+    assert page.headline == "还差 1 个月（最低缴费年限15年）"  # 180 - 179
+    # what paying April and May would give: 181 months, 1,559.99 + 389.47 = 1,949.46 a month
+    assert any("再缴 2 个月" in p and "181 个月" in p and "￥1,949.46" in p for p in page.parts)
+    assert describe(short, en, "en").headline == "1 month short of the 15-year minimum"
+    far_page = describe(far, en, "en")
+    assert far_page.headline == "77 months short of the 15-year minimum"  # 180 - 103
+    assert "￥" not in far_page.headline
+    assert any("105 months, 75 short" in p for p in far_page.parts)  # 103 + 2; 180 - 105
+    ok_page = describe(ok, zh, "zh")
+    assert ok_page.headline == "预计每月养老金：￥1,940.85"  # 1,551.38 + 389.47
+    # each assumption the back office's sentence, never "key: value"
+    assert all(": yes" not in a and "：yes" not in a for a in ok_page.assumptions)
+    assert ok_page.assumptions == tuple(a.text_zh for a in ok.assumptions)
