@@ -46,6 +46,9 @@ YEARLY_SCHEMES = (Scheme.RESIDENT_PENSION.value, Scheme.RESIDENT_MEDICAL.value)
 MAX_SHOWN = 50  # problems listed in one error; the rest are counted
 
 _AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?", re.ASCII)
+# Amounts already read, text -> fen: a member's few hundred distinct amounts repeat over some
+# 1,500 rows, and a checked text always means the same fen (the importer's hot path).
+_FEN: dict[str, int] = {}
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _MEMBER_NO = re.compile(r"[0-9]{8,16}", re.ASCII)
@@ -176,13 +179,19 @@ class _Reader:
                 f'decimals, e.g. "{_example(v)}")',
             )
             return None
+        fen = _FEN.get(v) if isinstance(v, str) else None
+        if fen is not None:
+            return fen
         if not isinstance(v, str) or not _AMOUNT.fullmatch(v):
             self.p.add(
                 self.at(key),
                 f'{_show(v)} is not an amount (yuan with at most 2 decimals, e.g. "6034.90")',
             )
             return None
-        return Money.of(v).fen
+        if len(_FEN) > 100_000:  # bounded: a file of all-distinct amounts must not grow it
+            _FEN.clear()
+        fen = _FEN[v] = Money.of(v).fen
+        return fen
 
     def month(self, key: str, *, required: bool = True) -> int | None:
         """'YYYY-MM' -> YYYYMM."""
