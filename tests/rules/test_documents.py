@@ -537,3 +537,35 @@ def test_the_paper_check_fails_when_one_figure_differs(loaded, client, tmp_path)
         change(wrong)
         with pytest.raises(AssertionError):
             assert_paper_matches_page(paper, wrong, id_number=loaded[1][FLEX])
+
+
+def test_the_kiosks_print_service_previews_the_attested_record(loaded, client):
+    """PrintService.prepare: one certificate call (no summary, history or accounts call), the
+    PDF from its answer, page 1 previewed; the card holder's ID number must be the record's."""
+    from kiosk.domain import CardHolder
+    from kiosk.printing import PrintService
+
+    svc, ids = loaded
+    calls: list[str] = []
+    real = client.session.request
+
+    def counting(method: str, url: str, **kw: Any):
+        calls.append(f"{method} {url.removeprefix(svc.url)}")
+        return real(method, url, **kw)
+
+    client.session.request = counting  # type: ignore[method-assign]
+    service = PrintService(
+        client, None, font_path=DEFAULT_FONT_PATH, hall_name="市社保大厅",  # type: ignore[arg-type]
+        terminal_id="KIOSK-0001", clock=lambda: dt.datetime(2024, 6, 20, 2, 0, tzinfo=dt.UTC),
+    )  # fmt: skip
+    holder = CardHolder(ids[FLEX], "李小梅", "A00000001", "0" * 32, "110100")
+    try:
+        preview = service.prepare(FLEX, holder, {"kind": "rights_record", "first_year": 2023})
+        assert calls == [f"POST /v1/members/{FLEX}/certificates"]
+        assert preview.title == "个人权益记录单 2023" and Path(preview.image).exists()
+        other = CardHolder(ids[EMPLOYEE], "欧阳建国", "A00000003", "0" * 32, "110100")
+        with pytest.raises(PrintFailed):
+            service.prepare(FLEX, other, {"kind": "participation", "months": 12})
+    finally:
+        client.session.request = real  # type: ignore[method-assign]
+        service.forget()
