@@ -569,3 +569,27 @@ def test_the_kiosks_print_service_previews_the_attested_record(loaded, client):
     finally:
         client.session.request = real  # type: ignore[method-assign]
         service.forget()
+
+
+def test_a_certificate_issued_before_the_content_grew_still_verifies():
+    """Format 1 content (the schemes' counts only) is shown with the fields it has."""
+    from backoffice.api.models import VerificationOut
+    from backoffice.rules.certificates import verification_view
+
+    old = {
+        "kind": "participation", "member_no": "11010000000001", "name": "李小梅",
+        "id_number_masked": "110***********0027", "first": "2023-06", "last": "2024-05",
+        "issued_at": "2024-06-20T02:00:00", "expires_at": "2024-09-18T02:00:00",
+        "issuer": "示例市",
+        "schemes": [{"scheme": "pension", "status": "active", "first": "2023-06",
+                     "last": "2024-05", "months_paid": 12, "months_in_arrears": 0,
+                     "personal_total": "13034.90", "employer_total": "0.00",
+                     "cumulative_months": 31}],
+    }  # fmt: skip
+    view = verification_view(old)
+    out = VerificationOut(
+        **view, valid=True, expired=False, issued_at=old["issued_at"],
+        expires_at=old["expires_at"], digest="0" * 64,
+    )  # fmt: skip
+    assert out.format == 1 and out.name_masked == "*小梅" and out.months == []
+    assert out.schemes[0].months_paid == 12 and out.schemes[0].months_back_paid == 0
