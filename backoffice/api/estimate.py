@@ -35,14 +35,19 @@ class AssumptionOut(_Out):
 
 
 class EstimateFiguresOut(_Out):
-    retirement_period: Month
+    retirement_period: Month = Field(
+        description="the month the member reaches the retirement age (birth month + age): "
+        "contributions run to it, included; the pension starts the month after"
+    )
     retirement_age: int
     contribution_months: int = Field(
         description="at retirement: deemed + on record + future months, each month once"
     )
     recorded_months: int = Field(description="months paid, back paid or transferred in")
     deemed_months: int = Field(description="视同缴费月数, counted at index 1.0")
-    future_months: int = Field(description="months assumed paid from this month to retirement")
+    future_months: int = Field(
+        description="months assumed paid from this month to the retirement month, included"
+    )
     months_missing: int = Field(description="months short of the 180-month minimum (0: none)")
     eligible: bool = Field(description="the 15-year minimum is reached at retirement")
     average_index: str

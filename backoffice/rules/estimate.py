@@ -7,6 +7,10 @@ basic pension / month   = W x (1 + I) / 2 x years x 1%
     years: contribution years at retirement (months / 12: deemed + on record + future);
 account pension / month = projected account balance / months divisor (计发月数 by age).
 
+The retirement month is the month the member reaches the age (birth month + retirement_age
+years). As in the dues (backoffice.rules.dues.last_payable), the member pays up to and including
+that month and the pension starts the month after (缴费至达到法定退休年龄当月，次月起领取).
+
 Months are counted once: a month on record (paid, back paid, transferred in) is never also a
 future month, so the month paid this month is not counted twice. The account is projected by
 the national interest method (backoffice.rules.interest). The member's own months come from
@@ -101,7 +105,8 @@ def estimate_pension(
     growth = policy.wage_growth if wage_growth is None else wage_growth
     retire = Period(birth_date.year + retirement_age, birth_date.month)
     now = Period.of(today)
-    if retire <= now:
+    if retire < now:
+        # In the retirement month itself the member may still pay it: estimated, not refused.
         raise EstimateError("the member has reached retirement age")
     recorded: dict[Period, int] = {}
     for yyyymm, base in pension_rows:
@@ -153,11 +158,11 @@ def _account_start(
 
 
 def future_periods(now: Period, retire: Period, recorded: Iterable[Period]) -> list[Period]:
-    """The months from now until the month before retirement that are not on record."""
+    """The months from now to the retirement month, included, that are not on record."""
     done = set(recorded)
     out: list[Period] = []
     p = now
-    while p < retire:
+    while p <= retire:
         if p not in done:
             out.append(p)
         p = p.next()
@@ -182,7 +187,8 @@ def _project(i: _Inputs, *, continuing: bool) -> PensionEstimate:
         base = projected_monthly_wage(policy, p.year - 1, i.growth).times(i.future_index)
         credits[p.year] += base.times(policy.employee_pension_account_rate)
     # Interest by the national method for every year that closes before retirement; the
-    # retirement year's own interest is not yet credited when the pension is first computed.
+    # retirement year's own interest is not yet credited when the pension is first computed
+    # (its credits, the retirement month's included, only add to the balance).
     years = interest_years(
         credits,
         lambda y: _rate_of(i, y),
@@ -237,17 +243,17 @@ def _assumptions(i: _Inputs, future: int, wage: Money, divisor: int) -> tuple[As
             str(i.retirement_age),
             "退休年龄",
             "Retirement age",
-            f"按 {i.retirement_age} 岁退休，{_zh_month(i.retire)}开始领取养老金。",
-            f"You retire at {i.retirement_age}; the pension starts in {i.retire}.",
+            f"按 {i.retirement_age} 岁退休，{_zh_month(i.retire.next())}开始领取养老金。",
+            f"You retire at {i.retirement_age}; the pension starts in {i.retire.next()}.",
         ),
         Assumption(
             "retirement_month",
             str(i.retire),
             "退休年月",
             "Retirement month",
-            f"退休年月为{_zh_month(i.retire)}（出生年月加退休年龄），缴费算到上一个月。",
+            f"退休年月为{_zh_month(i.retire)}（出生年月加退休年龄），缴费算到当月。",
             f"Retirement month {i.retire} (birth month plus the retirement age); "
-            "contributions run to the month before.",
+            "contributions run to that month.",
         ),
         Assumption(
             "recorded_months",

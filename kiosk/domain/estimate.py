@@ -35,6 +35,8 @@ class Assumption:
 class PensionEstimate:
     """Basic pension + personal account pension per month at retirement (2005 formula)."""
 
+    # The month the member reaches the age (birth month + age): paid up to it, included; the
+    # pension starts the month after.
     retirement_period: Period
     retirement_age: int
     contribution_months: int  # at retirement: deemed + on record + assumed future months

@@ -148,3 +148,35 @@ def test_estimate_by_hand() -> None:
             pension_rows=rows,
             account_balance=Money.zero(),
         )
+
+
+def test_estimate_in_the_retirement_month_counts_it_and_after_it_is_refused() -> None:
+    # As the dues: a member reaching 60 in 2026-06 may still pay 2026-06; the pension starts
+    # 2026-07. 20 years on record at index 1 (2004-2023: 240 months), enrolment active.
+    rows = []
+    for y in range(2004, 2024):
+        base = POLICY.average_monthly_wage(y - 1).fen
+        rows += [(y * 100 + m, base) for m in range(1, 13)]
+    kwargs = dict(
+        birth_date=dt.date(1966, 6, 10),
+        retirement_age=60,
+        contributing=True,
+        pension_rows=rows,
+        account_balance=Money.of("139000"),
+    )
+    e = estimate_pension(POLICY, dt.date(2026, 6, 20), **kwargs)  # type: ignore[arg-type]
+    assert e.retirement_period == Period(2026, 6)  # the month the member reaches 60
+    # Future: 2026-06..2026-06, the retirement month itself = 1; 240 + 1 = 241.
+    assert (e.future_months, e.contribution_months) == (1, 241)
+    # W = 2025's [average_wage_fallback] 124,110 / 12 = 10,342.50; index 1 throughout:
+    # 10,342.50 x (1 + 1) / 2 x 241 / 12 x 1% = 2,492,542.50 / 1,200 = 2,077.11875 -> 2,077.12
+    assert e.basic_pension == Money.of("2077.12")
+    # 139,000.00 (2025's closing) + June 2026's credit 10,342.50 x 8% = 827.40; 2026 is the
+    # year of retirement, no interest: 139,827.40 / 139 = 1,005.9525... -> 1,005.95
+    assert e.account_balance == Money.of("139827.40")
+    assert e.account_pension == Money.of("1005.95")
+    start = {a.key: a for a in e.assumptions}["retirement_age"]
+    assert "2026年07月开始领取养老金" in start.text_zh and "starts in 2026-07" in start.text_en
+    # The month after the retirement month: too late.
+    with pytest.raises(EstimateError):
+        estimate_pension(POLICY, dt.date(2026, 7, 1), **kwargs)  # type: ignore[arg-type]

@@ -35,7 +35,8 @@ TODAY = dt.date(2025, 3, 20)
 W2024 = "10342.50"  # 124,110 / 12, exactly
 W2023 = "10058.17"  # 120,698 / 12 = 10,058.1666... -> 10,058.17
 
-# Born 1965-06: retiring at 60 in 2025-06; contributions run to 2025-05.
+# Born 1965-06: reaching 60 in 2025-06, the retirement month; contributions run to 2025-06
+# included (as the dues allow), the pension starts 2025-07.
 ACCOUNT_2024 = [
     {"year": 2024, "principal": "9000.00", "interest": "1000.00", "balance": "50000.00"},
     # January to March 2025 credited so far: 3 x 827.40 = 2,482.20
@@ -149,10 +150,11 @@ def test_a_month_paid_this_month_is_counted_once(svc: RunningService) -> None:
     with client_for(svc) as client:
         e = client.pension_estimate(ONCE)
     assert e.retirement_period == Period(2025, 6)  # born 1965-06, at 60
-    # On record: 2025-01, 02, 03 (March paid in March) = 3. Future: 2025-03..2025-05 less March,
-    # on record already = April, May = 2 (the old estimate counted March again: 3).
-    assert (e.recorded_months, e.future_months, e.deemed_months) == (3, 2, 175)
-    assert e.contribution_months == 180  # 175 + 3 + 2, not 181
+    # On record: 2025-01, 02, 03 (March paid in March) = 3. Future: 2025-03..2025-06 (the
+    # retirement month included) less March, on record already = April, May, June = 3 (counting
+    # March again would make 4).
+    assert (e.recorded_months, e.future_months, e.deemed_months) == (3, 3, 175)
+    assert e.contribution_months == 181  # 175 + 3 + 3, not 182
     assert e.eligible and e.months_missing == 0 and e.if_continued is None
 
 
@@ -163,21 +165,23 @@ def test_basic_pension_by_the_formula(svc: RunningService) -> None:
     # of the last 12 months on record = 1): I = 1.0000.
     assert e.average_index == Decimal("1.0000")
     assert e.average_monthly_wage == Money.of("10342.50")  # 2024: 124,110 / 12
-    # 10,342.50 x (1 + 1) / 2 x 180 / 12 x 1% = 10,342.50 x 15 x 1% = 1,551.375 -> 1,551.38
-    assert e.basic_pension == Money.of("1551.38")
+    # 10,342.50 x (1 + 1) / 2 x 181 / 12 x 1% = 10,342.50 x 181 / 1,200
+    #   = 1,871,992.50 / 1,200 = 1,559.99375 -> 1,559.99
+    assert e.basic_pension == Money.of("1559.99")
 
 
 def test_account_pension_is_the_balance_over_the_months_divisor(svc: RunningService) -> None:
     with client_for(svc) as client:
         e = client.pension_estimate(ONCE)
-    # 2024 closed at 50,000.00; 2025: 2,482.20 so far + April and May 2 x 827.40 = 1,654.80;
-    # 2025 is the year of retirement, no interest yet: 50,000.00 + 4,137.00 = 54,137.00
-    assert e.account_balance == Money.of("54137.00")
+    # 2024 closed at 50,000.00; 2025: 2,482.20 so far + April, May and June 3 x 827.40
+    # = 2,482.20; 2025 is the year of retirement, no interest yet:
+    # 50,000.00 + 2,482.20 + 2,482.20 = 54,964.40
+    assert e.account_balance == Money.of("54964.40")
     assert e.months_divisor == 139
-    # 54,137.00 / 139 = 389.4748... -> 389.47
-    assert e.account_pension == Money.of("389.47")
+    # 54,964.40 / 139 = 395.4273... -> 395.43
+    assert e.account_pension == Money.of("395.43")
     body = _raw(svc, ONCE)
-    assert body["monthly_total"] == "1940.85"  # 1,551.38 + 389.47
+    assert body["monthly_total"] == "1955.42"  # 1,559.99 + 395.43
 
 
 def test_below_the_minimum_says_the_months_missing_and_what_continuing_gives(
@@ -189,18 +193,18 @@ def test_below_the_minimum_says_the_months_missing_and_what_continuing_gives(
     assert body["eligible"] is False and body["months_missing"] == 1
     assert body["monthly_total"] is None  # no monthly pension below the minimum
     c = body["if_continued"]
-    # Paying April and May 2025: 179 + 2 = 181 >= 180.
-    assert (c["contribution_months"], c["future_months"], c["months_missing"]) == (181, 2, 0)
+    # Paying April, May and June (the retirement month) 2025: 179 + 3 = 182 >= 180.
+    assert (c["contribution_months"], c["future_months"], c["months_missing"]) == (182, 3, 0)
     assert c["eligible"] is True
-    # 10,342.50 x (1 + 1) / 2 x 181 / 12 x 1% = 1,871,992.50 / 1,200 = 1,559.99375 -> 1,559.99
-    assert c["basic_pension"] == "1559.99"
-    # 50,000.00 + 2,482.20 + 2 x 827.40 = 54,137.00; / 139 = 389.4748... -> 389.47
-    assert (c["account_balance"], c["account_pension"]) == ("54137.00", "389.47")
-    assert c["monthly_total"] == "1949.46"  # 1,559.99 + 389.47
+    # 10,342.50 x (1 + 1) / 2 x 182 / 12 x 1% = 1,882,335.00 / 1,200 = 1,568.6125 -> 1,568.61
+    assert c["basic_pension"] == "1568.61"
+    # 50,000.00 + 2,482.20 + 3 x 827.40 = 54,964.40; / 139 = 395.4273... -> 395.43
+    assert (c["account_balance"], c["account_pension"]) == ("54964.40", "395.43")
+    assert c["monthly_total"] == "1964.04"  # 1,568.61 + 395.43
     with client_for(svc) as client:
         e = client.pension_estimate(SHORT)
     assert e.months_missing == 1 and e.if_continued is not None
-    assert e.if_continued.contribution_months == 181
+    assert e.if_continued.contribution_months == 182
 
 
 def test_far_below_the_minimum_even_if_continuing(svc: RunningService) -> None:
@@ -208,24 +212,25 @@ def test_far_below_the_minimum_even_if_continuing(svc: RunningService) -> None:
     # 100 deemed + 3 on record = 103: 180 - 103 = 77 missing.
     assert (body["contribution_months"], body["months_missing"]) == (103, 77)
     c = body["if_continued"]
-    # Continuing adds April and May: 105, still 180 - 105 = 75 short at retirement.
-    assert (c["contribution_months"], c["months_missing"], c["eligible"]) == (105, 75, False)
+    # Continuing adds April, May and June: 106, still 180 - 106 = 74 short at retirement.
+    assert (c["contribution_months"], c["months_missing"], c["eligible"]) == (106, 74, False)
     assert c["monthly_total"] is None
 
 
 def test_average_index_weighs_deemed_recorded_and_future_months(svc: RunningService) -> None:
     with client_for(svc) as client:
         e = client.pension_estimate(INDEX)
-    # 175 deemed at 1.0; 3 on record at 6,205.50 / 10,342.50 = 0.6; 2 future at the average of
-    # the last 12 on record = 0.6: (175 + 5 x 0.6) / 180 = 178 / 180 = 0.98888... -> 0.9889
-    assert e.average_index == Decimal("0.9889")
-    # 10,342.50 x (1 + 0.9889) / 2 x 15 x 1% = 10,342.50 x 0.99445 x 0.15
-    #   = 10,285.099125 x 0.15 = 1,542.76486875 -> 1,542.76
-    assert e.basic_pension == Money.of("1542.76")
-    # 50,000.00 + 1,489.32 + 2 future x (10,342.50 x 0.6 = 6,205.50; x 8% = 496.44) = 992.88
-    #   = 52,482.20; / 139 = 377.5697... -> 377.57
-    assert e.account_balance == Money.of("52482.20")
-    assert e.account_pension == Money.of("377.57")
+    # 175 deemed at 1.0; 3 on record at 6,205.50 / 10,342.50 = 0.6; 3 future (April to June) at
+    # the average of the last 12 on record = 0.6: 175 + 6 x 0.6 = 178.6 over 175 + 3 + 3 = 181
+    # months: 178.6 / 181 = 0.98674... -> 0.9867
+    assert e.average_index == Decimal("0.9867")
+    # 10,342.50 x (1 + 0.9867) / 2 = 10,342.50 x 0.99335 = 10,273.722375;
+    #   x 181 = 1,859,543.749875; / 12 x 1% = / 1,200 = 1,549.6197915... -> 1,549.62
+    assert e.basic_pension == Money.of("1549.62")
+    # 50,000.00 + 1,489.32 + 3 future x (10,342.50 x 0.6 = 6,205.50; x 8% = 496.44) = 1,489.32
+    #   = 52,978.64; / 139 = 381.1412... -> 381.14
+    assert e.account_balance == Money.of("52978.64")
+    assert e.account_pension == Money.of("381.14")
 
 
 def test_interest_is_projected_by_the_national_method(svc: RunningService) -> None:
@@ -260,25 +265,28 @@ def test_future_credits_over_a_year_end_with_the_account_the_importer_computed(
         (2024, Money.of("136.99"), Money.of("9792.79")),
         (2025, Money.zero(), Money.of("12274.99")),
     ]
-    # Born 1966-01: retiring 2026-01. Future: 2025-04..2025-12 = 9 months at index 1 (the last
-    # 12 on record are all at their reference wage), each 827.40: 7,446.60.
-    assert (e.recorded_months, e.future_months, e.contribution_months) == (15, 9, 184)
+    # Born 1966-01: the retirement month is 2026-01. Future: 2025-04..2026-01 (the retirement
+    # month included) = 9 + 1 = 10 months at index 1 (the last 12 on record are all at their
+    # reference wage); 2025's nine each 827.40: 7,446.60.
+    assert (e.recorded_months, e.future_months, e.contribution_months) == (15, 10, 185)
     # 2025: opening 9,792.79 x 2.62% = 256.571098; credits 2,482.20 + 7,446.60 = 9,928.80,
     #   x 2.62% = 260.13456, x 1.083 = 281.72572848, / 2 = 140.86286424;
     #   interest 397.43396224 -> 397.43; closing 9,792.79 + 9,928.80 + 397.43 = 20,119.02
-    # 2026: the year of retirement, no credits (none before January), no interest.
-    assert e.account_balance == Money.of("20119.02")
-    assert e.account_pension == Money.of("144.74")  # 20,119.02 / 139 = 144.7411... -> 144.74
+    # 2026, the year of retirement: January's credit belongs to it, at 2025's wage (the
+    #   [average_wage_fallback] 124,110 / 12 = 10,342.50) x 8% = 827.40; no interest yet:
+    #   20,119.02 + 827.40 = 20,946.42
+    assert e.account_balance == Money.of("20946.42")
+    assert e.account_pension == Money.of("150.69")  # 20,946.42 / 139 = 150.6936... -> 150.69
 
 
 def test_months_paid_ahead_and_arrears_of_this_month(svc: RunningService) -> None:
     with client_for(svc) as client:
         e = client.pension_estimate(AHEAD)
     # On record: January, February, April (paid ahead) = 3; March is in arrears, so it is
-    # still to pay. Future: March and May = 2 (April not again). 175 + 3 + 2 = 180.
-    assert (e.recorded_months, e.future_months, e.contribution_months) == (3, 2, 180)
-    # Account: 50,000.00 + 2,482.20 as imported + 2 x 827.40 = 54,137.00
-    assert e.account_balance == Money.of("54137.00")
+    # still to pay. Future: March, May and June = 3 (April not again). 175 + 3 + 3 = 181.
+    assert (e.recorded_months, e.future_months, e.contribution_months) == (3, 3, 181)
+    # Account: 50,000.00 + 2,482.20 as imported + 3 x 827.40 = 2,482.20: 54,964.40
+    assert e.account_balance == Money.of("54964.40")
 
 
 def test_assumptions_are_sentences_in_both_languages(svc: RunningService) -> None:
@@ -291,7 +299,13 @@ def test_assumptions_are_sentences_in_both_languages(svc: RunningService) -> Non
         assert a["text_zh"] and a["text_en"], a["key"]
         assert "yes" not in a["text_en"].split() and ": yes" not in a["text_zh"]
     cont = by_key["continue_contributing"]
-    assert "2 个月" in cont["text_zh"] and "2 more months" in cont["text_en"]
+    assert "3 个月" in cont["text_zh"] and "3 more months" in cont["text_en"]  # April to June
+    # Reaching 60 in 2025-06: paid to that month, the pension from the next (as the dues allow).
+    age, month = by_key["retirement_age"], by_key["retirement_month"]
+    assert "2025年07月开始领取养老金" in age["text_zh"]
+    assert "the pension starts in 2025-07" in age["text_en"]
+    assert "退休年月为2025年06月" in month["text_zh"] and "缴费算到当月" in month["text_zh"]
+    assert "2025-06" in month["text_en"] and "contributions run to that month" in month["text_en"]
     assert "175" in by_key["deemed_months"]["text_zh"]  # deemed months said where present
     suspended = {a["key"]: a for a in _raw(svc, SHORT)["assumptions"]}
     assert "不再缴费" in suspended["continue_contributing"]["text_zh"]
@@ -303,15 +317,15 @@ def test_the_page_says_the_months_short_never_a_monthly_amount(svc: RunningServi
     zh, en = Translator(language="zh"), Translator(language="en")
     page = describe(short, zh, "zh")
     assert page.headline == "还差 1 个月（最低缴费年限15年）"  # 180 - 179
-    # what paying April and May would give: 181 months, 1,559.99 + 389.47 = 1,949.46 a month
-    assert any("再缴 2 个月" in p and "181 个月" in p and "￥1,949.46" in p for p in page.parts)
+    # what paying April, May and June would give: 182 months, 1,568.61 + 395.43 = 1,964.04
+    assert any("再缴 3 个月" in p and "182 个月" in p and "￥1,964.04" in p for p in page.parts)
     assert describe(short, en, "en").headline == "1 month short of the 15-year minimum"
     far_page = describe(far, en, "en")
     assert far_page.headline == "77 months short of the 15-year minimum"  # 180 - 103
     assert "￥" not in far_page.headline
-    assert any("105 months, 75 short" in p for p in far_page.parts)  # 103 + 2; 180 - 105
+    assert any("106 months, 74 short" in p for p in far_page.parts)  # 103 + 3; 180 - 106
     ok_page = describe(ok, zh, "zh")
-    assert ok_page.headline == "预计每月养老金：￥1,940.85"  # 1,551.38 + 389.47
+    assert ok_page.headline == "预计每月养老金：￥1,955.42"  # 1,559.99 + 395.43
     # each assumption the back office's sentence, never "key: value"
     assert all(": yes" not in a and "：yes" not in a for a in ok_page.assumptions)
     assert ok_page.assumptions == tuple(a.text_zh for a in ok.assumptions)
