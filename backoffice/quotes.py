@@ -126,7 +126,9 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
         if old:
             raise too_old(old[0])
     due = next((d for d in dues if d.scheme is choice.scheme), None)
-    if due is None:
+    if due is not None and not due.lines and due.counter_only:
+        raise too_old(due.counter_only[0])  # only arrears beyond the window: the counter's
+    if due is None or not due.lines:
         raise Conflict(
             "该险种当前没有应缴费用",
             f"Nothing is due for {choice.scheme.value} now",

@@ -38,6 +38,7 @@ from kiosk.session import (
     PinOk,
     PinWrong,
     ReadCard,
+    Said,
     Say,
     Session,
     SessionState,
@@ -260,7 +261,14 @@ class Controller:
         except Exception as e:
             log.warning("loading %s failed: %s", key, type(e).__name__)
             self._post_if_current(
-                gen, LoadFailed(key, getattr(e, "message_key", "error.backoffice"))
+                gen, LoadFailed(key, getattr(e, "message_key", "error.backoffice"), _said(e))
             )
             return
         self._post_if_current(gen, Loaded(key, value))
+
+
+def _said(e: Exception) -> Said | None:
+    """The back office's own words carried by a refusal (Rejected, PaymentError, PayStepError,
+    ServiceError), when it gave them in both languages."""
+    zh, en = getattr(e, "message_zh", ""), getattr(e, "message_en", "")
+    return Said(zh, en) if isinstance(zh, str) and isinstance(en, str) and zh and en else None

@@ -11,17 +11,22 @@ The session adds `pin_verified` and `initial_pin` to every pay_* request, so the
 service itself refuses card-in payment without a verified, changed PIN. Money moves only in
 kiosk.payments (journal first, idempotency keys, recovery); this module keeps the member's
 choice between steps and drops it when the session ends.
+
+What the pay page lists comes from the `dues` answer: `payable(dues)` (something to pay here)
+and `counter_only(dues)` (per scheme, arrears older than the back-payment window as runs of
+consecutive months, with the sentence sending the member to the counter).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain import CardHolder, Money, Period, Scheme, mask_id, mask_name
+from kiosk.domain.dues import Due
 from kiosk.domain.payments import (
     CardAuthorization,
     Outcome,
@@ -32,7 +37,8 @@ from kiosk.domain.payments import (
     ReceiptState,
 )
 from kiosk.errors import KioskError
-from kiosk.payment_errors import PaymentError
+from kiosk.i18n import Translator
+from kiosk.payment_errors import NothingDue, PaymentError, QuoteRefused
 from kiosk.payments import PaymentService, PendingPayment, QrPayment, ReceiptReadiness
 
 
@@ -72,11 +78,69 @@ class PayResult:
 
 
 def _wrap(e: PaymentError) -> PayStepError:
-    return PayStepError(
-        getattr(e, "key", "payments.unavailable"),
-        getattr(e, "message_zh", "") or "",
-        getattr(e, "message_en", "") or "",
-    )
+    """The member is told the back office's own words where it explained a refusal of the
+    choice (BACK_PAYMENT_TOO_OLD names the month, AVERAGE_WAGE_MISSING the year); where the
+    kiosk has an instruction of its own (re-quote, try again later) it keeps that."""
+    key = getattr(e, "key", "payments.unavailable")
+    if not isinstance(e, QuoteRefused | NothingDue):
+        return PayStepError(key)
+    return PayStepError(key, e.message_zh or "", e.message_en or "")
+
+
+# -- what the pay page lists ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthRun:
+    """Consecutive months, first to last (both included)."""
+
+    first: Period
+    last: Period
+    months: int
+
+
+def month_runs(periods: Iterable[Period]) -> tuple[MonthRun, ...]:
+    """The months (any order, repeats ignored) collapsed into runs of consecutive months:
+    2019-01..2019-11 and 2020-03 -> (2019-01, 2019-11, 11), (2020-03, 2020-03, 1)."""
+    runs: list[list[Period]] = []
+    for p in sorted(set(periods)):
+        if runs and runs[-1][-1].next() == p:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return tuple(MonthRun(r[0], r[-1], len(r)) for r in runs)
+
+
+@dataclass(frozen=True)
+class CounterOnly:
+    """A scheme's own arrears older than the back-payment window: only the counter settles
+    them, so the pay page names them and sends the member there."""
+
+    scheme: Scheme
+    runs: tuple[MonthRun, ...]
+
+    @property
+    def months(self) -> int:
+        return sum(r.months for r in self.runs)
+
+    def text(self, tr: Translator) -> str:
+        """ "养老保险：2019-01 至 2019-11 共 11 个月已超过补缴期限，请到柜台办理"."""
+        spans = tr("payments.list_separator").join(
+            str(r.first) if r.months == 1 else tr("payments.month_run", first=r.first, last=r.last)
+            for r in self.runs
+        )
+        key = "payments.counter_only_one" if self.months == 1 else "payments.counter_only"
+        return tr(key, scheme=self.scheme.name_in(tr.language), months=spans, count=self.months)
+
+
+def payable(dues: Iterable[Due]) -> list[Due]:
+    """The dues with something the member can pay here (a due may carry only counter_only)."""
+    return [d for d in dues if d.lines]
+
+
+def counter_only(dues: Iterable[Due]) -> list[CounterOnly]:
+    """Per scheme, the months only the counter can settle, as runs."""
+    return [CounterOnly(d.scheme, month_runs(d.counter_only)) for d in dues if d.counter_only]
 
 
 class PayFlow:

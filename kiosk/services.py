@@ -13,7 +13,13 @@ from typing import Any
 
 from cardio.ssse import CardInfo
 from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, NotFound
+from kiosk.backoffice_errors import (
+    BackOfficeError,
+    BackOfficeUnavailable,
+    NotFound,
+    Rejected,
+    Unauthorized,
+)
 from kiosk.card_adapter import CardCheck
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardStatus
@@ -26,10 +32,15 @@ log = logging.getLogger(__name__)
 
 
 class ServiceError(KioskError):
-    """A request that could not be served; `message_key` says what to tell the member."""
+    """A request that could not be served; `message_key` says what to tell the member, and
+    message_zh / message_en the back office's own words when it refused with some."""
 
-    def __init__(self, message_key: str, detail: str = "") -> None:
+    def __init__(
+        self, message_key: str, detail: str = "", *, message_zh: str = "", message_en: str = ""
+    ) -> None:
         self.message_key = message_key
+        self.message_zh = message_zh
+        self.message_en = message_en
         super().__init__(f"{message_key}: {detail}" if detail else message_key)
 
 
@@ -126,5 +137,12 @@ class MemberServices:
             return handler(member_no, holder, params)
         except BackOfficeUnavailable as e:
             raise ServiceError("error.backoffice", type(e).__name__) from None
+        except Unauthorized as e:  # this terminal's problem, not the member's: no details
+            raise ServiceError("error.backoffice", type(e).__name__) from None
+        except Rejected as e:
+            # The back office said why (e.g. AVERAGE_WAGE_MISSING on the dues): its words.
+            raise ServiceError(
+                "error.backoffice", e.code, message_zh=e.message_zh, message_en=e.message_en
+            ) from None
         except BackOfficeError as e:
             raise ServiceError("error.backoffice", type(e).__name__) from None

@@ -167,9 +167,22 @@ class Loaded:
 
 
 @dataclass(frozen=True)
+class Said:
+    """The back office's own words for a refusal (message_zh / message_en of its error body),
+    shown to the member as they are: they name the month or the year the kiosk cannot."""
+
+    zh: str
+    en: str
+
+    def in_language(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+@dataclass(frozen=True)
 class LoadFailed:
     key: str
     message_key: str  # i18n key of what to tell the member
+    said: Said | None = None  # the back office's own words, when it refused with some
 
 
 @dataclass(frozen=True)
@@ -262,6 +275,7 @@ class SessionState:
     problem: CardProblem | None = None
     data: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # key -> i18n message key
+    said: dict[str, Said] = field(default_factory=dict)  # key -> the back office's words
     loading: frozenset[str] = frozenset()
     params: dict[str, Any] = field(default_factory=dict)
     deadline: float | None = None  # monotonic time the page times out
@@ -407,6 +421,7 @@ class Session:
                     loading=s.loading | {key},
                     deadline=self._refresh(s, now),
                     errors={k: v for k, v in s.errors.items() if k != key},
+                    said={k: v for k, v in s.said.items() if k != key},
                 )
                 effects.append(Load(key, params))
             case Loaded(key=key, value=value) if s.page in MEMBER_PAGES:
@@ -415,6 +430,7 @@ class Session:
                     data={**s.data, key: value},
                     loading=s.loading - {key},
                     errors={k: v for k, v in s.errors.items() if k != key},
+                    said={k: v for k, v in s.said.items() if k != key},
                 )
                 if key in ("pay_card", "pay_qr_wait"):
                     s = replace(s, pay_outcome_at=now)
@@ -424,8 +440,11 @@ class Session:
                     s = replace(s, data={k: v for k, v in s.data.items() if k not in stale})
                 if key in PAYING_KEYS and not s.card_present:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
-            case LoadFailed(key=key, message_key=msg) if s.page in MEMBER_PAGES:
-                s = replace(s, loading=s.loading - {key}, errors={**s.errors, key: msg})
+            case LoadFailed(key=key, message_key=msg, said=said) if s.page in MEMBER_PAGES:
+                words = {k: v for k, v in s.said.items() if k != key}
+                if said is not None:
+                    words[key] = said
+                s = replace(s, loading=s.loading - {key}, errors={**s.errors, key: msg}, said=words)
                 if key in PAYING_KEYS and not s.card_present:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
             case Touched():

@@ -6,7 +6,8 @@
   `[payment] back_payment_months` before the current month, at the base they were assessed at;
   each month with its late fee (滞纳金) from the day after its due date. Never a month before the
   enrolment's start, after its end (`until`), after the retirement month, or already counted.
-  Older arrears are listed as `counter_only`: the counter settles them.
+  Older arrears are listed as `counter_only`: the counter settles them. A member whose only
+  arrears are that old still gets the due, with no lines, so the kiosk can say so.
 - Residents' pension: the year's tier (档次) if the year is unpaid; the state's subsidy shown.
 - Residents' medical: the year's fee if unpaid (from September, next year's).
 
@@ -170,8 +171,10 @@ def compute_dues(
             for m in range(1, 13)
             if first <= Period(year, m) <= last and year * 100 + m not in done
         ]
-        if not lines and not periods:
+        if not lines and not periods and not too_old:
             continue
+        # Only arrears older than the window: the due is still answered, with no lines and its
+        # counter_only months, so the kiosk can send the member to the counter.
         rate, account_rate = flexible_rates(policy, scheme)
         wage_year = year - 1
         wage: Money | None
