@@ -172,6 +172,8 @@ class PayFlow:
         try:
             q = self.service.quote(member_no, scheme, base=base, periods=periods, tier=tier)
         except PaymentError as e:
+            with self._lock:  # the choice changed and was refused: the older quote is gone too
+                self._quote, self._pending, self._qr = None, None, None
             raise _wrap(e) from None
         with self._lock:
             self._quote, self._pending, self._qr = q, None, None

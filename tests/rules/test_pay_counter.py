@@ -288,6 +288,14 @@ def test_a_month_that_left_the_window_is_refused_with_the_back_offices_words(
         s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2019-12"]})
         assert "pay_quote" not in s.errors and "pay_quote" not in s.said  # the refusal is gone
         q = s.data["pay_quote"].quote
+        # The member changes the choice back to the refused months: the refusal again, and the
+        # earlier quote can no longer be paid (nothing is charged).
+        s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2019-11", "2019-12"]})
+        assert s.said["pay_quote"].in_language("en") == (
+            "2019-11 is beyond the back-payment period; please go to the counter"
+        )
+        s = ask(c, "pay_card", {})
+        assert s.errors["pay_card"] == "payments.nothing_due" and "pay_card" not in s.data
     assert [str(x.period) for x in q.lines] == ["2019-12"]
     assert q.lines[0].amount == Money.of("600.00") and q.lines[0].late_fee == Money.of("552.90")
     assert q.total == Money.of("1152.90")
