@@ -11,6 +11,7 @@ from kivy.factory import Factory
 
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
+from kiosk.pay_flow import counter_only, payable
 from kiosk.session import Request, SessionState
 from screens.base import KioskScreen
 
@@ -122,7 +123,7 @@ class PayScreen(KioskScreen):
         errors = {
             k: v for k, v in (st.errors if st else {}).items() if k in self.asked or k == "dues"
         }
-        ids.message.text = tr(next(iter(errors.values()))) if errors else ""
+        ids.message.text = self._error_text(st, errors) if errors else ""
         if step == "dues":
             self._render_dues(st)
         elif step == "options":
@@ -140,16 +141,31 @@ class PayScreen(KioskScreen):
         elif step == "result":
             self._render_result(st)
 
+    def _error_text(self, st: SessionState | None, errors: dict[str, str]) -> str:
+        """The back office's own words where it refused with some (they name the month too
+        old to pay here, or the year with no average wage), else the kiosk's message."""
+        key, message_key = next(iter(errors.items()))
+        said = st.said.get(key) if st else None
+        return said.in_language(self.kiosk.lang) if said else self.kiosk.tr(message_key)
+
     def _render_dues(self, st: SessionState | None) -> None:
         tr, lang = self.kiosk.tr, self.kiosk.lang
         box = self.ids.dues_list
         box.clear_widgets()
         dues = st.data.get("dues") if st else None
         if dues is None:
-            self.ids.dues_title.text = tr("common.loading")
+            # Refused (the message above says why, e.g. no average wage), or still loading.
+            refused = st is not None and "dues" in st.errors and "dues" not in st.loading
+            self.ids.dues_title.text = "" if refused else tr("common.loading")
+            self.ids.counter_only.text = ""
             return
-        self.ids.dues_title.text = tr("pay.choose") if dues else tr("pay.nothing")
-        for d in dues:
+        here, old = payable(dues), counter_only(dues)
+        if here:
+            self.ids.dues_title.text = tr("pay.choose")
+        else:  # nothing to pay here: say why when the counter has something to settle
+            self.ids.dues_title.text = tr("payments.counter_only_title" if old else "pay.nothing")
+        self.ids.counter_only.text = "\n".join(n.text(self.kiosk.translator) for n in old)
+        for d in here:
             ps = sorted(d.periods)
             if d.kind is DueKind.FLEXIBLE and ps:
                 text = tr(
@@ -221,8 +237,11 @@ class PayScreen(KioskScreen):
         ids = self.ids
         ids.lines.header = [tr(f"pay.col_{c}") for c in ("period", "base", "amount", "late_fee")]
         pq = st.data.get("pay_quote") if st and "pay_quote" in self.asked else None
-        if pq is None or (st and "pay_quote" in st.loading):
-            ids.total.text = tr("common.loading")
+        refused = st is not None and "pay_quote" in st.errors
+        if pq is None or refused or (st and "pay_quote" in st.loading):
+            # A refused quote (the message above says why) never leaves an older one payable.
+            busy = st is not None and "pay_quote" in st.loading
+            ids.total.text = tr("common.loading") if busy or not refused else ""
             ids.lines.data_rows = []
             ids.readiness.text = ""
             ids.pay_card.disabled = ids.pay_qr.disabled = True
