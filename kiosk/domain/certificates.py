@@ -124,16 +124,9 @@ class AttestedContent:
     format: int = 2
 
 
-@dataclass(frozen=True)
-class Certificate:
-    """A certificate as issued: print the verification code, QR (verify_url) and digest."""
+class _AttestedView:
+    """What a certificate and a verification answer both read from their attested content."""
 
-    certificate_id: str
-    verification_code: str  # >= 80 bits of randomness, grouped for reading: XXXX-XXXX-XXXX-XXXX
-    verify_url: str
-    digest: str  # SHA-256 (hex) of the attested content, as the verification page shows it
-    issued_at: dt.datetime
-    expires_at: dt.datetime
     content: AttestedContent
 
     @property
@@ -162,7 +155,20 @@ class Certificate:
 
 
 @dataclass(frozen=True)
-class VerificationResult:
+class Certificate(_AttestedView):
+    """A certificate as issued: print the verification code, QR (verify_url) and digest."""
+
+    certificate_id: str
+    verification_code: str  # >= 80 bits of randomness, grouped for reading: XXXX-XXXX-XXXX-XXXX
+    verify_url: str
+    digest: str  # SHA-256 (hex) of the attested content, as the verification page shows it
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    content: AttestedContent
+
+
+@dataclass(frozen=True)
+class VerificationResult(_AttestedView):
     """What the public verification page says about a code (content.name is masked)."""
 
     valid: bool  # issued by us and not expired
@@ -173,25 +179,5 @@ class VerificationResult:
     content: AttestedContent
 
     @property
-    def kind(self) -> CertificateKind:
-        return self.content.kind
-
-    @property
     def name_masked(self) -> str:
         return self.content.name
-
-    @property
-    def id_number_masked(self) -> str:
-        return self.content.id_number_masked
-
-    @property
-    def first(self) -> Period:
-        return self.content.first
-
-    @property
-    def last(self) -> Period:
-        return self.content.last
-
-    @property
-    def schemes(self) -> tuple[AttestedScheme, ...]:
-        return self.content.schemes
