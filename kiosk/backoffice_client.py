@@ -420,6 +420,15 @@ def _parsed_once(parse: Callable[[str], T]) -> Callable[[str], T]:
     return get
 
 
+def _medical_year(y: Any) -> MedicalAccountYear:
+    return MedicalAccountYear(
+        year=_get(y, "year", int),
+        credits=_money(y, "credits"),
+        spending=_money(y, "spending"),
+        balance=_money(y, "balance"),
+    )
+
+
 def _accounts(b: Any) -> PersonalAccounts:
     return PersonalAccounts(
         pension_years=tuple(
@@ -433,15 +442,7 @@ def _accounts(b: Any) -> PersonalAccounts:
         ),
         pension_balance=_money(b, "pension_balance"),
         medical_balance=_money(b, "medical_balance"),
-        medical_years=tuple(
-            MedicalAccountYear(
-                year=_get(y, "year", int),
-                credits=_money(y, "credits"),
-                spending=_money(y, "spending"),
-                balance=_money(y, "balance"),
-            )
-            for y in (_opt(b, "medical_years", list) or [])
-        ),
+        medical_years=tuple(_medical_year(y) for y in (_opt(b, "medical_years", list) or [])),
     )
 
 
@@ -557,15 +558,7 @@ def _content(b: Any, name_key: str) -> AttestedContent:
             )
             for y in _list(b, "pension_years")
         ),
-        medical_years=tuple(
-            MedicalAccountYear(
-                year=_get(y, "year", int),
-                credits=_money(y, "credits"),
-                spending=_money(y, "spending"),
-                balance=_money(y, "balance"),
-            )
-            for y in _list(b, "medical_years")
-        ),
+        medical_years=tuple(_medical_year(y) for y in _list(b, "medical_years")),
         pension_balance=_opt_money(b, "pension_balance"),
         medical_balance=_opt_money(b, "medical_balance"),
         format=_get(b, "format", int),
