@@ -177,7 +177,9 @@ class PayScreen(KioskScreen):
                 )
             else:
                 text = tr("pay.due_line_year", scheme=d.scheme.name_in(lang), year=d.year)
-            b = Factory.BigButton(text=text, size_hint_y=None, height=100)
+            # Its size from its kv rule: a size_hint_y given here would lose to BigButton's
+            # `size_hint: 1, 1`, and the buttons would overlap in a zero-height list.
+            b = Factory.DueButton(text=text)
             b.bind(on_release=lambda _b, due=d: self.pick_due(due))
             box.add_widget(b)
 

@@ -1,0 +1,46 @@
+"""The pay page for a member with arrears older than the back-payment window (the card in the
+emulator, the real back office, the real app): the counter-only line on screen, both languages."""
+
+from __future__ import annotations
+
+from tests.ui.kivy_helpers import in_thread, shot, tap, wait_page, wait_until, widget
+from tests.ui.scenarios_journey import _card, _member, _to_menu
+
+
+def pay_counter_only(app, out):
+    """Card -> PIN -> pay: the payable schemes and, under them, the months only the counter
+    can settle; the same in English; exit."""
+    m = _member()
+    h = yield from _to_menu(app, m, out.setdefault("pages", []))
+    tap(widget(app, "pay", "menu"))
+    yield from wait_page(app, "pay")
+    yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
+    yield 0.3
+    pay = app.sm.get_screen("pay")
+    out["counter_only"] = {
+        d.scheme.value: [str(p) for p in d.counter_only] for d in app.state.data["dues"]
+    }
+    out["payable"] = [d.scheme.value for d in app.state.data["dues"] if d.lines]
+    out["due_year"] = {d.scheme.value: d.year for d in app.state.data["dues"]}
+    out["errors"] = dict(app.state.errors)
+    for lang in ("zh", "en"):
+        app.lang = lang
+        yield 0.4
+        out[f"title_{lang}"] = pay.ids.dues_title.text
+        out[f"buttons_{lang}"] = [b.text for b in reversed(pay.ids.dues_list.children)]
+        out[f"counter_text_{lang}"] = pay.ids.counter_only.text
+        out[f"counter_visible_{lang}"] = (
+            pay.ids.counter_only.height > 0 and pay.ids.counter_only.texture_size[1] > 0
+        )
+        out[f"buttons_yx_{lang}"] = [
+            [b.to_window(*b.pos)[1], b.to_window(b.x, b.top)[1]] for b in pay.ids.dues_list.children
+        ]
+        label = pay.ids.counter_only
+        out[f"counter_top_{lang}"] = label.to_window(label.x, label.top)[1]
+        out[f"shot_{lang}"] = shot(f"pay-counter-only-{lang}")
+    app.lang = "zh"
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(_card, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
