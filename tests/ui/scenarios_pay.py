@@ -3,7 +3,15 @@ emulator, the real back office, the real app): the counter-only line on screen, 
 
 from __future__ import annotations
 
-from tests.ui.kivy_helpers import in_thread, shot, tap, wait_page, wait_until, widget
+from tests.ui.kivy_helpers import (
+    in_thread,
+    shot,
+    tap,
+    wait_answer,
+    wait_page,
+    wait_until,
+    widget,
+)
 from tests.ui.scenarios_journey import _card, _member, _to_menu
 
 
@@ -39,6 +47,21 @@ def pay_counter_only(app, out):
         out[f"counter_top_{lang}"] = label.to_window(label.x, label.top)[1]
         out[f"shot_{lang}"] = shot(f"pay-counter-only-{lang}")
     app.lang = "zh"
+    yield 0.3
+    # A page whose dues went stale (the window moved on) asks for a counter-only month: the
+    # back office refuses (BACK_PAYMENT_TOO_OLD) and the page shows its own words.
+    pension = next(d for d in app.state.data["dues"] if d.scheme.value == "pension")
+    pay.pick_due(pension)
+    pay.step = "quote"
+    pay.ask("pay_quote", {"scheme": "pension", "periods": [str(pension.counter_only[-1])]})
+    yield from wait_answer(app, "pay_quote", 20, "refused quote")
+    yield 0.3
+    out["refused_month"] = str(pension.counter_only[-1])
+    out["quote_error"] = app.state.errors.get("pay_quote")
+    out["refusal_text"] = pay.ids.message.text
+    out["refusal_total"] = pay.ids.total.text
+    out["refusal_pay_disabled"] = pay.ids.pay_card.disabled and pay.ids.pay_qr.disabled
+    out["shot_refused"] = shot("pay-counter-only-refused")
     app.exit_session()
     yield from wait_page(app, "goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")

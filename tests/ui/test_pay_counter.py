@@ -1,5 +1,6 @@
-"""The pay page names the months only the counter can settle (issue 18), by touch on the real
-stack: pcscd + the card emulator, the back office over HTTP, the real app.
+"""The pay page names the months only the counter can settle (issue 18), and a quote refused
+for such a month shows the back office's own words, on the real stack: pcscd + the card
+emulator, the back office over HTTP, the real app.
 
 The seeded "30+ years ... arrears" showcase owes some months of earlier years and this year's
 unpaid months. The back office runs on the default policy with `back_payment_months = 0`
@@ -103,7 +104,11 @@ def test_the_pay_page_names_the_months_only_the_counter_can_settle(stack, run_sc
         assert all(top - bottom >= 60 for bottom, top in boxes)  # dp: a touch target
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(boxes))
         assert seen[f"counter_top_{lang}"] <= boxes[0][0]
-    for lang in ("zh", "en"):
-        img = Image.open(seen[f"shot_{lang}"]).convert("RGB")
-        assert max(ImageStat.Stat(img).stddev) > 10, f"{seen[f'shot_{lang}']} is blank"
+    # A quote naming a counter-only month: the back office's own words, no figures, no paying.
+    assert seen["quote_error"] == "payments.choice_refused"
+    assert seen["refusal_text"] == f"{seen['refused_month']} 超过补缴期限，请到柜台办理"
+    assert seen["refusal_total"] == "" and seen["refusal_pay_disabled"]
+    for key in ("shot_zh", "shot_en", "shot_refused"):
+        img = Image.open(seen[key]).convert("RGB")
+        assert max(ImageStat.Stat(img).stddev) > 10, f"{seen[key]} is blank"
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
