@@ -792,13 +792,18 @@ def _write(
 def _pension_years(
     policy: Policy, contributions: Sequence[Mapping[str, Any]], today: dt.date
 ) -> list[dict[str, Any]]:
-    """The pension account by year from the months' account credits (every status but arrears,
-    credited in the year of the month they pay for), by the national method up to today's year;
-    today's year earns no interest yet."""
+    """The pension account by year from the months' account credits (every status but arrears),
+    by the national method up to today's year; today's year earns no interest yet. A month is
+    credited in the year of the month it pays for, except a back-paid one (补缴), credited in the
+    year it was paid, as posting a payment does (backoffice/orders.py)."""
     credits: dict[int, Money] = {}
     for c in contributions:
         if c["scheme"] == Scheme.PENSION.value and c["status"] != MonthStatus.ARREARS.value:
-            year = c["period"] // 100
+            paid_on = c.get("paid_on")
+            if c["status"] == MonthStatus.BACK_PAID.value and paid_on is not None:
+                year = paid_on.year
+            else:
+                year = c["period"] // 100
             credits[year] = credits.get(year, Money.zero()) + Money.from_fen(c["account_fen"])
     if not credits:
         return []

@@ -136,3 +136,32 @@ def test_a_residents_pension_year_keeps_the_subsidy_in_its_own_column(imported) 
     # Five yearly payments (2020-2024), each 12 months: 5 x 12 = 60 months.
     [e] = summary.enrolments
     assert e.cumulative_months == 60
+
+
+def test_an_imported_back_paid_month_is_credited_in_the_year_paid_as_posting_does(
+    imported,
+) -> None:
+    no = "11010000000104"
+    m = member(
+        no,
+        birth_date="1981-04-05",
+        enrolments=[enrolment("pension", "2023-11")],
+        # 2023-11/12 back paid on 2024-03-10 at 5,701.45 (8% = 456.116 -> 456.12 to the account);
+        # 2024-01/02 paid at 6,034.90 (8% = 482.792 -> 482.79).
+        contributions=months(
+            "pension", "2023-11", "2023-12", base="5701.45", personal_part="1140.29",
+            account="456.12", status="back_paid", paid_on="2024-03-10",
+        )
+        + months(
+            "pension", "2024-01", "2024-02", base="6034.90", personal_part="1206.98",
+            account="482.79",
+        ),
+    )  # fmt: skip
+    with imported([m], today=TODAY) as svc, client_for(svc) as client:
+        acc = client.accounts(no)
+    # Everything was credited in 2024 (the back-paid months in the year they were paid):
+    # 456.12 x 2 + 482.79 x 2 = 912.24 + 965.58 = 1,877.82, no interest yet, and no 2023 year
+    # (which would have earned 912.24 x 3.97% x 1.083 / 2 = 19.61 it never had).
+    assert [(y.year, y.principal, y.interest, y.balance) for y in acc.pension_years] == [
+        (2024, Money.of("1877.82"), Money.zero(), Money.of("1877.82"))
+    ]
