@@ -6,7 +6,9 @@ the service runs with TLS; the plain-HTTP service of the tests and the demo runs
 - `CertificateGuard`: the TLS handshake has already refused a certificate that our CA did not
   sign (uvicorn with ssl_cert_reqs=CERT_REQUIRED). Per request this checks the peer certificate
   against the revocation list (a file of hex serial numbers, read again when it changes, so a
-  revocation takes effect on the next request without a restart) and that the certificate's
+  revocation takes effect on the next request without a restart; a missing list refuses every
+  request: revocation fails closed), the certificate's role (its OU: a kiosk reaches the API, a
+  hall manager only the fleet page and the API's documentation) and that a kiosk certificate's
   common name is the terminal the request claims to be (X-Terminal-Id).
 - `SignatureGuard`: a request that authenticates as a terminal (X-Terminal-Id or Authorization)
   must carry a valid HMAC signature (kiosk.signing) by that terminal's key, a timestamp within
@@ -28,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP, sign
+from backoffice.identity import Claimed, RepeatedHeader, claimed
+from kiosk.signing import sign
 
 log = logging.getLogger("backoffice.security")
 
@@ -47,6 +50,16 @@ class PeerCertificate:
     serial_hex: str  # lower-case hex, no leading zeros
     common_name: str
     sha256: str  # fingerprint of the DER, hex
+    role: str = ""  # the subject's OU: ROLE_KIOSK, ROLE_MANAGER, or "" (neither: refused)
+
+
+ROLE_KIOSK = "kiosk"
+ROLE_MANAGER = "manager"
+# What a hall manager's certificate reaches, and the only thing it reaches; a kiosk's reaches
+# everything else. The API's documentation describes every route: managers only.
+MANAGER_PATHS = frozenset(
+    {"/fleet", "/fleet.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,14 @@ class SecurityOptions:
 # --- revocation -----------------------------------------------------------------------------
 
 
+class RevocationListMissing(Exception):
+    """The revocation list is gone: nobody can say which certificate is revoked."""
+
+
 class RevocationList:
     """Serial numbers (hex, one per line, '#' comments) from a file, re-read when its mtime or
-    size changes. A missing file means nothing is revoked."""
+    size changes. A missing file fails closed: `is_revoked` raises RevocationListMissing (an
+    attacker who can delete the file must not un-revoke every certificate with it)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -73,7 +91,7 @@ class RevocationList:
             st = os.stat(self.path)
         except FileNotFoundError:
             self._stamp, self._serials = None, frozenset()
-            return
+            raise RevocationListMissing(str(self.path)) from None
         stamp = (st.st_mtime, st.st_size)
         if stamp == self._stamp:
             return
@@ -85,6 +103,7 @@ class RevocationList:
         self._stamp, self._serials = stamp, frozenset(serials)
 
     def is_revoked(self, serial_hex: str) -> bool:
+        """Raises RevocationListMissing when the file is gone."""
         self._reload()
         return serial_hex.lower().lstrip("0") in self._serials
 
@@ -131,13 +150,6 @@ def load_signing_keys(path: Path) -> dict[str, bytes]:
 # --- the middlewares ------------------------------------------------------------------------
 
 
-def _header(scope: Any, name: bytes) -> str | None:
-    for k, v in scope.get("headers", ()):
-        if k == name:
-            return v.decode("latin-1")
-    return None
-
-
 async def _refuse(send: Any, status: int, code: str, zh: str, en: str) -> None:
     body = json.dumps(
         {"code": code, "message_zh": zh, "message_en": en}, ensure_ascii=False
@@ -156,10 +168,10 @@ async def _refuse(send: Any, status: int, code: str, zh: str, en: str) -> None:
 
 
 class CertificateGuard:
-    """Refuses a request whose TLS client certificate is missing, revoked, or not the one of the
-    terminal it claims to be."""
+    """Refuses a request whose TLS client certificate is missing, revoked, of the wrong role for
+    the path, or (a kiosk's) not the one of the terminal it claims to be."""
 
-    def __init__(self, app: Any, revoked: RevocationList | None) -> None:
+    def __init__(self, app: Any, revoked: RevocationList) -> None:
         self.app = app
         self.revoked = revoked
 
@@ -173,13 +185,46 @@ class CertificateGuard:
                 send, 403, "CERT_REQUIRED", "需要终端证书", "A client certificate is required"
             )
             return
-        if self.revoked is not None and self.revoked.is_revoked(cert.serial_hex):
+        try:
+            revoked = self.revoked.is_revoked(cert.serial_hex)
+        except RevocationListMissing:
+            log.error("revocation list %s is missing: every request refused", self.revoked.path)
+            await _refuse(
+                send,
+                503,
+                "REVOCATION_LIST_MISSING",
+                "证书吊销列表缺失，暂停服务",
+                "The certificate revocation list is missing: service suspended",
+            )
+            return
+        if revoked:
             log.warning("revoked certificate %s (%s) refused", cert.serial_hex, cert.common_name)
             await _refuse(
                 send, 403, "CERT_REVOKED", "终端证书已吊销", "The client certificate is revoked"
             )
             return
-        terminal = _header(scope, b"x-terminal-id")
+        wanted = ROLE_MANAGER if scope["path"] in MANAGER_PATHS else ROLE_KIOSK
+        if cert.role != wanted:
+            log.warning(
+                "certificate %s (%s, role %r) refused on %s",
+                cert.serial_hex,
+                cert.common_name,
+                cert.role,
+                scope["path"],
+            )
+            await _refuse(
+                send,
+                403,
+                "CERT_ROLE_FORBIDDEN",
+                "此证书无权访问该地址",
+                f"This certificate's role may not reach this address (needs {wanted})",
+            )
+            return
+        try:
+            terminal = claimed(scope).terminal_id
+        except RepeatedHeader as e:
+            await e.send(send)
+            return
         if terminal is not None and terminal != cert.common_name:
             await _refuse(
                 send,
@@ -210,9 +255,15 @@ class SignatureGuard:
         self.nonces = NonceCache(2 * max_skew, clock)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or (
-            _header(scope, b"x-terminal-id") is None and _header(scope, b"authorization") is None
-        ):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            claim = claimed(scope)
+        except RepeatedHeader as e:
+            await e.send(send)
+            return
+        if not claim.any_terminal:
             await self.app(scope, receive, send)  # public pages: nothing to sign for
             return
         body, messages_left = b"", True
@@ -225,7 +276,7 @@ class SignatureGuard:
             if len(body) > MAX_BODY:
                 await _refuse(send, 413, "BODY_TOO_LARGE", "请求过大", "Request body too large")
                 return
-        problem = self._check(scope, body)
+        problem = self._check(scope, claim, body)
         if problem is not None:
             code, zh, en = problem
             log.warning("signed request refused: %s %s %s", code, scope["method"], scope["path"])
@@ -242,14 +293,11 @@ class SignatureGuard:
 
         await self.app(scope, replay, send)
 
-    def _check(self, scope: Any, body: bytes) -> tuple[str, str, str] | None:
-        key_id = _header(scope, KEY_ID.lower().encode())
-        stamp = _header(scope, TIMESTAMP.lower().encode())
-        nonce = _header(scope, NONCE.lower().encode())
-        given = _header(scope, SIGNATURE.lower().encode())
+    def _check(self, scope: Any, claim: Claimed, body: bytes) -> tuple[str, str, str] | None:
+        key_id, stamp, nonce, given = claim.key_id, claim.timestamp, claim.nonce, claim.signature
         if not (key_id and stamp and nonce and given):
             return "SIGNATURE_MISSING", "请求未签名", "The request is not signed"
-        terminal = _header(scope, b"x-terminal-id")
+        terminal = claim.terminal_id
         key = self.keys.get(key_id)
         if key is None or (terminal is not None and terminal != key_id):
             return "SIGNATURE_KEY_UNKNOWN", "签名密钥未知", "Unknown signing key for this terminal"
@@ -273,10 +321,21 @@ class SignatureGuard:
 
 
 def install_security(app: Any, options: SecurityOptions, *, tls: bool) -> None:
-    """Add the guards to a FastAPI app. The certificate guard runs first (outermost)."""
+    """Add the guards to a FastAPI app. The certificate guard runs first (outermost). With TLS
+    the revocation list is required and must exist (SecurityConfigError otherwise)."""
+    revoked: RevocationList | None = None
+    if tls:
+        if options.revoked_file is None:
+            raise SecurityConfigError("--revoked is required with TLS (an empty file: none)")
+        revoked = RevocationList(options.revoked_file)
+        try:
+            revoked.is_revoked("0")
+        except RevocationListMissing:
+            raise SecurityConfigError(
+                f"{options.revoked_file}: revocation list missing (create it, empty: none revoked)"
+            ) from None
     if options.signing_keys_file is not None:
         keys = load_signing_keys(options.signing_keys_file)
         app.add_middleware(SignatureGuard, keys=keys, max_skew=options.max_skew)
-    if tls:
-        revoked = RevocationList(options.revoked_file) if options.revoked_file else None
+    if revoked is not None:
         app.add_middleware(CertificateGuard, revoked=revoked)

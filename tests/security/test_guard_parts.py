@@ -8,19 +8,29 @@ import os
 import pytest
 
 from backoffice.fleet import KioskRow, _cell, render
-from backoffice.security import NonceCache, RevocationList, SecurityConfigError, load_signing_keys
+from backoffice.security import (
+    NonceCache,
+    RevocationList,
+    RevocationListMissing,
+    SecurityConfigError,
+    load_signing_keys,
+)
 from kiosk.signing import SigningKeyError, canonical_request, read_key
 
 
 def test_revocation_list_reads_serials_and_notices_changes(tmp_path):
     path = tmp_path / "revoked.txt"
     rl = RevocationList(path)
-    assert not rl.is_revoked("abc")  # no file: nothing revoked
+    with pytest.raises(RevocationListMissing):  # no file: nobody can say, so it fails closed
+        rl.is_revoked("abc")
     path.write_text("# revoked kiosks\n0x00ABC  # KIOSK-0009\n\n")
     assert rl.is_revoked("abc") and rl.is_revoked("0ABC") and not rl.is_revoked("abd")
     path.write_text("def\n")
     os.utime(path, (1, 1))  # a new mtime even within the same second
     assert rl.is_revoked("def") and not rl.is_revoked("abc")
+    path.unlink()  # deleted while running: refused again, not "nothing revoked"
+    with pytest.raises(RevocationListMissing):
+        rl.is_revoked("abc")
 
 
 def test_nonce_cache_refuses_a_repeat_and_forgets_after_its_time():
