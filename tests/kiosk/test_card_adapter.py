@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from cardio.emulator import find_profile, load_profile
 from cardio.harness import CARD_READER
 from cardio.reader import open_reader
 from kiosk.card_adapter import CardAdapter, CardCheck
@@ -33,14 +34,18 @@ def test_read_verify_wrong_then_right(stack, adapter):
     r = adapter.read()
     assert r.holder.spec_version == "3.00" and len(r.holder.id_number) == 18
     assert r.admin is False and r.pinpad is False  # vpcd has no PIN pad
-    profile_pin = stack.profile_pin("card-3.00") if hasattr(stack, "profile_pin") else None
+    profile = load_profile(find_profile("card-3.00"))
+    assert profile.pin_tries == 3 and profile.pin_tries_left is None  # a fresh counter
     wrong = bytearray(b"000000")
+    assert bytes(wrong) != profile.pin.encode()
     res = adapter.verify_pin(wrong)
-    assert not res.ok and res.tries_left is not None and res.tries_left >= 1
-    assert wrong == bytearray(6)
-    if profile_pin:
-        ok = adapter.verify_pin(bytearray(profile_pin.encode()))
-        assert ok.ok
+    assert not res.ok and not res.blocked
+    assert res.tries_left == 2  # 3 tries on the profile, one spent on the wrong PIN
+    assert wrong == bytearray(6)  # the caller's copy is wiped
+    right = bytearray(profile.pin.encode())
+    ok = adapter.verify_pin(right)
+    assert ok.ok and not ok.blocked and ok.initial_pin is False
+    assert right == bytearray(6)
 
 
 def test_back_office_word_on_the_card_is_applied(adapter):
