@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backoffice.api import routers
 from backoffice.api.deps import Context
 from backoffice.errors import ApiError
+from backoffice.identity import authenticated
 from backoffice.policy import load_policy
 from backoffice.settings import Settings
 from backoffice.storage import Database
@@ -50,7 +51,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
 
 class AccessLog:
     """A plain ASGI middleware (cheaper than BaseHTTPMiddleware): method, path, status, time,
-    terminal. Paths carry member numbers and card identifiers, never ID numbers."""
+    authenticated terminal ('-' when none). Paths carry member numbers and card identifiers,
+    never ID numbers."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -70,10 +72,8 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            terminal = "-"
-            for k, v in scope.get("headers", ()):
-                if k == b"x-terminal-id":
-                    terminal = v.decode("latin-1")[:32]
+            # The terminal whose key was checked (backoffice.identity), never the header's claim.
+            terminal = authenticated(scope) or "-"
             access.info(
                 "%s %s %d %.1fms terminal=%s",
                 scope["method"],

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -38,12 +38,13 @@ from sqlalchemy import select
 
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.errors import ApiError, NotFound
+from backoffice.identity import CARD_SESSION, RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
 from cardio import crypto
 
 CHALLENGE_SECONDS = 30.0
 IDLE_SECONDS = 360.0  # longer than any kiosk page timeout (payment: 300 s)
-HEADER = "X-Card-Session"
+HEADER = CARD_SESSION
 _MEMBER_PATH = re.compile(r"^/v1/members/([^/]+)/")
 
 
@@ -205,13 +206,10 @@ async def open_session(
 
 
 @router.delete("/current", status_code=204)
-async def close_session(
-    request: Request,
-    terminal: Terminal,
-    x_card_session: Annotated[str | None, Header()] = None,
-) -> Response:
-    if x_card_session:
-        store_of(request).close(x_card_session, terminal)
+async def close_session(request: Request, terminal: Terminal) -> Response:
+    token = claimed(request.scope).card_session
+    if token:
+        store_of(request).close(token, terminal)
     return Response(status_code=204)
 
 
@@ -241,10 +239,15 @@ class CardSessionGuard:
         if m is None:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", ()))
-        token = headers.get(HEADER.lower().encode(), b"").decode("latin-1")
-        terminal = headers.get(b"x-terminal-id", b"").decode("latin-1") or None
-        why = self.store.use(token, terminal, m.group(1)) if token else "missing"
+        try:
+            claim = claimed(scope)
+        except RepeatedHeader as e:
+            await e.send(send)
+            return
+        # The claimed terminal: its API key is checked by the route's `terminal` dependency,
+        # which reads the same (single) header through the same helper.
+        token = claim.card_session
+        why = self.store.use(token, claim.terminal_id, m.group(1)) if token else "missing"
         if why is None:
             await self.app(scope, receive, send)
             return

@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from backoffice.errors import Unauthorized
+from backoffice.identity import claimed, set_authenticated
 from backoffice.policy import Policy
 from backoffice.settings import Settings
 from backoffice.storage import Database
@@ -76,26 +77,24 @@ async def session(request: Request) -> AsyncIterator[Session]:
             s.close()
 
 
-async def terminal(
-    request: Request,
-    x_terminal_id: Annotated[str | None, Header(description="the terminal's number")] = None,
-    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
-) -> str:
-    """The authenticated terminal's id, or 401."""
-    if not x_terminal_id or not authorization or not authorization.startswith("Bearer "):
+async def terminal(request: Request) -> str:
+    """The authenticated terminal's id, or 401 (400 if an identity header comes twice).
+    Identity headers are read by backoffice.identity only, the same way for every guard."""
+    claim = claimed(request.scope)
+    key = claim.bearer
+    if not claim.terminal_id or key is None:
         raise Unauthorized(
             "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
         )
-    key = authorization.removeprefix("Bearer ").strip()
     ctx: Context = request.app.state.context
-    known = ctx.cached_terminal(x_terminal_id)
+    known = ctx.cached_terminal(claim.terminal_id)
     if known is None:
-        known = await run_in_threadpool(ctx.load_terminal, x_terminal_id)
+        known = await run_in_threadpool(ctx.load_terminal, claim.terminal_id)
     given = hashlib.sha256(key.encode()).hexdigest()
     if known is None or not known[1] or not hmac.compare_digest(known[0], given):
         raise Unauthorized("终端未登记或密钥错误", "Unknown terminal or wrong key")
-    request.state.terminal_id = x_terminal_id
-    return x_terminal_id
+    set_authenticated(request.scope, claim.terminal_id)
+    return claim.terminal_id
 
 
 Ctx = Annotated[Context, Depends(context)]
