@@ -38,13 +38,12 @@ from sqlalchemy import select
 
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.errors import ApiError, NotFound
-from backoffice.identity import CARD_SESSION, RepeatedHeader, claimed
+from backoffice.identity import RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
 from cardio import crypto
 
 CHALLENGE_SECONDS = 30.0
 IDLE_SECONDS = 360.0  # longer than any kiosk page timeout (payment: 300 s)
-HEADER = CARD_SESSION
 _MEMBER_PATH = re.compile(r"^/v1/members/([^/]+)/")
 
 
