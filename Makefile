@@ -1,5 +1,5 @@
 # Two commands do everything: `make demo` and `make test`. Both run `setup` first.
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint lock bench clean
 
 PY := .venv/bin/python
 
@@ -15,6 +15,16 @@ test: setup
 lint: setup
 	@.venv/bin/ruff check .
 	@.venv/bin/ruff format --check .
+
+# requirements.lock: every package setup installs, at one version, with its files' hashes,
+# resolved from pyproject.toml's pins (with [dev] and [postgres]) for CPython 3.11 on x86_64 Linux.
+# Run after changing a pin in pyproject.toml; pins already in the lock stay unless the change
+# needs otherwise (uv keeps them as preferences). Then setup installs the new lock.
+lock: setup
+	@.venv/bin/uv pip compile pyproject.toml --extra dev --extra postgres --generate-hashes \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --custom-compile-command "make lock" --quiet -o requirements.lock
+	@bash scripts/setup.sh
 
 bench: setup
 	@if [ -z "$$DISPLAY" ]; then X="xvfb-run -a -s \"-screen 0 1280x800x24\""; fi; \

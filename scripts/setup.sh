@@ -28,13 +28,26 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PY" -m venv .venv
 fi
-# Reinstall only when pyproject.toml changed since the last successful install.
-stamp=.venv/.installed-pyproject
-if [ ! -f "$stamp" ] || ! cmp -s pyproject.toml "$stamp"; then
-  echo "setup: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -m pip install -q -e '.[dev,postgres]' 2>&1 | grep -v "^WARNING: Location" || true
+# pip, quiet, failing when pip fails; drops this machine's notes about its local package folders.
+pip_q() {
+  local out rc=0
+  out="$(.venv/bin/python -m pip "$@" 2>&1)" || rc=$?
+  if [ -n "$out" ]; then grep -v "^WARNING: Location" <<<"$out" || true; fi
+  return "$rc"
+}
+# Install only when requirements.lock or pyproject.toml changed since the last successful install:
+# the stamp holds the hash of both.
+stamp=.venv/.installed-lock
+want="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing Python packages into .venv from requirements.lock"
+  pip_q install -q pip==26.3
+  # Exactly the locked versions, each file checked against its hash (pyscard builds from source
+  # with swig and libpcsclite-dev, installed above); then the project itself, its deps being
+  # the lock's.
+  pip_q install -q --require-hashes -r requirements.lock
+  pip_q install -q --no-deps -e .
   .venv/bin/python -c "import smartcard, kivy, escpos, reportlab, fastapi, sqlalchemy, psycopg" \
     || { echo "setup: Python packages failed to install" >&2; exit 1; }
-  cp pyproject.toml "$stamp"
+  echo "$want" > "$stamp"
 fi
