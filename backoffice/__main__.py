@@ -1,10 +1,15 @@
-"""`python -m backoffice serve | seed | demo | import | openapi`.
+"""`python -m backoffice serve | seed | demo | import | terminal-key | openapi`.
 
-serve   run the API (uvicorn) on a database (SQLite file or PostgreSQL URL)
+serve   run the API (uvicorn, plain HTTP) on a database (SQLite file or PostgreSQL URL);
+        --lab: the lab app (the gateway simulator and its /sim controls, backoffice.parts)
 seed    fill an empty database with synthetic members and write their card profiles
 demo    seed a SQLite file if it holds no members yet, then serve (what `make demo` runs)
 import  load members from "kiosk-members/1" JSON files (docs/import-format.md), all or nothing
-openapi print the OpenAPI document (docs/openapi.json is this output)
+terminal-key  give a terminal its own API key (the production service refuses demo keys)
+openapi print the OpenAPI document (docs/openapi.json is this output: the production API,
+        without the lab's /sim routes)
+
+The production service is `python -m backoffice.tls` (mutual TLS; no simulator at all).
 """
 
 from __future__ import annotations
@@ -50,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--port", type=int, default=8750)
         sp.add_argument("--public-url", default=None, help="base URL printed in verify links")
         sp.add_argument("--access-log", action="store_true", help="log every request")
+        sp.add_argument(
+            "--lab",
+            action="store_true",
+            help="the lab app: the gateway simulator as payment gateway and its /sim controls "
+            "(mark QR orders paid, faults, the clock); tests and the demo only",
+        )
 
     def seeding(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--members", type=int, default=200)
@@ -82,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also add the demo terminals, keys and admin card when absent (tests, demos)",
     )
+    sp = sub.add_parser("terminal-key", help="give a terminal its own API key")
+    sp.add_argument("--db", default=DEFAULT_DB, help="SQLite file or PostgreSQL URL")
+    sp.add_argument("terminal", help="terminal id, e.g. KIOSK-0001 (added when missing)")
+    sp.add_argument("--key-file", type=Path, required=True, help="a file holding the API key")
     sub.add_parser("openapi", help="print the OpenAPI document")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -94,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "import":
             return _import(args)
+        if args.command == "terminal-key":
+            return _terminal_key(args)
         if args.command in ("seed", "demo"):
             seeded = _seed(args, only_if_empty=args.command == "demo")
             if args.command == "seed":
@@ -177,10 +194,20 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminal_key(args: argparse.Namespace) -> int:
+    from backoffice.terminal_keys import read_api_key, set_terminal_key
+
+    _ensure_parent(args.db)
+    new = set_terminal_key(args.db, args.terminal, read_api_key(args.key_file))
+    print(f"{'added' if new else 'updated'} {args.terminal}: its API key is set")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backoffice.app import create_app
+    from backoffice.parts import AppParts
     from backoffice.settings import Settings
 
     _ensure_parent(args.db)
@@ -193,8 +220,13 @@ def _serve(args: argparse.Namespace) -> int:
             today=args.today,
             public_url=public,
             fixed_now=args.now,
-        )
+        ),
+        parts=AppParts.lab() if args.lab else AppParts.plain(),
     )
+    if args.lab:
+        logging.getLogger("backoffice").warning(
+            "the LAB app: simulated payments and their /sim controls (never in production)"
+        )
     if not args.access_log:
         logging.getLogger("backoffice.access").setLevel(logging.WARNING)
     # The event loop and the endpoint's worker thread hand the GIL to each other several times
@@ -240,9 +272,11 @@ def _ensure_parent(db: str) -> None:
 
 def openapi_document() -> dict[str, object]:
     from backoffice.app import create_app
+    from backoffice.parts import AppParts
     from backoffice.settings import Settings
 
-    app = create_app(Settings(database="sqlite://"))
+    # The production API's routes (the plain app has the same; only guards differ).
+    app = create_app(Settings(database="sqlite://"), parts=AppParts.plain())
     return app.openapi()
 
 

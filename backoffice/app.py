@@ -16,6 +16,7 @@ from backoffice.api import routers
 from backoffice.api.deps import Context
 from backoffice.errors import ApiError
 from backoffice.identity import authenticated
+from backoffice.parts import AppParts
 from backoffice.policy import load_policy
 from backoffice.settings import Settings
 from backoffice.storage import Database
@@ -30,7 +31,13 @@ Amounts are strings of yuan ("330.00"); months "YYYY-MM". Errors are JSON
 `{code, message_zh, message_en}` with a stable code. See docs/api.md."""
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+def create_app(settings: Settings, *, parts: AppParts, db: Database | None = None) -> FastAPI:
+    """The one factory of every variant (backoffice.parts): the API's routers, the card-session
+    endpoints (and their guard when required), the simulator's /sim routes only in the lab,
+    the TLS and signature guards only in production."""
+    from backoffice.card_sessions import install_card_sessions
+    from backoffice.security import install_security
+
     database = db or Database(settings.database)
     database.create_schema()
     app = FastAPI(
@@ -41,11 +48,19 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.context = Context(
         db=database, policy=load_policy(settings.policy_file), settings=settings
     )
+    app.state.parts = parts
     for r in routers():
         app.include_router(r)
+    if parts.simulator_controls:
+        from backoffice.gateway import api as simulator_api
+
+        app.include_router(simulator_api.router)
     _install_error_handlers(app)
 
     app.add_middleware(AccessLog)
+    install_card_sessions(app, require=parts.require_card_session, keys=parts.card_keys)
+    if parts.security is not None:
+        install_security(app, parts.security, tls=parts.tls)  # outermost: checked first
     return app
 
 

@@ -36,6 +36,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.errors import ApiError, NotFound
 from backoffice.identity import RepeatedHeader, claimed
@@ -151,7 +152,8 @@ def _digest(token: str) -> str:
 
 # --- API ------------------------------------------------------------------------------------
 
-router = APIRouter(prefix="/v1/card-sessions", tags=["card sessions"])
+# Documented with the API (docs/openapi.json): every variant of the app has these routes.
+router = APIRouter(prefix="/v1/card-sessions", tags=["card sessions"], responses=AUTH_ERRORS)
 CardIdentifier = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{32}$")]
 
 

@@ -144,6 +144,7 @@ def running_service(
             "-m",
             "backoffice",
             "serve",
+            "--lab",  # the gateway simulator and its /sim controls: tests drive them
             "--db",
             db_url,
             "--host",

@@ -39,6 +39,7 @@ from backoffice.gateway import (
     GatewayTxn,
     Switches,
 )
+from backoffice.gateway.seam import NoGateway
 from backoffice.quotes import Choice, Priced, lines_json, member_dues, price
 from backoffice.storage.members import (
     AccountYearRow,
@@ -80,12 +81,15 @@ class Payments:
 
     ctx: Context
     switches: Switches
-    gateway: GatewaySimulator
+    gateway: GatewaySimulator | NoGateway
     in_doubt_after: float = 5.0  # seconds before a `charging` order with no answer is resolved
 
     @classmethod
-    def create(cls, ctx: Context) -> Payments:
+    def create(cls, ctx: Context, *, gateway: str = "simulator") -> Payments:
+        """gateway: "simulator" (the lab's simulated bank) or "none" (backoffice.parts)."""
         switches = Switches()
+        if gateway == "none":
+            return cls(ctx, switches, NoGateway())
         made: list[Payments] = []  # the gateway's notification calls back into this object
         gateway = GatewaySimulator(
             ctx.db,

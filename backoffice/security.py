@@ -204,6 +204,10 @@ class CertificateGuard:
             )
             return
         wanted = ROLE_MANAGER if scope["path"] in MANAGER_PATHS else ROLE_KIOSK
+        if cert.role == ROLE_MANAGER and wanted == ROLE_KIOSK:
+            # For a manager's certificate nothing but the fleet page and the docs exists.
+            await _refuse(send, 404, "NO_SUCH_ENDPOINT", "没有这个接口", "No such endpoint")
+            return
         if cert.role != wanted:
             log.warning(
                 "certificate %s (%s, role %r) refused on %s",

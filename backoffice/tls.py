@@ -1,17 +1,21 @@
-"""Serve the back office over mutual TLS, with signed requests, revocation and the fleet page.
+"""The production back office: mutual TLS, signed requests, revocation, roles, card sessions.
 
     python -m backoffice.tls --db var/backoffice.sqlite3 --port 8751 \\
         --cert var/pki/server.pem --key var/pki/server.key --ca var/pki/ca.pem \\
-        --revoked var/pki/revoked.txt --signing-keys var/pki/signing-keys.json
+        --revoked var/pki/revoked.txt --signing-keys var/pki/signing-keys.json \\
+        --card-keys /etc/shebao-backoffice/card-keys.toml
 
 TLS 1.2 or newer; the handshake requires a client certificate signed by --ca (uvicorn's
 ssl_cert_reqs=CERT_REQUIRED and ssl_ca_certs). uvicorn does not hand the peer certificate to
 the application, so `PeerCertProtocol` (uvicorn's h11 protocol, one line more) reads it when the
 connection is made and puts it into the ASGI scope's "state" of every request on that
-connection, where backoffice.security checks it against the revocation list per request.
+connection, where backoffice.security checks it against the revocation list and its role per
+request.
 
-Without --cert the service runs plain HTTP (like `python -m backoffice serve`), optionally still
-requiring signed requests (--signing-keys).
+The app is `AppParts.production` (backoffice.parts): no gateway simulator controls exist here
+(there is no option to mount them); card sessions are required unless --no-card-session (logged
+as a warning). The service refuses to start (exit 2, one line per problem) with the public test
+card keys, with a terminal still holding a demo API key, or without its revocation list.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ from backoffice.security import (
     PeerCertificate,
     SecurityConfigError,
     SecurityOptions,
-    install_security,
 )
 
 log = logging.getLogger("backoffice.tls")
@@ -44,7 +47,10 @@ def peer_certificate(der: bytes) -> PeerCertificate:
     cert = x509.load_der_x509_certificate(der)
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     cn = str(names[0].value) if names else ""
-    return PeerCertificate(f"{cert.serial_number:x}", cn, hashlib.sha256(der).hexdigest())
+    units = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+    # Exactly one OU names the role; none or several: no role (refused by the guard).
+    role = str(units[0].value) if len(units) == 1 else ""
+    return PeerCertificate(f"{cert.serial_number:x}", cn, hashlib.sha256(der).hexdigest(), role)
 
 
 class PeerCertProtocol(H11Protocol):
@@ -65,28 +71,57 @@ def _ssl_context_factory(config: Any, default: Any) -> ssl.SSLContext:
     return ctx
 
 
-def build_app(
+def production_app(
     settings: Any,
-    options: SecurityOptions | None,
+    options: SecurityOptions,
     *,
-    tls: bool,
-    require_card_session: bool = False,
-    card_keys: str | None = None,
+    card_keys: Any,
+    require_card_session: bool = True,
+    simulated_payments: bool = False,
 ) -> Any:
-    """The API app with the fleet page, the card-session endpoints and, when asked, the
-    guards: card sessions on member data, client certificates, signatures (outermost)."""
+    """The app exactly as `python -m backoffice.tls` serves it (tests list its routes)."""
     from backoffice.app import create_app
-    from backoffice.card_sessions import install_card_sessions
-    from backoffice.fleet import router as fleet_router
-    from cardio.crypto import load_keys
+    from backoffice.parts import AppParts
 
-    app = create_app(settings)
-    if not any(getattr(r, "path", None) == "/fleet" for r in app.routes):
-        app.include_router(fleet_router)
-    install_card_sessions(app, require=require_card_session, keys=load_keys(card_keys))
-    if options is not None:
-        install_security(app, options, tls=tls)
-    return app
+    parts = AppParts.production(
+        options,
+        card_keys=card_keys,
+        require_card_session=require_card_session,
+        simulated_payments=simulated_payments,
+    )
+    return create_app(settings, parts=parts)
+
+
+def start_problems(database: str, card_keys: Any) -> list[str]:
+    """What must be replaced before this service may run: one line each, naming it."""
+    from sqlalchemy import select
+
+    from backoffice.seed.run import DEMO_TERMINALS
+    from backoffice.storage import Database
+    from backoffice.storage.terminals import TerminalRow
+    from cardio.crypto import TEST_KEYS
+
+    problems = []
+    if card_keys == TEST_KEYS or TEST_KEYS.internal in (card_keys.internal, card_keys.read):
+        problems.append(
+            "--card-keys: these are the public test card keys (cardio.crypto.TEST_KEYS); "
+            "give the issuer's master keys"
+        )
+    demo = {hashlib.sha256(k.encode()).hexdigest(): k for k in DEMO_TERMINALS.values()}
+    db = Database(database)
+    try:
+        db.create_schema()  # a new database: no terminals yet, nothing to refuse
+        with db.session() as s:
+            rows = s.execute(select(TerminalRow.terminal_id, TerminalRow.key_sha256)).all()
+    finally:
+        db.dispose()
+    for terminal, digest in sorted(rows):
+        if digest in demo:
+            problems.append(
+                f"terminal {terminal} holds the demo API key {demo[digest]!r}: set its own "
+                f"(python -m backoffice terminal-key --db ... {terminal} --key-file FILE)"
+            )
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from backoffice.__main__ import _date, _ensure_parent
     from backoffice.settings import Settings
+    from cardio.crypto import load_keys
 
     p = argparse.ArgumentParser(
         prog="python -m backoffice.tls", description=__doc__.splitlines()[0]
@@ -104,19 +140,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8751)
     p.add_argument("--public-url", default=None)
-    p.add_argument("--cert", type=Path, help="server certificate (PEM); none: plain HTTP")
-    p.add_argument("--key", type=Path, help="server key (PEM)")
-    p.add_argument("--ca", type=Path, help="CA that signs the kiosks' client certificates")
-    p.add_argument("--revoked", type=Path, help="revoked serials, one hex per line")
+    p.add_argument("--cert", type=Path, required=True, help="server certificate (PEM)")
+    p.add_argument("--key", type=Path, required=True, help="server key (PEM)")
+    p.add_argument(
+        "--ca", type=Path, required=True, help="CA that signs kiosks' and managers' certificates"
+    )
+    p.add_argument(
+        "--revoked", type=Path, required=True, help="revoked serials, one hex per line (must exist)"
+    )
     p.add_argument("--signing-keys", type=Path, help="JSON {terminal id: hex key}")
     p.add_argument("--max-skew", type=int, default=300, help="seconds (signed timestamps)")
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument(
-        "--require-card-session",
+        "--no-card-session",
         action="store_true",
-        help="member data only with a card session (card proof + PIN), docs/security.md",
+        help="DANGEROUS: any kiosk credential reads any member (docs/security.md); logged",
     )
-    p.add_argument("--card-keys", default=None, help="issuer master keys TOML (default: test)")
+    p.add_argument(
+        "--card-keys", required=True, help="the issuer's card master keys (TOML, cardio.crypto)"
+    )
+    p.add_argument(
+        "--simulated-payments",
+        action="store_true",
+        help="card payments go to the simulated bank (no money moves; acceptance runs only; "
+        "logged); without it card and QR payments are refused: no gateway is connected",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from kiosk.logging_setup import RedactingFilter
@@ -124,41 +172,51 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:
         # A bug's traceback may quote a request body: no ID number or PIN in the service's log.
         handler.addFilter(RedactingFilter())
-    tls = args.cert is not None
-    if tls and (args.key is None or args.ca is None):
-        p.error("--cert needs --key and --ca")
     _ensure_parent(args.db)
-    scheme = "https" if tls else "http"
+    try:
+        card_keys = load_keys(args.card_keys)
+    except (OSError, ValueError) as e:
+        print(f"backoffice.tls: --card-keys: {e}", file=sys.stderr)
+        return 2
+    problems = start_problems(args.db, card_keys)
+    if problems:
+        for line in problems:
+            print(f"backoffice.tls: refusing to start: {line}", file=sys.stderr)
+        return 2
+    if args.no_card_session:
+        log.warning(
+            "card sessions are OFF (--no-card-session): any kiosk credential reads any member"
+        )
+    if args.simulated_payments:
+        log.warning("payments are SIMULATED (--simulated-payments): no money moves")
     settings = Settings(
         database=args.db,
         policy_file=args.policy,
         today=args.today,
-        public_url=args.public_url or f"{scheme}://{args.host}:{args.port}",
+        public_url=args.public_url or f"https://{args.host}:{args.port}",
     )
     options = SecurityOptions(args.revoked, args.signing_keys, args.max_skew)
     try:
-        app = build_app(
+        app = production_app(
             settings,
             options,
-            tls=tls,
-            require_card_session=args.require_card_session,
-            card_keys=args.card_keys,
+            card_keys=card_keys,
+            require_card_session=not args.no_card_session,
+            simulated_payments=args.simulated_payments,
         )
     except SecurityConfigError as e:
-        print(f"backoffice.tls: {e}", file=sys.stderr)
+        print(f"backoffice.tls: refusing to start: {e}", file=sys.stderr)
         return 2
     if not args.access_log:
         logging.getLogger("backoffice.access").setLevel(logging.WARNING)
-    extra: dict[str, Any] = {}
-    if tls:
-        extra = {
-            "ssl_certfile": str(args.cert),
-            "ssl_keyfile": str(args.key),
-            "ssl_ca_certs": str(args.ca),
-            "ssl_cert_reqs": ssl.CERT_REQUIRED,
-            "ssl_context_factory": _ssl_context_factory,
-            "http": PeerCertProtocol,
-        }
+    extra: dict[str, Any] = {
+        "ssl_certfile": str(args.cert),
+        "ssl_keyfile": str(args.key),
+        "ssl_ca_certs": str(args.ca),
+        "ssl_cert_reqs": ssl.CERT_REQUIRED,
+        "ssl_context_factory": _ssl_context_factory,
+        "http": PeerCertProtocol,
+    }
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -122,7 +122,7 @@ def pay(args: argparse.Namespace) -> int:
 def _phone(bo: BackOfficeClient, url: str) -> None:
     """The member's phone pays the QR code (the gateway simulator's pay page)."""
     try:
-        bo.session.post(url, timeout=5)
+        bo.session.post(url, json={}, timeout=5)  # the simulator's controls take JSON only
     except Exception as e:  # the phone's trouble is not the kiosk's: just say so
         emit("phone_error", error=str(e))
 

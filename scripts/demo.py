@@ -45,6 +45,7 @@ class BackOffice:
                 "-m",
                 "backoffice",
                 "demo",
+                "--lab",  # the simulated bank and its /sim controls (the phone's QR page)
                 "--db",
                 str(VAR / "backoffice.sqlite3"),
                 "--cards-dir",

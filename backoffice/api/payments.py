@@ -19,7 +19,6 @@ from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, Month
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError
-from backoffice.gateway import api as gateway_api
 from backoffice.orders import Payments
 from backoffice.quotes import Choice
 from backoffice.reconcile import JournalRecord, reconcile
@@ -44,6 +43,22 @@ OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
 class ServiceUnavailable(ApiError):
     status = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class PaymentGatewayMissing(ApiError):
+    status = 503
+    code = "PAYMENT_GATEWAY_MISSING"
+
+
+def _gateway_connected(p: Payments) -> None:
+    """Refuse before the order is claimed: an order must not wait on a gateway that is not
+    there (a production back office without a bank, backoffice.parts)."""
+    if not p.gateway.available:
+        raise PaymentGatewayMissing(
+            "暂不能在本机缴费：未接入支付渠道，请到柜台办理",
+            "Payments are not available here: no payment gateway is connected; "
+            "please pay at the counter",
+        )
 
 
 def _fault_before(p: Payments, terminal: str) -> None:
@@ -134,12 +149,14 @@ def get_order(order_no: OrderNo, p: Pay, t: Terminal) -> dict[str, Any]:
 
 @router.post("/v1/orders/{order_no}/pay")
 def pay_card(order_no: OrderNo, body: CardPayIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
+    _gateway_connected(p)
     _fault_before(p, t)
     return _fault_after(p, t, p.pay_card(t, order_no, key, body.account))
 
 
 @router.post("/v1/orders/{order_no}/qr")
 def open_qr(order_no: OrderNo, key: IdemKey, p: Pay, t: Terminal) -> Any:
+    _gateway_connected(p)
     _fault_before(p, t)
     return _fault_after(p, t, p.open_qr(t, order_no, key))
 
@@ -171,6 +188,4 @@ def receipt_page(order_no: OrderNo, p: Pay) -> str:
     return p.receipt_page(order_no)
 
 
-# The simulator's /sim routes travel with the payments router (one registration in api/).
-router.include_router(gateway_api.router)
 router.include_router(receipts)

@@ -19,7 +19,8 @@ def payments(request: Request, ctx: Ctx) -> Payments:
     with _lock:
         p = getattr(state, "payments", None)
         if p is None:
-            p = Payments.create(ctx)
+            # The gateway is a part of the app (backoffice.parts): the simulator or none.
+            p = Payments.create(ctx, gateway=state.parts.gateway)
             state.payments = p
     return p
 

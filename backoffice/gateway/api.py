@@ -1,7 +1,10 @@
 """The simulator's HTTP side: fault switches, the phone's QR payment, the daily bill, the clock.
 
-These /sim routes belong to the reference back office only (a real gateway is a bank's): tests,
-benchmarks and demos drive the simulated world through them. Not for a production deployment."""
+These /sim routes exist only in the lab app (`python -m backoffice serve --lab`, backoffice.parts):
+tests, benchmarks and demos drive the simulated world through them. `python -m backoffice.tls`
+has no way to mount them. Every POST here takes JSON only (415 JSON_REQUIRED otherwise): a page
+of another site can make a browser send a form or plain text without asking, but not JSON
+(that needs a CORS preflight, which this app never grants)."""
 
 from __future__ import annotations
 
@@ -9,15 +12,32 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import Ctx
 from backoffice.api.payments_deps import Pay
-from backoffice.errors import BadRequest, NotFound
+from backoffice.errors import ApiError, BadRequest, NotFound
 from backoffice.gateway.simulator import GatewayDeclined, GatewayTxn
 
-router = APIRouter(prefix="/sim", tags=["simulator"])
+
+class JsonRequired(ApiError):
+    status = 415
+    code = "JSON_REQUIRED"
+
+
+async def json_only(request: Request) -> None:
+    """Refuse a control sent as a form or text: what a cross-site page can post unasked."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/json":
+        raise JsonRequired(
+            "模拟器控制只接受 JSON 请求", "The simulator's controls take application/json only"
+        )
+
+
+router = APIRouter(prefix="/sim", tags=["simulator"], dependencies=[Depends(json_only)])
 OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
 
 
@@ -85,8 +105,13 @@ def qr_page(order_no: OrderNo, p: Pay) -> str:
     yuan = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
     return (
         "<!doctype html><meta charset=utf-8><title>社保缴费</title>"
-        f"<h1>社保缴费 ￥{yuan}</h1><p>订单 {order_no}: {t.state}</p>"
-        f'<form method=post action="/sim/gateway/qr/{order_no}"><button>支付</button></form>'
+        f"<h1>社保缴费 ￥{yuan}</h1><p>订单 {order_no}: <span id=state>{t.state}</span></p>"
+        "<button id=pay>支付</button><script>"
+        "document.getElementById('pay').onclick=async()=>{"
+        f"const r=await fetch('/sim/gateway/qr/{order_no}',{{method:'POST',"
+        "headers:{'Content-Type':'application/json'},body:'{}'});"
+        "document.getElementById('state').textContent=r.ok?(await r.json()).state:r.status;};"
+        "</script>"
     )
 
 

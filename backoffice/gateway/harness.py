@@ -93,7 +93,7 @@ class PaymentsLab:
     def reset(self, terminal: str | None = None) -> None:
         params = {} if terminal is None else {"terminal": terminal}
         self.http.post(
-            f"{self.url}/sim/gateway/reset", params=params, timeout=10
+            f"{self.url}/sim/gateway/reset", json={}, params=params, timeout=10
         ).raise_for_status()
 
     def bill(self, terminal: str) -> list[dict[str, Any]]:
@@ -102,7 +102,10 @@ class PaymentsLab:
         return r.json()["transactions"]
 
     def phone_pays(self, order_no: str) -> int:
-        return self.http.post(f"{self.url}/sim/gateway/qr/{order_no}", timeout=10).status_code
+        # JSON: the simulator's controls refuse a form post (a cross-site page could send one).
+        return self.http.post(
+            f"{self.url}/sim/gateway/qr/{order_no}", json={}, timeout=10
+        ).status_code
 
     def new_terminal(self) -> tuple[str, str]:
         """Register a fresh terminal (its own bill and reconciliation) in the database."""

@@ -79,6 +79,8 @@ def _txn(r: GatewayTxnRow) -> GatewayTxn:
 
 
 class GatewaySimulator:
+    available = True  # a gateway is connected (backoffice.gateway.seam)
+
     def __init__(
         self,
         db: Database,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backoffice.__main__ import openapi_document
 from backoffice.app import create_app
+from backoffice.parts import AppParts
 from backoffice.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ def test_a_bug_is_a_json_500(tmp_path: Path) -> None:
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-    app = create_app(Settings(database=str(tmp_path / "x.sqlite3")))
+    app = create_app(Settings(database=str(tmp_path / "x.sqlite3")), parts=AppParts.plain())
 
     @app.get("/v1/boom")
     def boom() -> None:

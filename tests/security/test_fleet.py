@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from backoffice.tls_harness import running_tls_service
+from backoffice.harness import running_service
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.heartbeat import Heartbeat, receipt_probe
@@ -59,7 +59,9 @@ def wait_until(pred, timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def service(db_copy):
-    with running_tls_service(db_copy, today=TODAY) as svc:
+    # The lab app over plain HTTP (the production service's /fleet needs a manager's
+    # certificate: tests/security/test_production_app.py).
+    with running_service(database=str(db_copy), seed_first=False, today=TODAY) as svc:
         yield svc
 
 
@@ -161,8 +163,6 @@ def test_stop_ends_the_thread():
 
 
 def test_the_plain_service_of_the_demo_serves_the_fleet_page_too():
-    from backoffice.harness import running_service
-
     with running_service(members=3, seed=1, today=TODAY) as svc:
         r = requests.get(svc.url + "/fleet", timeout=5)
         assert r.status_code == 200 and "自助终端状态" in r.text and "KIOSK-0001" in r.text

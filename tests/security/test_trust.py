@@ -12,7 +12,7 @@ import warnings
 import pytest
 import requests
 
-from backoffice.tls_harness import running_tls_service
+from backoffice.tls_harness import kiosk_api_key, running_tls_service
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.signing import HmacAuth, read_key, secure_session
@@ -34,7 +34,8 @@ def kiosk_session(pki, terminal="KIOSK-0001", *, cert_of=None, sign=True, clock=
     s.verify = str(pki / "ca.pem")
     folder = pki / "kiosks" / (cert_of or terminal)
     s.cert = (str(folder / "cert.pem"), str(folder / "key.pem"))
-    s.headers.update({"X-Terminal-Id": terminal, "Authorization": f"Bearer demo-key-{terminal}"})
+    key = kiosk_api_key(pki, terminal)
+    s.headers.update({"X-Terminal-Id": terminal, "Authorization": f"Bearer {key}"})
     if sign:
         s.auth = HmacAuth(
             terminal, read_key(pki / "kiosks" / terminal / "signing.key"), clock=clock
@@ -50,7 +51,7 @@ def test_the_kiosk_client_works_over_mutual_tls_with_signatures(service, pki):
     folder = pki / "kiosks" / "KIOSK-0001"
     cfg = BackOfficeConfig(
         url=service.url,
-        api_key="demo-key-KIOSK-0001",
+        api_key=service.api_key("KIOSK-0001"),
         ca_file=pki / "ca.pem",
         client_cert=folder / "cert.pem",
         client_key=folder / "key.pem",
