@@ -8,6 +8,8 @@ same data to a monitoring system.
 
 The heartbeat's devices are strings (POST /v1/terminals/heartbeat, kiosk.heartbeat): reader,
 psam, receipt_paper, a4_queue: a state word below; journal_backlog: a count; last_error: text.
+The audit chain column is the back office's own: the last head accepted (backoffice.audit_heads),
+or the alarm raised when a heartbeat brought a head that went back or forked.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from backoffice.api.deps import Ctx
 from backoffice.settings import shown
-from backoffice.storage.terminals import HeartbeatRow, TerminalRow
+from backoffice.storage.terminals import AuditHeadRow, HeartbeatRow, TerminalRow
 
 router = APIRouter(tags=["fleet"])
 TEMPLATE = Template((Path(__file__).parent / "fleet.html").read_text(encoding="utf-8"))
@@ -43,7 +45,12 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("a4_queue", "A4 打印", "A4 printer"),
     ("journal_backlog", "待补交易", "Payments to finish"),
     ("last_error", "最近错误", "Last error"),
+    ("audit_chain", "审计链", "Audit chain"),
 )
+AUDIT_ALARMS = {
+    "backwards": ("审计链回退", "AUDIT HEAD WENT BACK"),
+    "forked": ("审计链分叉", "AUDIT HEAD FORKED"),
+}
 
 # state word -> (zh, en, level); level: ok, warn, bad. Unknown words show as they came, "warn".
 STATES: dict[str, tuple[str, str, str]] = {
@@ -86,7 +93,9 @@ class KioskRow:
     age_seconds: float | None
     version: str
     cells: dict[str, Cell]
-    audit_head: str = ""  # the kiosk's audit chain head at its last heartbeat ("seq:hash")
+    audit_head: dict[str, Any] | None = None  # the last head accepted: seq, hash, month
+    audit_alarm: str = ""  # "", backwards, forked (backoffice.audit_heads)
+    audit_alarm_detail: str = ""
 
     @property
     def stale(self) -> bool:
@@ -110,6 +119,8 @@ class KioskRow:
             "level": self.level,
             "version": self.version,
             "audit_head": self.audit_head,
+            "audit_alarm": self.audit_alarm,
+            "audit_alarm_detail": self.audit_alarm_detail,
             "devices": {k: {"state": c.en, "level": c.level} for k, c in self.cells.items()},
         }
 
@@ -133,6 +144,15 @@ def _cell(key: str, value: str | None) -> Cell:
     return Cell(zh, en, level)
 
 
+def _audit_cell(head: AuditHeadRow | None) -> Cell:
+    if head is None:
+        return Cell("未报告", "Not reported", "warn")
+    if head.alarm:
+        zh, en = AUDIT_ALARMS.get(head.alarm, (head.alarm, head.alarm))
+        return Cell(zh, en, "bad")
+    return Cell(f"正常 第 {head.seq} 条", f"OK, record {head.seq}", "ok")
+
+
 def fleet_rows(s: Session, now: dt.datetime) -> list[KioskRow]:
     """Every terminal with its latest heartbeat; problems first, then by terminal id."""
     latest = (
@@ -144,12 +164,16 @@ def fleet_rows(s: Session, now: dt.datetime) -> list[KioskRow]:
         hb.terminal_id: hb
         for hb in s.scalars(select(HeartbeatRow).join(latest, HeartbeatRow.id == latest.c.last_id))
     }
+    heads = {h.terminal_id: h for h in s.scalars(select(AuditHeadRow))}
     rows = []
     for t in s.scalars(select(TerminalRow).order_by(TerminalRow.terminal_id)):
         hb = beats.get(t.terminal_id)
         status = json.loads(hb.status_json) if hb else {}
         devices = status.get("devices", {}) if isinstance(status, dict) else {}
         seen = hb.at if hb else t.last_seen
+        head = heads.get(t.terminal_id)
+        cells = {key: _cell(key, devices.get(key)) for key, _, _ in COLUMNS}
+        cells["audit_chain"] = _audit_cell(head)
         rows.append(
             KioskRow(
                 terminal_id=t.terminal_id,
@@ -157,8 +181,12 @@ def fleet_rows(s: Session, now: dt.datetime) -> list[KioskRow]:
                 last_seen=seen,
                 age_seconds=(now - seen).total_seconds() if seen else None,
                 version=str(status.get("app_version", "")) if isinstance(status, dict) else "",
-                cells={key: _cell(key, devices.get(key)) for key, _, _ in COLUMNS},
-                audit_head=str(devices.get("audit_head", "")),
+                cells=cells,
+                audit_head=(
+                    {"seq": head.seq, "hash": head.hash, "month": head.month} if head else None
+                ),
+                audit_alarm=head.alarm if head else "",
+                audit_alarm_detail=head.alarm_detail if head else "",
             )
         )
     order = {"bad": 0, "warn": 1, "ok": 2}
@@ -212,7 +240,7 @@ def render(rows: list[KioskRow], now: dt.datetime, zone: dt.tzinfo = dt.UTC) -> 
         generated=html.escape(shown(now.replace(tzinfo=dt.UTC).astimezone(zone))),
         summary=html.escape(summary),
         head=head,
-        rows="\n".join(body) or '<tr><td colspan="9">没有终端 No kiosks</td></tr>',
+        rows="\n".join(body) or '<tr><td colspan="10">没有终端 No kiosks</td></tr>',
     )
 
 

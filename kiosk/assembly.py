@@ -93,18 +93,22 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         Session(cfg.timeouts), card_port, services, translator=translator, voice=voice
     )
     audit = AuditLog(
-        cfg.audit.path, terminal_id=cfg.terminal.id, retention_days=cfg.audit.retention_days
+        cfg.audit.path,
+        terminal_id=cfg.terminal.id,
+        key_file=cfg.audit.key_file,
+        retention_days=cfg.audit.retention_days,
     )
     audit.purge()
     controller.listen(SessionAuditor(audit))
     heartbeat_probes = probes_from_config(
-        cfg, a4=a4, audit=audit, journal=payments.journal, receipt=payments.printer
+        cfg, a4=a4, journal=payments.journal, receipt=payments.printer
     )
     heartbeat = Heartbeat(
         client,
         heartbeat_probes,
         interval=cfg.heartbeat.interval,
         watch_errors=True,
+        audit_head=audit.head,
     )
     heartbeat.start()
     services.add_handlers(AdminTools(payments, heartbeat_probes, services.is_admin).handlers())

@@ -217,11 +217,18 @@ class BackOfficeClient:
 
     # --- terminal -------------------------------------------------------------------------
 
-    def heartbeat(self, devices: Mapping[str, str], app_version: str = "") -> dt.datetime:
-        """Report this kiosk alive; returns the back office's clock."""
-        body = self._post(
-            "/v1/terminals/heartbeat", {"app_version": app_version, "devices": dict(devices)}
-        )
+    def heartbeat(
+        self,
+        devices: Mapping[str, str],
+        app_version: str = "",
+        audit_head: Mapping[str, Any] | None = None,
+    ) -> dt.datetime:
+        """Report this kiosk alive (with its audit chain head: {seq, hash, month}); returns the
+        back office's clock. A head that goes back or forks is refused: Rejected AUDIT_HEAD_*."""
+        payload: dict[str, Any] = {"app_version": app_version, "devices": dict(devices)}
+        if audit_head is not None:
+            payload["audit_head"] = dict(audit_head)
+        body = self._post("/v1/terminals/heartbeat", payload)
         return _parse(lambda b: _datetime(_get(b, "server_time", str)), body)
 
     # --- transport ------------------------------------------------------------------------

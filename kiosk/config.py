@@ -158,6 +158,9 @@ class LoggingConfig:
 @dataclass(frozen=True)
 class AuditConfig:
     path: Path = _key(default=Path("var/audit"), path="output")
+    # The HMAC key that chains the records (hex, 0600, outside the audit folder): created only
+    # when the log holds no record yet; a log with records and no key stops the kiosk.
+    key_file: Path = _key(default=Path("var/audit.key"), path="output")
     # Six months at least (the rules for who did what); whole month files are deleted after.
     retention_days: int = _key(default=190, min=183, max=3660)
 

@@ -9,8 +9,10 @@ Devices reported (all strings; the words are the ones backoffice/fleet.py shows)
     a4_queue         idle | printing | stopped | offline | none | unknown
     journal_backlog  payments not finished yet (a count)
     last_error       the last WARNING or ERROR the kiosk logged (redacted), or ""
-    audit_head       "seq:hash" of the audit log's last record (kept by the back office as an
-                     anchor: `python -m kiosk.audit verify --anchor SEQ:HASH`)
+
+Beside the devices, `audit_head` ({seq, hash, month} of the audit log's last record,
+kiosk.audit.Head): the back office keeps the last one per kiosk, refuses (409) and flags one that
+goes back or forks, and `python -m kiosk.audit verify --expect-head SEQ:HASH` checks against it.
 
 Each probe is a plain callable run on the heartbeat's own thread; one that raises reports
 "unknown" and never stops the others. Nothing here runs on the UI thread.
@@ -50,7 +52,8 @@ A4_WORDS = {
 
 
 class HeartbeatSender(Protocol):
-    def heartbeat(self, devices: Mapping[str, str], app_version: str = "") -> Any: ...
+    def heartbeat(self, devices: Mapping[str, str], app_version: str = "", **extra: Any) -> Any:
+        """`extra`: audit_head={seq, hash, month} when the heartbeat carries the chain head."""
 
 
 class LastError(logging.Handler):
@@ -82,10 +85,13 @@ class Heartbeat:
         interval: float = 60.0,
         version: str = __version__,
         watch_errors: bool = False,
+        audit_head: Callable[[], Any] | None = None,
     ) -> None:
         """`watch_errors`: report the last WARNING-or-worse log record as `last_error` (a
-        handler on the root logger while the heartbeat runs)."""
+        handler on the root logger while the heartbeat runs). `audit_head`: the audit log's
+        head (AuditLog.head), sent with every heartbeat."""
         self.sender = sender
+        self.audit_head = audit_head
         self.probes = dict(probes)
         self._errors: LastError | None = None
         if watch_errors:
@@ -112,11 +118,21 @@ class Heartbeat:
     def beat(self) -> bool:
         """Send one heartbeat now; False when the back office could not be told."""
         devices = self.devices()
+        extra: dict[str, Any] = {}
+        if self.audit_head is not None:
+            try:
+                extra["audit_head"] = self.audit_head().as_json()
+            except Exception as e:
+                log.warning("audit head unavailable for the heartbeat: %s", type(e).__name__)
         try:
-            self.sender.heartbeat(devices, app_version=self.version)
+            self.sender.heartbeat(devices, app_version=self.version, **extra)
         except Exception as e:
             self.failures += 1
-            log.info("heartbeat not delivered: %s", type(e).__name__)
+            if str(getattr(e, "code", "")).startswith("AUDIT_HEAD"):
+                # The back office saw a later or another head: the log went back or forked.
+                log.error("the back office refused the audit head: %s", getattr(e, "code", ""))
+            else:
+                log.info("heartbeat not delivered: %s", type(e).__name__)
             return False
         self.sent += 1
         return True
@@ -193,7 +209,6 @@ def probes_from_config(
     *,
     a4: Any = None,
     journal: Any = None,
-    audit: Any = None,
     receipt: Any = None,
 ) -> dict[str, Probe]:
     """The usual probes for a kiosk built from config (kiosk.assembly). `receipt`: the receipt
@@ -211,6 +226,4 @@ def probes_from_config(
         probes["a4_queue"] = a4_probe(a4)
     if journal is not None:
         probes["journal_backlog"] = journal_probe(journal)
-    if audit is not None:
-        probes["audit_head"] = audit.head  # anchors the audit chain at the back office
     return probes

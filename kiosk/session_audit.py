@@ -23,7 +23,7 @@ import logging
 import uuid
 from typing import Any
 
-from kiosk.audit import AuditLog
+from kiosk.audit import OUTCOME_FIELDS, AuditLog
 from kiosk.session import (
     CardFailed,
     CardInserted,
@@ -100,21 +100,8 @@ class SessionAuditor:
             self._requests.clear()
 
 
-_FACTS = (
-    "outcome",
-    "state",
-    "status",
-    "order_no",
-    "intent_id",
-    "quote_id",
-    "scheme",
-    "total",
-    "amount",
-    "receipt",
-    "job_id",
-    "pages",
-    "code",
-)
+# The facts recorded of a result: exactly the fields kiosk.audit accepts for "request.done".
+_FACTS = OUTCOME_FIELDS
 # Results that wrap the interesting object: a payment result its outcome, a quote view its quote.
 _WRAPPERS = ("outcome", "quote")
 

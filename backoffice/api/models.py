@@ -277,10 +277,23 @@ class VerificationOut(_Attested):
     digest: str
 
 
+class AuditHeadIn(BaseModel):
+    """The kiosk's audit chain head: its last record's seq and HMAC, and the month file."""
+
+    seq: int = Field(ge=0, le=10**15)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    month: str = Field(default="", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$")
+
+
 class HeartbeatIn(BaseModel):
     app_version: str = Field(default="", max_length=40)
     devices: dict[str, str] = Field(
         default_factory=dict, description='device -> state, e.g. {"receipt_printer": "ok"}'
+    )
+    audit_head: AuditHeadIn | None = Field(
+        default=None,
+        description="The audit chain head; refused (409 AUDIT_HEAD_BACKWARDS / "
+        "AUDIT_HEAD_FORKED) when it goes back or forks from the last one accepted",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backoffice.storage.base import Base
@@ -30,6 +30,23 @@ class HeartbeatRow(Base):
 
 
 Index("ix_heartbeat_terminal_at", HeartbeatRow.terminal_id, HeartbeatRow.at)
+
+
+class AuditHeadRow(Base):
+    """The last audit chain head a terminal's heartbeat brought and the back office accepted,
+    and the alarm raised when a later heartbeat brought one that went back or forked (kept
+    until an operator clears it: a rolled-back log stays flagged)."""
+
+    __tablename__ = "audit_head"
+
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminal.terminal_id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    alarm: Mapped[str] = mapped_column(String(16), default="")  # "", backwards, forked
+    alarm_detail: Mapped[str] = mapped_column(String(200), default="")
+    alarm_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AdminCardRow(Base):

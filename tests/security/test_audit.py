@@ -1,20 +1,33 @@
-"""The audit log: records chain, verify names the line of any edit, removal or reordering,
-retention deletes whole months only after retention_days, no PIN field is accepted."""
+"""The audit log: records chain under the kiosk's key, verify names the line of any edit, removal
+or reordering, retention deletes whole months only after retention_days (and says so in the
+chain), each event records its own fields only, the key stays the kiosk's."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from kiosk.audit import GENESIS, AuditFieldRefused, AuditLog, month_files, verify
+from kiosk.audit import (
+    GENESIS,
+    AuditFieldRefused,
+    AuditKeyError,
+    AuditLog,
+    load_key,
+    month_files,
+    record_mac,
+    verify,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ID = "110101199003071234"
+MAY = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 
 
 class Clock:
@@ -25,44 +38,108 @@ class Clock:
         return self.now
 
 
-def _log(tmp_path: Path, n: int = 5) -> AuditLog:
+def _folder(tmp_path: Path) -> Path:
+    return tmp_path / "audit"
+
+
+def _key_file(tmp_path: Path) -> Path:
+    return tmp_path / "audit.key"
+
+
+def _log(tmp_path: Path, n: int = 5, clock: Clock | None = None) -> AuditLog:
     log = AuditLog(
-        tmp_path, terminal_id="KIOSK-0001", clock=Clock(dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+        _folder(tmp_path),
+        terminal_id="KIOSK-0001",
+        key_file=_key_file(tmp_path),
+        clock=clock or Clock(MAY),
     )
     for i in range(n):
-        log.record("pin.wrong", tries_left=i, id_number=ID)
+        log.record("card.accepted", id_number=ID, admin=False, session=f"s{i}")
     return log
 
 
+def _verify(tmp_path: Path, now: dt.datetime = MAY, **kw):
+    return verify(_folder(tmp_path), load_key(_key_file(tmp_path)), now=now, **kw)
+
+
 def _file(tmp_path: Path) -> Path:
-    (path,) = month_files(tmp_path)
+    (path,) = month_files(_folder(tmp_path))
     return path
 
 
-def test_records_chain_and_mask_ids(tmp_path):
+def test_records_chain_under_the_key_and_mask_ids(tmp_path):
     _log(tmp_path, 3)
     lines = [json.loads(x) for x in _file(tmp_path).read_text().splitlines()]
     assert [r["seq"] for r in lines] == [1, 2, 3]
     assert lines[0]["prev"] == GENESIS
     assert lines[1]["prev"] == lines[0]["hash"] and lines[2]["prev"] == lines[1]["hash"]
+    key = load_key(_key_file(tmp_path))
+    assert all(r["hash"] == record_mac(key, r) for r in lines)
     assert all(r["id_number"] == "110***********1234" for r in lines)
     assert ID not in _file(tmp_path).read_text()
-    assert verify(tmp_path)[0] == []
+    report = _verify(tmp_path)
+    assert report.problems == [] and report.count == 3 and report.head.seq == 3
 
 
 def test_a_reopened_log_continues_the_chain(tmp_path):
     _log(tmp_path, 2)
-    _log(tmp_path, 2)  # a restart of the kiosk
-    problems, count, _ = verify(tmp_path)
-    assert problems == [] and count == 4
+    _log(tmp_path, 2)  # a restart of the kiosk: the same key, the chain goes on
+    report = _verify(tmp_path)
+    assert report.problems == [] and report.count == 4
 
 
-def test_no_pin_field_is_ever_recorded(tmp_path):
+def test_the_key_file_is_created_0600_outside_the_folder_and_never_written_in_a_record(tmp_path):
+    _log(tmp_path, 2)
+    key_file = _key_file(tmp_path)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(_file(tmp_path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(_folder(tmp_path).stat().st_mode) == 0o700
+    key_hex = key_file.read_text().strip()
+    assert len(key_hex) == 64  # 32 bytes, hex
+    assert key_hex not in _file(tmp_path).read_text()
+    assert key_hex not in repr(_log(tmp_path, 0))
+
+
+def test_a_log_with_records_and_no_key_is_refused_not_rekeyed(tmp_path):
+    _log(tmp_path, 2)
+    _key_file(tmp_path).unlink()
+    with pytest.raises(AuditKeyError, match="no audit key file"):
+        _log(tmp_path, 0)
+    assert not _key_file(tmp_path).exists()
+
+
+def test_a_key_others_can_read_or_one_inside_the_folder_is_refused(tmp_path):
+    _log(tmp_path, 1)
+    os.chmod(_key_file(tmp_path), 0o644)
+    with pytest.raises(AuditKeyError, match="chmod 600"):
+        _log(tmp_path, 0)
+    with pytest.raises(AuditKeyError, match="must not be in the audit folder"):
+        AuditLog(tmp_path / "a", terminal_id="K", key_file=tmp_path / "a" / "k.key")
+
+
+@pytest.mark.parametrize(
+    ("event", "fields", "named"),
+    [
+        ("pin.ok", {"pin_value": "135790"}, "pin_value"),
+        ("pin.ok", {"pin": "135790"}, "pin"),
+        ("request", {"key": "pay", "token": "f3a9c2"}, "token"),
+        ("request", {"api_key": "demo-key-KIOSK-0001"}, "api_key"),
+        ("session.start", {"secret": "x"}, "secret"),
+        ("session.start", {"seq": 1}, "seq"),
+        ("session.start", {"terminal": "KIOSK-0002"}, "terminal"),
+        ("session.start", {"at": "2020-01-01T00:00:00.000Z"}, "at"),
+        ("session.start", {"prev": GENESIS}, "prev"),
+        ("session.start", {"hash": GENESIS}, "hash"),
+        ("request", {"key": {"pin": "135790"}}, "key"),  # a nested value hides fields
+        ("card.accepted", {"card_number": ["X00000019"]}, "card_number"),
+        ("pin.sniffed", {}, "pin.sniffed"),  # no such event
+    ],
+)
+def test_only_the_events_own_fields_are_recorded(tmp_path, event, fields, named):
     log = _log(tmp_path, 0)
-    for name in ("pin", "PIN", "pin_code", "new_pin_digits", "secret"):
-        with pytest.raises(AuditFieldRefused):
-            log.record("pin.ok", **{name: "135790"})
-    assert month_files(tmp_path) == []
+    with pytest.raises(AuditFieldRefused, match=repr(named)):
+        log.record(event, **fields)
+    assert month_files(_folder(tmp_path)) == []
 
 
 def _rewrite(path: Path, change) -> None:
@@ -72,7 +149,7 @@ def _rewrite(path: Path, change) -> None:
 
 def _edit(lines):
     rec = json.loads(lines[2])
-    rec["tries_left"] = 9
+    rec["admin"] = True
     lines[2] = json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
     return lines
 
@@ -80,7 +157,7 @@ def _edit(lines):
 @pytest.mark.parametrize(
     ("change", "line", "words"),
     [
-        (_edit, 3, "edited"),
+        (_edit, 3, "edited or forged"),
         (lambda ls: ls[:2] + ls[3:], 3, "missing"),
         (lambda ls: [ls[0], ls[2], ls[1], *ls[3:]], 2, "missing"),
         (lambda ls: [*ls[:4], ls[3]], 5, "out of order or repeated"),
@@ -90,75 +167,53 @@ def _edit(lines):
 def test_verify_names_the_tampered_line(tmp_path, change, line, words):
     _log(tmp_path, 5)
     _rewrite(_file(tmp_path), change)
-    problems, _, _ = verify(tmp_path)
+    problems = _verify(tmp_path).problems
     assert problems, "tampering went unnoticed"
     assert problems[0].line == line and words in problems[0].what
 
 
-def test_an_edit_that_recomputes_the_hash_still_breaks_the_chain(tmp_path):
-    from kiosk.audit import record_hash
-
-    _log(tmp_path, 4)
-
-    def forge(lines):
-        rec = json.loads(lines[1])
-        rec["tries_left"] = 3
-        rec["hash"] = record_hash(rec)
-        lines[1] = json.dumps(rec) + "\n"
-        return lines
-
-    _rewrite(_file(tmp_path), forge)
-    problems, _, _ = verify(tmp_path)
-    assert [(p.line, "does not chain" in p.what) for p in problems] == [(3, True)]
+def _cli(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "kiosk.audit", "verify", str(_folder(tmp_path))]
+    cmd += ["--key-file", str(_key_file(tmp_path)), *extra]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
 def test_cli_verify_exit_codes(tmp_path):
-    _log(tmp_path, 3)
-    cmd = [sys.executable, "-m", "kiosk.audit", "verify", str(tmp_path)]
-    ok = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    # Records written now (the CLI verifies against today's months).
+    _log(tmp_path, 3, clock=Clock(dt.datetime.now(dt.UTC)))
+    ok = _cli(tmp_path)
     assert ok.returncode == 0, ok.stderr
     assert "3 record(s), chain intact" in ok.stdout
     _rewrite(_file(tmp_path), _edit)
-    bad = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    bad = _cli(tmp_path)
     assert bad.returncode == 1
-    assert f"{_file(tmp_path)}:3: record 3 was edited" in bad.stderr
+    assert f"{_file(tmp_path)}:3: record 3 was edited or forged" in bad.stderr
 
 
-def test_retention_keeps_six_months_and_the_chain_stays_verifiable(tmp_path):
+def test_retention_keeps_six_months_and_records_its_purge(tmp_path):
     clock = Clock(dt.datetime(2026, 1, 10, tzinfo=dt.UTC))
-    log = AuditLog(tmp_path, terminal_id="K", retention_days=183, clock=clock)
-    for month in range(1, 10):  # January to September
+    log = AuditLog(
+        _folder(tmp_path),
+        terminal_id="K",
+        key_file=_key_file(tmp_path),
+        retention_days=183,
+        clock=clock,
+    )
+    for month in range(1, 10):  # January to September: records 1 to 18
         clock.now = dt.datetime(2026, month, 10, tzinfo=dt.UTC)
         log.record("session.start")
         log.record("session.end", ended_by="exit")
     clock.now = dt.datetime(2026, 9, 15, tzinfo=dt.UTC)
     removed = log.purge()
-    # 183 days before 15 September is 15 March: January and February are wholly older.
+    # 183 days before 15 September: 15 back to 31 August, +31 = 31 July (46), +31 = 30 June
+    # (77), +30 = 31 May (107), +31 = 30 April (138), +30 = 31 March (168), +15 = 16 March.
+    # January (ends 1 February) and February (ends 1 March) are wholly older; March is not.
     assert [p.name for p in removed] == ["audit-2026-01.jsonl", "audit-2026-02.jsonl"]
-    assert month_files(tmp_path)[0].name == "audit-2026-03.jsonl"
-    problems, count, note = verify(tmp_path)
-    assert problems == [] and count == 14
-    assert "starts at record 5" in note
-
-
-def test_a_rewritten_tail_is_caught_by_an_anchor_the_back_office_kept(tmp_path):
-    from kiosk.audit import record_hash
-
-    log = _log(tmp_path, 5)
-    anchor = log.head()  # what the heartbeat sent
-    assert anchor.startswith("5:")
-    # Rewrite record 3 and re-hash everything after it: the chain alone cannot tell.
-    lines = [json.loads(x) for x in _file(tmp_path).read_text().splitlines()]
-    lines[2]["tries_left"] = 7
-    prev = lines[1]["hash"]
-    for rec in lines[2:]:
-        rec["prev"] = prev
-        rec["hash"] = prev = record_hash(rec)
-    _file(tmp_path).write_text("".join(json.dumps(r) + "\n" for r in lines))
-    assert verify(tmp_path)[0] == []
-    cmd = [sys.executable, "-m", "kiosk.audit", "verify", str(tmp_path)]
-    done = subprocess.run([*cmd, "--anchor", anchor[:20]], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 1
-    assert "record 5 differs from the one the back office was told of" in done.stderr
-    good = f"2:{lines[1]['hash'][:16]}"  # an anchor before the rewrite still matches
-    assert subprocess.run([*cmd, "--anchor", good], cwd=REPO, capture_output=True).returncode == 0
+    assert month_files(_folder(tmp_path))[0].name == "audit-2026-03.jsonl"
+    purge = json.loads(month_files(_folder(tmp_path))[-1].read_text().splitlines()[-1])
+    # Two records a month: January and February held records 1 to 4; the purge is record 19.
+    assert (purge["event"], purge["through_seq"], purge["seq"]) == ("audit.purged", 4, 19)
+    report = _verify(tmp_path, now=clock.now, retention_days=183)
+    # March to September: 7 months x 2 records = 14, and the purge record: 15.
+    assert report.problems == [] and report.count == 15
+    assert any("starts at record 5" in n for n in report.notes)

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from backoffice.harness import running_service
+from kiosk.audit import Head
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.heartbeat import Heartbeat, receipt_probe
@@ -76,9 +77,15 @@ def test_paper_out_shows_on_the_fleet_page_within_one_heartbeat(service, tmp_pat
         "receipt_paper": receipt_probe(printer),
         "a4_queue": lambda: "idle",
         "journal_backlog": lambda: "0",
-        "audit_head": lambda: "42:abcdef",
     }
-    beat = Heartbeat(client, probes, interval=0.5, version="9.9.9", watch_errors=True)
+    beat = Heartbeat(
+        client,
+        probes,
+        interval=0.5,
+        version="9.9.9",
+        watch_errors=True,
+        audit_head=lambda: Head(42, "ab" * 32, "2026-06"),
+    )
     beat.start()
     try:
         wait_until(lambda: beat.sent >= 1)
@@ -112,7 +119,8 @@ def test_paper_out_shows_on_the_fleet_page_within_one_heartbeat(service, tmp_pat
         k["terminal_id"]: k
         for k in requests.get(service.url + "/fleet.json", timeout=5).json()["kiosks"]
     }
-    assert kiosks["KIOSK-0001"]["audit_head"] == "42:abcdef"
+    assert kiosks["KIOSK-0001"]["audit_head"] == {"seq": 42, "hash": "ab" * 32, "month": "2026-06"}
+    assert kiosks["KIOSK-0001"]["audit_alarm"] == ""
     assert kiosks["KIOSK-0001"]["devices"]["receipt_paper"] == {
         "state": "PAPER OUT",
         "level": "bad",

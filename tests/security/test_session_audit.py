@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kiosk.audit import AuditLog, month_files, verify
+from kiosk.audit import AuditLog, load_key, month_files, verify
 from kiosk.config import TimeoutConfig
 from kiosk.controller import Controller
 from kiosk.session import (
@@ -22,7 +22,8 @@ from tests.unit.test_controller import HOLDER, FakeCard, SlowData, wait_for
 def test_a_session_leaves_its_trail_without_pin_or_id(tmp_path):
     card = FakeCard(pin=b"135790")
     c = Controller(Session(TimeoutConfig()), card, SlowData(), tick_interval=0.05)
-    c.listen(SessionAuditor(AuditLog(tmp_path, terminal_id="KIOSK-0001")))
+    folder, key_file = tmp_path / "audit", tmp_path / "audit.key"
+    c.listen(SessionAuditor(AuditLog(folder, terminal_id="KIOSK-0001", key_file=key_file)))
     page = lambda: c.session.state.page.value  # noqa: E731
     c.start()
     try:
@@ -38,7 +39,7 @@ def test_a_session_leaves_its_trail_without_pin_or_id(tmp_path):
         assert wait_for(lambda: page() == "goodbye")
     finally:
         c.stop()
-    (path,) = month_files(tmp_path)
+    (path,) = month_files(folder)
     text = path.read_text()
     events = [json.loads(line) for line in text.splitlines()]
     assert [e["event"] for e in events] == [
@@ -57,7 +58,7 @@ def test_a_session_leaves_its_trail_without_pin_or_id(tmp_path):
     assert events[6]["ended_by"] == "exit"
     for secret in ("135790", "111111", HOLDER.id_number, HOLDER.card_number):
         assert secret not in text
-    assert verify(tmp_path)[0] == []
+    assert verify(folder, load_key(key_file)).problems == []
 
 
 def test_payment_results_are_recorded_by_their_state_not_their_member():
@@ -84,3 +85,15 @@ def test_payment_results_are_recorded_by_their_state_not_their_member():
         "total": "330.00",
         "receipt": receipt.value,
     }
+
+
+def test_every_outcome_fact_is_a_field_the_log_accepts(tmp_path):
+    """The facts _outcome picks for request.done are exactly what the log's allow-list takes:
+    a fact added to one and not the other would lose the record (a failure is only logged)."""
+    from kiosk.audit import EVENT_FIELDS
+    from kiosk.session_audit import _FACTS
+
+    assert set(_FACTS) | {"session", "key"} == EVENT_FIELDS["request.done"]
+    log = AuditLog(tmp_path / "audit", terminal_id="KIOSK-0001", key_file=tmp_path / "k")
+    facts = {name: "x" for name in _FACTS}
+    assert log.record("request.done", session="s", key="pay", **facts)["seq"] == 1
