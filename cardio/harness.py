@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from cardio.emulator.server import control
 
@@ -159,7 +160,7 @@ class CardStack:
         self.psam = psam
         self.reader = CARD_READER
         self.psam_reader = PSAM_READER
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         # pcscd restarted by this stack after it vanished (another user of the machine stopped
         # the one we found): stopped again with the stack.
         self._pcscd = contextlib.ExitStack()
@@ -223,7 +224,7 @@ class CardStack:
         self.start_emulator(profile)
 
     # ---- controls ----
-    def control(self, request: dict) -> dict:
+    def control(self, request: dict[str, Any]) -> dict[str, Any]:
         answer = control(self.run_dir, request)
         if not answer.get("ok"):
             raise HarnessError(f"emulator refused {request.get('cmd')}: {answer.get('error')}")
@@ -254,7 +255,7 @@ class CardStack:
         """Pull the card when the (N+1)-th APDU from now arrives (it is never answered)."""
         self.control({"cmd": "fault", "pull_after": pull_after})
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         return self.control({"cmd": "status"})
 
     def reset_state(self) -> None:

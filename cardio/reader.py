@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from smartcard import scard
 
@@ -51,6 +51,7 @@ from cardio.transport import (
 )
 
 log = logging.getLogger("cardio.reader")
+_R = TypeVar("_R")
 
 INSERTED, REMOVED, READER_LOST, READER_BACK = "inserted", "removed", "reader_lost", "reader_back"
 
@@ -157,7 +158,7 @@ class CardReader:
             raise CardRemoved()
         return s
 
-    def _run(self, op: Callable[[_Session], Any], *, fresh: bool = False) -> Any:
+    def _run(self, op: Callable[[_Session], _R], *, fresh: bool = False) -> _R:
         """Run `op` in a PC/SC transaction; a removed card ends the session, a reset retries once."""
         with self._lock:
             for attempt in (1, 2):
@@ -280,7 +281,11 @@ class CardReader:
         return PinVerified(initial_pin=initial)
 
     def pin_tries_left(self) -> int | None:
-        return self._run(lambda s: (self._ensure_selected(s), s.card.pin_tries_left())[1])
+        def op(s: _Session) -> int | None:
+            self._ensure_selected(s)
+            return s.card.pin_tries_left()
+
+        return self._run(op)
 
     def change_pin(self, old: ScreenPin, new: ScreenPin) -> None:
         """CHANGE PIN. Refuses 123456 and "same as old" before sending anything.
@@ -291,10 +296,13 @@ class CardReader:
             if bytes(new.digits) == bytes(old.digits):
                 raise PinUnchanged()
             old_block, new_block = codec.pin_block(old.digits), codec.pin_block(new.digits)
+
+            def op(s: _Session) -> None:
+                self._ensure_selected(s)
+                s.card.change_pin(old_block, new_block)
+
             try:
-                self._run(
-                    lambda s: (self._ensure_selected(s), s.card.change_pin(old_block, new_block))
-                )
+                self._run(op)
             finally:
                 old_block[:] = bytes(len(old_block))
                 new_block[:] = bytes(len(new_block))

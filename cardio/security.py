@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from cardio import crypto
-from cardio.apdu import ApduChannel, Command
+from cardio.apdu import ApduChannel, Command, Link
 from cardio.errors import CardError, CardStatusError, SecurityModuleError
 
 
@@ -70,24 +71,31 @@ class SoftwareSecurityModule:
         pass
 
 
+class ClosableLink(Link, Protocol):
+    """A link the security module owns: it closes it when the PSAM stops answering."""
+
+    def close(self) -> None: ...
+
+
 class PsamSecurityModule:
     """A PSAM reached through a link (normally `PcscLink(psam_reader_pattern)`), opened lazily."""
 
-    def __init__(self, link_factory) -> None:
+    def __init__(self, link_factory: Callable[[], ClosableLink]) -> None:
         self._link_factory = link_factory
-        self._link = None
+        self._link: ClosableLink | None = None
         self._channel: ApduChannel | None = None
         self._lock = threading.Lock()
 
     def _ch(self) -> ApduChannel:
         if self._channel is None:
             try:
-                self._link = self._link_factory()
+                link = self._link_factory()
             except CardError as exc:
                 raise SecurityModuleError(
                     en=f"PSAM unavailable: {exc.en}", zh=f"PSAM 不可用：{exc.zh}"
                 ) from exc
-            self._channel = ApduChannel(self._link)
+            self._link = link
+            self._channel = ApduChannel(link)
         return self._channel
 
     def _send(self, cmd: Command) -> bytes:

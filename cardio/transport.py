@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from smartcard import scard
@@ -22,6 +23,16 @@ class CardReset(CardError):
 
     zh = "卡片已被复位"
     en = "the card was reset"
+
+
+class InProcessCard(Protocol):
+    """What InProcessLink needs of a card object (cardio.emulator.card.EmulatedCard)."""
+
+    atr: bytes
+
+    def power_on(self) -> None: ...
+
+    def process(self, apdu: bytes) -> bytes: ...
 
 
 class CardLink(Protocol):
@@ -52,6 +63,7 @@ def _pcsc_message(rc: int) -> str:
 
 
 def establish_context() -> int:
+    ctx: int  # pyscard has no types: the context handle is an int
     rc, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
     if rc != scard.SCARD_S_SUCCESS:
         raise ReaderUnavailable(
@@ -193,7 +205,7 @@ class PcscLink:
 class InProcessLink:
     """A link straight to an emulated card object: no pcscd, for fast unit tests."""
 
-    def __init__(self, card, *, pull_after: int | None = None) -> None:
+    def __init__(self, card: InProcessCard, *, pull_after: int | None = None) -> None:
         self.card = card
         self.atr = card.atr
         self.pull_after = pull_after
@@ -235,7 +247,9 @@ class CardMonitor:
     unplugged and replugged, and pcscd restarting (it re-establishes its context).
     """
 
-    def __init__(self, reader_pattern: str, callback, *, poll: float = 0.25) -> None:
+    def __init__(
+        self, reader_pattern: str, callback: Callable[[str], object], *, poll: float = 0.25
+    ) -> None:
         self.reader_pattern = reader_pattern
         self.callback = callback
         self.poll = poll

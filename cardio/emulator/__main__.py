@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(emulator, args.profile)
         return 0
 
-    request: dict = {"cmd": args.cmd}
+    request: dict[str, object] = {"cmd": args.cmd}
     if args.cmd == "insert":
         request.update(profile=os.path.abspath(args.profile) if os.path.exists(args.profile) else args.profile,
                        pull_after=args.pull_after)  # fmt: skip

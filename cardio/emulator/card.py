@@ -228,7 +228,7 @@ class EmulatedCard:
         tries, pin_hash = self._pin_state()
         if tries == 0:
             return sw(0x6983)
-        if crypto.same(_pin_hash(self.card_id, block), pin_hash):
+        if crypto.same(_pin_hash(self.card_id, block).encode(), pin_hash.encode()):
             if tries != self.profile.pin_tries:
                 self.state.update(self.card_id, pin_tries_left=self.profile.pin_tries)
             return None

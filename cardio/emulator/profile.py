@@ -17,8 +17,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from cardio import codec, crypto
+
+_T = TypeVar("_T")
 
 
 class ProfileError(ValueError):
@@ -52,18 +55,34 @@ class CardProfile:
     internal_key: bytes | None = None
 
 
-def _get(doc: dict, path: Path, section: str, key: str, kind: type, default=None, required=True):
+def _lookup(doc: dict[str, Any], path: Path, section: str, key: str, kind: type[_T]) -> _T | None:
+    """`doc[section][key]` checked to be a `kind` (a bool is not an int), or None if absent."""
     sect = doc.get(section, {})
     if not isinstance(sect, dict):
         raise ProfileError(path, section, "must be a table")
     if key not in sect:
-        if required and default is None:
-            raise ProfileError(path, f"{section}.{key}", "missing")
-        return default
+        return None
     value = sect[key]
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise ProfileError(path, f"{section}.{key}", f"must be {kind.__name__}")
     return value
+
+
+def _get(
+    doc: dict[str, Any],
+    path: Path,
+    section: str,
+    key: str,
+    kind: type[_T],
+    default: _T | None = None,
+) -> _T:
+    """A value that must be there, unless it has a default."""
+    value = _lookup(doc, path, section, key, kind)
+    if value is not None:
+        return value
+    if default is None:
+        raise ProfileError(path, f"{section}.{key}", "missing")
+    return default
 
 
 def _hex(path: Path, key: str, value: str, length: int | None = None) -> bytes:
@@ -117,7 +136,7 @@ def load_profile(path: str | Path) -> CardProfile:
     pin_tries = _get(doc, path, "card", "pin_tries", int, 3)
     if not 1 <= pin_tries <= 15:
         raise ProfileError(path, "card.pin_tries", "must be 1 to 15")
-    tries_left = _get(doc, path, "card", "pin_tries_left", int, required=False)
+    tries_left = _lookup(doc, path, "card", "pin_tries_left", int)
     if tries_left is not None and not 0 <= tries_left <= pin_tries:
         raise ProfileError(path, "card.pin_tries_left", "must be 0 to pin_tries")
     role = _get(doc, path, "card", "role", str, "member")
@@ -125,8 +144,12 @@ def load_profile(path: str | Path) -> CardProfile:
         raise ProfileError(path, "card.role", 'must be "member" or "admin"')
     lock_no = _get(doc, path, "card", "lock_card_number", bool, False)
 
-    e5 = lambda k, t=str: _get(doc, path, "ef05", k, t)  # noqa: E731
-    e6 = lambda k, t=str: _get(doc, path, "ef06", k, t)  # noqa: E731
+    def e5(key: str) -> str:
+        return _get(doc, path, "ef05", key, str)
+
+    def e6(key: str) -> str:
+        return _get(doc, path, "ef06", key, str)
+
     card_id = _hex(path, "ef05.card_identifier", e5("card_identifier"), 16)
     card_type = e5("card_type")
     if len(card_type.encode("ascii", "replace")) != 1:
@@ -149,13 +172,13 @@ def load_profile(path: str | Path) -> CardProfile:
     sex = e6("sex")
     if sex not in ("1", "2"):
         raise ProfileError(path, "ef06.sex", 'must be "1" or "2"')
-    ethnicity = e6("ethnicity", int)
+    ethnicity = _get(doc, path, "ef06", "ethnicity", int)
     if not 0 <= ethnicity <= 255:
         raise ProfileError(path, "ef06.ethnicity", "must be 0 to 255")
     birthplace = e6("birthplace")
     if not re.fullmatch(r"\d{1,6}", birthplace):
         raise ProfileError(path, "ef06.birthplace", "must be up to 6 digits")
-    name_ext = _get(doc, path, "ef06", "name_ext", str, "", required=False) or ""
+    name_ext = _get(doc, path, "ef06", "name_ext", str, "")
     ef06 = {
         0x08: id_number.encode("ascii"),
         0x09: _text(path, "ef06.name", e6("name"), 30, "gbk"),
@@ -176,7 +199,10 @@ def load_profile(path: str | Path) -> CardProfile:
         target[int(m.group(2), 16)] = _hex(path, f"raw.{key}", value)
 
     keys = doc.get("keys") or {}
-    opt = lambda k: _hex(path, f"keys.{k}", keys[k], 16) if k in keys else None  # noqa: E731
+
+    def opt(key: str) -> bytes | None:
+        return _hex(path, f"keys.{key}", keys[key], 16) if key in keys else None
+
     return CardProfile(
         path=path,
         name=path.stem,

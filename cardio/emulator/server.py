@@ -21,6 +21,7 @@ import socket
 import socketserver
 import threading
 from pathlib import Path
+from typing import Any
 
 from cardio import crypto
 from cardio.emulator.card import EmulatedCard
@@ -72,7 +73,7 @@ class Emulator:
     def fault(self, pull_after: int) -> None:
         self.card_slot.pull_after(pull_after)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         return {
             "card": self.card_slot.label if self.card_slot.inserted else None,
             "psam": bool(self.psam_slot and self.psam_slot.inserted),
@@ -84,7 +85,7 @@ class Emulator:
             self.psam_slot.remove()
         self.stopped.set()
 
-    def handle(self, request: dict) -> dict:
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         cmd = request.get("cmd")
         try:
             if cmd == "insert":
@@ -152,7 +153,7 @@ def serve(emulator: Emulator, initial_profile: str | None = None) -> None:
                 (emulator.run_dir / name).unlink()
 
 
-def control(run_dir: Path | str, request: dict, timeout: float = 15.0) -> dict:
+def control(run_dir: Path | str, request: dict[str, Any], timeout: float = 15.0) -> dict[str, Any]:
     """Send one control request to a running emulator and return its answer."""
     path = Path(run_dir) / CONTROL_SOCKET
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
@@ -168,4 +169,7 @@ def control(run_dir: Path | str, request: dict, timeout: float = 15.0) -> dict:
             if not chunk:
                 break
             buf += chunk
-    return json.loads(buf)
+    answer = json.loads(buf)
+    if not isinstance(answer, dict):
+        raise ConnectionError(f"the emulator at {path} answered {answer!r}, not an object")
+    return answer

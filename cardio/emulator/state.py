@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 
 class StateStore:
@@ -17,13 +18,14 @@ class StateStore:
         self.path = Path(path)
         self._lock = threading.Lock()
 
-    def _read(self) -> dict:
+    def _read(self) -> dict[str, dict[str, Any]]:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return doc if isinstance(doc, dict) else {}
 
-    def get(self, card_id: str) -> dict:
+    def get(self, card_id: str) -> dict[str, Any]:
         with self._lock:
             return dict(self._read().get(card_id, {}))
 
