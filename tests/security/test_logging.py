@@ -75,3 +75,84 @@ def test_logs_rotate(logfile):
     _flush()
     names = sorted(p.name for p in logfile.parent.iterdir())
     assert names == ["kiosk.log", "kiosk.log.1", "kiosk.log.2"]
+
+
+# --- what is masked, what is hidden, what stays (kiosk.redaction) --------------------------
+# Masks by hand: an ID keeps its first 3 and last 4 characters, 18 - 3 - 4 = 11 stars; a card
+# number its first 2 and last 3, 16 - 2 - 3 = 11 stars, 19 - 5 = 14.
+
+ID_MASKED = "110" + "*" * 11 + "1234"  # of 110101199003071234
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ID110101199003071234", "ID" + ID_MASKED),  # glued to letters
+        ("id_no:110101199003071234.", "id_no:" + ID_MASKED + "."),
+        ("1101 0119 9003 0712 34", ID_MASKED),  # in groups of 4
+        ("身份证 110101 19900307 1234 查询", "身份证 " + ID_MASKED + " 查询"),  # 6-8-4
+        ("110101-19900307-1234", ID_MASKED),
+        ("11010519491231002x", "110" + "*" * 11 + "002x"),
+        ("1101 0519 4912 3100 2X", "110" + "*" * 11 + "002X"),
+        # Luhn of 4111111111111111, from the right: the 8 undoubled digits are 1s -> 8; the
+        # doubled ones are seven 1s -> 14 and the leading 4 -> 8; 8 + 14 + 8 = 30, ends in 0.
+        ("card 4111 1111 1111 1111 paid", "card 41" + "*" * 11 + "111 paid"),
+        ("pan=6222021234567890123", "pan=62" + "*" * 14 + "123"),
+        ("Authorization: Bearer demo-key-KIOSK-0001", "Authorization: ***"),
+        ("sent bearer api-AbCdEfGhIjKlMnOpQrStUvWx", "sent bearer ***"),
+        (
+            "{'X-Card-Session': 'pM3x_Q9v-T2kLr8sW4yZ0aBcDeFgHiJkLmNoPqRsTuV'}",
+            "{'X-Card-Session': '***'}",
+        ),
+        (
+            '{"token": "pM3x_Q9v-T2kLr8sW4yZ0aBcDeFgHiJkLmNoPqRsTuV", "member_no": "110100037035"}',
+            '{"token": "***", "member_no": "110100037035"}',
+        ),
+        ("opened pM3x_Q9v-T2kLr8sW4yZ0aBcDeFgHiJkLmNoPqRsTuV for", "opened *** for"),
+        ("key demo-key-KIOSK-0002 refused", "key *** refused"),
+        ("api_key=api-AbCdEfGhIjKlMnOpQrStUvWxYz012345&x=1", "api_key=***&x=1"),
+        ("signing_key: 00112233445566778899aabbccddeeff", "signing_key: ***"),
+    ],
+)
+def test_numbers_and_secrets_that_must_not_stay(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "paid 1,152.90 of 2,305.80 yuan",  # amounts
+        "on 2026-06-20 10:30:45 and 2026/06/20",  # dates and times
+        "months 202401 202402 202403",  # YYYYMM: 18 digits, but no province '20', no birth date
+        "months 2024-01 2024-02 2024-03 2024-04 2024-05",
+        "order 20260601-000123 and 20260601-000124",  # order numbers
+        "call 138 0013 8000 or 13800138000",  # 11-digit phones stay (we hold none)
+        "card 110100D15600000503000000000001FF",  # card identifier (hex)
+        "head 18230:9f3c2a7d1e0b4c5a6d7e8f9011223344556677889900aabbccddeeff00112233",
+        "apdu 00 84 00 00 08 00 a4 04 00 10",  # byte dumps
+        "4111 1111 1111 1112",  # the sum above with 2 in place of the last 1: 31, not Luhn
+        "member 110100037035, 3 tries left, region 110100",
+        "test_a_second_terminal_header_cannot_borrow_another_kiosks_card_session",
+        "1101 0119 9013 0712 34",  # grouped, born in month 13: not an ID
+        "tokens: 5, api key missing",
+        "123456789012345678901234",  # 24 digits: no ID, no card number
+    ],
+)
+def test_what_stays_readable(text):
+    assert redact(text) == text
+
+
+def test_new_forms_are_redacted_in_the_log_file_and_its_tracebacks(logfile):
+    token = "pM3x_Q9v-T2kLr8sW4yZ0aBcDeFgHiJkLmNoPqRsTuV"
+    try:
+        raise LookupError(f"no member ID110101199003071234 (1101 0119 9003 0712 34) {token}")
+    except LookupError:
+        logging.getLogger("urllib3.connectionpool").exception(
+            "sent %s", {"Authorization": "Bearer demo-key-KIOSK-0001"}
+        )
+    _flush()
+    text = logfile.read_text()
+    assert f"LookupError: no member ID{ID_MASKED} ({ID_MASKED}) ***" in text
+    assert "sent {'Authorization': '***'}" in text
+    for secret in ("110101199003071234", "1101 0119", "demo-key", token):
+        assert secret not in text
