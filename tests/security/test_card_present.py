@@ -11,11 +11,11 @@ import time
 import pytest
 import requests
 
-from backoffice.tls_harness import running_tls_service
+from backoffice.tls_harness import kiosk_api_key, running_tls_service
 from kiosk.card_session import HEADER
 from kiosk.signing import HmacAuth, read_key
 from tests.security.conftest import TODAY, make_pki
-from tests.security.test_no_secrets import _config
+from tests.security.test_no_secrets import _config, card_keys_of
 
 pytestmark = [pytest.mark.pcsc]
 
@@ -44,7 +44,10 @@ def service(tmp_path_factory):
 @pytest.fixture
 def stack(service, card_stack_ready):
     svc, report, cards, pki = service
-    return svc, card_stack_ready, report, cards, pki
+    # The back office refuses the public test card keys: the emulated cards and security
+    # module run on the PKI's card-keys.toml, as the service does.
+    with card_keys_of(card_stack_ready, pki):
+        yield svc, card_stack_ready, report, cards, pki
 
 
 def as_kiosk(pki, terminal="KIOSK-0001") -> requests.Session:
@@ -53,7 +56,8 @@ def as_kiosk(pki, terminal="KIOSK-0001") -> requests.Session:
     s.verify = str(pki / "ca.pem")
     folder = pki / "kiosks" / terminal
     s.cert = (str(folder / "cert.pem"), str(folder / "key.pem"))
-    s.headers.update({"X-Terminal-Id": terminal, "Authorization": f"Bearer demo-key-{terminal}"})
+    key = kiosk_api_key(pki, terminal)  # its own key: the service refuses the demo keys
+    s.headers.update({"X-Terminal-Id": terminal, "Authorization": f"Bearer {key}"})
     s.auth = HmacAuth(terminal, read_key(folder / "signing.key"))
     return s
 
@@ -69,11 +73,7 @@ def test_member_data_needs_the_card_in_the_reader_and_its_pin(stack, tmp_path):
 
     svc, cs, report, cards, pki = stack
     member, other = [m for m in report.showcases if m.card_file and m.card_status == "valid"][:2]
-    cfg_path = _config(tmp_path, svc, FakeCups(), pki)
-    text = cfg_path.read_text()
-    cfg_path.write_text(
-        text.replace("signing_key_file =", "card_session = true\nsigning_key_file =")
-    )
+    cfg_path = _config(tmp_path, svc, FakeCups(), pki)  # card_session = true
     summary = lambda no: f"{svc.url}/v1/members/{no}/summary"  # noqa: E731
     bo = as_kiosk(pki)
 
@@ -153,7 +153,8 @@ def test_a_wrong_or_replayed_card_answer_opens_nothing(stack):
     # The challenge was used up by that attempt: even a right answer now proves nothing.
     from cardio import crypto
 
-    key = crypto.card_key("sm4", crypto.TEST_KEYS.internal, bytes.fromhex(member.card_identifier))
+    master = crypto.load_keys(str(pki / "card-keys.toml")).internal  # the service's card keys
+    key = crypto.card_key("sm4", master, bytes.fromhex(member.card_identifier))
     right = crypto.internal_auth_response("sm4", key, bytes.fromhex(ch["challenge"]))
     r = bo.post(svc.url + "/v1/card-sessions", json={**body, "answer": right.hex()}, timeout=5)
     assert (r.status_code, r.json()["code"]) == (403, "CARD_PROOF_REFUSED")
