@@ -167,18 +167,23 @@ def load_key(path: Path, *, create: bool = False) -> bytes:
     """The audit key (hex, 256 bits) from `path`. `create`: write a new random one (0600) when
     the file is missing. A key file others may read or write is refused."""
     path = Path(path)
-    if create:
+    if create and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written whole under another name, then linked: a kiosk starting at the same moment
+        # finds either no key or the whole key, and one key wins.
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, (secrets.token_hex(KEY_BYTES) + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
         except FileExistsError:
             pass
-        else:
-            try:
-                os.write(fd, (secrets.token_hex(KEY_BYTES) + "\n").encode("ascii"))
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        finally:
+            tmp.unlink()
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="ascii").strip()
@@ -231,7 +236,13 @@ class AuditLog:
         self._lock = threading.Lock()
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._head = self._tail()
-        self._key = load_key(key_file, create=self._head.seq == 0 and not month_files(folder))
+        empty = self._head.seq == 0 and not month_files(folder)
+        if not empty and not key_file.exists():
+            raise AuditKeyError(
+                f"{key_file}: no audit key file, and {self.folder} holds records: restore the "
+                "key from its backup (a new key would start a second chain the back office flags)"
+            )
+        self._key = load_key(key_file, create=empty)
 
     def __repr__(self) -> str:  # never the key
         return f"AuditLog({str(self.folder)!r}, terminal_id={self.terminal_id!r})"
