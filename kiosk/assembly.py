@@ -101,7 +101,7 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     audit.purge()
     controller.listen(SessionAuditor(audit))
     heartbeat_probes = probes_from_config(
-        cfg, a4=a4, journal=payments.journal, receipt=payments.printer
+        cfg, a4=a4, audit=audit, journal=payments.journal, receipt=payments.printer
     )
     heartbeat = Heartbeat(
         client,

@@ -209,6 +209,7 @@ def probes_from_config(
     *,
     a4: Any = None,
     journal: Any = None,
+    audit: Any = None,
     receipt: Any = None,
 ) -> dict[str, Probe]:
     """The usual probes for a kiosk built from config (kiosk.assembly). `receipt`: the receipt
@@ -226,4 +227,7 @@ def probes_from_config(
         probes["a4_queue"] = a4_probe(a4)
     if journal is not None:
         probes["journal_backlog"] = journal_probe(journal)
+    if audit is not None:
+        # "seq:hash" for the admin page; the back office takes the head beside the devices.
+        probes["audit_head"] = lambda: str(audit.head())
     return probes
