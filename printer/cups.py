@@ -49,6 +49,7 @@ from printer.ipp import (
     NOT_FOUND,
     PRINT_JOB,
     URI,
+    Attribute,
     IppClient,
     IppError,
 )
@@ -127,9 +128,9 @@ class CupsA4Printer:
     def _ask(
         self,
         op: int,
-        attrs: list[tuple[int, str, tuple]],
+        attrs: list[Attribute],
         document: bytes = b"",
-        job_attrs: list[tuple[int, str, tuple]] | None = None,
+        job_attrs: list[Attribute] | None = None,
     ) -> Any:
         try:
             return self.client.request(op, f"/printers/{self.queue}", attrs, document, job_attrs)

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from printer.errors import FontMissing
 from printer.glyphnames import name_subset_glyphs
+
+if TYPE_CHECKING:
+    from reportlab.pdfbase.ttfonts import TTFontFace
 
 DEFAULT_FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_NAME = "KioskCJK"
@@ -27,11 +32,12 @@ def check_font(path: Path | str) -> Path:
     return p
 
 
-def _named_face_class(base: type) -> type:
+def _named_face_class() -> type[TTFontFace]:
     """reportlab's font face, writing subsets whose glyphs are named (see glyphnames.py)."""
+    from reportlab.pdfbase.ttfonts import TTFontFace  # reportlab loads lazily: startup time
 
-    class NamedGlyphFace(base):  # type: ignore[misc, valid-type]
-        def makeSubset(self, subset):
+    class NamedGlyphFace(TTFontFace):
+        def makeSubset(self, subset: Sequence[int]) -> bytes:
             return name_subset_glyphs(super().makeSubset(subset), list(subset))
 
     return NamedGlyphFace
@@ -60,7 +66,7 @@ def register_pdf_font(path: Path | str = DEFAULT_FONT_PATH, face: int = 0) -> st
             font = TTFont(name, str(p), subfontIndex=face)
         except TTFError as e:
             raise FontMissing(f"{p}: not a usable TrueType font ({e})") from e
-        font.face.__class__ = _named_face_class(type(font.face))
+        font.face.__class__ = _named_face_class()  # TTFont's face is a TTFontFace
         pdfmetrics.registerFont(font)
         _registered[name] = p
     return name

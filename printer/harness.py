@@ -70,9 +70,11 @@ def virtual_serial_port(printer: VirtualPrinter) -> Iterator[str]:
     stop = threading.Event()
     link = socket.create_connection(printer.address)
 
+    watched: list[int | socket.socket] = [master, link]
+
     def pump() -> None:
         while not stop.is_set():
-            ready, _, _ = select.select([master, link], [], [], 0.05)
+            ready, _, _ = select.select(watched, [], [], 0.05)
             try:
                 if master in ready:
                     link.sendall(os.read(master, 65536))

@@ -71,11 +71,15 @@ def _attr(tag: int, name: str, *values: Any) -> bytes:
     return bytes(out)
 
 
+# One attribute of a request: value tag, name, values (ints or strings, per the tag).
+Attribute = tuple[int, str, tuple[Any, ...]]
+
+
 def encode_request(
     operation: int,
-    attrs: list[tuple[int, str, tuple]],
+    attrs: list[Attribute],
     request_id: int,
-    job_attrs: list[tuple[int, str, tuple]] | None = None,
+    job_attrs: list[Attribute] | None = None,
 ) -> bytes:
     body = bytearray(struct.pack(">BBHI", 2, 0, operation, request_id))
     body.append(OPERATION_GROUP)
@@ -159,9 +163,9 @@ class IppClient:
         self,
         operation: int,
         path: str,
-        attrs: list[tuple[int, str, tuple]],
+        attrs: list[Attribute],
         document: bytes = b"",
-        job_attrs: list[tuple[int, str, tuple]] | None = None,
+        job_attrs: list[Attribute] | None = None,
     ) -> IppResponse:
         body = encode_request(operation, attrs, next(_ids), job_attrs) + document
         if self.server.startswith("/"):

@@ -51,7 +51,9 @@ def two_columns(left: str, right: str, columns: int) -> str:
 
 def wrap(text: str, columns: int) -> list[str]:
     """Split `text` into lines of at most `columns` (by characters; no word logic for CJK)."""
-    lines, cur, used = [], [], 0
+    lines: list[str] = []
+    cur: list[str] = []
+    used = 0
     for c in text:
         cw = char_width(c)
         if used + cw > columns and cur:

@@ -114,8 +114,8 @@ def _blocks(data: CertificateData) -> list[Block]:
         for period in period_range(first, last):
             cells = []
             for scheme in schemes:
-                m = by_key.get((period, scheme))
-                cells.append(f"{m.status.symbol} {m.status.zh}" if m else "")
+                month = by_key.get((period, scheme))
+                cells.append(f"{month.status.symbol} {month.status.zh}" if month else "")
             grid.append((str(period), *cells))
         blocks.append(
             Table(

@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import qrcode
 from reportlab.lib.pagesizes import A4
@@ -102,7 +103,7 @@ class BuiltDocument:
 
 
 # One drawing operation on a page: (kind, args).
-_Op = tuple[str, tuple]
+_Op = tuple[str, tuple[Any, ...]]
 
 
 class _Layout:
@@ -223,7 +224,13 @@ def build(
     total = len(layout.pages)
     buf = io.BytesIO()
     # invariant=1: fixed creation date and document ID, so equal input gives equal bytes.
-    c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1, initialFontName=font)
+    c = Canvas(
+        buf,
+        pagesize=A4,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=font,  # type: ignore[arg-type]  # a font name; types-reportlab says float
+    )
     c.setTitle(title)
     c.setSubject(subject)
     c.setCreator("shebao-kiosk")
@@ -245,7 +252,13 @@ def build(
 
 
 def _draw_table(
-    c: Canvas, font: str, page: int, marks: list[Mark], t: Table, top: float, rows: list
+    c: Canvas,
+    font: str,
+    page: int,
+    marks: list[Mark],
+    t: Table,
+    top: float,
+    rows: list[tuple[str, ...]],
 ) -> None:
     x0 = MARGIN
     widths = [col.width for col in t.columns]

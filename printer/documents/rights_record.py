@@ -99,7 +99,7 @@ def as_at(data: RightsRecordData) -> str:
 def _blocks(data: RightsRecordData) -> list[Block]:
     p, c = data.person, data.content
     blocks: list[Block] = [Heading("一、参保人基本信息")]
-    rows = [
+    rows: list[tuple[str, ...]] = [
         ("姓名", p.name, "性别", p.sex),
         ("公民身份号码", p.id_number, "出生日期", f"{p.birth_date or ''}"),
         ("个人编号", p.social_security_no, "数据截至", f"{data.data_as_of or ''}"),

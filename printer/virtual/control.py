@@ -73,4 +73,7 @@ def send_command(port: int, line: str, timeout: float = 5.0) -> dict[str, object
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(line.encode() + b"\n")
         f = s.makefile("rb")
-        return json.loads(f.readline())
+        answer = json.loads(f.readline())
+    if not isinstance(answer, dict):
+        raise ConnectionError(f"port {port} answered {answer!r}, not an object")
+    return answer

@@ -5,6 +5,7 @@ raster images and cuts. Text inside FS & ... FS . is GB18030; outside it, code p
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from printer.virtual.tokens import next_token
 
@@ -94,7 +95,7 @@ def decode(data: bytes) -> DecodedJob:
     chinese = False
     segments: list[tuple[str, Style]] = []
     pending = bytearray()  # text bytes not yet decoded, in the current style and mode
-    qr = {"size": 3, "ecc": "L", "data": b""}
+    qr: dict[str, Any] = {"size": 3, "ecc": "L", "data": b""}
 
     def flush_text() -> None:
         if pending:
@@ -179,7 +180,7 @@ def decode(data: bytes) -> DecodedJob:
     return job
 
 
-def _qr_function(payload: bytes, qr: dict, job: DecodedJob, align: int) -> None:
+def _qr_function(payload: bytes, qr: dict[str, Any], job: DecodedJob, align: int) -> None:
     if len(payload) < 2 or payload[0] != 49:  # cn 49: QR code
         job.unknown.append("GS ( k (not QR)")
         return

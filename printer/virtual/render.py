@@ -133,7 +133,7 @@ def _raster_image(r: Raster) -> Image.Image:
     img = Image.frombytes("1", (r.width, r.height), bits).convert("L")
     img = Image.eval(img, lambda v: 255 - v)  # ESC/POS: 1 = black dot; PIL "1": 1 = white
     if r.scale_x != 1 or r.scale_y != 1:
-        img = img.resize((r.width * r.scale_x, r.height * r.scale_y), Image.NEAREST)
+        img = img.resize((r.width * r.scale_x, r.height * r.scale_y), Image.Resampling.NEAREST)
     return img
 
 

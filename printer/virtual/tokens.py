@@ -7,6 +7,7 @@ the length of every command we and python-escpos send, and of the common others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 CONTROL = frozenset(range(0x20)) | {0x7F}
@@ -72,16 +73,18 @@ def next_token(buf: bytes, i: int) -> Token | None:
     if b == 0x10:  # DLE EOT n, DLE ENQ n, DLE DC4 fn m t
         if i + 1 >= n:
             return None
-        c = buf[i + 1]
-        count = 3 if c == 0x14 else 1
+        fn = buf[i + 1]
+        count = 3 if fn == 0x14 else 1
         if i + 2 + count > n:
             return None
-        name = {0x04: "DLE EOT", 0x05: "DLE ENQ", 0x14: "DLE DC4"}.get(c, "DLE ?")
+        name = {0x04: "DLE EOT", 0x05: "DLE ENQ", 0x14: "DLE DC4"}.get(fn, "DLE ?")
         return Token(name, buf[i + 2 : i + 2 + count], b"", i + 2 + count)
     return Token(f"CTL {b:02x}", b"", b"", i + 1)  # CR, HT, FF, NUL...: one byte
 
 
-def _fixed_then_data(buf: bytes, i: int, name: str, fixed: int, data_len) -> Token | None:
+def _fixed_then_data(
+    buf: bytes, i: int, name: str, fixed: int, data_len: Callable[[bytes], int]
+) -> Token | None:
     start = i + 2
     if start + fixed > len(buf):
         return None
