@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "tests" / "artifacts"
+from tests.helpers.paths import ARTIFACTS, REPO
 
 
 @pytest.fixture

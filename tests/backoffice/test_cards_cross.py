@@ -22,7 +22,7 @@ from cardio.transport import InProcessLink
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.domain import mask_id
 from kiosk.domain.cards import CardStatus
-from tests.backoffice.conftest import make_client, members_index
+from tests.helpers.backoffice import make_client, members_index
 
 
 def _read_in_process(profile: Path, state_dir: Path, pin: str | None = None) -> CardInfo:

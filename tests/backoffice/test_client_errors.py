@@ -25,7 +25,7 @@ from kiosk.backoffice_errors import (
 )
 from kiosk.config import BackOfficeConfig
 from kiosk.domain.certificates import CertificateKind
-from tests.backoffice.conftest import make_client, members_index, showcase
+from tests.helpers.backoffice import make_client, members_index, showcase
 
 # --- the service's answers -------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from kiosk.domain import (
 )
 from kiosk.domain.benefits import BenefitKind
 from kiosk.domain.cards import CardStatus
-from tests.backoffice.conftest import TODAY, members_index, showcase
+from tests.helpers.backoffice import TODAY, members_index, showcase
 
 POLICY = load_policy()
 

@@ -18,7 +18,7 @@ from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.cards import CardStatus
 from kiosk.domain.certificates import CertificateKind
 from kiosk.domain.dues import DueKind
-from tests.backoffice.conftest import TODAY, members_index, showcase
+from tests.helpers.backoffice import TODAY, members_index, showcase
 
 POLICY = load_policy()
 

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from cardio import crypto
-from cardio.emulator import EmulatedCard, EmulatedPsam, find_profile, load_profile
-from cardio.emulator.state import StateStore
+from cardio.emulator import EmulatedPsam
 from cardio.harness import CardStack, pcscd_pid
 from cardio.reader import CardReader
 from cardio.security import PsamSecurityModule, SoftwareSecurityModule
@@ -70,13 +69,7 @@ def security(request: pytest.FixtureRequest, stack: CardStack):
     module.close()
 
 
-# ---- in-process (no pcscd) helpers ----
-def emulated(profile: str, tmp_path: Path) -> EmulatedCard:
-    return EmulatedCard(
-        load_profile(find_profile(profile)), StateStore(tmp_path / "state.json"), crypto.TEST_KEYS
-    )
-
-
+# ---- in-process (no pcscd) ----
 @pytest.fixture(params=["software", "psam-in-process"])
 def any_module(request: pytest.FixtureRequest):
     """Both module kinds without pcscd: the PSAM one talks APDUs to an in-process PSAM."""
@@ -84,11 +77,3 @@ def any_module(request: pytest.FixtureRequest):
         return SoftwareSecurityModule()
     psam = EmulatedPsam(crypto.TEST_KEYS)
     return PsamSecurityModule(lambda: InProcessLink(psam))
-
-
-def in_process_reader(card: EmulatedCard, security=None, **kw) -> CardReader:
-    return CardReader(
-        "in-process",
-        security or SoftwareSecurityModule(),
-        link_factory=lambda: InProcessLink(card, **kw),
-    )

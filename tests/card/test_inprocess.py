@@ -9,8 +9,7 @@ from cardio.errors import CardNotGenuine, CardRemoved, WrongPin
 from cardio.pin import ScreenPin
 from cardio.ssse import EF05, EF06, SsseCard
 from cardio.transport import InProcessLink
-
-from .conftest import emulated, in_process_reader
+from tests.helpers.card import emulated, in_process_reader
 
 
 @pytest.mark.parametrize(

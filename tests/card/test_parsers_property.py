@@ -15,8 +15,7 @@ from cardio.pin import parse_features
 from cardio.security import SoftwareSecurityModule
 from cardio.ssse import CardInfo, SsseCard, decode_info, parse_fci_algorithm, parse_record
 from cardio.transport import InProcessLink
-
-from .conftest import emulated
+from tests.helpers.card import emulated
 
 FAST = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

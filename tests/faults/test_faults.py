@@ -16,8 +16,8 @@ from kiosk.backoffice_client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.domain import Scheme
 from kiosk.payment_client import PaymentClient
-from tests.faults.conftest import TODAY, Scenario, assert_exactly_once_or_none
-from tests.faults.proxy import CuttingProxy
+from tests.helpers.faults import TODAY, Scenario, assert_exactly_once_or_none
+from tests.helpers.proxy import CuttingProxy
 
 
 @pytest.mark.parametrize("switch", ["timeout_before", "timeout_after", "decline"])

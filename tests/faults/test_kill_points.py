@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from printer.harness import virtual_receipt_printer
-from tests.faults.conftest import Scenario, assert_exactly_once_or_none
+from tests.helpers.faults import Scenario, assert_exactly_once_or_none
 
 
 @pytest.mark.parametrize(

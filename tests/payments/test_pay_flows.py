@@ -27,7 +27,7 @@ from kiosk.payments import ReceiptReadiness
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual.server import VirtualPrinter
-from tests.payments.conftest import Kiosk, make_kiosk
+from tests.helpers.payments import Kiosk, make_kiosk
 
 PAYER = Payer("0", "*三丰", "110***********1234")
 CARD = CardAuthorization("X00000019", pin_verified=True, initial_pin=False)

@@ -14,7 +14,7 @@ from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import postgres_server, running_service
 from kiosk.domain import Scheme
 from kiosk.domain.payments import CardAuthorization, Outcome, Payer, PayMethod
-from tests.payments.conftest import make_kiosk
+from tests.helpers.payments import make_kiosk
 
 pytestmark = pytest.mark.postgres
 CARD = CardAuthorization("X00000019", pin_verified=True, initial_pin=False)

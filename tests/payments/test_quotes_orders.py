@@ -12,7 +12,7 @@ from backoffice.gateway.harness import PaymentsLab
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.payments import Payer, PayMethod
 from kiosk.payment_errors import NothingDue, QuoteChanged, QuoteRefused
-from tests.payments.conftest import Kiosk
+from tests.helpers.payments import Kiosk
 
 PAYER = Payer("0", "*三", "110***********0000")
 

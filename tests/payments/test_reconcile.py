@@ -10,7 +10,7 @@ import requests
 from backoffice.gateway.harness import PaymentsLab
 from kiosk.domain import Scheme
 from kiosk.domain.payments import CardAuthorization, Payer, PayMethod
-from tests.payments.conftest import Kiosk
+from tests.helpers.payments import Kiosk
 
 TODAY = dt.date(2026, 6, 20)
 

@@ -23,7 +23,7 @@ from printer.errors import (
 )
 from printer.harness import free_port
 from printer.samples import ID_NUMBER, NAME, sample_certificate, thirty_year_record
-from tests.printer.pdf_checks import agreement, box_of, ink, render_poppler
+from tests.helpers.pdf_checks import agreement, box_of, ink, render_poppler
 
 pytestmark = pytest.mark.cups
 

@@ -16,7 +16,7 @@ from printer.documents import certificate_pdf, rights_record_pdf
 from printer.documents.layout import PAGE_H
 from printer.errors import FontMissing
 from printer.samples import EMPLOYER, ID_NUMBER, NAME, sample_certificate, thirty_year_record
-from tests.printer.pdf_checks import (
+from tests.helpers.pdf_checks import (
     agreement,
     all_pages_text,
     box_of,

@@ -1,5 +1,5 @@
 """Fixtures of the worked-example tests: the real back office loaded by the importer with only
-the members a test builds (tests/rules/builders.py), and the kiosk's client for it.
+the members a test builds (tests/helpers/builders.py), and the kiosk's client for it.
 
     def test_x(imported):
         with imported([member(...)], today=dt.date(2024, 4, 20)) as svc, client_for(svc) as c:
@@ -20,15 +20,7 @@ from typing import Any
 
 import pytest
 
-from backoffice.harness import RunningService
-from kiosk.backoffice_client import BackOfficeClient
-from tests.backoffice.conftest import make_client
-from tests.rules import builders
-
-
-def client_for(svc: RunningService, **kwargs: Any) -> BackOfficeClient:
-    """The kiosk's BackOfficeClient for the running service (a context manager)."""
-    return make_client(svc, **kwargs)
+from tests.helpers import builders
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 the real back office (members loaded by the importer, today fixed at 2024-06-20), the kiosk's
 client and its PDF builder (kiosk.printing.build_document, which reads the issued certificate
 alone); each paper is read back with pdftotext and held against the verification page's JSON
-field by field (tests/rules/paper.py). Then 20 random seeded members: page, paper and screen
+field by field (tests/helpers/paper.py). Then 20 random seeded members: page, paper and screen
 agree on months, amounts and statuses."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from kiosk.domain import MonthStatus, Period, Scheme, mask_id, months_covered
 from kiosk.domain.certificates import Certificate, CertificateKind
 from kiosk.printing import PrintFailed, build_document
 from printer.fonts import DEFAULT_FONT_PATH
-from tests.rules.builders import (
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import (
     employer,
     enrolment,
     flexible_months,
@@ -33,8 +34,7 @@ from tests.rules.builders import (
     months,
     resident_year,
 )
-from tests.rules.conftest import client_for
-from tests.rules.paper import Paper, assert_paper_matches_page, read_pdf
+from tests.helpers.paper import Paper, assert_paper_matches_page, read_pdf
 
 TODAY = dt.date(2024, 6, 20)
 PRINTED_AT = dt.datetime(2024, 6, 20, 10, 0, 0)

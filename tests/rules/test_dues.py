@@ -24,8 +24,15 @@ from kiosk.backoffice_errors import Rejected
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.dues import Due
 from kiosk.payment_client import PaymentClient
-from tests.rules.builders import enrolment, flexible_months, imported, member, months, resident_year
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import (
+    enrolment,
+    flexible_months,
+    imported,
+    member,
+    months,
+    resident_year,
+)
 
 
 def p(text: str) -> Period:

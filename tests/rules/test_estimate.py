@@ -27,9 +27,9 @@ from backoffice.harness import RunningService
 from kiosk.domain import Money, Period
 from kiosk.domain.estimate import describe
 from kiosk.i18n import Translator
-from tests.rules import builders
-from tests.rules.builders import enrolment, flexible_months, member, months
-from tests.rules.conftest import client_for
+from tests.helpers import builders
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import enrolment, flexible_months, member, months
 
 TODAY = dt.date(2025, 3, 20)
 W2024 = "10342.50"  # 124,110 / 12, exactly

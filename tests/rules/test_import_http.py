@@ -8,8 +8,8 @@ from decimal import Decimal
 import requests
 
 from kiosk.domain import EnrolmentStatus, Money, MonthStatus, Period, Scheme
-from tests.rules.builders import employer, enrolment, member, months
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import employer, enrolment, member, months
 
 TODAY = dt.date(2024, 4, 20)
 NO = "11010000000001"

@@ -36,7 +36,8 @@ from kiosk.domain import (
 from kiosk.domain.benefits import BenefitKind
 from kiosk.domain.cards import CardStatus
 from kiosk.domain.identity import mask_id
-from tests.rules.builders import (
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import (
     card_for,
     document,
     employer,
@@ -47,7 +48,6 @@ from tests.rules.builders import (
     resident_year,
     write_import,
 )
-from tests.rules.conftest import client_for
 
 TODAY = dt.date(2024, 4, 20)
 TABLES = (

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from backoffice.policy import load_policy
 from backoffice.rules.interest import HALF_YEAR_FACTOR, account_years, year_interest
 from kiosk.domain import Money
-from tests.rules.builders import enrolment, flexible_months, member
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import enrolment, flexible_months, member
 
 POLICY = load_policy()
 

@@ -46,8 +46,8 @@ from kiosk.session import (
     Session,
     SessionState,
 )
-from tests.rules.builders import card_for, enrolment, flexible_months, imported, member
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import card_for, enrolment, flexible_months, imported, member
 
 YEAR_END = dt.date(2024, 12, 31)
 MIXED = "11010000000901"  # 2019-01..2019-12 in arrears, 2024-12 unpaid

@@ -9,8 +9,8 @@ import uuid
 from kiosk.domain import Money, MonthStatus, Period, Scheme
 from kiosk.domain.payments import OrderState
 from kiosk.payment_client import PaymentClient
-from tests.rules.builders import enrolment, member, months, resident_year
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import enrolment, member, months, resident_year
 
 TODAY = dt.date(2024, 4, 20)
 NO = "11010000000101"

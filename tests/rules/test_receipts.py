@@ -34,8 +34,8 @@ from printer.receipt import BASE_INDENT, receipt_bytes
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual import decode
 from printer.virtual.server import VirtualPrinter
-from tests.rules.builders import enrolment, flexible_months, member, resident_year
-from tests.rules.conftest import client_for
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import enrolment, flexible_months, member, resident_year
 
 PAYER = Payer("0", "*三", "110***********001X")
 CARD = CardAuthorization("X00000019", pin_verified=True, initial_pin=False)

@@ -32,14 +32,14 @@ from kiosk.payments import PaymentService, PaymentSettings
 from kiosk.printing import PrintService
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
-from tests.rules.builders import (
+from tests.helpers.backoffice import client_for
+from tests.helpers.builders import (
     enrolment,
     flexible_months,
     id_number_for,
     member,
     resident_year,
 )
-from tests.rules.conftest import client_for
 
 NO = "11010000000027"
 UTC_INSTANT = dt.datetime(2024, 4, 15, 17, 30, tzinfo=dt.UTC)  # = 2024-04-16 01:30 +08:00

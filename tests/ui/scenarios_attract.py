@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui.kivy_helpers import shot, tap, widget
+from tests.helpers.kivy_ui import shot, tap, widget
 
 TEXT_IDS = (
     "title",
@@ -53,7 +53,7 @@ def drawing_warm_ups(app, out):
 
     from screens.shader_warmup import warmup_steps
     from screens.widgets import TableCell, forget_cell_textures
-    from tests.ui.kivy_helpers import wait_until
+    from tests.helpers.kivy_ui import wait_until
 
     yield from wait_until(lambda: app.prebuilt, 20, "pages built")
     out["shader_steps_drawn"] = app.shader_steps_drawn

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.ui.kivy_helpers import (
+from tests.helpers.kivy_ui import (
+    card_cmd,
     in_thread,
+    journey_member,
     page,
     shot,
     tap,
@@ -15,18 +17,17 @@ from tests.ui.kivy_helpers import (
     wait_until,
     widget,
 )
-from tests.ui.scenarios_journey import _card, _member
 
 
 def fast_journey(app, out):
-    m = _member()
+    m = journey_member()
     yield from wait_page(app, "attract")
     out["start_to_attract"] = app.started_drawn
     yield from wait_until(lambda: app.prebuilt, 20, "pages built")
     shot("bench-attract")
     app.frames.reset()
     t0 = time.monotonic()
-    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+    h = in_thread(card_cmd, {"cmd": "insert", "profile": m["card_file"]})
     # Each page is waited for until laid out (two frames): a finger cannot hit keys sooner.
     yield from wait_shown(app, "pin")
     shot("bench-pin")
@@ -54,5 +55,5 @@ def fast_journey(app, out):
     out["frame_pages"] = list(app.frames.pages)
     shot("bench-goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)

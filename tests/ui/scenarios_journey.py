@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
-from cardio.emulator.server import control
-from tests.ui.kivy_helpers import (
+from tests.helpers.kivy_ui import (
+    card_cmd,
     in_thread,
+    journey_member,
     page,
     shot,
     stencil_clips,
     tap,
+    to_menu,
     type_pin,
     wait_answer,
     wait_page,
@@ -21,26 +21,18 @@ from tests.ui.kivy_helpers import (
 )
 
 
-def _card(cmd: dict) -> dict:
-    return control(Path(os.environ["JOURNEY_CARD_RUN_DIR"]), cmd)
-
-
-def _member() -> dict:
-    return json.loads(os.environ["JOURNEY_MEMBER"])
-
-
 def browse_records(app, out):
     """Card -> PIN -> menu -> insurance, history, accounts, estimate -> exit -> goodbye."""
     from kivy.uix.recycleview import views
 
     from screens.widgets import TableCell
 
-    m = _member()
+    m = journey_member()
     seen = out.setdefault("pages", [])
     yield from wait_page(app, "attract")
     yield from wait_until(lambda: app.prebuilt, 20, "pages built")
     out["cells_pooled_at_start"] = len(views._cached_views[TableCell])
-    h = yield from _to_menu(app, m, seen, out)
+    h = yield from to_menu(app, m, seen, out)
     out["greeting"] = widget(app, "greeting", "menu").text
     shot("journey-menu")
     for name, ready in (
@@ -79,7 +71,7 @@ def browse_records(app, out):
     out["personal_data_after_exit"] = app.state.has_personal_data
     shot("journey-goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     seen.append("attract")
     out["cell_textures_after_exit"] = len(TableCell._shared)
@@ -87,36 +79,11 @@ def browse_records(app, out):
     out["greeting_after_exit"] = widget(app, "greeting", "menu").text
 
 
-def _to_menu(app, m, seen, out=None):
-    """Insert the member's card, type the PIN (and change an initial one): at the menu."""
-    yield from wait_page(app, "attract")
-    app.frames.reset()
-    h = in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
-    yield from wait_page(app, "pin", 20)
-    seen.append("pin")
-    if out is not None:
-        out["pin_title"] = widget(app, "title", "pin").text
-        shot("journey-pin")
-    type_pin(app, "pin", m["pin"])
-    yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
-    if page(app) == "change_pin":
-        seen.append("change_pin")
-        yield from wait_page(app, "change_pin")  # the keypad is reset when the page opens
-        if out is not None:
-            shot("journey-change-pin")
-        for pin in (m["pin"], "135790", "135790"):
-            type_pin(app, "change_pin", pin)
-            yield 0.2
-    yield from wait_page(app, "menu")
-    seen.append("menu")
-    return h
-
-
 def print_record(app, out):
     """Card -> PIN -> menu -> print: rights record of this year -> preview -> print -> exit."""
-    m = _member()
+    m = journey_member()
     seen = out.setdefault("pages", [])
-    h = yield from _to_menu(app, m, seen)
+    h = yield from to_menu(app, m, seen)
     tap(widget(app, "print", "menu"))
     yield from wait_page(app, "print")
     yield from wait_until(lambda: "summary" in app.state.data, what="summary")
@@ -152,7 +119,7 @@ def print_record(app, out):
     yield from wait_page(app, "goodbye")
     out["preview_gone"] = not (preview and os.path.exists(preview.image))
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     # The preview file is deleted when the session forgets the member, and its picture too.
     out["preview_gone"] = not (preview and os.path.exists(preview.image))
@@ -160,11 +127,11 @@ def print_record(app, out):
 
 
 def _insert(m):
-    return in_thread(_card, {"cmd": "insert", "profile": m["card_file"]})
+    return in_thread(card_cmd, {"cmd": "insert", "profile": m["card_file"]})
 
 
 def wrong_pin_until_blocked(app, out):
-    m = _member()
+    m = journey_member()
     yield from wait_page(app, "attract")
     h = _insert(m)
     yield from wait_page(app, "pin", 20)
@@ -193,7 +160,7 @@ def wrong_pin_until_blocked(app, out):
     out["problem_todo"] = widget(app, "todo", "card_problem").text
     shot("journey-pin-blocked")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     out["back_to_attract"] = True
 
@@ -202,7 +169,7 @@ def pull_card(app, out):
     """The card pulled on the PIN page, then (second member visit) on the history page."""
     import time
 
-    m = _member()
+    m = journey_member()
     for where in ("pin", "history"):
         yield from wait_page(app, "attract", 20)
         h = _insert(m)
@@ -214,7 +181,7 @@ def pull_card(app, out):
             yield from wait_page(app, "history")
         yield from wait_until(lambda h=h: h["done"].is_set(), what="insert finished")
         t0 = time.monotonic()
-        in_thread(_card, {"cmd": "remove"})
+        in_thread(card_cmd, {"cmd": "remove"})
         yield from wait_until(lambda: page(app) == "goodbye", 5, "goodbye")
         out[f"goodbye_after_{where}"] = time.monotonic() - t0
         out[f"data_after_{where}"] = app.state.has_personal_data
@@ -225,8 +192,8 @@ def page_timeout(app, out):
     """Warning before the page times out; "continue" keeps the session; no touch ends it."""
     import time
 
-    m = _member()
-    h = yield from _to_menu(app, m, [])
+    m = journey_member()
+    h = yield from to_menu(app, m, [])
     c = app.controller
     offset = [0.0]
     c.clock = lambda: time.monotonic() + offset[0]
@@ -248,7 +215,7 @@ def page_timeout(app, out):
     out["ended_by"] = app.state.ended_by
     out["data_after_timeout"] = app.state.has_personal_data
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
 
 
@@ -256,12 +223,12 @@ def every_screen(app, out):
     """Visit every member page (in whatever language and text size the app started with)."""
     from screens.app import SCREENS
 
-    m = _member()
+    m = journey_member()
     lang = app.lang
     seen = []
     yield from wait_page(app, "attract")
     shot(f"every-{lang}-attract")
-    h = yield from _to_menu(app, m, seen)
+    h = yield from to_menu(app, m, seen)
     shot(f"every-{lang}-menu")
     out["texts"] = {}
     for name in (
@@ -289,7 +256,7 @@ def every_screen(app, out):
     out.setdefault("shots", []).append(shot(f"every-{lang}-goodbye"))
     out["goodbye"] = widget(app, "title", "goodbye").text
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
     out["screens"] = [p.value for p in SCREENS]
 
@@ -305,12 +272,12 @@ def pay_three_months(app, out):
     paid, receipt -> history shows the months paid -> exit."""
     import requests
 
-    m = _member()
+    m = journey_member()
     method = os.environ.get("JOURNEY_PAY_METHOD", "card")
     scheme = os.environ.get("JOURNEY_PAY_SCHEME", "pension")
     out["scheme"] = scheme
     seen = out.setdefault("pages", [])
-    h = yield from _to_menu(app, m, seen)
+    h = yield from to_menu(app, m, seen)
     tap(widget(app, "pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
@@ -382,13 +349,13 @@ def pay_three_months(app, out):
     app.exit_session()
     yield from wait_page(app, "goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
 
 
 def admin_mode(app, out):
     """The administrator's card + PIN -> admin page: devices, reprint, reconciliation, shut down."""
-    m = _member()
+    m = journey_member()
     yield from wait_page(app, "attract")
     h = _insert(m)
     yield from wait_page(app, "pin", 20)
@@ -418,8 +385,8 @@ def pull_card_while_paying(app, out):
     charged, the member is told which, then the session ends."""
     import time
 
-    m = _member()
-    h = yield from _to_menu(app, m, [])
+    m = journey_member()
+    h = yield from to_menu(app, m, [])
     tap(widget(app, "pay", "menu"))
     yield from wait_until(lambda: page(app) == "pay" and "dues" in app.state.data, 20, "dues")
     yield 0.3
@@ -432,7 +399,7 @@ def pull_card_while_paying(app, out):
     yield 0.3
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     tap(pay.ids.pay_card)
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_answer(app, "pay_card", 60, "payment outcome")
     yield 0.4
     result = app.state.data.get("pay_card")

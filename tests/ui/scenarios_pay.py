@@ -3,23 +3,25 @@ emulator, the real back office, the real app): the counter-only line on screen, 
 
 from __future__ import annotations
 
-from tests.ui.kivy_helpers import (
+from tests.helpers.kivy_ui import (
+    card_cmd,
     in_thread,
+    journey_member,
     shot,
     tap,
+    to_menu,
     wait_answer,
     wait_page,
     wait_until,
     widget,
 )
-from tests.ui.scenarios_journey import _card, _member, _to_menu
 
 
 def pay_counter_only(app, out):
     """Card -> PIN -> pay: the payable schemes and, under them, the months only the counter
     can settle; the same in English; exit."""
-    m = _member()
-    h = yield from _to_menu(app, m, out.setdefault("pages", []))
+    m = journey_member()
+    h = yield from to_menu(app, m, out.setdefault("pages", []))
     tap(widget(app, "pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
@@ -65,5 +67,5 @@ def pay_counter_only(app, out):
     app.exit_session()
     yield from wait_page(app, "goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
-    in_thread(_card, {"cmd": "remove"})
+    in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)

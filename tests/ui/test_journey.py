@@ -11,6 +11,7 @@ import pytest
 from backoffice.harness import running_service
 from backoffice.seed.lives import INITIAL_PIN
 from printer.harness import cups_server, virtual_receipt_printer
+from tests.helpers.journey import alive, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -25,41 +26,6 @@ def stack(tmp_path_factory, card_lab):
     ):
         cups.receipt = vp  # the journeys' receipt printer travels with the A4 one
         yield svc, card_lab, cups
-
-
-def _alive(cs) -> None:
-    from cardio.harness import pcscd_pid
-
-    if cs.proc is None or cs.proc.poll() is not None or pcscd_pid() is None:
-        cs.stop_emulator()
-        cs.start_emulator()
-    if cs.status().get("card"):
-        cs.remove()  # a journey starts with an empty reader, whatever the last one left
-    cs.reset_state()
-
-
-def kiosk_config(tmp_path, svc, cups) -> str:
-    p = tmp_path / "kiosk.toml"
-    p.write_text(
-        f"""
-[ui]
-voice = false
-[backoffice]
-url = "{svc.url}"
-api_key = "{svc.api_key}"
-[a4_printer]
-queue = "{cups.queue}"
-server = "{cups.server}"
-[receipt_printer]
-port = {cups.receipt.port}
-[journal]
-path = "{tmp_path / "journal.sqlite3"}"
-[logging]
-dir = "{tmp_path / "log"}"
-""",
-        encoding="utf-8",
-    )
-    return str(p)
 
 
 def pick_member(svc, *, initial_pin: bool) -> dict:
@@ -143,7 +109,7 @@ def run_journey(
     stack, run_scenario, tmp_path, scenario, member, *args, timeout=200, env_extra=None
 ):
     svc, cs, cups = stack
-    _alive(cs)
+    alive(cs)
     return run_scenario(
         f"tests.ui.scenarios_journey:{scenario}",
         "--devices",

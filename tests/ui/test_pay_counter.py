@@ -18,7 +18,7 @@ from backoffice.harness import running_service
 from backoffice.policy import DEFAULT_POLICY
 from kiosk.domain import Period
 from printer.harness import cups_server, virtual_receipt_printer
-from tests.ui.test_journey import _alive, kiosk_config
+from tests.helpers.journey import alive, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -66,7 +66,7 @@ def test_the_pay_page_names_the_months_only_the_counter_can_settle(stack, run_sc
         "name": m.name,
         "member_no": m.member_no,
     }
-    _alive(cs)
+    alive(cs)
     seen = run_scenario(
         "tests.ui.scenarios_pay:pay_counter_only",
         "--devices",

@@ -11,7 +11,7 @@ from typing import Any
 
 from kiosk.domain import MonthStatus, Scheme, mask_id
 from kiosk.domain.records import EnrolmentStatus
-from tests.printer.pdf_checks import all_pages_text
+from tests.helpers.pdf_checks import all_pages_text
 
 NONE = "—"
 AMT = r"-?[\d,]+\.\d\d"

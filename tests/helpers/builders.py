@@ -1,7 +1,7 @@
 """Build "kiosk-members/1" import files (docs/import-format.md) in a few lines, and run the real
 back office on them.
 
-    from tests.rules.builders import employer, enrolment, imported, member, months
+    from tests.helpers.builders import employer, enrolment, imported, member, months
 
     m = member(
         "11010000000001",
@@ -13,7 +13,7 @@ back office on them.
         ),
     )
     with imported([m], today=dt.date(2024, 4, 20)) as svc:   # the real service over HTTP
-        with client_for(svc) as client: ...                  # tests.rules.conftest
+        with client_for(svc) as client: ...                  # tests.helpers.backoffice
 
 The API (keep it stable: other areas' tests build on it):
 

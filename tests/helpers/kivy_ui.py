@@ -1,10 +1,15 @@
-"""Helpers for scenarios running inside the Kivy process (see driver.py)."""
+"""Helpers for scenarios running inside the Kivy process (tests/ui/driver.py): find and tap
+widgets, wait on the Kivy clock, screenshots, and the journeys' card and member (set by the
+test through JOURNEY_CARD_RUN_DIR and JOURNEY_MEMBER)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+
+from cardio.emulator.server import control
 
 # Screenshots go to tests/artifacts/, or to $KIOSK_SHOTS_DIR when set (bench --shots DIR).
 ARTIFACTS = Path(
@@ -172,3 +177,39 @@ def stencil_clips() -> int:
         return n
 
     return count(Window.canvas)
+
+
+# ---- the journeys' card and member ----
+def card_cmd(cmd: dict) -> dict:
+    """A control command to the card emulator of the journey (insert, remove, fault...)."""
+    return control(Path(os.environ["JOURNEY_CARD_RUN_DIR"]), cmd)
+
+
+def journey_member() -> dict:
+    """The showcase member the test picked (card file, PIN, name, member number)."""
+    return json.loads(os.environ["JOURNEY_MEMBER"])
+
+
+def to_menu(app, m, seen, out=None):
+    """Insert the member's card, type the PIN (and change an initial one): at the menu."""
+    yield from wait_page(app, "attract")
+    app.frames.reset()
+    h = in_thread(card_cmd, {"cmd": "insert", "profile": m["card_file"]})
+    yield from wait_page(app, "pin", 20)
+    seen.append("pin")
+    if out is not None:
+        out["pin_title"] = widget(app, "title", "pin").text
+        shot("journey-pin")
+    type_pin(app, "pin", m["pin"])
+    yield from wait_until(lambda: page(app) in ("menu", "change_pin"), what="PIN accepted")
+    if page(app) == "change_pin":
+        seen.append("change_pin")
+        yield from wait_page(app, "change_pin")  # the keypad is reset when the page opens
+        if out is not None:
+            shot("journey-change-pin")
+        for pin in (m["pin"], "135790", "135790"):
+            type_pin(app, "change_pin", pin)
+            yield 0.2
+    yield from wait_page(app, "menu")
+    seen.append("menu")
+    return h

@@ -1,0 +1,40 @@
+"""The kiosk's client for a running back office, and the seed's card index, for tests of any area
+that talk to the real back office over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from backoffice.harness import RunningService
+from kiosk.backoffice_client import BackOfficeClient
+from kiosk.config import BackOfficeConfig
+
+# The seeded back office's day (tests/backoffice): fixed, so seeded records never drift.
+TODAY = dt.date(2026, 6, 20)
+
+
+def make_client(svc: RunningService, **kwargs: object) -> BackOfficeClient:
+    config = BackOfficeConfig(
+        url=svc.url, api_key=svc.api_key, connect_timeout=2.0, read_timeout=10.0
+    )
+    kwargs.setdefault("backoff", 0.0)
+    return BackOfficeClient(config, svc.terminal_id, **kwargs)  # type: ignore[arg-type]
+
+
+def client_for(svc: RunningService, **kwargs: Any) -> BackOfficeClient:
+    """The kiosk's BackOfficeClient for the running service (a context manager)."""
+    return make_client(svc, **kwargs)
+
+
+def members_index(svc: RunningService) -> list[dict[str, object]]:
+    """members.json the seed wrote beside the card profiles (running_service(cards_dir=...))."""
+    assert svc.cards_dir is not None
+    data = json.loads((Path(svc.cards_dir) / "members.json").read_text(encoding="utf-8"))
+    return data["members"]
+
+
+def showcase(svc: RunningService, index: int) -> dict[str, object]:
+    return members_index(svc)[index]

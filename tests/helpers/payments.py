@@ -1,0 +1,56 @@
+"""A kiosk's payment side on a fresh terminal of the payments lab: the back office client, the
+payment client, a journal and the payment service, wired as the kiosk wires them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from backoffice.gateway.harness import PaymentsLab
+from kiosk.backoffice_client import BackOfficeClient
+from kiosk.config import BackOfficeConfig
+from kiosk.journal import Journal
+from kiosk.payment_client import PaymentClient
+from kiosk.payments import PaymentService, PaymentSettings
+
+# The payments back office's day: fixed, so the seeded arrears never drift.
+TODAY = dt.date(2026, 6, 20)
+
+
+@dataclass
+class Kiosk:
+    terminal: str
+    key: str
+    bo: BackOfficeClient
+    client: PaymentClient
+    journal: Journal
+    service: PaymentService
+    journal_path: Path
+
+    def member(self, lab: PaymentsLab) -> str:
+        return lab.take_member(self.terminal, self.key)
+
+
+def make_kiosk(
+    lab: PaymentsLab, path: Path, printer: object | None = None, **settings: float
+) -> Kiosk:
+    terminal, key = lab.new_terminal()
+    config = BackOfficeConfig(url=lab.url, api_key=key, connect_timeout=1.0, read_timeout=5.0)
+    bo = BackOfficeClient(config, terminal, retries=1, backoff=0.0)
+    client = PaymentClient(bo, attempts=3, backoff=0.05)
+    journal = Journal(path)
+    values = {
+        "qr_poll_interval": 0.1,
+        "qr_timeout": 5.0,
+        "settle_wait": 5.0,
+        "recheck_interval": 0.2,
+        **settings,
+    }
+    service = PaymentService(
+        client,
+        journal,
+        PaymentSettings(terminal_id=terminal, hall_name="测试大厅", **values),
+        printer=printer,
+    )
+    return Kiosk(terminal, key, bo, client, journal, service, path)
