@@ -207,6 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backoffice.app import create_app
+    from backoffice.logs import service_logging
     from backoffice.parts import AppParts
     from backoffice.settings import Settings
 
@@ -227,8 +228,8 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("backoffice").warning(
             "the LAB app: simulated payments and their /sim controls (never in production)"
         )
-    if not args.access_log:
-        logging.getLogger("backoffice.access").setLevel(logging.WARNING)
+    # Every logger redacted, uvicorn's included (its own handlers were not): backoffice.logs.
+    uvicorn_logging = service_logging(access_log=args.access_log)
     # The event loop and the endpoint's worker thread hand the GIL to each other several times
     # per request; at the default 5 ms switch interval each handoff can wait that long.
     sys.setswitchinterval(0.0005)
@@ -240,8 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        access_log=False,
-        log_level="warning",
+        **uvicorn_logging,
         http="httptools",
         loop="uvloop",
     )

@@ -33,6 +33,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from backoffice.logs import service_logging
 from backoffice.security import (
     PEER_CERT_STATE,
     PeerCertificate,
@@ -166,12 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         "logged); without it card and QR payments are refused: no gateway is connected",
     )
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from kiosk.logging_setup import RedactingFilter
-
-    for handler in logging.getLogger().handlers:
-        # A bug's traceback may quote a request body: no ID number or PIN in the service's log.
-        handler.addFilter(RedactingFilter())
+    # Every logger redacted, uvicorn's included (its own handlers were not): backoffice.logs.
+    uvicorn_logging = service_logging(access_log=args.access_log)
     _ensure_parent(args.db)
     try:
         card_keys = load_keys(args.card_keys)
@@ -207,8 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     except SecurityConfigError as e:
         print(f"backoffice.tls: refusing to start: {e}", file=sys.stderr)
         return 2
-    if not args.access_log:
-        logging.getLogger("backoffice.access").setLevel(logging.WARNING)
     extra: dict[str, Any] = {
         "ssl_certfile": str(args.cert),
         "ssl_keyfile": str(args.key),
@@ -221,10 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         app,
         host=args.host,
         port=args.port,
-        access_log=False,
-        log_level="warning",
         # Kiosks keep connections open; do not wait for them long on a stop.
         timeout_graceful_shutdown=3,
+        **uvicorn_logging,
         **extra,
     )
     uvicorn.Server(config).run()

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 
+from backoffice.harness import REPO, _stop, _wait_healthy, free_port
+from backoffice.tls_harness import _wait as _wait_tls
+from backoffice.tls_harness import provision_kiosks, tls_command
 from kiosk.config import LoggingConfig
 from kiosk.logging_setup import configure_logging, redact
 
@@ -156,3 +166,94 @@ def test_new_forms_are_redacted_in_the_log_file_and_its_tracebacks(logfile):
     assert "sent {'Authorization': '***'}" in text
     for secret in ("110101199003071234", "1101 0119", "demo-key", token):
         assert secret not in text
+
+
+# --- the back office's own logs: every logger, uvicorn's included ---------------------------
+
+SECRET_ID = "110101199003071234"
+# Test-only: the real `serve` / `backoffice.tls` entry point, with one more route that fails
+# with an ID number (and an API key) in its message, the way a bug quoting a request would.
+BOOM = """
+import sys
+import backoffice.app as app_module
+original = app_module.create_app
+def with_boom(*args, **kwargs):
+    app = original(*args, **kwargs)
+    @app.get("/boom/{what}")
+    def boom(what: str):
+        raise RuntimeError(f"no member ID{what} (1101 0119 9003 0712 34), Bearer demo-key-X")
+    return app
+app_module.create_app = with_boom
+from {module} import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@contextlib.contextmanager
+def failing_service(tmp_path, module: str, args: list[str], wait) -> Iterator[Path]:
+    log_file = tmp_path / f"{module}.log"
+    with log_file.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOM.replace("{module}", module), *args],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait(proc, log_file)
+            yield log_file
+        finally:
+            _stop(proc)
+
+
+def _until_logged(log_file: Path, *needles: str) -> str:
+    deadline = time.monotonic() + 10
+    while True:
+        text = log_file.read_text(encoding="utf-8", errors="replace")
+        if all(n in text for n in needles) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
+def _assert_redacted(text: str) -> None:
+    assert "Exception in ASGI application" in text, text  # uvicorn.error's traceback
+    assert "unhandled error on GET /boom/" in text, text  # ours (backoffice)
+    assert f"RuntimeError: no member ID{ID_MASKED} ({ID_MASKED}), Bearer ***" in text, text
+    for secret in (SECRET_ID, "1101 0119", "demo-key-X"):
+        assert secret not in text, text
+
+
+def test_the_plain_service_log_redacts_uvicorns_tracebacks_and_the_access_log(tmp_path, db_copy):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ["serve", "--lab", "--db", str(db_copy), "--port", str(port), "--access-log"]
+    wait = lambda proc, log: _wait_healthy(url, proc, log, 30)  # noqa: E731
+    with failing_service(tmp_path, "backoffice.__main__", args, wait) as log_file:
+        assert requests.get(f"{url}/boom/{SECRET_ID}", timeout=5).status_code == 500
+        # A path is logged by the access log: an ID number in one is masked there too.
+        r = requests.get(
+            f"{url}/v1/members/{SECRET_ID}/summary",
+            headers={"X-Terminal-Id": "KIOSK-0001", "Authorization": "Bearer demo-key-KIOSK-0001"},
+            timeout=5,
+        )
+        assert r.status_code == 422  # not a member number; the path is logged all the same
+        text = _until_logged(log_file, "Exception in ASGI application", "/summary")
+    _assert_redacted(text)
+    assert f"GET /v1/members/{ID_MASKED}/summary 422" in text, text
+
+
+def test_the_tls_service_log_redacts_uvicorns_tracebacks(tmp_path, db_copy, pki):
+    port = free_port()
+    provision_kiosks(db_copy, pki)
+    cmd = tls_command(db_copy, pki, port)
+    assert cmd[:3] == [sys.executable, "-m", "backoffice.tls"]
+    url = f"https://127.0.0.1:{port}"
+    kiosk = pki / "kiosks" / "KIOSK-0001"
+    cert = (str(kiosk / "cert.pem"), str(kiosk / "key.pem"))
+    verify = str(pki / "ca.pem")
+    wait = lambda proc, log: _wait_tls(url, proc, log, 30, verify, cert)  # noqa: E731
+    with failing_service(tmp_path, "backoffice.tls", cmd[3:], wait) as log_file:
+        r = requests.get(f"{url}/boom/{SECRET_ID}", timeout=5, verify=verify, cert=cert)
+        assert r.status_code == 500
+        text = _until_logged(log_file, "Exception in ASGI application")
+    _assert_redacted(text)
