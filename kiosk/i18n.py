@@ -11,6 +11,7 @@ import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.errors import KioskError
 
@@ -56,7 +57,7 @@ class Catalog:
         return text.format(**params) if params else text
 
 
-def _flatten(data: dict, prefix: str = "") -> list[tuple[str, dict[str, str]]]:
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, str]]]:
     out: list[tuple[str, dict[str, str]]] = []
     for k, v in data.items():
         key = f"{prefix}{k}"

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -28,6 +28,7 @@ from kiosk.domain import DomainError, Money, Period, Scheme
 from kiosk.domain.payments import Order, OrderState, PayMethod, Quote, QuoteLine
 
 log = logging.getLogger("kiosk.payments.http")
+_T = TypeVar("_T")
 
 
 class PaymentClient:
@@ -142,7 +143,7 @@ def _answer(method: str, path: str, r: requests.Response) -> Any:
     raise cls(r.status_code, body["code"], body["message_zh"], body["message_en"])
 
 
-def _parse(fn: Callable[[Any], Any], body: Any) -> Any:
+def _parse(fn: Callable[[Any], _T], body: Any) -> _T:
     try:
         return fn(body)
     except (KeyError, TypeError, ValueError, AttributeError, DomainError) as e:

@@ -17,11 +17,13 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.domain import CardHolder, mask_id
 from kiosk.domain.certificates import AttestedContent, Certificate, CertificateKind
 from kiosk.domain.documents import (
+    AttestedDocument,
     CertificateData,
     PersonDetails,
     RightsRecordData,
@@ -34,6 +36,7 @@ from printer import errors as pe
 from printer.fonts import warm_pdf_font
 
 log = logging.getLogger(__name__)
+_Doc = TypeVar("_Doc", bound=AttestedDocument)
 
 
 class PrintFailed(KioskError):
@@ -90,18 +93,21 @@ def build_document(
     if mask_id(id_number) != c.id_number_masked:
         # Never print one member's record with another's ID number.
         raise PrintFailed("print.error.other", "the certificate is not the card holder's")
-    common = {
-        "person": person_details(c, id_number),
-        "content": c,
-        "verification": Verification(cert.verification_code, cert.verify_url),
-        "digest": cert.digest,
-        "printed_at": printed_at,
-        "hall_name": hall_name,
-        "terminal_id": terminal_id,
-    }
+
+    def data(cls: type[_Doc]) -> _Doc:
+        return cls(
+            person=person_details(c, id_number),
+            content=c,
+            verification=Verification(cert.verification_code, cert.verify_url),
+            digest=cert.digest,
+            printed_at=printed_at,
+            hall_name=hall_name,
+            terminal_id=terminal_id,
+        )
+
     if c.kind is CertificateKind.PARTICIPATION:
-        return certificate_pdf(CertificateData(**common), font_path)
-    return rights_record_pdf(RightsRecordData(**common), font_path)
+        return certificate_pdf(data(CertificateData), font_path)
+    return rights_record_pdf(data(RightsRecordData), font_path)
 
 
 def _error_key(e: PrinterError) -> str:
@@ -143,7 +149,7 @@ class PrintService:
 
     # -- the member's choice -> a document and its preview ------------------------------------
 
-    def prepare(self, member_no: str, holder: CardHolder, params: dict) -> PrintPreview:
+    def prepare(self, member_no: str, holder: CardHolder, params: dict[str, Any]) -> PrintPreview:
         """Issue the certificate and build its PDF from what the back office attested, and
         nothing else (no separate summary or history call): paper and verification page show
         the same content. The one figure not in it is the full ID number (attested masked):

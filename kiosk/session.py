@@ -449,11 +449,13 @@ class Session:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
             case Touched():
                 if s.deadline is not None:
+                    limit = self.page_timeout(s.page)  # as _refresh, s.deadline known to be set
+                    deadline = now + limit if limit is not None else s.deadline
                     s = replace(
                         s,
-                        deadline=self._refresh(s, now),
+                        deadline=deadline,
                         warning=False,
-                        warn_at=self._refresh(s, now) - self.timeouts.warning,
+                        warn_at=deadline - self.timeouts.warning,
                     )
             case ExitPressed() if s.page not in (Page.ATTRACT, Page.GOODBYE):
                 s, more = self._end(s, now, "exit", card_out=not s.card_present)
