@@ -242,7 +242,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> KioskConfi
 
 
 def _section_type(f: Any) -> type:
-    return typing.get_type_hints(KioskConfig)[f.name]
+    cls: type = typing.get_type_hints(KioskConfig)[f.name]  # each section is a dataclass
+    return cls
 
 
 def _parse_section(cls: type, sec: str, values: dict[str, Any], file: str, base: Path) -> Any:
@@ -320,7 +321,8 @@ def _check_path(value: str, kind: str, label: str, file: str, base: Path) -> Pat
 
 def _base_type(hint: Any) -> type:
     args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return args[0] if args else hint
+    wanted: type = args[0] if args else hint  # X | None -> X; a plain X as it is
+    return wanted
 
 
 _TYPE_WORDS = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
@@ -347,6 +349,7 @@ def _toml_error_text(e: tomllib.TOMLDecodeError, raw: bytes) -> str:
     # Python 3.11's message already ends with "(at line L, column C)"; keep it as the reader
     # sees it, and make sure line and column are there on every version.
     msg = str(e)
-    if "line" not in msg and hasattr(e, "lineno"):
-        msg += f" (at line {e.lineno}, column {e.colno})"  # pragma: no cover
+    lineno, colno = getattr(e, "lineno", None), getattr(e, "colno", None)  # Python 3.14 on
+    if "line" not in msg and lineno is not None:
+        msg += f" (at line {lineno}, column {colno})"  # pragma: no cover
     return f"a syntax error: {msg}"
