@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice.errors import ApiError
-from kiosk.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP
+from common.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP
 
 CARD_SESSION = "X-Card-Session"
 # ASGI header name (lower case) -> field of Claimed.

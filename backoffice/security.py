@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.identity import Claimed, RepeatedHeader, claimed
-from kiosk.signing import sign
+from common.signing import sign
 
 log = logging.getLogger("backoffice.security")
 
