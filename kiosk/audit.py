@@ -302,7 +302,7 @@ class AuditLog:
             return []
         last = next((ln for ln in map(_last_line, reversed(old)) if ln), "")
         try:
-            through = json.loads(last) if last else {"seq": 0, "hash": GENESIS}
+            through: dict[str, Any] = json.loads(last) if last else {"seq": 0, "hash": GENESIS}
             seq, digest = int(through["seq"]), str(through["hash"])
         except (ValueError, KeyError, TypeError) as e:
             raise AuditError(

@@ -52,8 +52,14 @@ A4_WORDS = {
 
 
 class HeartbeatSender(Protocol):
-    def heartbeat(self, devices: Mapping[str, str], app_version: str = "", **extra: Any) -> Any:
-        """`extra`: audit_head={seq, hash, month} when the heartbeat carries the chain head."""
+    def heartbeat(
+        self,
+        devices: Mapping[str, str],
+        app_version: str = "",
+        audit_head: Mapping[str, Any] | None = None,
+    ) -> object:
+        """`audit_head`: {seq, hash, month}, passed only when the heartbeat carries the chain
+        head (a sender without it still serves a kiosk that keeps no audit chain)."""
 
 
 class LastError(logging.Handler):

@@ -330,6 +330,7 @@ class KioskApp(App):
         if self._frames < 3 or not attract.is_drawn():
             return True
         elapsed = seconds_since_process_start()
+        assert self.screenshot_path is not None  # scheduled only when there is one
         target = Path(self.screenshot_path).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         written = Window.screenshot(name=str(target.with_suffix("")) + "-shot.png")
