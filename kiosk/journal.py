@@ -27,6 +27,7 @@ from typing import Any
 
 from kiosk.domain.payments import IntentState, PayMethod, ReceiptState
 from kiosk.errors import KioskError
+from kiosk.private_files import narrow, private_dir, private_file
 
 S = IntentState
 TRANSITIONS: dict[IntentState, frozenset[IntentState]] = {
@@ -119,7 +120,12 @@ def _dt(text: str | None) -> dt.datetime | None:
 class Journal:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 in a 0700 folder whatever the umask; SQLite gives the -wal and -shm files the
+        # database file's mode, and side files an older version left wider are narrowed.
+        private_dir(self.path.parent)
+        private_file(self.path)
+        for side in ("-wal", "-shm", "-journal"):
+            narrow(self.path.with_name(self.path.name + side))
         self._lock = threading.RLock()
         self._con = sqlite3.connect(
             str(self.path), timeout=30, isolation_level=None, check_same_thread=False

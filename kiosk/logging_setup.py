@@ -12,11 +12,14 @@ are redacted too.
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from kiosk.config import LoggingConfig
+from kiosk.private_files import FILE_MODE, narrow, private_dir
 from kiosk.redaction import DROPPED, RedactingFilter, looks_like_pin, redact
 
 # Re-exported: the back office and the heartbeat import them from here.
@@ -34,19 +37,29 @@ LOG_FILE = "kiosk.log"
 FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Opens its file 0600 whatever the umask; rotation renames, so old files stay 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def configure_logging(cfg: LoggingConfig, *, console: bool = True) -> Path:
     """Send the root logger to a rotating file in cfg.dir (and stderr); return the file.
     Calling it again replaces the handlers it added before."""
-    folder = Path(cfg.dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(cfg.dir)
     path = folder / LOG_FILE
+    for old in [path, *folder.glob(LOG_FILE + ".*")]:
+        narrow(old)  # left wider by an older version
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_kiosk_handler", False):
             root.removeHandler(h)
             h.close()
     handlers: list[logging.Handler] = [
-        logging.handlers.RotatingFileHandler(
+        PrivateRotatingFileHandler(
             path, maxBytes=cfg.max_bytes, backupCount=cfg.backups, encoding="utf-8"
         )
     ]
