@@ -3,6 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check . || exit 1
+.venv/bin/ruff format --check . || exit 1
+# Types: pyproject's [tool.mypy] says which folders and how strictly; .mypy_cache keeps it quick.
+.venv/bin/mypy || exit 1
 mkdir -p tests/artifacts
 # The UI tests need a display: give them one unless there is one already.
 runner=()
