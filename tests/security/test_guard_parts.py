@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from backoffice.fleet import KioskRow, _cell, render
+from backoffice.fleet import KioskRow, _audit_cell, _cell, render
 from backoffice.security import (
     NonceCache,
     RevocationList,
@@ -87,10 +87,42 @@ def test_the_fleet_page_escapes_what_kiosks_send():
                 "journal_backlog": "2",
                 "last_error": "kiosk: <script>",
             }.items()
-        },
+        }
+        | {"audit_chain": _audit_cell(None)},
     )
     page = render([row], dt.datetime(2026, 6, 20, 10, 0, 5))
     assert "<script>" not in page and "<img" not in page and "<b>hall" not in page
     assert "&lt;script&gt;" in page
     assert row.level == "bad"  # paper out
     assert _cell("journal_backlog", "2").level == "warn"
+
+
+def test_identity_headers_are_read_once_and_a_repeat_is_refused():
+    from backoffice.identity import RepeatedHeader, claimed
+
+    scope = {
+        "headers": [
+            (b"x-terminal-id", b"KIOSK-0002"),
+            (b"authorization", b"Bearer api-key"),
+            (b"x-card-session", b"tok"),
+            (b"accept", b"*/*"),
+            (b"accept", b"text/html"),  # other headers may repeat
+        ]
+    }
+    c = claimed(scope)
+    assert (c.terminal_id, c.bearer, c.card_session, c.key_id) == (
+        "KIOSK-0002",
+        "api-key",
+        "tok",
+        None,
+    )
+    assert c.any_terminal
+    for name in (b"x-terminal-id", b"authorization", b"x-card-session", b"x-signature"):
+        twice = {"headers": [*scope["headers"], (name, b"KIOSK-0001")]}
+        if name == b"x-signature":
+            twice["headers"].append((name, b"00"))
+        with pytest.raises(RepeatedHeader) as e:
+            claimed(twice)
+        assert e.value.status == 400 and e.value.body()["code"] == "REPEATED_HEADER"
+    assert claimed({"headers": [(b"authorization", b"Basic x")]}).bearer is None
+    assert not claimed({"headers": []}).any_terminal
