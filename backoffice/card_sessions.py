@@ -8,7 +8,7 @@
 The back office plays the encryption service: it issues a 16-byte challenge for one card to
 one terminal (good for CHALLENGE_SECONDS and one use), the kiosk has the card in its reader
 answer it with INTERNAL AUTHENTICATE, and the back office checks the answer with the card's
-key diversified from the issuer's master key (cardio.crypto, docs/card-crypto.md). A right
+key diversified from the issuer's master key (common.card_crypto, docs/card-card_crypto.md). A right
 answer, a valid card and the kiosk's statement that the card verified the PIN open a session
 token bound to terminal, member and card. `CardSessionGuard` then requires that token on every
 /v1/members/{member_no}/... request: same terminal, same member, not expired (it expires
@@ -41,7 +41,7 @@ from backoffice.api.deps import Ctx, Terminal
 from backoffice.errors import ApiError, NotFound
 from backoffice.identity import RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
-from cardio import crypto
+from common import card_crypto
 
 CHALLENGE_SECONDS = 30.0
 IDLE_SECONDS = 360.0  # longer than any kiosk page timeout (payment: 300 s)
@@ -74,7 +74,7 @@ class CardSessionStore:
 
     def __init__(
         self,
-        master_keys: crypto.MasterKeys = crypto.TEST_KEYS,
+        master_keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.keys = master_keys
@@ -102,8 +102,10 @@ class CardSessionStore:
         return ch
 
     def check_answer(self, ch: _Challenge, algorithm: str, answer: bytes) -> bool:
-        key = crypto.card_key(algorithm, self.keys.internal, bytes.fromhex(ch.card_identifier))
-        return crypto.same(crypto.internal_auth_response(algorithm, key, ch.challenge), answer)
+        key = card_crypto.card_key(algorithm, self.keys.internal, bytes.fromhex(ch.card_identifier))
+        return card_crypto.same(
+            card_crypto.internal_auth_response(algorithm, key, ch.challenge), answer
+        )
 
     def open(self, terminal_id: str, member_no: str, card_identifier: str) -> str:
         token = secrets.token_urlsafe(32)
@@ -270,7 +272,7 @@ class CardSessionGuard:
         await send({"type": "http.response.body", "body": body})
 
 
-def install_card_sessions(app: Any, *, require: bool, keys: crypto.MasterKeys) -> None:
+def install_card_sessions(app: Any, *, require: bool, keys: card_crypto.MasterKeys) -> None:
     """The card-session endpoints, and (require=True) the guard on member data."""
     app.state.card_sessions = CardSessionStore(keys)
     if not any(getattr(r, "path", "").startswith("/v1/card-sessions") for r in app.routes):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backoffice.security import SecurityOptions
-from cardio import crypto
+from common import card_crypto
 
 GATEWAY_SIMULATOR = "simulator"  # the lab's simulated bank (backoffice.gateway.simulator)
 GATEWAY_NONE = "none"  # no gateway connected: card and QR payments are refused
@@ -32,7 +32,7 @@ class AppParts:
     gateway: str = GATEWAY_NONE
     simulator_controls: bool = False  # the /sim routes (lab only)
     require_card_session: bool = False
-    card_keys: crypto.MasterKeys = crypto.TEST_KEYS
+    card_keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS
     security: SecurityOptions | None = None  # None: no guards (plain HTTP)
     tls: bool = False
 
@@ -48,7 +48,7 @@ class AppParts:
         cls,
         *,
         require_card_session: bool = False,
-        card_keys: crypto.MasterKeys = crypto.TEST_KEYS,
+        card_keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS,
     ) -> AppParts:
         return cls(
             "lab",
@@ -67,7 +67,7 @@ class AppParts:
         cls,
         security: SecurityOptions,
         *,
-        card_keys: crypto.MasterKeys,
+        card_keys: card_crypto.MasterKeys,
         require_card_session: bool = True,
         simulated_payments: bool = False,
         tls: bool = True,

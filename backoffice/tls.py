@@ -100,12 +100,12 @@ def start_problems(database: str, card_keys: Any) -> list[str]:
     from backoffice.seed.run import DEMO_TERMINALS
     from backoffice.storage import Database
     from backoffice.storage.terminals import TerminalRow
-    from cardio.crypto import TEST_KEYS
+    from common.card_crypto import TEST_KEYS
 
     problems = []
     if card_keys == TEST_KEYS or TEST_KEYS.internal in (card_keys.internal, card_keys.read):
         problems.append(
-            "--card-keys: these are the public test card keys (cardio.crypto.TEST_KEYS); "
+            "--card-keys: these are the public test card keys (common.card_crypto.TEST_KEYS); "
             "give the issuer's master keys"
         )
     demo = {hashlib.sha256(k.encode()).hexdigest(): k for k in DEMO_TERMINALS.values()}
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from backoffice.__main__ import _date, _ensure_parent
     from backoffice.settings import Settings
-    from cardio.crypto import load_keys
+    from common.card_crypto import load_keys
 
     p = argparse.ArgumentParser(
         prog="python -m backoffice.tls", description=__doc__.splitlines()[0]
@@ -158,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         help="DANGEROUS: any kiosk credential reads any member (docs/security.md); logged",
     )
     p.add_argument(
-        "--card-keys", required=True, help="the issuer's card master keys (TOML, cardio.crypto)"
+        "--card-keys",
+        required=True,
+        help="the issuer's card master keys (TOML, common.card_crypto)",
     )
     p.add_argument(
         "--simulated-payments",

@@ -16,10 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smartcard.System import readers
 
-from cardio import crypto
 from cardio.harness import card_stack
 from cardio.reader import CardReader
 from cardio.security import SoftwareSecurityModule
+from common import card_crypto
 
 RUNS = 50
 WARMUP = 5
@@ -47,11 +47,11 @@ def bare_read(reader_obj, sequence: list[bytes], card_id: bytes) -> None:
     EXTERNAL AUTHENTICATE cryptogram from the card's fresh random, as any reader needs."""
     conn = reader_obj.createConnection()
     conn.connect()
-    key = crypto.card_key(crypto.SM4, crypto.TEST_KEYS.read, card_id)
+    key = card_crypto.card_key(card_crypto.SM4, card_crypto.TEST_KEYS.read, card_id)
     rnd = b""
     for apdu in sequence:
         if apdu[1] == 0x82:  # EXTERNAL AUTHENTICATE
-            apdu = apdu[:5] + crypto.external_auth_cryptogram(crypto.SM4, key, rnd) + rnd
+            apdu = apdu[:5] + card_crypto.external_auth_cryptogram(card_crypto.SM4, key, rnd) + rnd
         data, sw1, sw2 = conn.transmit(list(apdu))
         if apdu[1] == 0x84:
             rnd = bytes(data)

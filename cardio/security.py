@@ -4,7 +4,7 @@ the EXTERNAL AUTHENTICATE cryptogram. Two implementations behind one interface:
 - SoftwareSecurityModule: master keys in memory (the built-in test keys or a keys file);
   for development, the demo and tests.
 - PsamSecurityModule: the same operations as APDUs to a PSAM in the second reader slot
-  (commands in docs/card-crypto.md); the keys never leave the PSAM.
+  (commands in docs/card-card_crypto.md); the keys never leave the PSAM.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from cardio import crypto
 from cardio.apdu import ApduChannel, Command, Link
 from cardio.errors import CardError, CardStatusError, SecurityModuleError
+from common import card_crypto
 
 
 class SecurityModule(Protocol):
@@ -41,7 +41,7 @@ class SecurityModule(Protocol):
 
 
 class SoftwareSecurityModule:
-    def __init__(self, keys: crypto.MasterKeys = crypto.TEST_KEYS) -> None:
+    def __init__(self, keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS) -> None:
         self.keys = keys
         self._last: bytes | None = None
         self._lock = threading.Lock()
@@ -56,16 +56,18 @@ class SoftwareSecurityModule:
     ) -> bool:
         with self._lock:
             last, self._last = self._last, None
-        if last is None or not crypto.same(last, challenge):
+        if last is None or not card_crypto.same(last, challenge):
             return False  # a replayed or foreign challenge proves nothing
-        key = crypto.card_key(algorithm, self.keys.internal, card_identifier)
-        return crypto.same(crypto.internal_auth_response(algorithm, key, challenge), response)
+        key = card_crypto.card_key(algorithm, self.keys.internal, card_identifier)
+        return card_crypto.same(
+            card_crypto.internal_auth_response(algorithm, key, challenge), response
+        )
 
     def external_auth_cryptogram(
         self, algorithm: str, card_identifier: bytes, card_random: bytes
     ) -> bytes:
-        key = crypto.card_key(algorithm, self.keys.read, card_identifier)
-        return crypto.external_auth_cryptogram(algorithm, key, card_random)
+        key = card_crypto.card_key(algorithm, self.keys.read, card_identifier)
+        return card_crypto.external_auth_cryptogram(algorithm, key, card_random)
 
     def close(self) -> None:
         pass
@@ -125,7 +127,7 @@ class PsamSecurityModule:
     ) -> bool:
         if len(response) != 16:
             return False
-        cmd = Command("PSAM CHECK INTERNAL AUTH", 0x80, 0xF2, 0x00, crypto.FCI_FLAG[algorithm],
+        cmd = Command("PSAM CHECK INTERNAL AUTH", 0x80, 0xF2, 0x00, card_crypto.FCI_FLAG[algorithm],
                       card_identifier + challenge + response)  # fmt: skip
         try:
             self._send(cmd)
@@ -138,7 +140,7 @@ class PsamSecurityModule:
     def external_auth_cryptogram(
         self, algorithm: str, card_identifier: bytes, card_random: bytes
     ) -> bytes:
-        cmd = Command("PSAM CIPHER", 0x80, 0xF0, crypto.KEY_READ, crypto.FCI_FLAG[algorithm],
+        cmd = Command("PSAM CIPHER", 0x80, 0xF0, card_crypto.KEY_READ, card_crypto.FCI_FLAG[algorithm],
                       card_identifier + card_random + bytes(8))  # fmt: skip
         try:
             return self._send(cmd)[:8]
@@ -155,7 +157,7 @@ def make_security_module(
 ) -> SecurityModule:
     """From config: kind "software" (keys_file "" = built-in test keys) or "psam"."""
     if kind == "software":
-        return SoftwareSecurityModule(crypto.load_keys(keys_file or None))
+        return SoftwareSecurityModule(card_crypto.load_keys(keys_file or None))
     if kind == "psam":
         from cardio.transport import PcscLink
 

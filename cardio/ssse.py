@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
-from cardio import codec, crypto
+from cardio import codec
 from cardio.apdu import ApduChannel, Command
 from cardio.errors import (
     CardDataInvalid,
@@ -23,6 +23,7 @@ from cardio.errors import (
     SecurityStatusNotSatisfied,
 )
 from cardio.security import SecurityModule
+from common import card_crypto
 
 SSSE_AID = bytes.fromhex("7378312E73682EC9E7BBE1B1A3D5CF")
 EF05, EF06 = 5, 6
@@ -93,16 +94,16 @@ def parse_fci_algorithm(fci: bytes) -> str:
             for tag2, value2 in codec.ber_tlv(value):
                 if tag2 == 0x9F0C:
                     flag = dict(codec.ber_tlv(value2)).get(0x86, b"")
-                    if len(flag) != 1 or flag[0] not in crypto.FLAG_ALGORITHM:
+                    if len(flag) != 1 or flag[0] not in card_crypto.FLAG_ALGORITHM:
                         raise CardDataInvalid(
                             "FCI 9F0C",
                             f"unsupported algorithm flag {flag.hex()}",
                             "不支持的算法标识",
                         )
-                    return crypto.FLAG_ALGORITHM[flag[0]]
+                    return card_crypto.FLAG_ALGORITHM[flag[0]]
     except ValueError as exc:
         raise CardDataInvalid("FCI", f"bad TLV ({exc})", "FCI 格式错误") from None
-    return crypto.DES3
+    return card_crypto.DES3
 
 
 def parse_record(field_name: str, tag: int, record: bytes) -> bytes:
@@ -117,7 +118,7 @@ def parse_record(field_name: str, tag: int, record: bytes) -> bytes:
 class SsseCard:
     def __init__(self, channel: ApduChannel) -> None:
         self.ch = channel
-        self.algorithm = crypto.DES3
+        self.algorithm = card_crypto.DES3
         self._mode: dict[int, int] = {}  # per EF: 0 tag+SFI, 1 tag+current EF, 2 record-no scan
         self._current_ef: int | None = None
 
@@ -185,12 +186,16 @@ class SsseCard:
             raise CardDataInvalid("GET CHALLENGE", "random is not 8 bytes", "随机数长度错误")
         cryptogram = security.external_auth_cryptogram(self.algorithm, card_identifier, rnd)
         self.ch.send(
-            Command("EXTERNAL AUTHENTICATE", 0x00, 0x82, 0x00, crypto.KEY_READ, cryptogram + rnd)
+            Command(
+                "EXTERNAL AUTHENTICATE", 0x00, 0x82, 0x00, card_crypto.KEY_READ, cryptogram + rnd
+            )
         )
 
     def internal_authenticate(self, security: SecurityModule, card_identifier: bytes) -> bool:
         challenge = security.challenge()
-        cmd = Command("INTERNAL AUTHENTICATE", 0x00, 0x88, 0x00, crypto.KEY_INTERNAL, challenge)
+        cmd = Command(
+            "INTERNAL AUTHENTICATE", 0x00, 0x88, 0x00, card_crypto.KEY_INTERNAL, challenge
+        )
         try:
             answer = self.ch.send(cmd).data
         except CardStatusError:

@@ -203,13 +203,13 @@ def make_manager(
 
 
 def make_card_keys(out: Path) -> None:
-    """Random card master keys (not the public test keys of cardio.crypto)."""
+    """Random card master keys (not the public test keys of common.card_crypto)."""
     path = out / "card-keys.toml"
     if path.exists():
         return
     _write_secret(
         path,
-        "# card master keys of this test PKI (cardio.crypto.load_keys)\n[master]\n"
+        "# card master keys of this test PKI (common.card_crypto.load_keys)\n[master]\n"
         f'internal = "{secrets.token_hex(16)}"\nread = "{secrets.token_hex(16)}"',
     )
 

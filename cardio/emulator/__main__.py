@@ -8,9 +8,9 @@ import logging
 import os
 import sys
 
-from cardio import crypto
 from cardio.emulator.server import Emulator, control, serve
 from cardio.emulator.vpcd import VPCD_PORTS
+from common import card_crypto
 
 DEFAULT_RUN_DIR = os.environ.get("CARDIO_EMULATOR_DIR", "var/emulator")
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                             format="%(asctime)s %(name)s %(message)s")  # fmt: skip
         try:
-            keys = crypto.load_keys(args.keys_file)
+            keys = card_crypto.load_keys(args.keys_file)
         except (OSError, ValueError) as exc:
             print(f"密钥文件错误 / keys file error: {exc}", file=sys.stderr)
             return 2

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-from cardio import crypto
 from cardio.emulator.profile import CardProfile
 from cardio.emulator.state import StateStore
+from common import card_crypto
 
 SSSE_AID = bytes.fromhex("7378312E73682EC9E7BBE1B1A3D5CF")
 CARD_ATR = bytes.fromhex("3B6D000081869C0000000000005A4B4D31")[:17]
@@ -41,7 +41,9 @@ def _split_pin_change(data: bytes) -> tuple[bytes, bytes] | None:
 
 
 class EmulatedCard:
-    def __init__(self, profile: CardProfile, state: StateStore, keys: crypto.MasterKeys) -> None:
+    def __init__(
+        self, profile: CardProfile, state: StateStore, keys: card_crypto.MasterKeys
+    ) -> None:
         self.profile = profile
         self.state = state
         self.card_id = profile.card_identifier.hex().upper()
@@ -49,10 +51,10 @@ class EmulatedCard:
         if profile.internal_key is not None:
             self.internal_key = profile.internal_key
         else:
-            self.internal_key = crypto.card_key(
+            self.internal_key = card_crypto.card_key(
                 alg, profile.internal_master or keys.internal, profile.card_identifier
             )
-        self.read_key = crypto.card_key(
+        self.read_key = card_crypto.card_key(
             alg, profile.read_master or keys.read, profile.card_identifier
         )
         self.files = {SFI_EF05: profile.ef05, SFI_EF06: profile.ef06}
@@ -133,7 +135,7 @@ class EmulatedCard:
         return out + SW_OK
 
     def _fci(self) -> bytes:
-        flag = bytes([0x9F, 0x0C, 0x03, 0x86, 0x01, crypto.FCI_FLAG[self.profile.algorithm]])
+        flag = bytes([0x9F, 0x0C, 0x03, 0x86, 0x01, card_crypto.FCI_FLAG[self.profile.algorithm]])
         a5 = bytes([0xA5, len(flag)]) + flag
         body = bytes([0x84, len(SSSE_AID)]) + SSSE_AID + a5
         return bytes([0x6F, len(body)]) + body
@@ -195,14 +197,14 @@ class EmulatedCard:
     def _internal_auth(self, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
         if len(data) != 16:
             return sw(0x6700)
-        if p2 not in (0x00, crypto.KEY_INTERNAL):
+        if p2 not in (0x00, card_crypto.KEY_INTERNAL):
             return sw(0x6A88)
         return self._waiting(
-            crypto.internal_auth_response(self.profile.algorithm, self.internal_key, data)
+            card_crypto.internal_auth_response(self.profile.algorithm, self.internal_key, data)
         )
 
     def _external_auth(self, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
-        if p2 != crypto.KEY_READ:
+        if p2 != card_crypto.KEY_READ:
             return sw(0x6A88)
         if len(data) != 16:
             return sw(0x6700)
@@ -213,8 +215,10 @@ class EmulatedCard:
         challenge, self.challenge = self.challenge, None  # one use only
         if challenge is None or len(challenge) != 8 or data[8:] != challenge:
             return sw(0x6984)
-        expected = crypto.external_auth_cryptogram(self.profile.algorithm, self.read_key, challenge)
-        if crypto.same(expected, data[:8]):
+        expected = card_crypto.external_auth_cryptogram(
+            self.profile.algorithm, self.read_key, challenge
+        )
+        if card_crypto.same(expected, data[:8]):
             self.external_ok = True
             if tries != 15:
                 self.state.update(self.card_id, ext_tries_left=15)
@@ -228,7 +232,7 @@ class EmulatedCard:
         tries, pin_hash = self._pin_state()
         if tries == 0:
             return sw(0x6983)
-        if crypto.same(_pin_hash(self.card_id, block).encode(), pin_hash.encode()):
+        if card_crypto.same(_pin_hash(self.card_id, block).encode(), pin_hash.encode()):
             if tries != self.profile.pin_tries:
                 self.state.update(self.card_id, pin_tries_left=self.profile.pin_tries)
             return None

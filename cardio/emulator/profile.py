@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cardio import codec, crypto
+from cardio import codec
+from common import card_crypto
 
 _T = TypeVar("_T")
 
@@ -126,9 +127,9 @@ def load_profile(path: str | Path) -> CardProfile:
     if spec not in ("1.00", "2.00", "3.00"):
         raise ProfileError(path, "card.spec_version", 'must be "1.00", "2.00" or "3.00"')
     algorithm = _get(
-        doc, path, "card", "algorithm", str, crypto.SM4 if spec == "3.00" else crypto.DES3
+        doc, path, "card", "algorithm", str, card_crypto.SM4 if spec == "3.00" else card_crypto.DES3
     )
-    if algorithm not in crypto.ALGORITHMS:
+    if algorithm not in card_crypto.ALGORITHMS:
         raise ProfileError(path, "card.algorithm", 'must be "des3" or "sm4"')
     pin = _get(doc, path, "card", "pin", str)
     if not re.fullmatch(r"\d{4,12}", pin):

@@ -1,5 +1,5 @@
 """The emulated PSAM (slot 1): holds the master keys, diversifies per card, computes and checks
-cryptograms. Its commands are this project's assumed ones (docs/card-crypto.md):
+cryptograms. Its commands are this project's assumed ones (docs/card-card_crypto.md):
 
   GET CHALLENGE       00 84 00 00 10                       -> 16 random bytes
   CIPHER              80 F0 <key id> <alg> 20 <card id 16> <data 16>   -> 61 10, GET RESPONSE
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from cardio import crypto
+from common import card_crypto
 
 PSAM_ATR = bytes.fromhex("3B6900005053414D54455354")  # historical bytes "PSAMTEST"
 
@@ -23,7 +23,7 @@ def sw(value: int) -> bytes:
 
 
 class EmulatedPsam:
-    def __init__(self, keys: crypto.MasterKeys) -> None:
+    def __init__(self, keys: card_crypto.MasterKeys) -> None:
         self.keys = keys
         self.atr = PSAM_ATR
         self.power_on()
@@ -50,16 +50,16 @@ class EmulatedPsam:
             return self.challenge + b"\x90\x00"
         if cla != 0x80:
             return sw(0x6D00)
-        alg = crypto.FLAG_ALGORITHM.get(p2)
+        alg = card_crypto.FLAG_ALGORITHM.get(p2)
         if alg is None:
             return sw(0x6A86)
         if ins == 0xF0:
-            if p1 != crypto.KEY_READ:
+            if p1 != card_crypto.KEY_READ:
                 return sw(0x6A88)
             if len(data) != 32:
                 return sw(0x6700)
-            key = crypto.card_key(alg, self.keys.read, data[:16])
-            self.pending = crypto.ecb_encrypt(alg, key, data[16:])
+            key = card_crypto.card_key(alg, self.keys.read, data[:16])
+            self.pending = card_crypto.ecb_encrypt(alg, key, data[16:])
             return sw(0x6110)
         if ins == 0xF2:
             if len(data) != 48:
@@ -67,7 +67,7 @@ class EmulatedPsam:
             challenge, self.challenge = self.challenge, None
             if challenge is None or data[16:32] != challenge:
                 return sw(0x6984)
-            key = crypto.card_key(alg, self.keys.internal, data[:16])
-            expected = crypto.internal_auth_response(alg, key, challenge)
-            return b"\x90\x00" if crypto.same(expected, data[32:48]) else sw(0x6988)
+            key = card_crypto.card_key(alg, self.keys.internal, data[:16])
+            expected = card_crypto.internal_auth_response(alg, key, challenge)
+            return b"\x90\x00" if card_crypto.same(expected, data[32:48]) else sw(0x6988)
         return sw(0x6D00)

@@ -23,12 +23,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cardio import crypto
 from cardio.emulator.card import EmulatedCard
 from cardio.emulator.profile import ProfileError, find_profile, load_profile
 from cardio.emulator.psam import EmulatedPsam
 from cardio.emulator.state import StateStore
 from cardio.emulator.vpcd import VPCD_HOST, VPCD_PORTS, VpcdSlot
+from common import card_crypto
 
 log = logging.getLogger("cardio.emulator")
 
@@ -41,7 +41,7 @@ class Emulator:
     def __init__(
         self,
         run_dir: Path | str,
-        keys: crypto.MasterKeys = crypto.TEST_KEYS,
+        keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS,
         *,
         host: str = VPCD_HOST,
         card_port: int = VPCD_PORTS[0],

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from backoffice.harness import RunningService
-from cardio import crypto
 from cardio.emulator import EmulatedCard, load_profile
 from cardio.emulator.state import StateStore
 from cardio.harness import CardStack
@@ -19,6 +18,7 @@ from cardio.reader import CardReader
 from cardio.security import SoftwareSecurityModule
 from cardio.ssse import CardInfo
 from cardio.transport import InProcessLink
+from common import card_crypto
 from kiosk.backoffice_client import BackOfficeClient
 from kiosk.domain import mask_id
 from kiosk.domain.cards import CardStatus
@@ -27,7 +27,7 @@ from tests.helpers.backoffice import make_client, members_index
 
 def _read_in_process(profile: Path, state_dir: Path, pin: str | None = None) -> CardInfo:
     card = EmulatedCard(
-        load_profile(profile), StateStore(state_dir / "state.json"), crypto.TEST_KEYS
+        load_profile(profile), StateStore(state_dir / "state.json"), card_crypto.TEST_KEYS
     )
     reader = CardReader(
         "in-process", SoftwareSecurityModule(), link_factory=lambda: InProcessLink(card)

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cardio import crypto
 from cardio.emulator import EmulatedPsam
 from cardio.harness import CardStack, pcscd_pid
 from cardio.reader import CardReader
 from cardio.security import PsamSecurityModule, SoftwareSecurityModule
 from cardio.transport import InProcessLink, PcscLink
+from common import card_crypto
 
 
 def _pcsc_installed() -> bool:
@@ -75,5 +75,5 @@ def any_module(request: pytest.FixtureRequest):
     """Both module kinds without pcscd: the PSAM one talks APDUs to an in-process PSAM."""
     if request.param == "software":
         return SoftwareSecurityModule()
-    psam = EmulatedPsam(crypto.TEST_KEYS)
+    psam = EmulatedPsam(card_crypto.TEST_KEYS)
     return PsamSecurityModule(lambda: InProcessLink(psam))

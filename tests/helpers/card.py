@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cardio import crypto
 from cardio.emulator import EmulatedCard, find_profile, load_profile
 from cardio.emulator.state import StateStore
 from cardio.reader import CardReader
 from cardio.security import SoftwareSecurityModule
 from cardio.transport import InProcessLink
+from common import card_crypto
 
 
 def emulated(profile: str, tmp_path: Path) -> EmulatedCard:
     return EmulatedCard(
-        load_profile(find_profile(profile)), StateStore(tmp_path / "state.json"), crypto.TEST_KEYS
+        load_profile(find_profile(profile)),
+        StateStore(tmp_path / "state.json"),
+        card_crypto.TEST_KEYS,
     )
 
 

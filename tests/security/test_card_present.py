@@ -151,11 +151,11 @@ def test_a_wrong_or_replayed_card_answer_opens_nothing(stack):
     r = bo.post(svc.url + "/v1/card-sessions", json=body, timeout=5)
     assert (r.status_code, r.json()["code"]) == (403, "CARD_PROOF_REFUSED")
     # The challenge was used up by that attempt: even a right answer now proves nothing.
-    from cardio import crypto
+    from common import card_crypto
 
-    master = crypto.load_keys(str(pki / "card-keys.toml")).internal  # the service's card keys
-    key = crypto.card_key("sm4", master, bytes.fromhex(member.card_identifier))
-    right = crypto.internal_auth_response("sm4", key, bytes.fromhex(ch["challenge"]))
+    master = card_crypto.load_keys(str(pki / "card-keys.toml")).internal  # the service's card keys
+    key = card_crypto.card_key("sm4", master, bytes.fromhex(member.card_identifier))
+    right = card_crypto.internal_auth_response("sm4", key, bytes.fromhex(ch["challenge"]))
     r = bo.post(svc.url + "/v1/card-sessions", json={**body, "answer": right.hex()}, timeout=5)
     assert (r.status_code, r.json()["code"]) == (403, "CARD_PROOF_REFUSED")
     # Another kiosk cannot answer this kiosk's challenge.

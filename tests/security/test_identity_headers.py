@@ -30,8 +30,8 @@ import pytest
 from backoffice.harness import free_port
 from backoffice.seed.run import DEMO_TERMINALS
 from backoffice.tls_harness import running_tls_service
-from cardio import crypto
-from cardio.crypto import load_keys
+from common import card_crypto
+from common.card_crypto import load_keys
 from kiosk.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP, read_key, sign
 from tests.security.conftest import TODAY, make_pki
 
@@ -73,7 +73,7 @@ def service(request, world):
             yield caller, svc.log_text, member
         return
     with lab_service(db_path) as (url, log_text):
-        yield Caller(url, None, dict(DEMO_TERMINALS), crypto.TEST_KEYS), log_text, member
+        yield Caller(url, None, dict(DEMO_TERMINALS), card_crypto.TEST_KEYS), log_text, member
 
 
 @contextlib.contextmanager
@@ -124,7 +124,7 @@ class Caller:
     headers are a list of pairs, so a name may come twice."""
 
     def __init__(
-        self, url: str, pki: Path | None, keys: dict[str, str], card_keys: crypto.MasterKeys
+        self, url: str, pki: Path | None, keys: dict[str, str], card_keys: card_crypto.MasterKeys
     ) -> None:
         self.url, self.pki, self.keys, self.card_keys = url, pki, keys, card_keys
         self._clients: dict[str, httpx.Client] = {}
@@ -183,8 +183,8 @@ def open_card_session(caller: Caller, kiosk: str, card_identifier: str) -> str:
     r = caller.send(kiosk, "POST", "/v1/card-sessions/challenge", body=body)
     assert r.status_code == 200, r.text
     ch = r.json()
-    key = crypto.card_key("sm4", caller.card_keys.internal, bytes.fromhex(card_identifier))
-    answer = crypto.internal_auth_response("sm4", key, bytes.fromhex(ch["challenge"]))
+    key = card_crypto.card_key("sm4", caller.card_keys.internal, bytes.fromhex(card_identifier))
+    answer = card_crypto.internal_auth_response("sm4", key, bytes.fromhex(ch["challenge"]))
     body = json.dumps(
         {
             "challenge_id": ch["challenge_id"],

@@ -100,7 +100,7 @@ def test_the_production_app_has_no_simulator_route(pki, tmp_path):
     from backoffice.security import SecurityOptions
     from backoffice.settings import Settings
     from backoffice.tls import production_app
-    from cardio.crypto import load_keys
+    from common.card_crypto import load_keys
 
     settings = Settings(database=str(tmp_path / "x.sqlite3"))
     options = SecurityOptions(pki / "revoked.txt", pki / "signing-keys.json")
@@ -207,7 +207,7 @@ def test_turning_card_sessions_off_is_explicit_and_logged(pki, seeded_db, tmp_pa
 def test_the_service_refuses_to_start_with_test_card_keys_and_demo_api_keys(
     pki, seeded_db, tmp_path
 ):
-    from cardio.crypto import TEST_KEYS
+    from common.card_crypto import TEST_KEYS
 
     db = tmp_path / "backoffice.sqlite3"
     shutil.copy(seeded_db, db)  # the seed's KIOSK-0001 and -0002 hold the demo keys

@@ -1,8 +1,10 @@
 """This project's assumed card cryptography (docs/card-crypto.md): block ciphers, key
 diversification by region and card identifier, and the two cryptograms.
 
-Shared by the software security module, the emulated card and the emulated PSAM, so that all
-three agree by construction; a real issuer's scheme replaces this module's functions.
+Shared by the software security module, the emulated card and the emulated PSAM (cardio), and
+the back office's card sessions (checking a card's INTERNAL AUTHENTICATE answer), so that all
+agree by construction; a real issuer's scheme replaces this module's functions. It lives in the
+shared leaf so the back office need not import the card library.
 """
 
 from __future__ import annotations
