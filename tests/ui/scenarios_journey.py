@@ -322,7 +322,9 @@ def pay_three_months(app, out):
         yield 0.5
         out["qr_url"] = pay.ids.qr.data
         shot("journey-pay-qr")
-        in_thread(requests.post, pay.ids.qr.data, None)  # the member's phone pays
+        # The member's phone pays: JSON, as the simulator's page sends it (its controls refuse a
+        # form or text body since issue 13: what a cross-site page could post).
+        in_thread(lambda: requests.post(pay.ids.qr.data, json={}, timeout=10))
         yield from wait_answer(app, "pay_qr_wait", 60, "paid")
         result = app.state.data.get("pay_qr_wait")
     yield 0.4
