@@ -8,7 +8,7 @@ of their own, which no filter of ours sees: a traceback of `uvicorn.error` ("Exc
 application", "Invalid HTTP request received." with the offending header line) went out with
 ID numbers in it. With `log_config=None` uvicorn adds no handler: its loggers propagate to the
 root's, like asyncio's and sqlalchemy's, and every handler there carries the RedactingFilter of
-kiosk.redaction (the same rules as the kiosk's log).
+common.redaction (the same rules as the kiosk's log).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from kiosk.redaction import redact_every_handler
+from common.redaction import redact_every_handler
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 

@@ -7,6 +7,8 @@ byte, in one place each side imports.
   the card library talks to cards with it, the back office checks a card's answer with it).
 - common.redaction: what a log line may not carry (ID and card numbers, PIN-like digits,
   tokens), applied by the kiosk's and the back office's log handlers.
+- common.masking: how ID numbers, card numbers and names are masked (kiosk.domain re-exports
+  them for pages and paper; redaction masks with them).
 
 A leaf: it imports nothing of ours (tests/test_import_boundaries.py checks it).
 """

@@ -3,7 +3,7 @@
     from kiosk.logging_setup import configure_logging
     configure_logging(cfg.logging)          # once, at start-up, before the devices are built
 
-Every record passes `RedactingFilter` (kiosk.redaction: what is masked and what is kept) on its
+Every record passes `RedactingFilter` (common.redaction: what is masked and what is kept) on its
 way to a handler, whichever logger made it (ours, Kivy's, urllib3's): ID and card numbers are
 masked the way receipts mask them, keys and tokens hidden; a record that looks like it carries a
 PIN ("pin=135790", "PIN: 135790") is replaced by a notice that a record was dropped. Tracebacks
@@ -18,9 +18,9 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from common.redaction import DROPPED, RedactingFilter, looks_like_pin, redact
 from kiosk.config import LoggingConfig
 from kiosk.private_files import FILE_MODE, narrow, private_dir
-from kiosk.redaction import DROPPED, RedactingFilter, looks_like_pin, redact
 
 # Re-exported: the back office and the heartbeat import them from here.
 __all__ = [

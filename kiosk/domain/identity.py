@@ -1,36 +1,15 @@
-"""ID numbers (GB 11643) and masking of ID numbers, card numbers and names."""
+"""ID numbers (GB 11643); the masking of ID numbers, card numbers and names is common.masking's
+(re-exported here), shared with the log redaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+# Re-exported (the "as" form): the domain's callers take the masks from here.
+from common.masking import mask_card_number as mask_card_number
+from common.masking import mask_id as mask_id
+from common.masking import mask_name as mask_name
 from kiosk.domain.errors import DomainError
-
-
-def mask_id(id_number: str) -> str:
-    """'110101199003071234' -> '110***********1234': first 3 and last 4 kept."""
-    s = id_number or ""
-    if len(s) <= 7:
-        return "*" * len(s)
-    return s[:3] + "*" * (len(s) - 7) + s[-4:]
-
-
-def mask_card_number(card_number: str) -> str:
-    """'X00000019' -> 'X0****019': first 2 and last 3 kept."""
-    s = card_number or ""
-    if len(s) <= 5:
-        return "*" * len(s)
-    return s[:2] + "*" * (len(s) - 5) + s[-3:]
-
-
-def mask_name(name: str) -> str:
-    """'张三丰' -> '*三丰' (the family name hidden), as receipts show names."""
-    if not name:
-        return ""
-    if len(name) == 1:
-        return "*"
-    return "*" + name[1:]
-
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

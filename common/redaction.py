@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 import re
 
-from kiosk.domain.identity import mask_card_number, mask_id
+from common.masking import mask_card_number, mask_id
 
 DROPPED = "a log record that looked like it held a PIN was dropped (from %s:%d)"
 HIDDEN = "***"
