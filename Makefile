@@ -1,5 +1,5 @@
 # Two commands do everything: `make demo` and `make test`. Both run `setup` first.
-.PHONY: setup demo test lint lock bench clean
+.PHONY: setup demo test lint lock audit bench clean
 
 PY := .venv/bin/python
 
@@ -25,6 +25,14 @@ lock: setup
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	  --custom-compile-command "make lock" --quiet -o requirements.lock
 	@bash scripts/setup.sh
+
+# Known vulnerabilities in every package of requirements.lock (what setup installs), by
+# pip-audit. Needs the vulnerability data: PyPI's JSON API, an OSV API (OSV_URL=...) or a local
+# copy of OSV's PyPI data (OSV_DUMP=all.zip); exits 2 saying so when it cannot reach it.
+# Not part of `make test` (the network). docs/security.md, "Dependency audit".
+audit: setup
+	@$(PY) scripts/audit.py $(if $(OSV_URL),--osv-url "$(OSV_URL)") \
+	  $(if $(OSV_DUMP),--osv-dump "$(OSV_DUMP)")
 
 bench: setup
 	@if [ -z "$$DISPLAY" ]; then X="xvfb-run -a -s \"-screen 0 1280x800x24\""; fi; \
