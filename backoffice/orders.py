@@ -91,14 +91,14 @@ class Payments:
         if gateway == "none":
             return cls(ctx, switches, NoGateway())
         made: list[Payments] = []  # the gateway's notification calls back into this object
-        gateway = GatewaySimulator(
+        simulator = GatewaySimulator(
             ctx.db,
             switches,
             now=lambda: ctx.settings.now(),
             today=lambda: ctx.settings.current_date(),
             notify=lambda order_no: made[0].on_gateway_paid(order_no),
         )
-        made.append(cls(ctx, switches, gateway))
+        made.append(cls(ctx, switches, simulator))
         return made[0]
 
     # --- helpers -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backoffice.gateway.seam import PaymentGateway
 from backoffice.gateway.simulator import GatewaySimulator, GatewayTxn
 from backoffice.storage import Database
 from backoffice.storage.members import ContributionRow
@@ -74,7 +75,7 @@ class ReconReport:
 
 def reconcile(
     db: Database,
-    gateway: GatewaySimulator,
+    gateway: PaymentGateway,
     terminal_id: str,
     day: dt.date,
     journal: Sequence[JournalRecord] | None,

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from backoffice.api.deps import Ctx
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError, BadRequest, NotFound
-from backoffice.gateway.simulator import GatewayDeclined, GatewayTxn
+from backoffice.gateway.simulator import GatewayDeclined, GatewaySimulator, GatewayTxn
 
 
 class JsonRequired(ApiError):
@@ -118,8 +118,10 @@ def qr_page(order_no: OrderNo, p: Pay) -> str:
 @router.post("/gateway/qr/{order_no}")
 def qr_pay(order_no: OrderNo, p: Pay) -> dict[str, Any]:
     """The phone pays. Answers 409 when the QR was closed or reversed."""
+    gateway = p.gateway
+    assert isinstance(gateway, GatewaySimulator)  # the lab app's gateway (backoffice.parts)
     try:
-        return txn_json(p.gateway.qr_pay(order_no))
+        return txn_json(gateway.qr_pay(order_no))
     except GatewayDeclined as e:
         from backoffice.errors import Conflict
 
