@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.identity import mask_card_number, mask_id
+from kiosk.private_files import private_dir
 
 GENESIS = "0" * 64
 FILE_PATTERN = re.compile(r"audit-(\d{4})-(\d{2})\.jsonl")
@@ -168,7 +169,7 @@ def load_key(path: Path, *, create: bool = False) -> bytes:
     the file is missing. A key file others may read or write is refused."""
     path = Path(path)
     if create and not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         # Written whole under another name, then linked: a kiosk starting at the same moment
         # finds either no key or the whole key, and one key wins.
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -234,7 +235,7 @@ class AuditLog:
         self.retention_days = retention_days
         self._clock = clock
         self._lock = threading.Lock()
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.folder)  # every missing level 0700 (mkdir's mode is the umask's)
         self._head = self._tail()
         empty = self._head.seq == 0 and not month_files(folder)
         if not empty and not key_file.exists():

@@ -42,6 +42,9 @@ journal.prepare(
     quote={"lines": []},
     amount_fen=133070,
 )
+from kiosk.audit import AuditLog
+audit = AuditLog(base / "audit" / "kiosk", terminal_id="KIOSK-0001", key_file=base / "keys" / "audit.key")
+audit.record("session.start", session="s1")
 print("wal", (base / "lib" / "payments" / "journal.sqlite3-wal").exists())
 print("shm", (base / "lib" / "payments" / "journal.sqlite3-shm").exists())
 os._exit(0)  # leave the WAL and SHM files in place, as a running kiosk has them
@@ -83,6 +86,16 @@ def test_the_logs_and_rotated_logs_are_private(written):
     assert names == ["kiosk.log", "kiosk.log.1", "kiosk.log.2"]
     assert {n: oct(mode(folder / n)) for n in names} == {n: "0o600" for n in names}
     for d in (written / "log", folder):
+        assert oct(mode(d)) == "0o700", d
+
+
+def test_the_audit_log_and_its_key_are_private(written):
+    folder = written / "audit" / "kiosk"
+    files = [p for p in folder.iterdir()] + [written / "keys" / "audit.key"]
+    assert len(files) >= 2  # this month's file and the key
+    assert {p.name: oct(mode(p)) for p in files} == {p.name: "0o600" for p in files}
+    # Every folder the audit log created, its parents too (mkdir's mode left them 0755).
+    for d in (written / "audit", folder, written / "keys"):
         assert oct(mode(d)) == "0o700", d
 
 
