@@ -1,27 +1,267 @@
 """The issue's test: a whole member session on the real stack (card emulator through pcscd,
-the back office over mutual TLS with signed requests, a real cupsd), PIN 135790 and the seed's
-ID numbers; then every log, journal, audit and temp file the run wrote is searched: no PIN, no
-unmasked ID number, no card number. The audit log of the run verifies."""
+the back office over mutual TLS with signed requests and card sessions, a real cupsd), PIN
+135790 after a wrong PIN, browse and print; a second member pays three months by card. Then
+everything the run left behind is searched for every secret it handled:
+
+- secrets: the PINs (and the wrong one tried; as a whole word), every seeded ID number, both
+  card numbers, the API keys (the demo keys, the one the kiosk is configured with, every
+  kiosk's api.key), the signing keys (the back office's signing-keys.json, each kiosk's
+  signing.key), each kiosk's audit key, the card master keys (card-keys.toml), the TLS
+  private keys of the test PKI (a PEM "PRIVATE KEY" block anywhere, or any key's material:
+  its base64 lines, its private scalar raw or in hex), and the card-session tokens the back
+  office handed out (captured as the kiosk received them);
+- places: the kiosk's log, audit, journal and temp files, the kiosk process's stderr, the back
+  office's stdout+stderr (with its access log), cupsd's logs and stderr, the CUPS spool's
+  control files, cups-pdf's log, pcscd's and the card emulator's output, the printed PDFs
+  (pdftotext and raw) and the back office database (every table and column, and the file's
+  bytes for what belongs in no row).
+
+What may appear where (docs/rules.md "Masking", docs/security.md): the member's own ID number
+in full on the member's own A4 paper only; in the database an ID number only in
+member.id_number and a card number only in card.card_number / admin_card.card_number; API keys
+only as their SHA-256 (terminal.key_sha256, checked), card-session tokens nowhere (the back
+office keeps their SHA-256 in memory). The card emulator stands for the card and its security
+module, so its own log may hold what they hold (PIN, card number, ID number, master keys).
+
+Each secret kind has a control: a temporary copy of the run's evidence with one planted
+secret of that kind, which the same search must report, so the test can fail.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
+import re
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import threading
 import time
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from backoffice.seed.run import DEMO_TERMINALS
 from backoffice.tls_harness import running_tls_service
-from kiosk.audit import month_files, verify
+from kiosk.audit import load_key, month_files, verify
 from tests.security.conftest import TODAY, make_pki
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.cups, pytest.mark.slow]
 
 PIN = "135790"
 WRONG_PIN = "246801"
+CUPS_PDF_LOG = Path("/var/log/cups/cups-pdf-KioskA4_log")  # cups-pdf logs by queue name
+PEM_PRIVATE = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+
+# Categories of secret, and where (besides nowhere) each may appear.
+PIN_, ID, CARD, API_KEY, SIGNING_KEY, AUDIT_KEY, TLS_KEY, TOKEN, CARD_KEY = (
+    "PIN",
+    "ID number",
+    "card number",
+    "API key",
+    "signing key",
+    "audit key",
+    "TLS private key",
+    "card-session token",
+    "card master key",
+)
+KEY_KINDS = {"signing": SIGNING_KEY, "audit": AUDIT_KEY}
+DB_ALLOWED = {
+    ID: {("member", "id_number")},
+    CARD: {("card", "card_number"), ("admin_card", "card_number")},
+}
+EMULATOR_ALLOWED = {PIN_, ID, CARD, CARD_KEY}  # what a card and its security module hold
+
+
+@dataclass(frozen=True)
+class Secret:
+    category: str
+    name: str  # e.g. "the payer's PIN", "kiosks/KIOSK-0001/signing.key"
+    needles: tuple[bytes, ...]
+    # Short secrets (PINs) count only as a whole word: six digits inside a longer number or a
+    # hash (an amount in fen, a digest) are not the PIN.
+    pattern: re.Pattern[bytes] | None = None
+
+
+def _secret(
+    category: str, name: str, *values: str | bytes, hex_: bool = False, word: bool = False
+) -> Secret:
+    needles: set[bytes] = set()
+    for v in values:
+        b = v.encode() if isinstance(v, str) else v
+        needles.add(b)
+        if hex_ and isinstance(v, str):  # hex text in either case (raw bytes as they are)
+            needles |= {b.lower(), b.upper()}
+    pattern = None
+    if word:
+        either = b"|".join(re.escape(n) for n in sorted(needles))
+        pattern = re.compile(rb"(?<![0-9A-Za-z])(?:" + either + rb")(?![0-9A-Za-z])")
+    return Secret(category, name, tuple(sorted(needles)), pattern)
+
+
+def _tls_key(name: str, pem: bytes) -> Secret:
+    """A private key's material: each base64 line of its PEM body, the body joined, and its
+    private scalar (raw, and hex in either case)."""
+    lines = [ln for ln in pem.splitlines() if ln and not ln.startswith(b"-----")]
+    key = serialization.load_pem_private_key(pem, None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)  # make_test_ca.py makes P-256 keys
+    scalar = key.private_numbers().private_value.to_bytes(32, "big")
+    material = [b"".join(lines), *(ln for ln in lines if len(ln) >= 32), scalar]
+    return _secret(TLS_KEY, name, *material, scalar.hex().upper(), scalar.hex())
+
+
+def pki_secrets(pki: Path) -> list[Secret]:
+    """Every private thing scripts/make_test_ca.py wrote (whatever kinds it writes today)."""
+    out: list[Secret] = []
+    for p in sorted(pki.rglob("*")):
+        rel = str(p.relative_to(pki))
+        if not p.is_file():
+            continue
+        data = p.read_bytes()
+        if PEM_PRIVATE.search(data):
+            out.append(_tls_key(rel, data))
+        elif p.name == "api.key":
+            out.append(_secret(API_KEY, rel, data.strip()))
+        elif p.suffix == ".key":  # signing.key, audit.key (the audit chain's HMAC key): hex
+            kind, text = KEY_KINDS.get(p.stem, SIGNING_KEY), data.strip().decode()
+            out.append(_secret(kind, rel, text, bytes.fromhex(text), hex_=True))
+        elif p.name == "signing-keys.json":
+            for t, k in json.loads(data).items():
+                out.append(_secret(SIGNING_KEY, f"{rel} {t}", k, hex_=True))
+        elif p.name == "card-keys.toml":
+            for k, v in tomllib.loads(data.decode())["master"].items():
+                out.append(_secret(CARD_KEY, f"{rel} {k}", v, hex_=True))
+    return out
+
+
+# --- the search ---------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """What a run left behind, copied into one folder: files/ (logs, spool, journal ...),
+    paper/ (the printed PDFs), card/ (the emulator's own log), backoffice.sqlite3."""
+
+    root: Path
+    own_id: str  # the ID number the member's own paper shows in full
+
+    @property
+    def files(self) -> Path:
+        return self.root / "files"
+
+    @property
+    def paper(self) -> Path:
+        return self.root / "paper"
+
+    @property
+    def card(self) -> Path:
+        return self.root / "card"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "backoffice.sqlite3"
+
+
+def _holds(data: bytes, s: Secret) -> bool:
+    if s.pattern is not None:
+        return s.pattern.search(data) is not None
+    return any(n in data for n in s.needles)
+
+
+def pdf_text(pdf: Path) -> bytes:
+    r = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _db_columns(path: Path) -> Iterator[tuple[str, str, bytes]]:
+    """(table, column, every value of it joined by NUL: no secret spans two rows)."""
+    c = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for t in tables:
+            cur = c.execute(f'SELECT * FROM "{t}"')
+            cols = [d[0] for d in cur.description]
+            values: list[list[bytes]] = [[] for _ in cols]
+            for row in cur:
+                for i, v in enumerate(row):
+                    if v is not None:
+                        values[i].append(v if isinstance(v, bytes) else str(v).encode())
+            for col, vs in zip(cols, values, strict=True):
+                yield t, col, b"\0".join(vs)
+    finally:
+        c.close()
+
+
+def find_leaks(ev: Evidence, secrets: Iterable[Secret]) -> list[str]:
+    """'<place> holds <secret>' for every secret found where it may not be."""
+    secrets = list(secrets)
+    leaks: list[str] = []
+    for p in sorted(ev.files.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            place = f"files/{p.relative_to(ev.files)}"
+            if PEM_PRIVATE.search(data):
+                leaks.append(f"{place} holds a PEM private key block")
+            leaks += [f"{place} holds {s.name}" for s in secrets if _holds(data, s)]
+    for p in sorted(ev.card.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            leaks += [
+                f"card/{p.name} holds {s.name}"
+                for s in secrets
+                if s.category not in EMULATOR_ALLOWED and _holds(data, s)
+            ]
+    for p in sorted(ev.paper.glob("*")):
+        raw, text = p.read_bytes(), pdf_text(p)
+        own = ev.own_id.encode()
+        if PEM_PRIVATE.search(raw + text):
+            leaks.append(f"paper/{p.name} holds a PEM private key block")
+        leaks += [
+            f"paper/{p.name} holds {s.name}"
+            for s in secrets
+            if own not in s.needles and (_holds(text, s) or _holds(raw, s))
+        ]
+    in_rows: set[str] = set()
+    for table, col, v in _db_columns(ev.database):
+        for s in secrets:
+            if (table, col) not in DB_ALLOWED.get(s.category, ()) and _holds(v, s):
+                leaks.append(f"database {table}.{col} holds {s.name}")
+                in_rows.add(s.name)
+    # Keys, tokens and PINs belong in no row, nor in a freed page of the file (or its WAL).
+    raw_db = b"".join(p.read_bytes() for p in ev.root.glob(ev.database.name + "*") if p.is_file())
+    if PEM_PRIVATE.search(raw_db):
+        leaks.append("backoffice.sqlite3 holds a PEM private key block")
+    leaks += [
+        f"backoffice.sqlite3 (a freed page) holds {s.name}"
+        for s in secrets
+        if s.category not in DB_ALLOWED and s.name not in in_rows and _holds(raw_db, s)
+    ]
+    return sorted(set(leaks))
+
+
+def test_what_the_search_counts_as_a_secret() -> None:
+    pin = _secret(PIN_, "the PIN", PIN, word=True)
+    assert _holds(b'{"pin": "135790"}', pin) and _holds(b"PIN:135790\n", pin)
+    assert not _holds(b"total_fen=1357900", pin)  # inside a longer number: not the PIN
+    assert not _holds(b"digest a135790f", pin)  # inside a hash
+    key = _secret(SIGNING_KEY, "a signing key", "ab12cd", hex_=True)
+    assert _holds(b"AB12CD", key) and _holds(b"x=ab12cd;", key)
+    assert PEM_PRIVATE.search(b"-----BEGIN EC PRIVATE KEY-----") and PEM_PRIVATE.search(
+        b"-----BEGIN PRIVATE KEY-----"
+    )
+    assert not PEM_PRIVATE.search(b"-----BEGIN CERTIFICATE-----")
+
+
+# --- the run ------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -40,12 +280,54 @@ def stack(tmp_path, card_stack_ready):
         )
     finally:
         db.dispose()
-    pki = make_pki(tmp_path / "pki", "KIOSK-0001")
+    pki = make_pki(tmp_path / "pki", *DEMO_TERMINALS)  # every seeded terminal gets its own key
     with (
-        running_tls_service(db_path, pki=pki, today=TODAY, access_log=True) as svc,
-        cups_server() as cups,
+        card_keys_of(card_stack_ready, pki),
+        running_tls_service(
+            db_path,
+            pki=pki,
+            today=TODAY,
+            access_log=True,
+            require_card_session=True,
+            simulated_payments=True,
+        ) as svc,
+        contextlib.ExitStack() as cupsd,
     ):
-        yield svc, card_stack_ready, cups, report, cards, db_path, pki
+        # keep=True: once cupsd has stopped (and written its job files), its spool, logs and
+        # PDFs stay to be searched; removed here at the end.
+        cups = cupsd.enter_context(cups_server(keep=True))
+        try:
+            yield svc, card_stack_ready, cups, cupsd.close, report, cards, db_path, pki
+        finally:
+            cupsd.close()
+            shutil.rmtree(cups.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def card_keys_of(cs, pki: Path) -> Iterator[None]:
+    """The emulated cards and security module on the PKI's card master keys, which the back
+    office checks card proofs with; back on the built-in test keys afterwards."""
+    keys = pki / "card-keys.toml"
+    if not keys.exists():
+        yield
+        return
+    cs.keys_file = str(keys)
+    cs.restart_emulator()
+    try:
+        yield
+    finally:
+        cs.keys_file = None
+        cs.restart_emulator()
+
+
+def _api_key(svc) -> str:
+    """The kiosk's own API key, which the harness gave KIOSK-0001 (the demo keys are refused)."""
+    return str(svc.api_key("KIOSK-0001"))
+
+
+def _security_module(pki: Path) -> str:
+    keys = pki / "card-keys.toml"  # the card master keys the cards and the back office use
+    return f'[security_module]\nkeys_file = "{keys}"' if keys.exists() else ""
 
 
 def _config(run: Path, svc, cups, pki: Path) -> Path:
@@ -55,15 +337,17 @@ def _config(run: Path, svc, cups, pki: Path) -> Path:
         f"""
 [ui]
 voice = false
+{_security_module(pki)}
 [receipt_printer]
 kind = "none"
 [backoffice]
 url = "{svc.url}"
-api_key = "demo-key-KIOSK-0001"
+api_key = "{_api_key(svc)}"
 ca_file = "{pki / "ca.pem"}"
 client_cert = "{kiosk / "cert.pem"}"
 client_key = "{kiosk / "key.pem"}"
 signing_key_file = "{kiosk / "signing.key"}"
+card_session = true
 [a4_printer]
 queue = "{cups.queue}"
 server = "{cups.server}"
@@ -74,6 +358,7 @@ dir = "{run / "log"}"
 level = "DEBUG"
 [audit]
 path = "{run / "audit"}"
+key_file = "{kiosk / "audit.key"}"
 [heartbeat]
 interval = 5
 """,
@@ -88,10 +373,10 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
     from kiosk.assembly import build
     from kiosk.config import load_config
     from kiosk.logging_setup import configure_logging
-    from kiosk.session import ExitPressed, Navigate, Page, PinSubmitted, Request
+    from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted, Request
 
     cfg = load_config(cfg_path)
-    configure_logging(cfg.logging, console=False)
+    configure_logging(cfg.logging)  # as the kiosk starts: the file and stderr
     k = build(cfg)
     changed = threading.Condition()
 
@@ -161,7 +446,7 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
 def _pay(k, until) -> None:
     """Pay the first flexible-employment due, three months, by card (as screens/pay.py asks)."""
     from kiosk.domain.dues import DueKind
-    from kiosk.session import Navigate, Page, Request
+    from kiosk.session.machine import Navigate, Page, Request
 
     k.controller.post(Navigate(Page.PAY))
     until(lambda s: "dues" in s.data or "dues" in s.errors)
@@ -177,8 +462,60 @@ def _pay(k, until) -> None:
     assert "pay_card" in state.data and state.data["pay_card"].paid, state.errors
 
 
-def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
-    svc, cs, cups, report, cards, db_path, pki = stack
+def _capture_tokens(monkeypatch) -> list[str]:
+    """The card-session tokens the back office hands out, as the kiosk receives them."""
+    from kiosk.backoffice.card_session import CardSessionApi
+
+    tokens: list[str] = []
+    opened = CardSessionApi.open
+
+    def open_and_keep(self, *args, **kwargs) -> str:
+        token = opened(self, *args, **kwargs)
+        tokens.append(token)
+        return token
+
+    monkeypatch.setattr(CardSessionApi, "open", open_and_keep)
+    return tokens
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def _collect(ev: Evidence, run: Path, svc, cups, cs, db_path: Path, stderr: str, pdf_log: int):
+    """Copy what the run left behind into `ev` (cupsd has stopped, the back office runs)."""
+    for p in run.rglob("*"):
+        if p.is_file() and p.name != "kiosk.toml":  # the kiosk's own configuration holds its key
+            _copy(p, ev.files / "kiosk" / p.relative_to(run))
+    (ev.files / "kiosk-stderr.txt").write_text(stderr, encoding="utf-8")
+    (ev.files / "backoffice-output.txt").write_text(svc.log_text(), encoding="utf-8")
+    for p in (cups.root / "log").iterdir():  # access_log, error_log, page_log, cupsd.stderr
+        _copy(p, ev.files / "cups-log" / p.name)
+    for p in (cups.root / "spool").rglob("*"):
+        if p.is_file() and re.fullmatch(r"d\d+-\d+", p.name):  # a job's document: the paper
+            _copy(p, ev.paper / f"spool-{p.name}.pdf")
+        elif p.is_file():  # control files (c00001): the job's attributes
+            _copy(p, ev.files / "cups-spool" / p.relative_to(cups.root / "spool"))
+    for p in cups.out_dir.glob("*.pdf"):
+        _copy(p, ev.paper / p.name)
+    if CUPS_PDF_LOG.exists():
+        with CUPS_PDF_LOG.open("rb") as f:
+            f.seek(pdf_log)
+            (ev.files / "cups-pdf.log").write_bytes(f.read())
+    for name in ("pcscd.log",):  # pcscd's output, when the card stack started it
+        if (cs.run_dir / name).exists():
+            _copy(cs.run_dir / name, ev.files / name)
+    if (cs.run_dir / "emulator.log").exists():
+        _copy(cs.run_dir / "emulator.log", ev.card / "emulator.log")
+    with sqlite3.connect(db_path) as src, sqlite3.connect(ev.database) as dst:
+        src.backup(dst)  # a consistent copy while the back office runs
+
+
+def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
+    from kiosk.config import load_config
+
+    svc, cs, cups, stop_cups, report, cards, db_path, pki = stack
     member = next(m for m in report.showcases if m.pin == PIN and m.card_file)
     payer = next(m for m in report.showcases if m.card_status == "valid" and "can pay" in m.note)
     with sqlite3.connect(db_path) as c:
@@ -191,6 +528,9 @@ def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
     run = tmp_path / "run"
     (run / "tmp").mkdir(parents=True)
     cfg_path = _config(run, svc, cups, pki)
+    api_key = load_config(cfg_path).backoffice.api_key
+    tokens = _capture_tokens(monkeypatch)
+    pdf_log = CUPS_PDF_LOG.stat().st_size if CUPS_PDF_LOG.exists() else 0
     saved_tempdir = tempfile.tempdir
     tempfile.tempdir = str(run / "tmp")  # the kiosk's temp files (print previews) land here
     try:
@@ -199,39 +539,140 @@ def test_a_whole_session_leaves_no_pin_and_no_unmasked_id(stack, tmp_path):
         _session(cfg_path, cs, cards / payer.card_file, pin=payer.pin, pay=True)
     finally:
         tempfile.tempdir = saved_tempdir
-    (run / "backoffice.log").write_text(svc.log_text(), encoding="utf-8")
-    cups_logs = run / "cups-log"
-    cups_logs.mkdir()
-    for f in (cups.root / "log").iterdir():
-        (cups_logs / f.name).write_bytes(f.read_bytes())
+    out, err = capfd.readouterr()
+    stop_cups()
+    ev = Evidence(tmp_path / "evidence", member_id)
+    _collect(ev, run, svc, cups, cs, db_path, out + err, pdf_log)
 
-    written = [p for p in run.rglob("*") if p.is_file() and p.name != "kiosk.toml"]
-    names = {p.relative_to(run).parts[0] for p in written}
-    assert {"log", "audit", "backoffice.log", "journal.sqlite3"} <= names, names  # all written
-    assert "/v1/members/" in (run / "backoffice.log").read_text()  # with its access log
-    secrets = {
-        "the PIN": PIN.encode(),
-        "the wrong PIN": WRONG_PIN.encode(),
-        "the payer's PIN": payer.pin.encode(),
-        "the card number": member.card_number.encode(),
-        "the payer's card number": payer.card_number.encode(),
-        **{f"ID number #{i}": n.encode() for i, n in enumerate(ids)},
-    }
-    leaks = [
-        f"{p.relative_to(run)} holds {what}"
-        for p in written
-        for what, secret in secrets.items()
-        if secret in p.read_bytes()
+    secrets = [
+        _secret(PIN_, "the PIN", PIN, word=True),
+        _secret(PIN_, "the wrong PIN", WRONG_PIN, word=True),
+        _secret(PIN_, "the payer's PIN", payer.pin, word=True),
+        _secret(CARD, "the card number", member.card_number),
+        _secret(CARD, "the payer's card number", payer.card_number),
+        *(_secret(ID, f"ID number #{i}", n, hex_=True) for i, n in enumerate(ids)),
+        _secret(API_KEY, "the configured API key", api_key),
+        *(_secret(API_KEY, f"the demo key of {t}", k) for t, k in DEMO_TERMINALS.items()),
+        *pki_secrets(pki),
+        *(_secret(TOKEN, f"card-session token #{i}", t) for i, t in enumerate(tokens)),
     ]
-    assert leaks == []
+    assert len(tokens) == 2  # one card session per member, both handed to the kiosk
+
+    # Everything was collected (a search of nothing finds nothing).
+    kiosk_files = {p.name for p in (ev.files / "kiosk").iterdir()}
+    assert {"log", "audit", "journal.sqlite3"} <= kiosk_files, kiosk_files
+    assert "session done for card" in (ev.files / "kiosk-stderr.txt").read_text()
+    assert "/v1/members/" in (ev.files / "backoffice-output.txt").read_text()  # access log
+    assert "/v1/card-sessions" in (ev.files / "backoffice-output.txt").read_text()
+    assert list((ev.files / "cups-spool").glob("c*")), "no CUPS control file"
+    assert {"access_log", "page_log"} <= {p.name for p in (ev.files / "cups-log").iterdir()}
+    assert list(ev.paper.glob("*.pdf")), "no printed PDF"
+    kinds = {PIN_, ID, CARD, API_KEY, SIGNING_KEY, AUDIT_KEY, TLS_KEY, TOKEN, CARD_KEY}
+    assert {k.category for k in secrets} == kinds
+
+    assert find_leaks(ev, secrets) == []
+
+    # What is allowed is there, in its allowed form.
+    paper = [pdf_text(p) for p in ev.paper.glob("*.pdf") if not p.name.startswith("spool-")]
+    assert all(member_id.encode() in text for text in paper)  # the member's own paper: in full
+    with sqlite3.connect(ev.database) as c:
+        hashes = {r[0] for r in c.execute("SELECT key_sha256 FROM terminal")}
+        columns = {r[1] for r in c.execute("PRAGMA table_info(terminal)")}
+    assert hashlib.sha256(api_key.encode()).hexdigest() in hashes  # the API key, hashed
+    assert not any("key" in col and "sha" not in col for col in columns - {"key_sha256"})
 
     # The run did record the session, masked, and the chain holds.
-    audit_text = "".join(f.read_text(encoding="utf-8") for f in month_files(run / "audit"))
+    audit_dir = ev.files / "kiosk" / "audit"
+    audit_text = "".join(f.read_text(encoding="utf-8") for f in month_files(audit_dir))
     masked = member_id[:3] + "*" * 11 + member_id[-4:]
     assert masked in audit_text
     for event in ("session.start", "card.accepted", "pin.wrong", "pin.ok", "session.end"):
         assert f'"event":"{event}"' in audit_text
     assert '"key":"pay_card","outcome":"paid"' in audit_text  # the payment's state
-    assert verify(run / "audit")[0] == []
-    log_text = (run / "log" / "kiosk.log").read_text(encoding="utf-8")
-    assert "session done for card" in log_text  # the log file was written to
+    audit_key = load_key(pki / "kiosks" / "KIOSK-0001" / "audit.key")
+    assert verify(audit_dir, audit_key).problems == []
+
+    # Controls: one secret of each kind planted where it may not be, each found.
+    kiosk_dir = pki / "kiosks" / "KIOSK-0001"
+    signing_key = (kiosk_dir / "signing.key").read_text().strip()
+    key_pem = (kiosk_dir / "key.pem").read_text()
+    server_key_line = (pki / "server.key").read_text().splitlines()[1]  # a base64 line
+    other_id = next(i for i in ids if i != member_id)
+    id_name = {n: f"ID number #{i}" for i, n in enumerate(ids)}
+    plants = [
+        Plant("files/backoffice-output.txt", api_key, "the configured API key"),
+        Plant("files/kiosk-stderr.txt", signing_key.upper(), "kiosks/KIOSK-0001/signing.key"),
+        Plant("db terminal.hall", signing_key, "kiosks/KIOSK-0001/signing.key"),
+        Plant("files/kiosk/journal.sqlite3", audit_key.hex(), "kiosks/KIOSK-0001/audit.key"),
+        Plant("files/cups-pdf.log", server_key_line, "server.key"),
+        Plant("files/cups-spool/c99999", key_pem, "a PEM private key block"),
+        Plant("files/cups-spool/c99998", member_id, id_name[member_id]),
+        Plant("card/emulator.log", tokens[0], "card-session token #0"),
+        Plant("db heartbeat.status_json", tokens[1], "card-session token #1"),
+        Plant("db freed", tokens[1], "card-session token #1"),
+        Plant("db certificate.content_json", member_id, id_name[member_id]),
+        Plant("db pay_order.account_masked", payer.card_number, "the payer's card number"),
+        Plant("paper", other_id, id_name[other_id]),
+        Plant("paper", PIN, "the PIN"),
+        Plant("files/kiosk/log/kiosk.log", f"verify pin={PIN}", "the PIN"),
+    ]
+    _controls(ev, secrets, tmp_path / "controls", plants)
+
+
+@dataclass(frozen=True)
+class Plant:
+    place: str  # a file of the evidence, "db TABLE.COLUMN" or "paper"
+    value: str
+    expect: str  # the search's line for it, after "<place> holds "
+
+
+def _controls(ev: Evidence, secrets: list[Secret], where: Path, plants: list[Plant]) -> None:
+    """Each plant in its own copy of the evidence: the search must report it."""
+    for i, plant in enumerate(plants):
+        copy = where / str(i)
+        shutil.copytree(ev.root, copy)
+        cev = Evidence(copy, ev.own_id)
+        if plant.place == "db freed":  # written, then deleted: the bytes stay in the file
+            c = sqlite3.connect(cev.database)
+            c.execute("PRAGMA secure_delete = OFF")  # as SQLite builds without SECURE_DELETE
+            with c:
+                c.execute(
+                    "INSERT INTO heartbeat (terminal_id, at, status_json) VALUES (?, ?, ?)",
+                    ("KIOSK-0001", "2026-06-20 00:00:00", plant.value),
+                )
+            with c:
+                c.execute("DELETE FROM heartbeat WHERE status_json = ?", (plant.value,))
+            c.close()
+            reported = "backoffice.sqlite3 (a freed page)"
+        elif plant.place.startswith("db "):
+            table, col = plant.place[3:].split(".")
+            c = sqlite3.connect(cev.database)
+            with c:
+                n = c.execute(
+                    f'UPDATE "{table}" SET "{col}" = ? '
+                    f'WHERE rowid = (SELECT min(rowid) FROM "{table}")',
+                    (plant.value,),
+                ).rowcount
+            c.close()
+            assert n == 1, f"nothing to plant in: {plant.place}"
+            reported = f"database {table}.{col}"
+        elif plant.place == "paper":
+            _write_pdf(cev.paper / "planted.pdf", plant.value)
+            reported = "paper/planted.pdf"
+        else:
+            p = copy / plant.place
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with p.open("ab") as f:
+                f.write(f"\n... {plant.value} ...\n".encode())
+            reported = plant.place
+        leaks = find_leaks(cev, secrets)
+        assert f"{reported} holds {plant.expect}" in leaks, (plant, leaks)
+        shutil.rmtree(copy)
+
+
+def _write_pdf(path: Path, text: str) -> None:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    c.drawString(72, 720, f"ID {text}")
+    c.save()
