@@ -6,7 +6,7 @@ is out has its row and cell marked "缺纸 PAPER OUT". A kiosk not heard from fo
 marked "失联 NOT SEEN". The page reloads itself every REFRESH_SECONDS. GET /fleet.json gives the
 same data to a monitoring system.
 
-The heartbeat's devices are strings (POST /v1/terminals/heartbeat, kiosk.heartbeat): reader,
+The heartbeat's devices are strings (POST /v1/terminals/heartbeat, kiosk.backoffice.heartbeat): reader,
 psam, receipt_paper, a4_queue: a state word below; journal_backlog: a count; last_error: text.
 The audit chain column is the back office's own: the last head accepted (backoffice.audit_heads),
 or the alarm raised when a heartbeat brought a head that went back or forked.

@@ -145,7 +145,7 @@ def reconcile(
 
 
 def journal_records(path: str) -> list[JournalRecord]:
-    """Read the kiosk's journal file (kiosk/journal.py) without importing the kiosk."""
+    """Read the kiosk's journal file (kiosk/payments/journal.py) without importing the kiosk."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = con.execute("SELECT intent_id, order_no, state, amount_fen FROM intent").fetchall()

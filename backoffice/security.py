@@ -11,7 +11,7 @@ the service runs with TLS; the plain-HTTP service of the tests and the demo runs
   hall manager only the fleet page and the API's documentation) and that a kiosk certificate's
   common name is the terminal the request claims to be (X-Terminal-Id).
 - `SignatureGuard`: a request that authenticates as a terminal (X-Terminal-Id or Authorization)
-  must carry a valid HMAC signature (kiosk.signing) by that terminal's key, a timestamp within
+  must carry a valid HMAC signature (kiosk.backoffice.signing) by that terminal's key, a timestamp within
   `max_skew` seconds of ours, and a nonce not seen before; otherwise 401.
 
 Refusals are JSON like every API error: {code, message_zh, message_en}.

@@ -1,7 +1,7 @@
 """Randomized fault schedules against the real kiosk payment service and the real back office.
 
 Each run: a fresh terminal and journal, a flexible worker who owes months; one payment (card or
-QR) by `python -m kiosk.payments_worker` with a random fault: SIGKILL at a named point, a gateway
+QR) by `python -m kiosk.payments.worker` with a random fault: SIGKILL at a named point, a gateway
 decline / timeout before or after charging / slow answer, a 5xx before or after the work, a
 duplicate or lost QR notification, a QR left to time out, a card pulled; sometimes two at once.
 Then the kiosk restarts (`recover`) and every intent is checked: one charge and one posting or

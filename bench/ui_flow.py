@@ -81,7 +81,7 @@ def headless_run(cfg_path: Path, cs, member: dict) -> float:
     """The same journey through the kiosk core alone: events in, effects run, no window."""
     from kiosk.assembly import build
     from kiosk.config import load_config
-    from kiosk.session import ExitPressed, Navigate, Page, PinSubmitted, Request
+    from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted, Request
 
     k = build(load_config(cfg_path))
     changed = threading.Condition()

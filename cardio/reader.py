@@ -216,7 +216,7 @@ class CardReader:
 
     def prove_presence(self, security: SecurityModule) -> bool:
         """INTERNAL AUTHENTICATE, on the card read last, to `security`'s challenge: with the
-        back office's challenge (kiosk.card_session) it proves the card is in the reader now."""
+        back office's challenge (kiosk.backoffice.card_session) it proves the card is in the reader now."""
 
         def op(s: _Session) -> bool:
             if s.info is None:

@@ -1,5 +1,5 @@
 """Signed requests, the part both sides share: the headers, the canonical request and its HMAC,
-and the signing key file. The kiosk signs (kiosk.signing.HmacAuth); the back office checks
+and the signing key file. The kiosk signs (kiosk.backoffice.signing.HmacAuth); the back office checks
 (backoffice.security), so an altered request (path, query or body) or a replayed one is refused.
 
 Headers added to each request:

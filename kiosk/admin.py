@@ -11,7 +11,7 @@ from typing import Any
 from kiosk.domain import CardHolder, Money
 from kiosk.domain.zone import today_in
 from kiosk.errors import KioskError
-from kiosk.payments import PaymentService
+from kiosk.payments.service import PaymentService
 
 Probe = Callable[[], str]
 

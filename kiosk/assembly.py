@@ -12,23 +12,23 @@ from dataclasses import dataclass
 from cardio.reader import open_reader
 from kiosk.admin import AdminTools
 from kiosk.audit import AuditLog
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.card_adapter import CardAdapter
-from kiosk.card_session import card_session_card
+from kiosk.backoffice.card_session import card_session_card
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
+from kiosk.backoffice.signing import secure_session
 from kiosk.config import KioskConfig
-from kiosk.controller import Controller
 from kiosk.domain.zone import today_in
-from kiosk.heartbeat import Heartbeat, probes_from_config
 from kiosk.i18n import Translator
-from kiosk.journal import Journal
-from kiosk.pay_flow import PayFlow
-from kiosk.payment_client import PaymentClient
-from kiosk.payments import PaymentService, PaymentSettings
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.flow import PayFlow
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import PaymentService, PaymentSettings
 from kiosk.printing import PrintService
-from kiosk.services import MemberServices
-from kiosk.session import Session
-from kiosk.session_audit import SessionAuditor
-from kiosk.signing import secure_session
+from kiosk.session.auditor import SessionAuditor
+from kiosk.session.card import CardAdapter
+from kiosk.session.controller import Controller
+from kiosk.session.machine import Session
+from kiosk.session.services import MemberServices
 from kiosk.voice import EspeakVoice
 from printer import open_a4_printer, open_receipt_printer
 

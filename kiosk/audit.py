@@ -51,7 +51,7 @@ MASKED_FIELDS: dict[str, Callable[[str], str]] = {
 }
 # What the log itself writes in every record: never a caller's.
 CHAIN_FIELDS = frozenset({"seq", "at", "terminal", "event", "prev", "hash"})
-# A request's outcome: a few non-personal facts (kiosk.session_audit._outcome picks them).
+# A request's outcome: a few non-personal facts (kiosk.session.auditor._outcome picks them).
 OUTCOME_FIELDS = (
     "outcome",
     "state",

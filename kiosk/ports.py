@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from kiosk.domain import CardHolder
 from kiosk.errors import KioskError
-from kiosk.session import CardProblem
+from kiosk.session.machine import CardProblem
 
 
 class CardAccessError(KioskError):

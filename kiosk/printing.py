@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.domain import CardHolder, mask_id
 from kiosk.domain.certificates import AttestedContent, Certificate, CertificateKind
 from kiosk.domain.documents import (

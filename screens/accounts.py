@@ -3,7 +3,7 @@ and the medical account per year (credited, spent, balance)."""
 
 from __future__ import annotations
 
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 

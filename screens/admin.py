@@ -3,7 +3,7 @@ the day's reconciliation, shut the app down."""
 
 from __future__ import annotations
 
-from kiosk.session import Request, SessionState
+from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
 DEVICE_NAMES = {

@@ -18,9 +18,9 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
 from kiosk.config import KioskConfig
-from kiosk.controller import Controller
 from kiosk.i18n import Translator
-from kiosk.session import ExitPressed, Navigate, Page, SessionState, Touched
+from kiosk.session.controller import Controller
+from kiosk.session.machine import ExitPressed, Navigate, Page, SessionState, Touched
 from screens import qr, shader_warmup, theme, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen

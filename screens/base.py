@@ -7,7 +7,7 @@ from typing import Any
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
 
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 
 
 class KioskScreen(Screen):

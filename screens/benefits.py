@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 

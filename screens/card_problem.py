@@ -1,6 +1,6 @@
 """A card that cannot be used: what happened and what to do, then take the card."""
 
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.session import Navigate, Page, Request, SessionState
+from kiosk.session.machine import Navigate, Page, Request, SessionState
 from screens.base import KioskScreen
 
 

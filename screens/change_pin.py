@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.session import PinChangeSubmitted, SessionState
+from kiosk.session.machine import PinChangeSubmitted, SessionState
 from screens.base import KioskScreen
 
 STEPS = ("change_pin.title_old", "change_pin.title_new", "change_pin.title_again")

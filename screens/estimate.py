@@ -6,7 +6,7 @@ kiosk.domain.estimate.describe, tested without Kivy)."""
 from __future__ import annotations
 
 from kiosk.domain.estimate import PensionEstimate, describe
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 

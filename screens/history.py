@@ -13,7 +13,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.domain import ContributionMonth, MonthStatus, Scheme
 from kiosk.domain.records import YEARLY_SCHEMES
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 INDIVIDUAL = "个人"  # the payer the back office names when the member paid themselves

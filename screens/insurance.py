@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.uix.label import Label
 
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens import theme
 from screens.base import KioskScreen
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.domain import mask_name
-from kiosk.session import SessionState
+from kiosk.session.machine import SessionState
 from screens.base import KioskScreen
 
 

@@ -11,8 +11,8 @@ from kivy.factory import Factory
 
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
-from kiosk.pay_flow import counter_only, payable
-from kiosk.session import Request, SessionState
+from kiosk.payments.flow import counter_only, payable
+from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
 BASE_SHARES = (Decimal("0.6"), Decimal("1"), Decimal("1.5"), Decimal("2"), Decimal("3"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.session import PinSubmitted, SessionState
+from kiosk.session.machine import PinSubmitted, SessionState
 from screens.base import KioskScreen
 
 

@@ -11,7 +11,7 @@ from kivy.core.image import ImageLoader
 from kivy.properties import StringProperty
 from kivy.uix.image import Image
 
-from kiosk.session import Request, SessionState
+from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
 RANGES = {

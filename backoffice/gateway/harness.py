@@ -9,7 +9,7 @@
         lab.worker("recover", journal, terminal, key)
         verdict = lab.check(journal, terminal, key)   # lost / doubled / unresolved, reasons
 
-The worker is `python -m kiosk.payments_worker` (the real kiosk payment service) in a
+The worker is `python -m kiosk.payments.worker` (the real kiosk payment service) in a
 subprocess; `check` compares, for every intent of the journal, the kiosk's journal, the back
 office's order and the gateway's bill, and runs the day's reconciliation."""
 
@@ -220,7 +220,7 @@ class PaymentsLab:
         cmd = [
             sys.executable,
             "-m",
-            "kiosk.payments_worker",
+            "kiosk.payments.worker",
             command,
             "--journal",
             str(journal),

@@ -5,7 +5,7 @@ each with its own base and months, never one line "2021-06 至 2024-04 (35个月
 breaks where a back-paid month (补缴) meets a month paid on time, so 补缴 marks whole lines.
 Residents' schemes are paid by the year: a row (month 01) stands for 12 months.
 
-Used by the kiosk's receipt (kiosk.payments) and the back office's receipt page alike.
+Used by the kiosk's receipt (kiosk.payments.service) and the back office's receipt page alike.
 """
 
 from __future__ import annotations

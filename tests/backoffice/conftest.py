@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from backoffice.harness import RunningService, postgres_server, running_service
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from tests.helpers.backoffice import TODAY, make_client
 
 MEMBERS = 40

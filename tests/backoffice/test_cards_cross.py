@@ -19,7 +19,7 @@ from cardio.security import SoftwareSecurityModule
 from cardio.ssse import CardInfo
 from cardio.transport import InProcessLink
 from common import card_crypto
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.domain import mask_id
 from kiosk.domain.cards import CardStatus
 from tests.helpers.backoffice import make_client, members_index

@@ -15,8 +15,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from backoffice.harness import RunningService, free_port
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import (
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import (
     BackOfficeUnavailable,
     NotFound,
     ProtocolError,
@@ -370,7 +370,7 @@ def test_the_client_does_not_import_kivy_or_screens() -> None:
     import sys
 
     code = (
-        "import sys, kiosk.backoffice_client; "
+        "import sys, kiosk.backoffice.client; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('kivy', 'screens')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -9,8 +9,8 @@ import pytest
 
 from backoffice.harness import RunningService
 from backoffice.policy import load_policy
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import NotFound
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import NotFound
 from kiosk.domain import (
     EnrolmentStatus,
     Money,

@@ -12,8 +12,8 @@ import requests
 
 from backoffice.harness import RunningService
 from backoffice.policy import load_policy
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import NotFound, Rejected
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import NotFound, Rejected
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.cards import CardStatus
 from kiosk.domain.certificates import CertificateKind

@@ -1,4 +1,4 @@
-"""Fault injection: the real kiosk payment service (python -m kiosk.payments_worker) as a
+"""Fault injection: the real kiosk payment service (python -m kiosk.payments.worker) as a
 subprocess against the real back office, killed or starved at named points, then restarted to
 recover. One back office serves the module; each scenario has its own terminal and journal."""
 

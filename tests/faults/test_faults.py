@@ -12,10 +12,10 @@ import pytest
 
 from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import free_port, running_service
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.domain import Scheme
-from kiosk.payment_client import PaymentClient
+from kiosk.payments.client import PaymentClient
 from tests.helpers.faults import TODAY, Scenario, assert_exactly_once_or_none
 from tests.helpers.proxy import CuttingProxy
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.harness import RunningService
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 
 # The seeded back office's day (tests/backoffice): fixed, so seeded records never drift.

@@ -1,5 +1,5 @@
 """A fault scenario: one terminal, one journal and one member in the payments lab, paid by the
-real kiosk payment service (python -m kiosk.payments_worker) killed or starved at named points;
+real kiosk payment service (python -m kiosk.payments.worker) killed or starved at named points;
 and the invariant every scenario ends on."""
 
 from __future__ import annotations

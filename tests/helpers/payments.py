@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backoffice.gateway.harness import PaymentsLab
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
-from kiosk.journal import Journal
-from kiosk.payment_client import PaymentClient
-from kiosk.payments import PaymentService, PaymentSettings
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import PaymentService, PaymentSettings
 
 # The payments back office's day: fixed, so the seeded arrears never drift.
 TODAY = dt.date(2026, 6, 20)

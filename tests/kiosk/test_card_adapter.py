@@ -9,9 +9,9 @@ import pytest
 from cardio.emulator import find_profile, load_profile
 from cardio.harness import CARD_READER
 from cardio.reader import open_reader
-from kiosk.card_adapter import CardAdapter, CardCheck
 from kiosk.ports import CardAccessError, PinRefused
-from kiosk.session import CardProblem
+from kiosk.session.card import CardAdapter, CardCheck
+from kiosk.session.machine import CardProblem
 
 pytestmark = pytest.mark.pcsc
 

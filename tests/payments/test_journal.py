@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.payments import IntentState, PayMethod, ReceiptState
-from kiosk.journal import Journal, JournalError
+from kiosk.payments.journal import Journal, JournalError
 
 S = IntentState
 
@@ -92,7 +92,7 @@ def test_the_journal_holds_no_full_id_number(tmp_path: Path) -> None:
 
 def test_the_service_is_built_from_the_config(tmp_path: Path) -> None:
     from kiosk.config import parse_config
-    from kiosk.payments import open_payment_service
+    from kiosk.payments.service import open_payment_service
 
     cfg = parse_config(
         {"journal": {"path": str(tmp_path / "j.sqlite3")}, "payments": {"qr_timeout": 90}},

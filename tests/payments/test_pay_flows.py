@@ -22,8 +22,8 @@ from kiosk.domain.payments import (
     PayMethod,
     ReceiptState,
 )
-from kiosk.payment_errors import InitialPinMustChange, PinRequired
-from kiosk.payments import ReceiptReadiness
+from kiosk.payments.errors import InitialPinMustChange, PinRequired
+from kiosk.payments.service import ReceiptReadiness
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual.server import VirtualPrinter

@@ -11,7 +11,7 @@ import requests
 from backoffice.gateway.harness import PaymentsLab
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.payments import Payer, PayMethod
-from kiosk.payment_errors import NothingDue, QuoteChanged, QuoteRefused
+from kiosk.payments.errors import NothingDue, QuoteChanged, QuoteRefused
 from tests.helpers.payments import Kiosk
 
 PAYER = Payer("0", "*三", "110***********0000")

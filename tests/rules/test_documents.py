@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from backoffice.harness import RunningService, running_service
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.domain import MonthStatus, Period, Scheme, mask_id, months_covered
 from kiosk.domain.certificates import Certificate, CertificateKind
 from kiosk.printing import PrintFailed, build_document

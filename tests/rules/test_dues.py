@@ -19,11 +19,11 @@ import pytest
 
 from backoffice.harness import RunningService
 from backoffice.policy import DEFAULT_POLICY
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import Rejected
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import Rejected
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.dues import Due
-from kiosk.payment_client import PaymentClient
+from kiosk.payments.client import PaymentClient
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import (
     enrolment,

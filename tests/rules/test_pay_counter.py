@@ -26,16 +26,15 @@ import pytest
 from backoffice.harness import RunningService
 from cardio.ssse import CardInfo
 from kiosk.config import TimeoutConfig
-from kiosk.controller import Controller
 from kiosk.domain import CardHolder, Money, Period, Scheme
 from kiosk.i18n import Translator
-from kiosk.journal import Journal
-from kiosk.pay_flow import CounterOnly, MonthRun, PayFlow, counter_only, month_runs, payable
-from kiosk.payment_client import PaymentClient
-from kiosk.payments import PaymentService, PaymentSettings
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.flow import CounterOnly, MonthRun, PayFlow, counter_only, month_runs, payable
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import PaymentService, PaymentSettings
 from kiosk.ports import CardReading, PinResult
-from kiosk.services import MemberServices
-from kiosk.session import (
+from kiosk.session.controller import Controller
+from kiosk.session.machine import (
     CardInserted,
     Loaded,
     LoadFailed,
@@ -46,6 +45,7 @@ from kiosk.session import (
     Session,
     SessionState,
 )
+from kiosk.session.services import MemberServices
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import card_for, enrolment, flexible_months, imported, member
 

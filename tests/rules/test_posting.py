@@ -8,7 +8,7 @@ import uuid
 
 from kiosk.domain import Money, MonthStatus, Period, Scheme
 from kiosk.domain.payments import OrderState
-from kiosk.payment_client import PaymentClient
+from kiosk.payments.client import PaymentClient
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import enrolment, member, months, resident_year
 

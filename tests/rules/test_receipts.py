@@ -25,9 +25,9 @@ from kiosk.domain.errors import DomainError
 from kiosk.domain.payments import CardAuthorization, Outcome, Payer, PayMethod, ReceiptState
 from kiosk.domain.receipts import PaidPeriod, ReceiptLine, receipt_lines
 from kiosk.domain.zone import DEFAULT_ZONE
-from kiosk.journal import Journal
-from kiosk.payment_client import PaymentClient
-from kiosk.payments import PaymentService, PaymentSettings
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import PaymentService, PaymentSettings
 from printer.escpos_bytes import COLUMNS
 from printer.harness import virtual_receipt_printer
 from printer.receipt import BASE_INDENT, receipt_bytes

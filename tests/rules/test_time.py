@@ -26,9 +26,9 @@ from kiosk.domain.payments import CardAuthorization, Outcome, Payer, PayMethod, 
 from kiosk.domain.people import Sex
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.errors import ConfigError
-from kiosk.journal import Journal
-from kiosk.payment_client import PaymentClient
-from kiosk.payments import PaymentService, PaymentSettings
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import PaymentService, PaymentSettings
 from kiosk.printing import PrintService
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings

@@ -22,10 +22,10 @@ import requests
 
 from backoffice.harness import running_service
 from kiosk.audit import AuditLog, Head, load_key, month_files, verify
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import Rejected
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import Rejected
+from kiosk.backoffice.heartbeat import Heartbeat
 from kiosk.config import BackOfficeConfig
-from kiosk.heartbeat import Heartbeat
 
 REPO = Path(__file__).resolve().parents[2]
 

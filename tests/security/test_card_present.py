@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from backoffice.tls_harness import kiosk_api_key, running_tls_service
-from kiosk.card_session import HEADER
-from kiosk.signing import HmacAuth, read_key
+from kiosk.backoffice.card_session import HEADER
+from kiosk.backoffice.signing import HmacAuth, read_key
 from tests.security.conftest import TODAY, make_pki
 from tests.security.test_no_secrets import _config, card_keys_of
 
@@ -69,7 +69,7 @@ class FakeCups:
 def test_member_data_needs_the_card_in_the_reader_and_its_pin(stack, tmp_path):
     from kiosk.assembly import build
     from kiosk.config import load_config
-    from kiosk.session import ExitPressed, Navigate, Page, PinSubmitted
+    from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted
 
     svc, cs, report, cards, pki = stack
     member, other = [m for m in report.showcases if m.card_file and m.card_status == "valid"][:2]

@@ -20,7 +20,7 @@ import logging, os, sys
 from pathlib import Path
 os.umask(0o022)
 from kiosk.config import LoggingConfig
-from kiosk.journal import Journal
+from kiosk.payments.journal import Journal
 from kiosk.logging_setup import configure_logging
 from kiosk.domain.payments import PayMethod
 
@@ -102,8 +102,8 @@ def test_the_audit_log_and_its_key_are_private(written):
 def test_an_existing_wider_file_is_narrowed(tmp_path):
     """A journal or log left 0644 by an older version becomes 0600 at the next start."""
     from kiosk.config import LoggingConfig
-    from kiosk.journal import Journal
     from kiosk.logging_setup import configure_logging
+    from kiosk.payments.journal import Journal
 
     old = os.umask(0o022)
     try:

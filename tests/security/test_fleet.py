@@ -13,9 +13,9 @@ import requests
 
 from backoffice.harness import running_service
 from kiosk.audit import Head
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.heartbeat import Heartbeat, receipt_probe
 from kiosk.config import BackOfficeConfig
-from kiosk.heartbeat import Heartbeat, receipt_probe
 from printer.status import PrinterStatus
 from tests.security.conftest import TODAY
 

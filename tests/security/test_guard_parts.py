@@ -15,7 +15,7 @@ from backoffice.security import (
     SecurityConfigError,
     load_signing_keys,
 )
-from kiosk.signing import SigningKeyError, canonical_request, read_key
+from kiosk.backoffice.signing import SigningKeyError, canonical_request, read_key
 
 
 def test_revocation_list_reads_serials_and_notices_changes(tmp_path):

@@ -32,7 +32,7 @@ from backoffice.seed.run import DEMO_TERMINALS
 from backoffice.tls_harness import running_tls_service
 from common import card_crypto
 from common.card_crypto import load_keys
-from kiosk.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP, read_key, sign
+from kiosk.backoffice.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP, read_key, sign
 from tests.security.conftest import TODAY, make_pki
 
 REPO = Path(__file__).resolve().parents[2]
@@ -330,7 +330,7 @@ NAME_CONSTANTS = {"KEY_ID", "TIMESTAMP", "NONCE", "SIGNATURE", "HEADER", "CARD_S
 def identity_reads(source: str) -> list[tuple[int, str]]:
     """Where code names an identity header: a string or bytes constant that is exactly such a
     name (a scope lookup, request.headers[...], a dict key), a parameter named like one
-    (a FastAPI Header), or one of the name constants (kiosk.signing's, the card session's).
+    (a FastAPI Header), or one of the name constants (kiosk.backoffice.signing's, the card session's).
     Docstrings and messages that mention a header inside a sentence are not reads."""
     found = []
     for node in ast.walk(ast.parse(source)):

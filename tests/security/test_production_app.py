@@ -16,7 +16,7 @@ import requests
 
 from backoffice.harness import running_service
 from backoffice.tls_harness import kiosk_api_key, refused_start, running_tls_service
-from kiosk.signing import HmacAuth, read_key
+from kiosk.backoffice.signing import HmacAuth, read_key
 from tests.security.conftest import REPO, TODAY
 
 MANAGER = "MANAGER-01"

@@ -6,8 +6,9 @@ import json
 
 from kiosk.audit import AuditLog, load_key, month_files, verify
 from kiosk.config import TimeoutConfig
-from kiosk.controller import Controller
-from kiosk.session import (
+from kiosk.session.auditor import SessionAuditor
+from kiosk.session.controller import Controller
+from kiosk.session.machine import (
     CardInserted,
     ExitPressed,
     Loaded,
@@ -15,7 +16,6 @@ from kiosk.session import (
     Request,
     Session,
 )
-from kiosk.session_audit import SessionAuditor
 from tests.unit.test_controller import HOLDER, FakeCard, SlowData, wait_for
 
 
@@ -66,11 +66,11 @@ def test_payment_results_are_recorded_by_their_state_not_their_member():
     from decimal import Decimal
 
     from kiosk.domain.payments import Outcome, PaymentOutcome
-    from kiosk.payments import ReceiptState
-    from kiosk.session_audit import _outcome
+    from kiosk.payments.service import ReceiptState
+    from kiosk.session.auditor import _outcome
 
     @dataclass(frozen=True)
-    class PayResult:  # the shape of kiosk.pay_flow's result: an outcome and receipt words
+    class PayResult:  # the shape of kiosk.payments.flow's result: an outcome and receipt words
         outcome: PaymentOutcome
         receipt_key: str
         receipt_url: str
@@ -91,7 +91,7 @@ def test_every_outcome_fact_is_a_field_the_log_accepts(tmp_path):
     """The facts _outcome picks for request.done are exactly what the log's allow-list takes:
     a fact added to one and not the other would lose the record (a failure is only logged)."""
     from kiosk.audit import EVENT_FIELDS
-    from kiosk.session_audit import _FACTS
+    from kiosk.session.auditor import _FACTS
 
     assert set(_FACTS) | {"session", "key"} == EVENT_FIELDS["request.done"]
     log = AuditLog(tmp_path / "audit", terminal_id="KIOSK-0001", key_file=tmp_path / "k")

@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from backoffice.tls_harness import kiosk_api_key, running_tls_service
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.signing import HmacAuth, read_key, secure_session
 from kiosk.config import BackOfficeConfig
-from kiosk.signing import HmacAuth, read_key, secure_session
 from tests.security.conftest import TODAY
 
 

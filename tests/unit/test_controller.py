@@ -6,8 +6,8 @@ import threading
 import time
 
 from kiosk.config import TimeoutConfig
-from kiosk.controller import Controller
-from kiosk.session import (
+from kiosk.session.controller import Controller
+from kiosk.session.machine import (
     CardInserted,
     CardProblem,
     CardRemoved,
@@ -176,7 +176,7 @@ class PriorityProbe:
 def test_io_work_and_its_programs_yield_the_cpu_to_the_screen():
     import os
 
-    from kiosk.controller import BACKGROUND_NICE
+    from kiosk.session.controller import BACKGROUND_NICE
 
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     card, data = FakeCard(), PriorityProbe()

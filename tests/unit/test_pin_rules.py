@@ -1,4 +1,4 @@
-from kiosk.pin_rules import check_new_pin
+from kiosk.session.pin_rules import check_new_pin
 
 
 def b(s: str) -> bytearray:

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
-from kiosk.session import (
+from kiosk.session.machine import (
     CardFailed,
     CardInserted,
     CardProblem,
@@ -189,7 +189,7 @@ def test_admin_card_goes_to_admin_after_pin(s):
 
 
 def test_change_pin_flow(s):
-    from kiosk.session import ChangePin, PinChangeRefused, PinChangeSubmitted
+    from kiosk.session.machine import ChangePin, PinChangeRefused, PinChangeSubmitted
 
     s.handle(CardInserted(), 0)
     s.handle(CardRead(HOLDER), 0)
@@ -204,7 +204,7 @@ def test_change_pin_flow(s):
 
 
 def test_request_runs_like_a_load_and_refreshes_the_timer(s):
-    from kiosk.session import Request
+    from kiosk.session.machine import Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.CARD_SERVICES), 1)
@@ -214,7 +214,7 @@ def test_request_runs_like_a_load_and_refreshes_the_timer(s):
 
 
 def test_card_pulled_while_paying_keeps_the_page_until_the_outcome_is_shown(s):
-    from kiosk.session import PAID_NOTICE_SECONDS, Request
+    from kiosk.session.machine import PAID_NOTICE_SECONDS, Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.PAY), 1)
@@ -231,7 +231,7 @@ def test_card_pulled_while_paying_keeps_the_page_until_the_outcome_is_shown(s):
 
 
 def test_pay_requests_carry_the_pin_state(s):
-    from kiosk.session import Request
+    from kiosk.session.machine import Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.PAY), 1)
@@ -240,7 +240,7 @@ def test_pay_requests_carry_the_pin_state(s):
 
 
 def test_a_payment_result_makes_the_record_reload(s):
-    from kiosk.session import Request
+    from kiosk.session.machine import Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.HISTORY), 1)
@@ -255,7 +255,7 @@ def test_a_payment_result_makes_the_record_reload(s):
 
 
 def test_admin_tools_refused_to_a_member_session(s):
-    from kiosk.session import Request
+    from kiosk.session.machine import Request
 
     to_menu(s, 0)
     assert s.handle(Request("admin_reprint", {}), 1) == []
@@ -263,7 +263,7 @@ def test_admin_tools_refused_to_a_member_session(s):
 
 
 def test_a_repeated_removal_does_not_cut_the_payment_outcome_short(s):
-    from kiosk.session import PAID_NOTICE_SECONDS, Request
+    from kiosk.session.machine import PAID_NOTICE_SECONDS, Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.PAY), 1)
@@ -277,7 +277,7 @@ def test_a_repeated_removal_does_not_cut_the_payment_outcome_short(s):
 
 
 def test_removal_just_after_the_outcome_still_shows_it(s):
-    from kiosk.session import Request
+    from kiosk.session.machine import Request
 
     to_menu(s, 0)
     s.handle(Navigate(Page.PAY), 1)

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 
 from kiosk.ports import CardAccessError, CardPort, CardReading, PinResult
-from kiosk.session import CardProblem
+from kiosk.session.machine import CardProblem
 
 log = logging.getLogger(__name__)
 HEADER = "X-Card-Session"

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import requests
 
-from kiosk.backoffice_errors import (
+from kiosk.backoffice.errors import (
     BackOfficeUnavailable,
     NotFound,
     ProtocolError,

@@ -1,6 +1,6 @@
 """The payment service the pay screens call: quote, confirm, pay by card or QR, receipt,
 recovery. Exactly once: every outside call is preceded by a durable journal row
-(kiosk/journal.py), every request that moves money carries the intent's idempotency key, and a
+(kiosk/payments/journal.py), every request that moves money carries the intent's idempotency key, and a
 recovery that needs neither the member nor the card finishes whatever a crash left open.
 
     svc = PaymentService(client, journal, settings, printer=printer)
@@ -29,8 +29,8 @@ import zoneinfo
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import BackOfficeError, BackOfficeUnavailable, ProtocolError, Rejected
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import BackOfficeError, BackOfficeUnavailable, ProtocolError, Rejected
 from kiosk.config import KioskConfig
 from kiosk.domain import Money, Period, Scheme, mask_card_number, mask_id, mask_name
 from kiosk.domain.documents import PaymentReceipt, Verification
@@ -49,9 +49,8 @@ from kiosk.domain.payments import (
 from kiosk.domain.receipts import PaidPeriod, receipt_lines
 from kiosk.domain.records import YEARLY_SCHEMES
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
-from kiosk.journal import Journal, JournalEntry
-from kiosk.payment_client import PaymentClient
-from kiosk.payment_errors import (
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.errors import (
     InitialPinMustChange,
     NothingDue,
     PaymentBusy,
@@ -61,6 +60,7 @@ from kiosk.payment_errors import (
     QuoteChanged,
     QuoteRefused,
 )
+from kiosk.payments.journal import Journal, JournalEntry
 
 log = logging.getLogger("kiosk.payments")
 S = IntentState

@@ -1,14 +1,14 @@
 """The kiosk payment service as a process of its own, for fault injection and benchmarks.
 
-    python -m kiosk.payments_worker pay --journal J --url U --member M [--method card|qr] ...
-    python -m kiosk.payments_worker recover --journal J --url U [--deadline 30]
+    python -m kiosk.payments.worker pay --journal J --url U --member M [--method card|qr] ...
+    python -m kiosk.payments.worker recover --journal J --url U [--deadline 30]
 
 `pay` runs one payment as the pay screens would (dues -> quote -> confirm -> card debit or QR
 -> receipt) and prints JSON lines ({"event": "qr", ...}, then {"event": "outcome", ...}).
 `recover` runs recovery passes until no journal row is unresolved (or the deadline) and prints
 {"event": "recovered", "seconds": ..., "unresolved": [...]}.
 
-Fault injection: KIOSK_KILL_POINT=<name> (kiosk.payments.KILL_POINTS) SIGKILLs this process
+Fault injection: KIOSK_KILL_POINT=<name> (kiosk.payments.service.KILL_POINTS) SIGKILLs this process
 when the flow reaches that point; with KIOSK_KILL_DELAY=<seconds> the kill comes that long
 after the point is reached, while the flow goes on (e.g. inside the HTTP call that follows)."""
 
@@ -23,14 +23,14 @@ import threading
 import time
 from typing import Any
 
-from kiosk.backoffice_client import BackOfficeClient
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.config import BackOfficeConfig
 from kiosk.domain import Scheme
 from kiosk.domain.payments import CardAuthorization, Payer, PayMethod
-from kiosk.journal import Journal
-from kiosk.payment_client import PaymentClient
-from kiosk.payment_errors import PaymentError
-from kiosk.payments import KILL_POINTS, PaymentService, PaymentSettings, dumps_outcome
+from kiosk.payments.client import PaymentClient
+from kiosk.payments.errors import PaymentError
+from kiosk.payments.journal import Journal
+from kiosk.payments.service import KILL_POINTS, PaymentService, PaymentSettings, dumps_outcome
 
 
 def kill_switch() -> Any:
@@ -145,7 +145,7 @@ def recover(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m kiosk.payments_worker")
+    ap = argparse.ArgumentParser(prog="python -m kiosk.payments.worker")
     sub = ap.add_subparsers(dest="command", required=True)
     for name in ("pay", "recover"):
         sp = sub.add_parser(name)

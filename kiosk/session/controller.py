@@ -17,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.i18n import Translator
-from kiosk.pin_rules import check_new_pin
 from kiosk.ports import CardAccessError, CardPort, MemberDataPort, PinRefused, VoicePort
-from kiosk.session import (
+from kiosk.session.machine import (
     CardFailed,
     CardInserted,
     CardProblem,
@@ -45,6 +44,7 @@ from kiosk.session import (
     Tick,
     VerifyPin,
 )
+from kiosk.session.pin_rules import check_new_pin
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ Keys (requests from the pay page, run on worker threads):
 
 The session adds `pin_verified` and `initial_pin` to every pay_* request, so the payment
 service itself refuses card-in payment without a verified, changed PIN. Money moves only in
-kiosk.payments (journal first, idempotency keys, recovery); this module keeps the member's
+kiosk.payments.service (journal first, idempotency keys, recovery); this module keeps the member's
 choice between steps and drops it when the session ends.
 
 What the pay page lists comes from the `dues` answer: `payable(dues)` (something to pay here)
@@ -38,8 +38,8 @@ from kiosk.domain.payments import (
 )
 from kiosk.errors import KioskError
 from kiosk.i18n import Translator
-from kiosk.payment_errors import NothingDue, PaymentError, QuoteRefused
-from kiosk.payments import PaymentService, PendingPayment, QrPayment, ReceiptReadiness
+from kiosk.payments.errors import NothingDue, PaymentError, QuoteRefused
+from kiosk.payments.service import PaymentService, PendingPayment, QrPayment, ReceiptReadiness
 
 
 class PayStepError(KioskError):

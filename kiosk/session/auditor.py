@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from kiosk.audit import OUTCOME_FIELDS, AuditLog
-from kiosk.session import (
+from kiosk.session.machine import (
     CardFailed,
     CardInserted,
     CardRead,

@@ -12,21 +12,21 @@ from collections.abc import Callable
 from typing import Any
 
 from cardio.ssse import CardInfo
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import (
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import (
     BackOfficeError,
     BackOfficeUnavailable,
     NotFound,
     Rejected,
     Unauthorized,
 )
-from kiosk.card_adapter import CardCheck
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardStatus
 from kiosk.errors import KioskError
-from kiosk.pay_flow import PayFlow
+from kiosk.payments.flow import PayFlow
 from kiosk.printing import PrintService
-from kiosk.session import CardProblem
+from kiosk.session.card import CardCheck
+from kiosk.session.machine import CardProblem
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from cardio.reader import INSERTED, READER_BACK, REMOVED, CardReader
 from cardio.ssse import CardInfo
 from kiosk.domain import CardHolder, Sex
 from kiosk.ports import CardAccessError, CardReading, PinRefused, PinResult
-from kiosk.session import CardProblem
+from kiosk.session.machine import CardProblem
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """HTTP calls of the payments API (docs/payments.md), on the back office client's session.
 
 Composition: the `BackOfficeClient` gives the requests session (headers, TLS, connection reuse),
-the base URL and the timeouts; the errors are kiosk.backoffice_errors. Calls that change
+the base URL and the timeouts; the errors are kiosk.backoffice.errors. Calls that change
 something carry an Idempotency-Key and are retried only with that very key, on connection
 errors, timeouts and 5xx: the back office answers a repeat with the first result, so a retry
 after a lost answer never pays twice. Every method blocks: call from a worker thread."""
@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from kiosk.backoffice_client import BackOfficeClient
-from kiosk.backoffice_errors import (
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import (
     BackOfficeUnavailable,
     NotFound,
     ProtocolError,
