@@ -54,7 +54,8 @@ from backoffice.tls_harness import running_tls_service
 from kiosk.audit import load_key, month_files, verify
 from tests.security.conftest import TODAY, make_pki
 
-pytestmark = [pytest.mark.pcsc, pytest.mark.cups, pytest.mark.slow]
+# A whole journey, then 16 searches of its evidence: minutes on a loaded 2-core machine.
+pytestmark = [pytest.mark.pcsc, pytest.mark.cups, pytest.mark.slow, pytest.mark.timeout(600)]
 
 PIN = "135790"
 WRONG_PIN = "246801"
@@ -598,6 +599,7 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
     key_pem = (kiosk_dir / "key.pem").read_text()
     server_key_line = (pki / "server.key").read_text().splitlines()[1]  # a base64 line
     other_id = next(i for i in ids if i != member_id)
+    master_key = tomllib.loads((pki / "card-keys.toml").read_text())["master"]["internal"]
     id_name = {n: f"ID number #{i}" for i, n in enumerate(ids)}
     plants = [
         Plant("files/backoffice-output.txt", api_key, "the configured API key"),
@@ -615,6 +617,7 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
         Plant("paper", other_id, id_name[other_id]),
         Plant("paper", PIN, "the PIN"),
         Plant("files/kiosk/log/kiosk.log", f"verify pin={PIN}", "the PIN"),
+        Plant("files/cups-log/error_log", master_key, "card-keys.toml internal"),
     ]
     _controls(ev, secrets, tmp_path / "controls", plants)
 
