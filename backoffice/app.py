@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backoffice.api import routers
-from backoffice.api.deps import Context
+from backoffice.context import Context
 from backoffice.errors import ApiError
 from backoffice.identity import authenticated
 from backoffice.parts import AppParts

@@ -38,6 +38,7 @@ from sqlalchemy import select
 
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Terminal
+from backoffice.context import Context
 from backoffice.errors import ApiError, NotFound
 from backoffice.identity import RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
@@ -216,7 +217,7 @@ async def close_session(request: Request, terminal: Terminal) -> Response:
     return Response(status_code=204)
 
 
-def _valid_member(ctx: Any, card_identifier: str) -> str:
+def _valid_member(ctx: Context, card_identifier: str) -> str:
     with ctx.db.sessions() as s:
         row = s.execute(
             select(MemberRow.member_no, CardRow.status)

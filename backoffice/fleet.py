@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.api.deps import Ctx
+from backoffice.context import Context
 from backoffice.settings import shown
 from backoffice.storage.terminals import AuditHeadRow, HeartbeatRow, TerminalRow
 
@@ -262,6 +263,6 @@ async def fleet_json(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-def _rows(ctx: Any, now: dt.datetime) -> list[KioskRow]:
+def _rows(ctx: Context, now: dt.datetime) -> list[KioskRow]:
     with ctx.db.sessions() as s:
         return fleet_rows(s, now)

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice import records
-from backoffice.api.deps import Context
+from backoffice.context import Context
 from backoffice.errors import ApiError, BadRequest, Conflict, NotFound
 from backoffice.gateway import (
     GatewayDeclined,

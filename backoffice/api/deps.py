@@ -1,54 +1,20 @@
-"""What every route needs: the app's context (database, policy, settings), a database session,
-and the calling terminal (authenticated by X-Terminal-Id + Authorization: Bearer <key>)."""
+"""What every route needs: the app's context (backoffice.context: database, policy, settings), a
+database session, and the calling terminal (authenticated by X-Terminal-Id + Authorization: Bearer <key>)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from backoffice.context import Context
 from backoffice.errors import Unauthorized
 from backoffice.identity import claimed, set_authenticated
-from backoffice.policy import Policy
-from backoffice.settings import Settings
-from backoffice.storage import Database
-from backoffice.storage.terminals import TerminalRow
-
-AUTH_CACHE_SECONDS = 30.0
-
-
-@dataclass
-class Context:
-    db: Database
-    policy: Policy
-    settings: Settings
-    # terminal id -> (key SHA-256, active, when read): spares a query per request; a revoked
-    # key stops working within AUTH_CACHE_SECONDS.
-    terminals: dict[str, tuple[str, bool, float]] = field(default_factory=dict)
-
-    def cached_terminal(self, terminal_id: str) -> tuple[str, bool] | None:
-        """(key SHA-256, active) if read in the last AUTH_CACHE_SECONDS; no I/O."""
-        hit = self.terminals.get(terminal_id)
-        if hit is not None and time.monotonic() - hit[2] < AUTH_CACHE_SECONDS:
-            return hit[0], hit[1]
-        return None
-
-    def load_terminal(self, terminal_id: str) -> tuple[str, bool] | None:
-        """Reads the terminal's key (blocking: on a worker thread) and caches it."""
-        with self.db.session() as s:
-            row = s.get(TerminalRow, terminal_id)
-            if row is None:
-                return None
-            self.terminals[terminal_id] = (row.key_sha256, row.active, time.monotonic())
-            return row.key_sha256, row.active
-
 
 # The dependencies are `async def` on purpose: FastAPI runs a sync dependency on the thread
 # pool, one hop per dependency per request; these do no blocking work (a Session connects
@@ -60,7 +26,8 @@ class Context:
 
 
 async def context(request: Request) -> Context:
-    return request.app.state.context
+    ctx: Context = request.app.state.context
+    return ctx
 
 
 async def session(request: Request) -> AsyncIterator[Session]:
