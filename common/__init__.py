@@ -10,5 +10,7 @@ byte, in one place each side imports.
 - common.masking: how ID numbers, card numbers and names are masked (kiosk.domain re-exports
   them for pages and paper; redaction masks with them).
 
+- common.errors: CommonError, the root of what this package raises.
+
 A leaf: it imports nothing of ours (tests/test_import_boundaries.py checks it).
 """

@@ -19,10 +19,12 @@ import hashlib
 import hmac
 from pathlib import Path
 
+from common.errors import CommonError
+
 KEY_ID, TIMESTAMP, NONCE, SIGNATURE = "X-Key-Id", "X-Timestamp", "X-Nonce", "X-Signature"
 
 
-class SigningKeyError(Exception):
+class SigningKeyError(CommonError):
     """The signing key file is missing, unreadable or not a hex key of at least 128 bits."""
 
 

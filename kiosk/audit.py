@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.identity import mask_card_number, mask_id
+from kiosk.errors import KioskError
 from kiosk.private_files import private_dir
 
 GENESIS = "0" * 64
@@ -90,8 +91,8 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
 _MAX_TEXT = 200
 
 
-class AuditError(Exception):
-    """Base of the audit log's errors."""
+class AuditError(KioskError):
+    """Base of the audit log's errors (under the kiosk core's root)."""
 
 
 class AuditFieldRefused(AuditError):
