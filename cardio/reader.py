@@ -311,6 +311,22 @@ class CardReader:
             new.wipe()
 
 
+def reader_listed(pattern: str) -> bool:
+    """Does pcscd list a reader matching `pattern` now? False when pcscd is down or none
+    matches (the heartbeat's reader and PSAM probes; no card is touched)."""
+    try:
+        ctx = establish_context()
+    except ReaderUnavailable:
+        return False
+    try:
+        match_reader(pattern, list_readers(ctx))
+        return True
+    except ReaderUnavailable:
+        return False
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
 def open_reader(
     reader_pattern: str,
     *,

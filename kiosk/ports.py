@@ -3,17 +3,41 @@
 The controller calls only these. Each has a real implementation (an adapter over cardio, the
 back office client, the printer package) and may have a simulated one; config.toml chooses.
 Every method may block: the controller calls them on worker threads, never on the UI thread.
+
+Devices: `CardPort` (the member's card: reading, PIN entry on screen or on the reader's pad),
+`ReaderCardPort` (the card adapter as the card-session wrapper sees it: the card read last and
+the reader's presence proof), `ReceiptPrinterPort`, `A4PrinterPort`, `VoicePort`.
+Services: `MemberDataPort` (what the session loads), `MemberRecordsPort` and `CertificatePort`
+(the back office's member calls), `PaymentClientPort` (its payment calls), `HeartbeatSender`.
+Time: `Clock` (monotonic seconds) and `Today` (the hall's date).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kiosk.domain import CardHolder
+from cardio.security import SecurityModule
+from cardio.ssse import CardInfo
+from kiosk.domain import CardHolder, Money, Period, Scheme
+from kiosk.domain.benefits import BenefitPayment
+from kiosk.domain.cards import CardRecord
+from kiosk.domain.certificates import Certificate, CertificateKind
+from kiosk.domain.documents import PaymentReceipt
+from kiosk.domain.dues import Due
+from kiosk.domain.estimate import PensionEstimate
+from kiosk.domain.payments import Order, Quote
+from kiosk.domain.records import ContributionMonth, PersonalAccounts
+from kiosk.domain.summary import MemberSummary
 from kiosk.errors import KioskError
 from kiosk.session.machine import CardProblem
+from printer.cups import JobResult, QueueState
+from printer.status import PrinterStatus
+
+Clock = Callable[[], float]  # monotonic seconds (time.monotonic)
+Today = Callable[[], dt.date]  # the date in the hall's zone
 
 
 class CardAccessError(KioskError):
@@ -80,3 +104,129 @@ class MemberDataPort(Protocol):
 class VoicePort(Protocol):
     def say(self, text: str, language: str) -> None:
         """Speak a prompt without blocking the caller for long."""
+
+
+# -- the card reader, as the card-session wrapper needs it --------------------------------------
+
+
+class PresenceReader(Protocol):
+    def prove_presence(self, security: SecurityModule) -> bool:
+        """INTERNAL AUTHENTICATE on the card read last, to `security`'s challenge."""
+
+
+class ReaderCardPort(CardPort, Protocol):
+    """A CardPort over a cardio reader (kiosk.session.card.CardAdapter)."""
+
+    @property
+    def reader(self) -> PresenceReader:
+        """The reader the card is in."""
+
+    @property
+    def last_info(self) -> CardInfo | None:
+        """What the last read gave (None before a read, or after `forget`)."""
+
+    def stop(self) -> None:
+        """Stop watching the reader."""
+
+
+# -- printers -----------------------------------------------------------------------------------
+
+
+class ReceiptPrinterPort(Protocol):
+    """The receipt printer (printer.ReceiptPrinter; NoReceiptPrinter where none is fitted)."""
+
+    def status(self) -> PrinterStatus:
+        """Paper, cover and link, asked of the printer now."""
+
+    def print_receipt(self, receipt: PaymentReceipt, *, force: bool = False) -> None:
+        """Print one receipt; raises printer.errors.PrinterError when it cannot."""
+
+
+class A4PrinterPort(Protocol):
+    """The A4 queue (printer.A4Printer over CUPS; NoA4Printer where none is fitted)."""
+
+    def state(self) -> QueueState:
+        """The queue's condition now."""
+
+    def print_pdf(self, pdf: bytes, title: str) -> JobResult:
+        """Print a PDF and wait for the job's end."""
+
+
+# -- the back office ----------------------------------------------------------------------------
+
+
+class MemberRecordsPort(Protocol):
+    """The back office's member and card calls the session's data handlers make."""
+
+    def card_status(self, card_identifier: str, card_number: str) -> CardRecord: ...
+
+    def report_loss(self, card_identifier: str, card_number: str) -> CardRecord: ...
+
+    def summary(self, member_no: str) -> MemberSummary: ...
+
+    def contributions(self, member_no: str) -> list[ContributionMonth]: ...
+
+    def accounts(self, member_no: str) -> PersonalAccounts: ...
+
+    def benefits(self, member_no: str) -> list[BenefitPayment]: ...
+
+    def dues(self, member_no: str) -> list[Due]: ...
+
+    def pension_estimate(self, member_no: str) -> PensionEstimate: ...
+
+
+class CertificatePort(Protocol):
+    def issue_certificate(
+        self,
+        member_no: str,
+        kind: CertificateKind,
+        *,
+        months: int | None = None,
+        first_year: int | None = None,
+        last_year: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Certificate:
+        """Issue (and attest) a certificate; the same key gives the same certificate."""
+
+
+class PaymentClientPort(Protocol):
+    """The back office's payment calls (kiosk.payments.client.PaymentClient)."""
+
+    def quote(
+        self,
+        member_no: str,
+        scheme: Scheme,
+        *,
+        base: Money | None = None,
+        periods: Sequence[Period] | None = None,
+        tier: Money | None = None,
+    ) -> Quote: ...
+
+    def create_order(self, key: str, quote_id: str, member_no: str, amount: Money) -> Order: ...
+
+    def order(self, order_no: str) -> Order: ...
+
+    def order_by_key(self, key: str) -> Order | None: ...
+
+    def pay_card(self, order_no: str, key: str, account: str) -> Order: ...
+
+    def open_qr(self, order_no: str, key: str) -> Order: ...
+
+    def cancel(self, order_no: str) -> Order: ...
+
+    def cancel_by_key(self, key: str) -> Order: ...
+
+    def reconcile(
+        self, day: dt.date, journal: Sequence[dict[str, Any]] | None
+    ) -> dict[str, Any]: ...
+
+
+class HeartbeatSender(Protocol):
+    def heartbeat(
+        self,
+        devices: Mapping[str, str],
+        app_version: str = "",
+        audit_head: Mapping[str, Any] | None = None,
+    ) -> object:
+        """`audit_head`: {seq, hash, month}, passed only when the heartbeat carries the chain
+        head (a sender without it still serves a kiosk that keeps no audit chain)."""

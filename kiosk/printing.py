@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.backoffice.client import BackOfficeClient
 from kiosk.domain import CardHolder, mask_id
 from kiosk.domain.certificates import AttestedContent, Certificate, CertificateKind
 from kiosk.domain.documents import (
@@ -31,7 +30,8 @@ from kiosk.domain.documents import (
 )
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.errors import KioskError
-from printer import A4Printer, BuiltDocument, PrinterError, certificate_pdf, rights_record_pdf
+from kiosk.ports import A4PrinterPort, CertificatePort
+from printer import BuiltDocument, PrinterError, certificate_pdf, rights_record_pdf
 from printer import errors as pe
 from printer.fonts import warm_pdf_font
 
@@ -126,8 +126,8 @@ def _error_key(e: PrinterError) -> str:
 class PrintService:
     def __init__(
         self,
-        client: BackOfficeClient,
-        a4: A4Printer,
+        client: CertificatePort,
+        a4: A4PrinterPort,
         *,
         font_path: Path,
         hall_name: str,

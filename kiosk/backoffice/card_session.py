@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from kiosk.ports import CardAccessError, CardPort, CardReading, PinResult
+from kiosk.ports import CardAccessError, CardReading, PinResult, ReaderCardPort
 from kiosk.session.machine import CardProblem
 
 log = logging.getLogger(__name__)
@@ -114,11 +114,11 @@ class CardSessionCard:
 
     def __init__(
         self,
-        inner: Any,  # CardAdapter: a CardPort with .reader (cardio) and .last_info
+        inner: ReaderCardPort,
         api: CardSessionApi,
         set_token: Callable[[str | None], None],
     ) -> None:
-        self.inner: CardPort = inner
+        self.inner = inner
         self.api = api
         self._set_token = set_token
         self._token: str | None = None
@@ -148,15 +148,15 @@ class CardSessionCard:
 
     def stop(self) -> None:
         self._end()
-        self.inner.stop()  # type: ignore[attr-defined]
+        self.inner.stop()
 
     def _open(self) -> None:
-        info = self.inner.last_info  # type: ignore[attr-defined]
+        info = self.inner.last_info
         if info is None:
             raise CardAccessError(CardProblem.UNREADABLE, "no card read")
         proof = BackOfficeProof(self.api, info.card_identifier)
         try:
-            present = self.inner.reader.prove_presence(proof)  # type: ignore[attr-defined]
+            present = self.inner.reader.prove_presence(proof)
         except CardSessionError as e:
             log.warning("card session not opened: %s", e)
             problem = CardProblem.NOT_GENUINE if e.refused else CardProblem.BACKOFFICE_UNAVAILABLE
@@ -178,7 +178,7 @@ class CardSessionCard:
                 log.info("card session not closed: %s", e)
 
 
-def card_session_card(card: Any, client: Any) -> CardSessionCard:
+def card_session_card(card: ReaderCardPort, client: Any) -> CardSessionCard:
     """Wrap `card` (a CardAdapter) for `client` (a BackOfficeClient)."""
 
     def set_token(token: str | None) -> None:

@@ -23,9 +23,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
+from kiosk.ports import A4PrinterPort, HeartbeatSender, ReceiptPrinterPort
+
+if TYPE_CHECKING:  # typing only: neither imports the heartbeat, but both are heavy to load
+    from kiosk.audit import AuditLog
+    from kiosk.config import KioskConfig
+    from kiosk.payments.journal import Journal
+
+__all__ = ["Heartbeat", "HeartbeatSender", "LastError", "Probe", "probes_from_config"]
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +57,6 @@ A4_WORDS = {
     "unreachable": "offline",
     "not_fitted": "none",
 }
-
-
-class HeartbeatSender(Protocol):
-    def heartbeat(
-        self,
-        devices: Mapping[str, str],
-        app_version: str = "",
-        audit_head: Mapping[str, Any] | None = None,
-    ) -> object:
-        """`audit_head`: {seq, hash, month}, passed only when the heartbeat carries the chain
-        head (a sender without it still serves a kiosk that keeps no audit chain)."""
 
 
 class LastError(logging.Handler):
@@ -177,46 +174,33 @@ def pcsc_reader_probe(pattern: str) -> Probe:
     """ "ok" when pcscd lists a reader matching `pattern`, else "absent"."""
 
     def probe() -> str:
-        from smartcard import scard
+        from cardio.reader import reader_listed
 
-        from cardio.errors import ReaderUnavailable
-        from cardio.transport import establish_context, list_readers, match_reader
-
-        try:
-            ctx = establish_context()
-        except ReaderUnavailable:
-            return "absent"
-        try:
-            match_reader(pattern, list_readers(ctx))
-            return "ok"
-        except ReaderUnavailable:
-            return "absent"
-        finally:
-            scard.SCardReleaseContext(ctx)
+        return "ok" if reader_listed(pattern) else "absent"
 
     return probe
 
 
-def receipt_probe(printer: Any) -> Probe:
+def receipt_probe(printer: ReceiptPrinterPort) -> Probe:
     """The receipt printer's PrinterStatus in the fleet's words."""
     return lambda: RECEIPT_WORDS.get(str(printer.status().value), "unknown")
 
 
-def a4_probe(printer: Any) -> Probe:
+def a4_probe(printer: A4PrinterPort) -> Probe:
     return lambda: A4_WORDS.get(str(printer.state().condition.value), "unknown")
 
 
-def journal_probe(journal: Any) -> Probe:
+def journal_probe(journal: Journal) -> Probe:
     return lambda: str(len(journal.unresolved()))
 
 
 def probes_from_config(
-    cfg: Any,
+    cfg: KioskConfig,
     *,
-    a4: Any = None,
-    journal: Any = None,
-    audit: Any = None,
-    receipt: Any = None,
+    a4: A4PrinterPort | None = None,
+    journal: Journal | None = None,
+    audit: AuditLog | None = None,
+    receipt: ReceiptPrinterPort | None = None,
 ) -> dict[str, Probe]:
     """The usual probes for a kiosk built from config (kiosk.assembly). `receipt`: the receipt
     printer the kiosk prints with (else one is opened from [receipt_printer])."""

@@ -61,6 +61,7 @@ from kiosk.payments.errors import (
     QuoteRefused,
 )
 from kiosk.payments.journal import Journal, JournalEntry
+from kiosk.ports import ReceiptPrinterPort
 
 log = logging.getLogger("kiosk.payments")
 S = IntentState
@@ -149,7 +150,7 @@ class PaymentService:
         journal: Journal,
         settings: PaymentSettings,
         *,
-        printer: object | None = None,
+        printer: ReceiptPrinterPort | None = None,
         checkpoint: Callable[[str], None] = lambda _name: None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -157,7 +158,7 @@ class PaymentService:
         self.client = client
         self.journal = journal
         self.settings = settings
-        self.printer = printer  # a printer.ReceiptPrinter, or None when none is fitted
+        self.printer = printer  # None when none is fitted
         self._checkpoint = checkpoint
         self._clock = clock
         self._sleep = sleep
@@ -384,7 +385,7 @@ class PaymentService:
         from printer.status import PrinterStatus
 
         try:
-            status = self.printer.status()  # type: ignore[attr-defined]
+            status = self.printer.status()
         except Exception:  # a printer that cannot even answer is unavailable, not a crash
             return ReceiptReadiness.UNAVAILABLE
         if status is PrinterStatus.NOT_FITTED:
@@ -408,7 +409,7 @@ class PaymentService:
 
         self.journal.set_receipt(intent_id, ReceiptState.PRINTING)
         try:
-            self.printer.print_receipt(self.receipt_for(entry, reprint=reprint))  # type: ignore[attr-defined]
+            self.printer.print_receipt(self.receipt_for(entry, reprint=reprint))
         except (PrinterError, OSError) as e:
             log.warning("receipt of %s not printed: %s", entry.order_no, e)
             self.journal.set_receipt(intent_id, ReceiptState.DEFERRED)
@@ -640,7 +641,9 @@ class PaymentService:
             self._leave(intent_id)
 
 
-def open_payment_service(cfg: KioskConfig, printer: object | None = None) -> PaymentService:
+def open_payment_service(
+    cfg: KioskConfig, printer: ReceiptPrinterPort | None = None
+) -> PaymentService:
     """The kiosk's payment service from its configuration (call start() to run recovery)."""
     client = PaymentClient(BackOfficeClient.from_config(cfg))
     return PaymentService(

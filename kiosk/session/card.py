@@ -16,7 +16,7 @@ from cardio.pin import PinPad, ScreenPin
 from cardio.reader import INSERTED, READER_BACK, REMOVED, CardReader
 from cardio.ssse import CardInfo
 from kiosk.domain import CardHolder, Sex
-from kiosk.ports import CardAccessError, CardReading, PinRefused, PinResult
+from kiosk.ports import CardAccessError, CardReading, PinRefused, PinResult, Today
 from kiosk.session.machine import CardProblem
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class CardAdapter:
         self,
         reader: CardReader,
         checker: CardChecker | None = None,
-        today: Callable[[], dt.date] = dt.date.today,
+        today: Today = dt.date.today,
     ) -> None:
         self.reader = reader
         self.checker = checker

@@ -17,7 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.i18n import Translator
-from kiosk.ports import CardAccessError, CardPort, MemberDataPort, PinRefused, VoicePort
+from kiosk.ports import (
+    CardAccessError,
+    CardPort,
+    Clock,
+    MemberDataPort,
+    PinRefused,
+    VoicePort,
+)
 from kiosk.session.machine import (
     CardFailed,
     CardInserted,
@@ -78,7 +85,7 @@ class Controller:
         *,
         translator: Translator | None = None,
         voice: VoicePort | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
         tick_interval: float = 0.25,
     ) -> None:
         self.session = session

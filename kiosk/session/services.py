@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from cardio.ssse import CardInfo
-from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.errors import (
     BackOfficeError,
     BackOfficeUnavailable,
@@ -24,6 +23,7 @@ from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardStatus
 from kiosk.errors import KioskError
 from kiosk.payments.flow import PayFlow
+from kiosk.ports import MemberRecordsPort
 from kiosk.printing import PrintService
 from kiosk.session.card import CardCheck
 from kiosk.session.machine import CardProblem
@@ -50,7 +50,7 @@ Handler = Callable[[str, CardHolder, dict[str, Any]], Any]
 class MemberServices:
     def __init__(
         self,
-        client: BackOfficeClient,
+        client: MemberRecordsPort,
         printing: PrintService | None = None,
         paying: PayFlow | None = None,
     ) -> None:
