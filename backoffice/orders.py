@@ -50,11 +50,12 @@ from backoffice.storage.members import (
 from backoffice.storage.payments import IdempotencyRow, OrderRow, PostingRow, QuoteRow
 from kiosk.domain import Money, Period, mask_card_number
 from kiosk.domain.dues import Due
+from kiosk.domain.payments import OrderState
 
 log = logging.getLogger("backoffice.payments")
 
-FINAL = ("posted", "failed", "reversed", "cancelled")
-OPEN = ("created", "charging", "qr_pending", "reversing", "cancelling")
+# An order's state is stored as the enum's value (a string column); code compares and sets the enum.
+OPEN = tuple(s for s in OrderState if not s.final)  # created .. cancelling: may still change
 TOMBSTONE = "cancelled-before-created"
 
 REASONS = {
@@ -127,19 +128,21 @@ class Payments:
             assert row is not None
             return row
 
-    def _cas(self, order_no: str, old: tuple[str, ...], new: str, **values: Any) -> bool:
+    def _cas(
+        self, order_no: str, old: tuple[OrderState, ...], new: OrderState, **values: Any
+    ) -> bool:
         with self.ctx.db.session() as s:
             ok = self._cas_in(s, order_no, old, new, **values)
             s.commit()
             return ok
 
     def _cas_in(
-        self, s: Session, order_no: str, old: tuple[str, ...], new: str, **values: Any
+        self, s: Session, order_no: str, old: tuple[OrderState, ...], new: OrderState, **values: Any
     ) -> bool:
         result = s.execute(
             update(OrderRow)
-            .where(OrderRow.order_no == order_no, OrderRow.state.in_(old))
-            .values(state=new, state_since=self._now(), **values)
+            .where(OrderRow.order_no == order_no, OrderRow.state.in_([o.value for o in old]))
+            .values(state=new.value, state_since=self._now(), **values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -257,7 +260,7 @@ class Payments:
                 select(OrderRow).where(
                     OrderRow.member_id == member.id,
                     OrderRow.scheme == quote.scheme,
-                    OrderRow.state.in_(OPEN),
+                    OrderRow.state.in_([o.value for o in OPEN]),
                 )
             ).all()
             for other in busy:
@@ -282,7 +285,7 @@ class Payments:
                 lines_json=quote.lines_json,
                 total_fen=quote.total_fen,
                 late_fee_fen=priced.late_fee.fen,
-                state="created",
+                state=OrderState.CREATED.value,
                 business_date=self.ctx.settings.current_date(),
                 created_at=now,
                 state_since=now,
@@ -302,31 +305,36 @@ class Payments:
         if seen is None:
             raise NotFound("没有这笔订单", "No order for this key", code="ORDER_NOT_FOUND")
         if seen.order_no is None:
-            return {"order_no": None, "idempotency_key": key, "state": "none", "final": True}
+            return {
+                "order_no": None,
+                "idempotency_key": key,
+                "state": OrderState.NONE.value,
+                "final": True,
+            }
         return self.order(seen.order_no, terminal_id)
 
     def _resolve(self, row: OrderRow) -> OrderRow:
         age = (self._now() - row.state_since).total_seconds()
-        if row.state == "qr_pending":
+        if row.state == OrderState.QR_PENDING:
             txn = self.gateway.query(row.order_no)
             if txn is not None and txn.state == "charged":
-                self._settle(row.order_no, ("qr_pending",), txn)
-        elif row.state == "charging" and age >= self.in_doubt_after:
+                self._settle(row.order_no, (OrderState.QR_PENDING,), txn)
+        elif row.state == OrderState.CHARGING and age >= self.in_doubt_after:
             txn = self.gateway.query(row.order_no)
             if txn is not None and txn.state == "charged":
-                self._settle(row.order_no, ("charging",), txn)
+                self._settle(row.order_no, (OrderState.CHARGING,), txn)
             else:
                 self._reverse(row, "in_doubt")
-        elif row.state == "reversing":
+        elif row.state == OrderState.REVERSING:
             self._reverse(row, row.reason or "in_doubt")
-        elif row.state == "cancelling":
+        elif row.state == OrderState.CANCELLING:
             self._close(row)
         return self._get(row.order_no)
 
     # --- paying --------------------------------------------------------------------------
 
     def _claim_payment(
-        self, row: OrderRow, key: str, method: str, params: str, new_state: str, masked: str
+        self, row: OrderRow, key: str, method: str, params: str, new_state: OrderState, masked: str
     ) -> bool:
         """Move created -> new_state for this pay request; False if it was not `created`."""
         pay_hash = _sha(f"{method}|{params}")
@@ -340,11 +348,11 @@ class Payments:
                 else "This order is already being paid by another request",
                 code="IDEMPOTENCY_CONFLICT" if row.pay_key == key else "ORDER_ALREADY_PAYING",
             )
-        if row.state != "created":
+        if row.state != OrderState.CREATED:
             return False
         return self._cas(
             row.order_no,
-            ("created",),
+            (OrderState.CREATED,),
             new_state,
             pay_key=key,
             pay_hash=pay_hash,
@@ -356,7 +364,7 @@ class Payments:
         with self.ctx.db.session() as s:
             row = self._load(s, order_no, terminal_id)
         masked = mask_card_number(account)
-        if not self._claim_payment(row, key, "card", account, "charging", masked):
+        if not self._claim_payment(row, key, "card", account, OrderState.CHARGING, masked):
             row = self._get(order_no)
             if row.pay_key is None:
                 self._not_payable(row)
@@ -364,23 +372,23 @@ class Payments:
         try:
             txn = self.gateway.debit(terminal_id, order_no, row.total_fen, masked)
         except GatewayDeclined as e:
-            self._cas(order_no, ("charging",), "failed", reason=e.reason[:40])
+            self._cas(order_no, (OrderState.CHARGING,), OrderState.FAILED, reason=e.reason[:40])
         except GatewayTimeout:
             self._reverse(self._get(order_no), "gateway_timeout")
         else:
-            self._settle(order_no, ("charging",), txn)
+            self._settle(order_no, (OrderState.CHARGING,), txn)
         return order_view(self._get(order_no), self.ctx.settings.public_url)
 
     def open_qr(self, terminal_id: str, order_no: str, key: str) -> dict[str, Any]:
         with self.ctx.db.session() as s:
             row = self._load(s, order_no, terminal_id)
-        if self._claim_payment(row, key, "qr", "", "qr_pending", ""):
+        if self._claim_payment(row, key, "qr", "", OrderState.QR_PENDING, ""):
             self.gateway.open_qr(terminal_id, order_no, row.total_fen)
         else:
             row = self._get(order_no)
             if row.pay_key is None:
                 self._not_payable(row)
-            if row.state == "qr_pending":
+            if row.state == OrderState.QR_PENDING:
                 self.gateway.open_qr(terminal_id, order_no, row.total_fen)  # idempotent
         return self.order(order_no, terminal_id)
 
@@ -395,7 +403,7 @@ class Payments:
         """The gateway's notification that a QR order was paid (may come twice)."""
         txn = self.gateway.query(order_no)
         if txn is not None and txn.state == "charged":
-            self._settle(order_no, ("qr_pending", "cancelling"), txn)
+            self._settle(order_no, (OrderState.QR_PENDING, OrderState.CANCELLING), txn)
 
     # --- cancel / reverse ----------------------------------------------------------------
 
@@ -403,9 +411,11 @@ class Payments:
         """Cancel what was not charged; a charged order stays posted (the answer says so)."""
         with self.ctx.db.session() as s:
             row = self._load(s, order_no, terminal_id)
-        if row.state == "created":
-            self._cas(order_no, ("created",), "cancelled", reason="cancelled")
-        elif row.state == "qr_pending" and self._cas(order_no, ("qr_pending",), "cancelling"):
+        if row.state == OrderState.CREATED:
+            self._cas(order_no, (OrderState.CREATED,), OrderState.CANCELLED, reason="cancelled")
+        elif row.state == OrderState.QR_PENDING and self._cas(
+            order_no, (OrderState.QR_PENDING,), OrderState.CANCELLING
+        ):
             self._close(self._get(order_no))
         return self.order(order_no, terminal_id)
 
@@ -425,40 +435,60 @@ class Payments:
             )
             try:
                 s.commit()
-                return {"order_no": None, "idempotency_key": key, "state": "none", "final": True}
+                return {
+                    "order_no": None,
+                    "idempotency_key": key,
+                    "state": OrderState.NONE.value,
+                    "final": True,
+                }
             except IntegrityError:
                 s.rollback()
             seen = s.get(IdempotencyRow, (terminal_id, key))
             assert seen is not None
         if seen.order_no is None:
-            return {"order_no": None, "idempotency_key": key, "state": "none", "final": True}
+            return {
+                "order_no": None,
+                "idempotency_key": key,
+                "state": OrderState.NONE.value,
+                "final": True,
+            }
         return self.cancel(terminal_id, seen.order_no)
 
     def _reverse(self, row: OrderRow, reason: str) -> None:
         # Claim the order first, so a late "charged" answer cannot post it while we reverse.
-        self._cas(row.order_no, ("charging",), "reversing", reason=reason)
+        self._cas(row.order_no, (OrderState.CHARGING,), OrderState.REVERSING, reason=reason)
         current = self._get(row.order_no)
-        if current.state != "reversing":
+        if current.state != OrderState.REVERSING:
             return
         txn = self.gateway.reverse(row.terminal_id, row.order_no, row.total_fen)
         log.info("order %s reversed at the gateway (%s): %s", row.order_no, reason, txn.state)
-        self._cas(row.order_no, ("reversing",), "reversed", gateway_txn=txn.txn_id)
+        self._cas(
+            row.order_no, (OrderState.REVERSING,), OrderState.REVERSED, gateway_txn=txn.txn_id
+        )
 
     def _close(self, row: OrderRow) -> None:
         txn = self.gateway.close(row.terminal_id, row.order_no, row.total_fen)
         if txn.state == "charged":
-            self._settle(row.order_no, ("cancelling",), txn)
+            self._settle(row.order_no, (OrderState.CANCELLING,), txn)
         else:
-            self._cas(row.order_no, ("cancelling",), "cancelled", reason="cancelled")
+            self._cas(
+                row.order_no, (OrderState.CANCELLING,), OrderState.CANCELLED, reason="cancelled"
+            )
 
     # --- settlement and posting ----------------------------------------------------------
 
-    def _settle(self, order_no: str, old: tuple[str, ...], txn: GatewayTxn) -> bool:
+    def _settle(self, order_no: str, old: tuple[OrderState, ...], txn: GatewayTxn) -> bool:
         """Mark the order posted and post its months, in one transaction."""
         with self.ctx.db.session() as s:
             now = self._now()
             if not self._cas_in(
-                s, order_no, old, "posted", gateway_txn=txn.txn_id, paid_at=now, reason=None
+                s,
+                order_no,
+                old,
+                OrderState.POSTED,
+                gateway_txn=txn.txn_id,
+                paid_at=now,
+                reason=None,
             ):
                 s.rollback()
                 return False
@@ -518,7 +548,7 @@ class Payments:
     def receipt_page(self, order_no: str) -> str:
         with self.ctx.db.session() as s:
             row = s.get(OrderRow, order_no)
-        if row is None or row.state != "posted":
+        if row is None or row.state != OrderState.POSTED:
             raise NotFound("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")
         from backoffice.receipt_html import receipt_html
 
@@ -601,7 +631,7 @@ def order_view(row: OrderRow, public_url: str) -> dict[str, Any]:
         "member_no": row.member_no,
         "scheme": row.scheme,
         "state": row.state,
-        "final": row.state in FINAL,
+        "final": OrderState(row.state).final,
         "lines": json.loads(row.lines_json),
         "total": f"{Money.from_fen(row.total_fen).yuan:.2f}",
         "late_fee": f"{Money.from_fen(row.late_fee_fen).yuan:.2f}",

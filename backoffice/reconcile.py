@@ -25,8 +25,11 @@ from backoffice.gateway.simulator import GatewaySimulator, GatewayTxn
 from backoffice.storage import Database
 from backoffice.storage.members import ContributionRow
 from backoffice.storage.payments import OrderRow, PostingRow
+from kiosk.domain.payments import IntentState, OrderState
 
-JOURNAL_FINAL = ("POSTED", "FAILED", "REVERSED")
+# States are stored as the enums' values (strings); a str compares equal to its member.
+JOURNAL_FINAL = frozenset(s for s in IntentState if s.final)
+ORDER_FINAL = frozenset(s for s in OrderState if s.final)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def reconcile(
         charged = t is not None and t.state == "charged"
         if t is not None and t.charges > 1:
             bad(Mismatch("DOUBLE_CHARGE", no, f"the gateway charged {t.charges} times"))
-        if o.state == "posted":
+        if o.state == OrderState.POSTED:
             report.orders_posted_fen += o.total_fen
             if not charged:
                 bad(Mismatch("POSTED_NOT_CHARGED", no, f"gateway: {t.state if t else 'none'}"))
@@ -114,7 +117,7 @@ def reconcile(
                 bad(Mismatch("POSTING_DIFFERS", no, f"posted {posted_sum.get(no, 0)} fen"))
         elif charged:
             bad(Mismatch("CHARGED_NOT_POSTED", no, f"order is {o.state}"))
-        if o.state not in ("posted", "failed", "reversed", "cancelled"):
+        if o.state not in ORDER_FINAL:
             bad(Mismatch("ORDER_UNRESOLVED", no, f"order is {o.state}"))
     for no, t in bill.items():
         report.gateway_net_fen += t.net_fen
@@ -132,11 +135,11 @@ def reconcile(
                 continue  # another day's order
             seen.add(r.order_no)
             o = orders[r.order_no]
-            if r.state == "POSTED":
+            if r.state == IntentState.POSTED:
                 report.journal_posted_fen += r.amount_fen
-                if o.state != "posted":
+                if o.state != OrderState.POSTED:
                     bad(Mismatch("JOURNAL_PAID_ORDER_NOT", r.order_no, f"order is {o.state}"))
-            elif o.state == "posted":
+            elif o.state == OrderState.POSTED:
                 bad(Mismatch("ORDER_PAID_JOURNAL_NOT", r.order_no, f"journal says {r.state}"))
         for no, o in orders.items():
             if no not in seen:

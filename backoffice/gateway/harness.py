@@ -36,8 +36,9 @@ from backoffice.harness import REPO, RunningService
 from backoffice.storage import Database
 from backoffice.storage.members import EnrolmentRow, MemberRow
 from backoffice.storage.terminals import TerminalRow
+from kiosk.domain.payments import IntentState, OrderState
 
-JOURNAL_FINAL = ("POSTED", "FAILED", "REVERSED")
+JOURNAL_FINAL = frozenset(s for s in IntentState if s.final)
 
 
 @dataclass
@@ -274,17 +275,17 @@ class PaymentsLab:
                 v.problems.append(f"{intent_id}: charged {charges} times")
             if net:
                 v.charged += 1
-            if ostate == "posted":
+            if ostate == OrderState.POSTED:
                 v.posted += 1
-            if net and ostate != "posted":
+            if net and ostate != OrderState.POSTED:
                 v.lost += 1
                 v.problems.append(f"{intent_id}: charged, order {ostate}")
-            if ostate == "posted" and not net:
+            if ostate == OrderState.POSTED and not net:
                 v.problems.append(f"{intent_id}: posted without a charge")
-            if net and state in ("FAILED", "REVERSED"):
+            if net and state in (IntentState.FAILED, IntentState.REVERSED):
                 v.lost += 1
                 v.problems.append(f"{intent_id}: charged, journal {state}")
-            if state == "POSTED" and ostate != "posted":
+            if state == IntentState.POSTED and ostate != OrderState.POSTED:
                 v.problems.append(f"{intent_id}: journal POSTED, order {ostate}")
             if net and amount_fen != t["amount_fen"]:  # type: ignore[index]
                 v.problems.append(f"{intent_id}: amount {amount_fen} != {t['amount_fen']}")  # type: ignore[index]
