@@ -1,4 +1,6 @@
-"""Errors of the back office client: one root, four kinds the kiosk reacts to differently.
+"""Errors of the kiosk's calls to the back office (kiosk.backoffice.transport raises them for the
+records client, the payments client and the card session alike): one root under KioskError,
+four kinds the kiosk reacts to differently.
 
 BackOfficeError
  +- BackOfficeUnavailable  no answer, a timeout, or a 5xx after the retries: "try later"
@@ -44,4 +46,10 @@ class Unauthorized(Rejected):
 
 
 class ProtocolError(BackOfficeError):
-    """The answer does not follow the API (bad JSON, a missing field, a wrong type)."""
+    """The answer does not follow the API (bad JSON, a missing field, a wrong type).
+    `status`: the HTTP status of an answer without the API's body (None: a body that broke the
+    wire format)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
