@@ -15,7 +15,6 @@ from kiosk.audit import AuditLog
 from kiosk.backoffice.card_session import card_session_card
 from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
-from kiosk.backoffice.signing import secure_session
 from kiosk.config import KioskConfig
 from kiosk.domain.zone import today_in
 from kiosk.i18n import Translator
@@ -57,7 +56,6 @@ class Kiosk:
 def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     translator = translator or Translator(language=cfg.ui.language)
     client = BackOfficeClient.from_config(cfg)
-    secure_session(client.session, cfg.backoffice, cfg.terminal.id)
     a4 = open_a4_printer(cfg.a4_printer)
     printing = PrintService(
         client,

@@ -19,8 +19,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import requests
-
+from kiosk.backoffice.client import BackOfficeClient
+from kiosk.backoffice.errors import BackOfficeError, ProtocolError, Rejected
+from kiosk.backoffice.transport import Transport, decode
 from kiosk.ports import CardAccessError, CardReading, PinResult, ReaderCardPort
 from kiosk.session.machine import CardProblem
 
@@ -28,55 +29,35 @@ log = logging.getLogger(__name__)
 HEADER = "X-Card-Session"
 
 
-class CardSessionError(Exception):
-    """The back office refused or could not open a card session."""
-
-    def __init__(self, message: str, *, refused: bool) -> None:
-        super().__init__(message)
-        self.refused = refused  # True: the proof was refused; False: back office unreachable
-
-
 class CardSessionApi:
-    """The three calls, over the BackOfficeClient's requests session (TLS, signing, key)."""
+    """The three calls, through the back office client's transport (TLS, signing, key). Each is
+    sent once (the transport's `once`): a challenge is answered once, so a repeated answer
+    after a lost reply would be refused and a genuine card taken for a fake."""
 
-    def __init__(self, session: requests.Session, base_url: str, timeout: Any) -> None:
-        self.session = session
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def _call(self, method: str, path: str, **kw: Any) -> Any:
-        try:
-            r = self.session.request(method, self.base_url + path, timeout=self.timeout, **kw)
-        except requests.RequestException as e:
-            raise CardSessionError(f"{method} {path}: {type(e).__name__}", refused=False) from None
-        if r.status_code >= 500:
-            raise CardSessionError(f"{method} {path}: HTTP {r.status_code}", refused=False)
-        if r.status_code >= 400:
-            code = r.json().get("code", "") if "json" in r.headers.get("content-type", "") else ""
-            raise CardSessionError(f"{method} {path}: {r.status_code} {code}", refused=True)
-        return r.json() if r.content else None
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
 
     def challenge(self, card_identifier: str) -> tuple[str, bytes]:
-        body = self._call(
-            "POST", "/v1/card-sessions/challenge", json={"card_identifier": card_identifier}
+        body = self.transport.post(
+            "/v1/card-sessions/challenge", {"card_identifier": card_identifier}, once=True
         )
-        return str(body["challenge_id"]), bytes.fromhex(body["challenge"])
+        return decode(lambda b: (str(b["challenge_id"]), bytes.fromhex(b["challenge"])), body)
 
     def open(self, challenge_id: str, algorithm: str, answer: bytes) -> str:
-        body = self._call(
-            "POST",
+        body = self.transport.post(
             "/v1/card-sessions",
-            json={
+            {
                 "challenge_id": challenge_id,
                 "algorithm": algorithm,
                 "answer": answer.hex(),
                 "pin_verified": True,
             },
+            once=True,
         )
-        return str(body["token"])
+        return decode(lambda b: str(b["token"]), body)
 
     def close(self, token: str) -> None:
-        self._call("DELETE", "/v1/card-sessions/current", headers={HEADER: token})
+        self.transport.delete("/v1/card-sessions/current", headers={HEADER: token})
 
 
 class BackOfficeProof:
@@ -157,9 +138,9 @@ class CardSessionCard:
         proof = BackOfficeProof(self.api, info.card_identifier)
         try:
             present = self.inner.reader.prove_presence(proof)
-        except CardSessionError as e:
+        except BackOfficeError as e:
             log.warning("card session not opened: %s", e)
-            problem = CardProblem.NOT_GENUINE if e.refused else CardProblem.BACKOFFICE_UNAVAILABLE
+            problem = CardProblem.NOT_GENUINE if refused(e) else CardProblem.BACKOFFICE_UNAVAILABLE
             raise CardAccessError(problem, str(e)) from None
         except Exception as e:  # the card went away or failed mid-proof
             raise CardAccessError(CardProblem.UNREADABLE, type(e).__name__) from None
@@ -174,19 +155,22 @@ class CardSessionCard:
         if token is not None:
             try:
                 self.api.close(token)
-            except CardSessionError as e:  # it expires by itself anyway
+            except BackOfficeError as e:  # it expires by itself anyway
                 log.info("card session not closed: %s", e)
 
 
-def card_session_card(card: ReaderCardPort, client: Any) -> CardSessionCard:
-    """Wrap `card` (a CardAdapter) for `client` (a BackOfficeClient)."""
+def refused(e: BackOfficeError) -> bool:
+    """Did the back office say no to the proof (a 4xx, with or without the API's error body)?
+    No answer, a 5xx or a malformed answer say nothing about the card."""
+    if isinstance(e, Rejected):
+        return True
+    return isinstance(e, ProtocolError) and e.status is not None and 400 <= e.status < 500
+
+
+def card_session_card(card: ReaderCardPort, client: BackOfficeClient) -> CardSessionCard:
+    """Wrap `card` (a CardAdapter) for `client`: its transport carries the token."""
 
     def set_token(token: str | None) -> None:
-        if token is None:
-            client.session.headers.pop(HEADER, None)
-        else:
-            client.session.headers[HEADER] = token
+        client.transport.set_header(HEADER, token)
 
-    return CardSessionCard(
-        card, CardSessionApi(client.session, client.base_url, client.timeout), set_token
-    )
+    return CardSessionCard(card, CardSessionApi(client.transport), set_token)
