@@ -9,10 +9,10 @@ from screens.base import KioskScreen
 
 class AccountsScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
-        self.accounts = state.data.get("accounts")
+        self.accounts = state.data.accounts
         self.error = state.errors.get("accounts")
         self._render()
 

@@ -3,6 +3,7 @@ the day's reconciliation, shut the app down."""
 
 from __future__ import annotations
 
+from kiosk.session.intents import RequestName
 from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
@@ -18,20 +19,20 @@ DEVICE_NAMES = {
 
 class AdminScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
         self._state: SessionState | None = None
 
     def on_pre_enter(self, *_a) -> None:
         self.refresh()
 
     def refresh(self) -> None:
-        self.kiosk.post(Request("admin_status", {}))
+        self.kiosk.post(Request(RequestName.ADMIN_STATUS))
 
     def reprint(self) -> None:
-        self.kiosk.post(Request("admin_reprint", {}))
+        self.kiosk.post(Request(RequestName.ADMIN_REPRINT))
 
     def reconcile(self) -> None:
-        self.kiosk.post(Request("admin_reconcile", {}))
+        self.kiosk.post(Request(RequestName.ADMIN_RECONCILE))
 
     def shutdown(self) -> None:
         # Only reachable in an administrator's session (the session guards the page).
@@ -47,7 +48,7 @@ class AdminScreen(KioskScreen):
         st = self._state
         if st is None:
             return
-        status = st.data.get("admin_status") or {}
+        status = st.data.admin_status or {}
         i = 0 if lang == "zh" else 1
         self.ids.devices.text = "\n".join(
             f"{DEVICE_NAMES.get(k, (k, k))[i]}：{v if k != 'audit_head' else v[:12] + '…'}"
@@ -56,7 +57,7 @@ class AdminScreen(KioskScreen):
         lines = []
         if "admin_reprint" in st.data:
             lines.append(tr("admin.reprinted", state=st.data["admin_reprint"]))
-        recon = st.data.get("admin_reconcile")
+        recon = st.data.admin_reconcile
         if recon:
             bad = recon.get("mismatches", [])
             lines.append(
@@ -64,7 +65,11 @@ class AdminScreen(KioskScreen):
                 if not bad
                 else tr("admin.recon_bad", count=len(bad), first=str(bad[0])[:80])
             )
-        for key in ("admin_status", "admin_reprint", "admin_reconcile"):
+        for key in (
+            RequestName.ADMIN_STATUS,
+            RequestName.ADMIN_REPRINT,
+            RequestName.ADMIN_RECONCILE,
+        ):
             if key in st.errors:
                 lines.append(tr(st.errors[key]))
         self.ids.result.text = "\n".join(lines)

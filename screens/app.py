@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -20,7 +21,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
-from kiosk.session.machine import ExitPressed, Navigate, Page, SessionState, Touched
+from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
 from screens import qr, shader_warmup, theme, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
@@ -131,6 +132,9 @@ class KioskApp(App):
         """Translate `key`. kv passes `app.lang` as `_lang` so the rule re-runs on a switch."""
         return self.translator(key, **params)
 
+    def watch_language(self, fn: Callable[[], object]) -> None:
+        self.bind(lang=lambda *_a: fn())
+
     def on_lang(self, _app: App, value: str) -> None:
         self.translator.language = value
 
@@ -177,7 +181,7 @@ class KioskApp(App):
 
     # -- the session --------------------------------------------------------------------------
 
-    def post(self, event) -> None:
+    def post(self, event: Event) -> None:
         if self.controller is not None:
             self.controller.post(event)
 

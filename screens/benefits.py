@@ -8,10 +8,10 @@ from screens.base import KioskScreen
 
 class BenefitsScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
-        self.payments = state.data.get("benefits")
+        self.payments = state.data.benefits
         self.error = state.errors.get("benefits")
         self._render()
 

@@ -17,4 +17,4 @@ class CardProblemScreen(KioskScreen):
         self.ids.take.text = tr("problem.take_card")
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=self._render)
+        self.kiosk.watch_language(self._render)

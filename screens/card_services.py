@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from kiosk.session.intents import RequestName
 from kiosk.session.machine import Navigate, Page, Request, SessionState
 from screens.base import KioskScreen
 
 
 class CardServicesScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
-        self.record = state.data.get("report_loss") or state.data.get("card_status")
+        self.record = state.data.report_loss or state.data.card_status
         self.error = state.errors.get("report_loss") or state.errors.get("card_status")
         self._render()
 
@@ -19,7 +20,7 @@ class CardServicesScreen(KioskScreen):
         self.kiosk.post(Navigate(Page.CHANGE_PIN))
 
     def report_loss(self) -> None:
-        self.kiosk.post(Request("report_loss", {}))
+        self.kiosk.post(Request(RequestName.REPORT_LOSS))
 
     def _render(self) -> None:
         tr, lang = self.kiosk.tr, self.kiosk.lang

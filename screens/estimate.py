@@ -12,10 +12,10 @@ from screens.base import KioskScreen
 
 class EstimateScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
-        self.estimate = state.data.get("estimate")
+        self.estimate = state.data.estimate
         self.error = state.errors.get("estimate")
         self._render()
 

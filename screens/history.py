@@ -29,7 +29,7 @@ class HistoryScreen(KioskScreen):
     rows: list[ContributionMonth] = []  # noqa: RUF012 - replaced, never mutated
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
         self.ids.chart.on_pick = lambda label: self.pick_year(int(label))
         # One tab per scheme, built with the page (~4 ms each): a member's schemes are then
         # shown by adding the ready tabs, not by building them in the frame with their data.
@@ -42,7 +42,7 @@ class HistoryScreen(KioskScreen):
             self._tab_for[sc] = b
 
     def show(self, state: SessionState) -> None:
-        rows = state.data.get("history")
+        rows = state.data.history
         self.error = state.errors.get("history")
         if rows is None:
             self._source = None

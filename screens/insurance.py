@@ -11,12 +11,12 @@ from screens.base import KioskScreen
 
 class InsuranceScreen(KioskScreen):
     def show(self, state: SessionState) -> None:
-        self.member = state.data.get("summary")
+        self.member = state.data.summary
         self.error = state.errors.get("summary")
         self._render()
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def _render(self) -> None:
         box = self.ids.rows
@@ -24,9 +24,8 @@ class InsuranceScreen(KioskScreen):
         tr, lang = self.kiosk.tr, self.kiosk.lang
         member = getattr(self, "member", None)
         if member is None:
-            self.ids.status.text = (
-                tr(self.error) if getattr(self, "error", None) else tr("common.loading")
-            )
+            error: str | None = getattr(self, "error", None)
+            self.ids.status.text = tr(error) if error else tr("common.loading")
             return
         self.ids.status.text = "" if member.enrolments else tr("common.none")
         items = []

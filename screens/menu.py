@@ -16,7 +16,7 @@ class MenuScreen(KioskScreen):
         self._render()
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
 
     def _render(self) -> None:
         self.ids.greeting.text = self.kiosk.tr(

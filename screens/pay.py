@@ -12,6 +12,7 @@ from kivy.factory import Factory
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
 from kiosk.payments.flow import counter_only, payable
+from kiosk.session.intents import RequestName
 from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
@@ -21,7 +22,7 @@ MONTH_CHOICES = (1, 3, 6, 12)
 
 class PayScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
         self._state: SessionState | None = None
         self._reset()
         Clock.schedule_interval(self._tick, 1)
@@ -48,7 +49,7 @@ class PayScreen(KioskScreen):
         self.step = "options"
         self._render()
 
-    def ask(self, key: str, params: dict | None = None) -> None:
+    def ask(self, key: RequestName, params: dict | None = None) -> None:
         self.asked.add(key)
         self.kiosk.post(Request(key, params or {}))
         self._render()
@@ -65,16 +66,16 @@ class PayScreen(KioskScreen):
             params["tier"] = str(self.tier.yuan)
         self.asked -= {"pay_card", "pay_qr_start", "pay_qr_wait"}
         self.step = "quote"
-        self.ask("pay_quote", params)
+        self.ask(RequestName.PAY_QUOTE, params)
 
     def pay_card(self) -> None:
-        self.ask("pay_card")
+        self.ask(RequestName.PAY_CARD)
 
     def pay_qr(self) -> None:
-        self.ask("pay_qr_start")
+        self.ask(RequestName.PAY_QR_START)
 
     def cancel_qr(self) -> None:
-        self.ask("pay_cancel")
+        self.ask(RequestName.PAY_CANCEL)
 
     def back_to_options(self) -> None:
         self.step = "options"
@@ -90,7 +91,7 @@ class PayScreen(KioskScreen):
             and "pay_qr_start" in state.data
             and "pay_qr_wait" not in self.asked
         ):
-            self.ask("pay_qr_wait")
+            self.ask(RequestName.PAY_QR_WAIT)
             return
         self._render()
 
@@ -133,7 +134,7 @@ class PayScreen(KioskScreen):
         elif step == "paying":
             ids.paying_text.text = tr("payments.paying") + "\n" + tr("pay.keep_card")
         elif step == "qr":
-            shown = st.data.get("pay_qr_start") if st else None
+            shown = st.data.pay_qr_start if st else None
             if shown is not None:
                 ids.qr.data = shown.url
                 left = max(0, int(shown.timeout - (time.monotonic() - shown.shown_at)))
@@ -152,7 +153,7 @@ class PayScreen(KioskScreen):
         tr, lang = self.kiosk.tr, self.kiosk.lang
         box = self.ids.dues_list
         box.clear_widgets()
-        dues = st.data.get("dues") if st else None
+        dues = st.data.dues if st else None
         if dues is None:
             # Refused (the message above says why, e.g. no average wage), or still loading.
             refused = st is not None and "dues" in st.errors and "dues" not in st.loading
@@ -238,7 +239,7 @@ class PayScreen(KioskScreen):
         tr = self.kiosk.tr
         ids = self.ids
         ids.lines.header = [tr(f"pay.col_{c}") for c in ("period", "base", "amount", "late_fee")]
-        pq = st.data.get("pay_quote") if st and "pay_quote" in self.asked else None
+        pq = st.data.pay_quote if st and "pay_quote" in self.asked else None
         refused = st is not None and "pay_quote" in st.errors
         if pq is None or refused or (st and "pay_quote" in st.loading):
             # A refused quote (the message above says why) never leaves an older one payable.
@@ -263,10 +264,10 @@ class PayScreen(KioskScreen):
     def _render_result(self, st: SessionState | None) -> None:
         tr = self.kiosk.tr
         res = None
-        for key in ("pay_qr_wait", "pay_card"):
-            if st and key in self.asked and key in st.data:
-                res = st.data[key]
-                break
+        if st and "pay_qr_wait" in self.asked and "pay_qr_wait" in st.data:
+            res = st.data.pay_qr_wait
+        elif st and "pay_card" in self.asked and "pay_card" in st.data:
+            res = st.data.pay_card
         ids = self.ids
         if res is None:
             return

@@ -11,6 +11,7 @@ from kivy.core.image import ImageLoader
 from kivy.properties import StringProperty
 from kivy.uix.image import Image
 
+from kiosk.session.intents import RequestName
 from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
@@ -57,7 +58,7 @@ class PrintScreen(KioskScreen):
     choice = "this_year"
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.bind(lang=lambda *_: self._render())
+        self.kiosk.watch_language(self._render)
         self._state: SessionState | None = None
 
     def on_pre_enter(self, *_a) -> None:
@@ -78,7 +79,7 @@ class PrintScreen(KioskScreen):
     def params(self) -> dict:
         if self.kind == "participation":
             return {"kind": "participation", "months": int(self.choice)}
-        summary = self._state.data.get("summary") if self._state else None
+        summary = self._state.data.summary if self._state else None
         year = summary.as_of.year if summary else 0
         first = {"this_year": year, "last_year": year - 1, "last_3_years": year - 2}.get(
             self.choice,
@@ -89,12 +90,12 @@ class PrintScreen(KioskScreen):
 
     def preview(self) -> None:
         self.asked_preview, self.asked_print = True, False
-        self.kiosk.post(Request("print_preview", self.params()))
+        self.kiosk.post(Request(RequestName.PRINT_PREVIEW, self.params()))
         self._render()
 
     def print_document(self) -> None:
         self.asked_print = True
-        self.kiosk.post(Request("print_submit", {}))
+        self.kiosk.post(Request(RequestName.PRINT_SUBMIT))
         self._render()
 
     def show(self, state: SessionState) -> None:
@@ -113,9 +114,7 @@ class PrintScreen(KioskScreen):
             b = ids[f"range{i}"]
             b.label = tr("print.months", months=key) if key.isdigit() else tr(f"print.{key}")
             b.state = "down" if key == self.choice else "normal"
-        preview = (
-            st.data.get("print_preview") if st and getattr(self, "asked_preview", False) else None
-        )
+        preview = st.data.print_preview if st and getattr(self, "asked_preview", False) else None
         loading = st.loading if st else frozenset()
         errors = st.errors if st else {}
         ids.image.path = preview.image if preview else ""
@@ -134,6 +133,6 @@ class PrintScreen(KioskScreen):
                 msg = tr("print.printing")
             elif "print_submit" in errors:
                 msg = tr(errors["print_submit"])
-            elif st and st.data.get("print_submit"):
-                msg = tr("print.done", pages=st.data["print_submit"].pages)
+            elif st and st.data.print_submit:
+                msg = tr("print.done", pages=st.data.print_submit.pages)
         ids.message.text = msg

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from kiosk.domain import CardHolder
 from kiosk.i18n import Translator
 from kiosk.ports import (
     CardAccessError,
@@ -25,6 +26,7 @@ from kiosk.ports import (
     PinRefused,
     VoicePort,
 )
+from kiosk.session.intents import Key
 from kiosk.session.machine import (
     CardFailed,
     CardInserted,
@@ -262,7 +264,7 @@ class Controller:
             new[:] = b"\x00" * len(new)
         self._post_if_current(gen, PinChanged())
 
-    def _load(self, key: str, holder: Any, params: dict[str, Any], gen: int) -> None:
+    def _load(self, key: Key, holder: CardHolder, params: dict[str, Any], gen: int) -> None:
         try:
             value = self.data.load(key, holder, params)
         except Exception as e:

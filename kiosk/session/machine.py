@@ -18,6 +18,8 @@ from typing import Any
 
 from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
+from kiosk.session.data import MemberData
+from kiosk.session.intents import PAYING, DataKey, Key, RequestName
 
 # --- pages ---------------------------------------------------------------------------------
 
@@ -42,15 +44,15 @@ class Page(enum.StrEnum):
 
 
 # Pages a member reaches from the menu, and the data each needs loaded.
-MENU_PAGES: dict[Page, tuple[str, ...]] = {
-    Page.INSURANCE: ("summary",),
-    Page.HISTORY: ("summary", "history"),
-    Page.ACCOUNTS: ("accounts",),
-    Page.BENEFITS: ("benefits",),
-    Page.PRINT: ("summary",),
-    Page.PAY: ("dues",),
-    Page.CARD_SERVICES: ("card_status",),
-    Page.ESTIMATE: ("estimate",),
+MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
+    Page.INSURANCE: (DataKey.SUMMARY,),
+    Page.HISTORY: (DataKey.SUMMARY, DataKey.HISTORY),
+    Page.ACCOUNTS: (DataKey.ACCOUNTS,),
+    Page.BENEFITS: (DataKey.BENEFITS,),
+    Page.PRINT: (DataKey.SUMMARY,),
+    Page.PAY: (DataKey.DUES,),
+    Page.CARD_SERVICES: (DataKey.CARD_STATUS,),
+    Page.ESTIMATE: (DataKey.ESTIMATE,),
 }
 
 # Pages on which the session holds a member (everything between PIN and goodbye).
@@ -58,7 +60,7 @@ MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN}
 
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
 PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
-PAYING_KEYS = ("pay_card", "pay_qr_start", "pay_qr_wait")  # requests during which money moves
+PAYING_KEYS = PAYING  # requests during which money moves
 OUTCOME_FRESH = 5.0  # a removal this soon after a payment outcome still lets the member read it
 
 
@@ -156,14 +158,18 @@ class Request:
     """A member's request for an action with a result on the same page (report the card lost,
     issue a certificate...). Runs like a load: the result lands in `data[key]`."""
 
-    key: str
+    key: RequestName
     params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A name the core does not know fails here, at the screen that sent it.
+        object.__setattr__(self, "key", RequestName(self.key))
 
 
 @dataclass(frozen=True)
 class Loaded:
-    key: str
-    value: Any
+    key: Key
+    value: Any  # the data port's answer; MemberData names its type per key
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ class Said:
 
 @dataclass(frozen=True)
 class LoadFailed:
-    key: str
+    key: Key
     message_key: str  # i18n key of what to tell the member
     said: Said | None = None  # the back office's own words, when it refused with some
 
@@ -206,12 +212,14 @@ Event = (
     | CardRead
     | CardFailed
     | PinSubmitted
+    | PinChangeSubmitted
     | PinOk
     | PinWrong
     | PinBlocked
     | PinChanged
     | PinChangeRefused
     | Navigate
+    | Request
     | Loaded
     | LoadFailed
     | Touched
@@ -240,7 +248,7 @@ class ChangePin:
 
 @dataclass(frozen=True)
 class Load:
-    key: str
+    key: Key
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -273,7 +281,7 @@ class SessionState:
     pin_tries_left: int | None = None
     pin_message: str | None = None  # i18n key
     problem: CardProblem | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    data: MemberData = field(default_factory=MemberData)
     errors: dict[str, str] = field(default_factory=dict)  # key -> i18n message key
     said: dict[str, Said] = field(default_factory=dict)  # key -> the back office's words
     loading: frozenset[str] = frozenset()
@@ -368,7 +376,10 @@ class Session:
                 effects.append(Say("voice.pin_pad" if pinpad else "voice.pin"))
             case CardFailed(problem=problem) if s.page in (Page.READING, Page.PIN):
                 s = self._on_page(
-                    replace(s, holder=None, data={}), Page.CARD_PROBLEM, now, problem=problem
+                    replace(s, holder=None, data=MemberData()),
+                    Page.CARD_PROBLEM,
+                    now,
+                    problem=problem,
                 )
                 s = replace(s, deadline=now + self.timeouts.page, warn_at=None)
                 effects += [Forget(), Say(f"problem.{problem.value}.title")]
@@ -427,17 +438,17 @@ class Session:
             case Loaded(key=key, value=value) if s.page in MEMBER_PAGES:
                 s = replace(
                     s,
-                    data={**s.data, key: value},
+                    data=s.data.with_answer(key, value),
                     loading=s.loading - {key},
                     errors={k: v for k, v in s.errors.items() if k != key},
                     said={k: v for k, v in s.said.items() if k != key},
                 )
-                if key in ("pay_card", "pay_qr_wait"):
+                if key in (RequestName.PAY_CARD, RequestName.PAY_QR_WAIT):
                     s = replace(s, pay_outcome_at=now)
                 if key in PAYING_KEYS:
                     # The record changed (or may have): the next visit loads it afresh.
-                    stale = {"summary", "history", "accounts", "dues"}
-                    s = replace(s, data={k: v for k, v in s.data.items() if k not in stale})
+                    stale = (DataKey.SUMMARY, DataKey.HISTORY, DataKey.ACCOUNTS, DataKey.DUES)
+                    s = replace(s, data=s.data.without(stale))
                 if key in PAYING_KEYS and not s.card_present:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
             case LoadFailed(key=key, message_key=msg, said=said) if s.page in MEMBER_PAGES:

@@ -1,0 +1,51 @@
+"""The names the screens and the core share: what a page loads, and what a member asks for.
+
+Both are string enums, so a name is also the key of its answer in `SessionState.data`, of its
+refusal in `SessionState.errors`, and of its handler in kiosk.session.services.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class DataKey(enum.StrEnum):
+    """What a page loads on the way in (kiosk.session.machine.MENU_PAGES)."""
+
+    SUMMARY = "summary"
+    HISTORY = "history"
+    ACCOUNTS = "accounts"
+    BENEFITS = "benefits"
+    DUES = "dues"
+    ESTIMATE = "estimate"
+    CARD_STATUS = "card_status"
+
+
+class RequestName(enum.StrEnum):
+    """A member's request from a page (kiosk.session.machine.Request): runs like a load."""
+
+    REPORT_LOSS = "report_loss"
+    PRINT_PREVIEW = "print_preview"
+    PRINT_SUBMIT = "print_submit"
+    PAY_QUOTE = "pay_quote"
+    PAY_CARD = "pay_card"
+    PAY_QR_START = "pay_qr_start"
+    PAY_QR_WAIT = "pay_qr_wait"
+    PAY_CANCEL = "pay_cancel"
+    ADMIN_STATUS = "admin_status"
+    ADMIN_REPRINT = "admin_reprint"
+    ADMIN_RECONCILE = "admin_reconcile"
+
+    @property
+    def admin_only(self) -> bool:
+        return self.value.startswith("admin_")
+
+    @property
+    def moves_money(self) -> bool:
+        """While one of these runs, money may be moving (the card may not end the session)."""
+        return self in PAYING
+
+
+PAYING = frozenset({RequestName.PAY_CARD, RequestName.PAY_QR_START, RequestName.PAY_QR_WAIT})
+
+Key = DataKey | RequestName
