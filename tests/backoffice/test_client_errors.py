@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import requests
@@ -26,6 +23,7 @@ from kiosk.backoffice.errors import (
 from kiosk.config import BackOfficeConfig
 from kiosk.domain.certificates import CertificateKind
 from tests.helpers.backoffice import make_client, members_index, showcase
+from tests.helpers.http_stub import Stub, json_answer, scripted_server
 
 # --- the service's answers -------------------------------------------------------------------
 
@@ -174,43 +172,13 @@ def test_no_back_office_is_unavailable_after_retries() -> None:
     assert len(sleeps) == 3
 
 
-class _Stub(BaseHTTPRequestHandler):
-    """Answers from a script: a list of (status, body bytes, content type) per request."""
-
-    script: ClassVar[list[tuple[int, bytes, str]]] = []
-    seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
-
-    def _answer(self) -> None:
-        self.seen.append((self.command, self.path, dict(self.headers)))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        status, body, ctype = self.script.pop(0) if self.script else (500, b"", "text/plain")
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def stub() -> Iterator[tuple[str, type[_Stub]]]:
-    handler = type("Stub", (_Stub,), {"script": [], "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+def stub() -> Iterator[tuple[str, type[Stub]]]:
+    with scripted_server() as server:
+        yield server
 
 
-def _json(status: int, body: Any) -> tuple[int, bytes, str]:
-    return status, json.dumps(body).encode(), "application/json"
+_json = json_answer
 
 
 CARD = {
@@ -221,7 +189,7 @@ CARD = {
 }
 
 
-def test_gets_are_retried_on_503(stub: tuple[str, type[_Stub]]) -> None:
+def test_gets_are_retried_on_503(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     handler.script = [_json(503, {}), _json(503, {}), _json(200, CARD)]
     c = BackOfficeClient(_config(url), "KIOSK-0001", sleep=lambda _s: None)
@@ -229,7 +197,7 @@ def test_gets_are_retried_on_503(stub: tuple[str, type[_Stub]]) -> None:
     assert len(handler.seen) == 3
 
 
-def test_posts_are_retried_with_the_same_key_on_503(stub: tuple[str, type[_Stub]]) -> None:
+def test_posts_are_retried_with_the_same_key_on_503(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     handler.script = [
         _json(503, {}),
@@ -241,7 +209,7 @@ def test_posts_are_retried_with_the_same_key_on_503(stub: tuple[str, type[_Stub]
     assert len(keys) == 2 and keys[0] == keys[1]
 
 
-def test_a_500_is_unavailable_without_retry(stub: tuple[str, type[_Stub]]) -> None:
+def test_a_500_is_unavailable_without_retry(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     handler.script = [_json(500, {"code": "INTERNAL_ERROR", "message_zh": "x", "message_en": "x"})]
     c = BackOfficeClient(_config(url), "KIOSK-0001", sleep=lambda _s: None)
@@ -263,7 +231,7 @@ def test_a_500_is_unavailable_without_retry(stub: tuple[str, type[_Stub]]) -> No
     ],
 )
 def test_answers_that_break_the_api_are_protocol_errors(
-    stub: tuple[str, type[_Stub]], answer: tuple[int, bytes, str]
+    stub: tuple[str, type[Stub]], answer: tuple[int, bytes, str]
 ) -> None:
     url, handler = stub
     handler.script = [answer]
@@ -272,7 +240,7 @@ def test_answers_that_break_the_api_are_protocol_errors(
         c.card_status(CARD["card_identifier"], CARD["card_number"])
 
 
-def test_money_that_is_not_a_string_is_a_protocol_error(stub: tuple[str, type[_Stub]]) -> None:
+def test_money_that_is_not_a_string_is_a_protocol_error(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     handler.script = [
         _json(
@@ -315,7 +283,7 @@ _ROW = {
     ],
 )
 def test_a_history_row_that_breaks_the_api_is_a_protocol_error(
-    stub: tuple[str, type[_Stub]], bad: dict[str, Any]
+    stub: tuple[str, type[Stub]], bad: dict[str, Any]
 ) -> None:
     url, handler = stub
     rows = [_ROW, _ROW, {**_ROW, **bad}]
@@ -325,7 +293,7 @@ def test_a_history_row_that_breaks_the_api_is_a_protocol_error(
         c.contributions("1")
 
 
-def test_history_rows_share_equal_values_and_keep_them_apart(stub: tuple[str, type[_Stub]]) -> None:
+def test_history_rows_share_equal_values_and_keep_them_apart(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     rows = [_ROW, {**_ROW, "period": "2025-04", "status": "arrears", "base": "7000.00"}]
     handler.script = [_json(200, {"member_no": "1", "count": 2, "rows": rows})]
@@ -337,7 +305,7 @@ def test_history_rows_share_equal_values_and_keep_them_apart(stub: tuple[str, ty
     assert a.personal_part is b.personal_part  # one parsed amount for one text
 
 
-def test_a_rejection_carries_code_and_both_messages(stub: tuple[str, type[_Stub]]) -> None:
+def test_a_rejection_carries_code_and_both_messages(stub: tuple[str, type[Stub]]) -> None:
     url, handler = stub
     handler.script = [
         _json(409, {"code": "CARD_VOID", "message_zh": "已注销", "message_en": "Void"})
