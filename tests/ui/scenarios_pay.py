@@ -54,8 +54,7 @@ def pay_counter_only(app, out):
     # back office refuses (BACK_PAYMENT_TOO_OLD) and the page shows its own words.
     pension = next(d for d in app.state.data["dues"] if d.scheme.value == "pension")
     pay.pick_due(pension)
-    pay.step = "quote"
-    pay.ask("pay_quote", {"scheme": "pension", "periods": [str(pension.counter_only[-1])]})
+    pay.request_quote({"scheme": "pension", "periods": [str(pension.counter_only[-1])]})
     yield from wait_answer(app, "pay_quote", 20, "refused quote")
     yield 0.3
     out["refused_month"] = str(pension.counter_only[-1])
