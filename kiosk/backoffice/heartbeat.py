@@ -29,7 +29,7 @@ from kiosk import __version__
 from kiosk.ports import A4PrinterPort, HeartbeatSender, ReceiptPrinterPort
 
 if TYPE_CHECKING:  # typing only: neither imports the heartbeat, but both are heavy to load
-    from kiosk.audit import AuditLog
+    from kiosk.audit import AuditLog, Head
     from kiosk.config import KioskConfig
     from kiosk.payments.journal import Journal
 
@@ -88,7 +88,7 @@ class Heartbeat:
         interval: float = 60.0,
         version: str = __version__,
         watch_errors: bool = False,
-        audit_head: Callable[[], Any] | None = None,
+        audit_head: Callable[[], Head] | None = None,
     ) -> None:
         """`watch_errors`: report the last WARNING-or-worse log record as `last_error` (a
         handler on the root logger while the heartbeat runs). `audit_head`: the audit log's
