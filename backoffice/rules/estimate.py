@@ -116,7 +116,9 @@ def estimate_pension(
     closed_year, closed, this_year = _account_start(now, account_years, account_balance)
     index_from_record = future_index is None
     if future_index is None:
-        last12 = [_index(policy, p, b, growth) for p, b in sorted(recorded.items())[-12:]]
+        last12 = [
+            contribution_index(policy, p.year, b, growth) for p, b in sorted(recorded.items())[-12:]
+        ]
         future_index = (sum(last12, Decimal(0)) / len(last12)) if last12 else MIN_INDEX
     inputs = _Inputs(
         policy=policy,
@@ -139,9 +141,25 @@ def estimate_pension(
     return result
 
 
-def _index(policy: Policy, p: Period, base_fen: int, growth: Decimal) -> Decimal:
+def contribution_index(policy: Policy, year: int, base_fen: int, growth: Decimal) -> Decimal:
     """A month's contribution index: its base / the previous year's average monthly wage."""
-    return Decimal(base_fen) / Decimal(projected_monthly_wage(policy, p.year - 1, growth).fen)
+    return Decimal(base_fen) / Decimal(projected_monthly_wage(policy, year - 1, growth).fen)
+
+
+def average_index(index_sum: Decimal, months: int) -> Decimal:
+    """The average contribution index of `months` months, kept to 4 places."""
+    return (index_sum / months).quantize(INDEX_PLACES)
+
+
+def basic_pension(wage: Money, index: Decimal, months: int) -> Money:
+    """W x (1 + I) / 2 x years x 1% a month, years = months / 12 (W: the average monthly wage
+    of the year before retirement; I: the average contribution index)."""
+    return Money.of(wage.yuan * (1 + index) / 2 * months / 12 / 100)
+
+
+def account_pension(balance: Money, retirement_age: int) -> Money:
+    """The account's balance at retirement / the months divisor (计发月数) of the age."""
+    return Money.of(balance.yuan / MONTHS_DIVISOR[retirement_age])
 
 
 def _account_start(
@@ -175,11 +193,14 @@ def _project(i: _Inputs, *, continuing: bool) -> PensionEstimate:
     months = i.deemed_months + len(i.recorded) + len(future)
     if months == 0:
         raise EstimateError("no pension contributions on record")
-    index_sum = sum((_index(policy, p, b, i.growth) for p, b in i.recorded.items()), Decimal(0))
+    index_sum = sum(
+        (contribution_index(policy, p.year, b, i.growth) for p, b in i.recorded.items()),
+        Decimal(0),
+    )
     index_sum += DEEMED_INDEX * i.deemed_months + i.future_index * len(future)
-    avg_index = (index_sum / months).quantize(INDEX_PLACES)
+    avg_index = average_index(index_sum, months)
     wage = projected_monthly_wage(policy, i.retire.year - 1, i.growth)
-    basic = Money.of(wage.yuan * (1 + avg_index) / 2 * months / 12 / 100)
+    basic = basic_pension(wage, avg_index, months)
     # Future months credit the account's share of (index x the previous year's average wage).
     credits: dict[int, Money] = defaultdict(Money.zero)
     credits[i.now.year] = i.this_year_credits
@@ -208,7 +229,7 @@ def _project(i: _Inputs, *, continuing: bool) -> PensionEstimate:
         basic_pension=basic,
         account_balance=projected,
         months_divisor=divisor,
-        account_pension=Money.of(projected.yuan / divisor),
+        account_pension=account_pension(projected, i.retirement_age),
         assumptions=_assumptions(i, len(future), wage, divisor),
         eligible=months >= PENSION_MINIMUM_MONTHS,
         recorded_months=len(i.recorded),

@@ -11,10 +11,27 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from backoffice.policy import EMPLOYEE_SCHEMES, Policy
+from backoffice.rules.estimate import (
+    account_pension,
+    average_index,
+    basic_pension,
+    contribution_index,
+    projected_monthly_wage,
+)
 from backoffice.rules.interest import account_years
 from backoffice.seed import names
+from backoffice.seed.rows import (
+    BenefitPayment,
+    CardRecord,
+    Contribution,
+    Enrolment,
+    MedicalYear,
+    MemberRecord,
+    PensionYear,
+)
 from kiosk.domain import Money, Scheme, id_check_digit
 
 RECORDS_START = 1993 * 12  # month index of 1993-01: the first month of synthetic records
@@ -97,21 +114,32 @@ class CardProfile:
 
 
 @dataclass
-class Life:
-    """Every row seeded for one member. Money in fen, months as YYYYMM."""
+class History:
+    """A member's records as they are drawn (backoffice.seed.rows)."""
 
     index: int
     member_id: int
+    enrolments: list[Enrolment] = field(default_factory=list)
+    contributions: list[Contribution] = field(default_factory=list)
+    account_years: list[PensionYear] = field(default_factory=list)
+    medical_years: list[MedicalYear] = field(default_factory=list)
+    benefits: list[BenefitPayment] = field(default_factory=list)
+
+
+@dataclass
+class Life:
+    """Every row seeded for one member, and the card profile."""
+
     archetype: str
     note: str
-    member: dict[str, object]
-    card: dict[str, object]
+    member: MemberRecord
+    card: CardRecord
     profile: CardProfile
-    enrolments: list[tuple[object, ...]] = field(default_factory=list)
-    contributions: list[tuple[object, ...]] = field(default_factory=list)
-    account_years: list[tuple[object, ...]] = field(default_factory=list)
-    medical_years: list[tuple[object, ...]] = field(default_factory=list)
-    benefits: list[tuple[object, ...]] = field(default_factory=list)
+    history: History
+
+    @property
+    def index(self) -> int:
+        return self.history.index
 
 
 def month_index(d: dt.date) -> int:
@@ -211,51 +239,58 @@ class LifeMaker:
         member_no = f"{self.policy.region[:4]}{(index * 7919 + self.seed * 12345) % 10**8:08d}"
         retire_m = month_index(birth) + retire_age * 12
         retired = archetype == RETIREE
-        life = Life(
-            index=index,
-            member_id=member_id,
-            archetype=archetype,
-            note=show.note if show else archetype,
-            member={},
-            card={},
-            profile=None,  # type: ignore[arg-type]
-        )
+        history = History(index=index, member_id=member_id)
         if archetype == RESIDENT:
-            self._resident_life(rng, life, birth)
+            self._resident_life(rng, history, birth)
         else:
             end = retire_m if retired else self.now_m + 1
             self._working_life(
-                rng, life, birth, end, archetype, transfer=bool(show and show.transfer_in)
+                rng, history, birth, end, archetype, transfer=bool(show and show.transfer_in)
             )
         if retired:
-            self._pension_payments(rng, life, retire_m)
+            self._pension_payments(history, retire_m, retire_age)
         rng.randint(20, 60)  # drawn as before, so every later draw (the card) stays the same
-        medical_balance = self._medical_account(random.Random(f"{self.seed}/medical/{index}"), life)
-        work_start = min((int(c[2]) for c in life.contributions), default=None)  # type: ignore[call-overload]
-        life.member = {
-            "id": member_id,
-            "member_no": member_no,
-            "id_number": id_number,
-            "name": name,
-            "sex": sex,
-            "birth_date": birth,
-            "retired": retired,
-            "retirement_age": retire_age,
-            "medical_balance_fen": medical_balance,
-            "work_start": None if archetype == RESIDENT else work_start,
-            "first_insured": None,
-            "deemed_months": 0,
-        }
-        self._card(rng, life, show, name, sex, ethnicity, birthplace, birth, id_number)
-        return life
-
-    def _card(self, rng, life, show, name, sex, ethnicity, birthplace, birth, id_number) -> None:  # type: ignore[no-untyped-def]
-        region = self.policy.region
-        ident = f"{region}D156000005{self.seed % 256:02X}{life.index + 1:012X}FF"
-        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-        card_number = (
-            f"{letters[self.seed % 24]}{(life.index * 104729 + self.seed * 7 + 1) % 10**8:08d}"
+        medical_balance = self._medical_account(
+            random.Random(f"{self.seed}/medical/{index}"), history
         )
+        work_start = min((c.period for c in history.contributions), default=None)
+        member = MemberRecord(
+            id=member_id,
+            member_no=member_no,
+            id_number=id_number,
+            name=name,
+            sex=sex,
+            birth_date=birth,
+            retired=retired,
+            retirement_age=retire_age,
+            medical_balance_fen=medical_balance,
+            work_start=None if archetype == RESIDENT else work_start,
+            first_insured=None,
+            deemed_months=0,
+        )
+        card, profile = self._card(rng, index, show, member, ethnicity, birthplace)
+        return Life(
+            archetype=archetype,
+            note=show.note if show else archetype,
+            member=member,
+            card=card,
+            profile=profile,
+            history=history,
+        )
+
+    def _card(
+        self,
+        rng: random.Random,
+        index: int,
+        show: Showcase | None,
+        member: MemberRecord,
+        ethnicity: int,
+        birthplace: str,
+    ) -> tuple[CardRecord, CardProfile]:
+        region = self.policy.region
+        ident = f"{region}D156000005{self.seed % 256:02X}{index + 1:012X}FF"
+        letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+        card_number = f"{letters[self.seed % 24]}{(index * 104729 + self.seed * 7 + 1) % 10**8:08d}"
         issue = dt.date(rng.randint(2016, max(2016, self.as_of.year - 1)), rng.randint(1, 12), 1)
         spec = "3.00" if issue.year >= 2019 and rng.random() < 0.9 else "2.00"
         if show:
@@ -265,17 +300,17 @@ class LifeMaker:
             status = "lost" if r < 0.01 else "void" if r < 0.015 else "valid"
             pin = rng.choice(CHANGED_PINS) if rng.random() < 0.25 else INITIAL_PIN
         expiry = dt.date(issue.year + 10, issue.month, 1)
-        life.card = {
-            "card_identifier": ident,
-            "card_number": card_number,
-            "member_id": life.member_id,
-            "status": status,
-            "status_changed_at": None,
-            "spec_version": spec,
-            "issue_date": issue,
-            "expiry_date": expiry,
-        }
-        life.profile = CardProfile(
+        card = CardRecord(
+            card_identifier=ident,
+            card_number=card_number,
+            member_id=member.id,
+            status=status,
+            status_changed_at=None,
+            spec_version=spec,
+            issue_date=issue,
+            expiry_date=expiry,
+        )
+        profile = CardProfile(
             spec_version=spec,
             pin=pin,
             card_identifier=ident,
@@ -283,18 +318,19 @@ class LifeMaker:
             issue_date=issue,
             expiry_date=expiry,
             card_number=card_number,
-            id_number=id_number,
-            name=name,
-            sex=sex,
+            id_number=member.id_number,
+            name=member.name,
+            sex=member.sex,
             ethnicity=ethnicity,
             birthplace=birthplace,
-            birth_date=birth,
+            birth_date=member.birth_date,
         )
+        return card, profile
 
     def _working_life(
         self,
         rng: random.Random,
-        life: Life,
+        history: History,
         birth: dt.date,
         end: int,
         archetype: str,
@@ -303,20 +339,20 @@ class LifeMaker:
     ) -> None:
         """Segments of employment, flexible employment and gaps from first job to `end`."""
         start = max(RECORDS_START, month_index(birth) + 12 * rng.randint(18, 24))
-        if life.index == 0:
+        if history.index == 0:
             start = RECORDS_START + 24  # the 30-year showcase: from 1995
         final_kind = {FLEXIBLE: "flex", UNEMPLOYED: "emp"}.get(archetype, "emp")
         if archetype == RETIREE:
             final_kind = rng.choice(("emp", "emp", "flex"))
-        final_len = rng.randint(12, 96) if life.index != 0 else 11 * 12 + (self.now_m % 12)
+        final_len = rng.randint(12, 96) if history.index != 0 else 11 * 12 + (self.now_m % 12)
         tail_gap = rng.randint(3, 20) if archetype == UNEMPLOYED else 0
         final_start = max(start, end - tail_gap - final_len)
-        segs: list[tuple[str, int, int, int]] = []  # kind, first, end (excl.), employer
+        segs: list[_Segment] = []
         t = start
-        if transfer or (life.index >= len(SHOWCASES) and rng.random() < 0.12):
+        if transfer or (history.index >= len(SHOWCASES) and rng.random() < 0.12):
             n = min(rng.randint(24, 96), max(0, final_start - t))
             if n > 0:
-                segs.append(("transfer", t, t + n, rng.choice(self.other_employers)))
+                segs.append(_Segment("transfer", t, t + n, rng.choice(self.other_employers)))
                 t += n
         last = ""
         while t < final_start:
@@ -330,39 +366,52 @@ class LifeMaker:
                 "gap": rng.randint(1, 18),
             }[kind]
             n = min(n, final_start - t)
-            segs.append((kind, t, t + n, rng.choice(self.local_employers)))
+            segs.append(_Segment(kind, t, t + n, rng.choice(self.local_employers)))
             t += n
             last = kind
-        segs.append((final_kind, final_start, end - tail_gap, rng.choice(self.local_employers)))
+        segs.append(
+            _Segment(final_kind, final_start, end - tail_gap, rng.choice(self.local_employers))
+        )
         current_employer: int | None = None
         for kind, first, stop, employer in segs:
             share = Decimal(rng.choice(("0.7", "0.9", "1.0", "1.2", "1.6", "2.4")))
             if kind in ("emp", "transfer"):
-                arrears = set()
+                arrears: set[int] = set()
                 if kind == "emp" and rng.random() < 0.08 and stop - first > 6:
                     a = rng.randint(first, stop - 3)
                     arrears = set(range(a, a + rng.randint(1, 3)))
-                self._employee_rows(life, first, stop, employer, share, kind, arrears)
+                self._employee_rows(history, first, stop, employer, share, kind, arrears)
                 current_employer = employer if kind == "emp" else None
             elif kind == "flex":
                 flex_share = Decimal(rng.choice(("0.6", "0.6", "0.6", "1.0")))
-                self._flexible_rows(rng, life, first, stop, flex_share, archetype)
+                self._flexible_rows(rng, history, first, stop, flex_share, archetype)
                 current_employer = None
         if archetype == UNEMPLOYED:
             stop = end - tail_gap
             amount = 180000 + rng.randint(0, 60) * 500
             for m in range(stop, min(stop + 12, self.now_m + 1)):
-                life.benefits.append((life.member_id, "unemployment", yyyymm(m), amount))
-        self._enrolments(life, archetype, current_employer)
-        self._pension_account(life, min(end, self.now_m + 1))
+                history.benefits.append(
+                    BenefitPayment(history.member_id, "unemployment", yyyymm(m), amount)
+                )
+        self._enrolments(history, archetype, current_employer)
+        self._pension_account(history, min(end, self.now_m + 1))
 
-    def _employee_rows(self, life, first, stop, employer, share, kind, arrears) -> None:  # type: ignore[no-untyped-def]
+    def _employee_rows(
+        self,
+        history: History,
+        first: int,
+        stop: int,
+        employer: int,
+        share: Decimal,
+        kind: str,
+        arrears: set[int],
+    ) -> None:
         status = "transferred_in" if kind == "transfer" else "paid"
         schemes = (Scheme.PENSION, Scheme.MEDICAL) if kind == "transfer" else EMPLOYEE_SCHEMES
         rates = self.policy.employee_rates
-        out = life.contributions
-        mid = life.member_id
-        year_parts: dict[int, list[tuple[str, int, int, int]]] = {}
+        out = history.contributions
+        mid = history.member_id
+        year_parts: dict[int, list[_Part]] = {}
         # The personal part of pension and medical goes to the member's accounts.
         to_account = (Scheme.PENSION.value, Scheme.MEDICAL.value)
         for m in range(first, stop):
@@ -370,20 +419,20 @@ class LifeMaker:
             parts = year_parts.get(y)
             if parts is None:
                 base = self._base(y, share)
-                parts = [(s.value, base, *self._parts(base, *rates[s])) for s in schemes]
+                parts = [_Part(s.value, base, *self._parts(base, *rates[s])) for s in schemes]
                 year_parts[y] = parts
             p = yyyymm(m)
             if m in arrears:
                 out.extend(
                     [
-                        (mid, s, p, b, er, pe, "arrears", employer, 0, 0, None)
+                        Contribution(mid, s, p, b, er, pe, "arrears", employer, 0, 0, None)
                         for s, b, er, pe in parts
                     ]
                 )
             else:
                 out.extend(
                     [
-                        (
+                        Contribution(
                             mid,
                             s,
                             p,
@@ -400,7 +449,15 @@ class LifeMaker:
                     ]
                 )
 
-    def _flexible_rows(self, rng, life, first, stop, share, archetype) -> None:  # type: ignore[no-untyped-def]
+    def _flexible_rows(
+        self,
+        rng: random.Random,
+        history: History,
+        first: int,
+        stop: int,
+        share: Decimal,
+        archetype: str,
+    ) -> None:
         pol = self.policy
         # (rate the member pays, share of the base credited to the account): an individual has
         # no employer, so the whole payment is the member's own (personal part).
@@ -412,13 +469,13 @@ class LifeMaker:
         if archetype == FLEXIBLE and stop > self.now_m:
             # The current year is paid up to some month; the rest is what the member may pay now.
             paid_until = max(first, this_year_start + rng.randint(0, self.as_of.month - 1))
-            if life.index == 0 or rng.random() < 0.4:
+            if history.index == 0 or rng.random() < 0.4:
                 lo = max(first, this_year_start - 36)
                 if lo < this_year_start - 2:
                     a = rng.randint(lo, this_year_start - 2)
                     arrears = set(range(a, min(a + rng.randint(2, 8), this_year_start)))
-        out = life.contributions
-        mid = life.member_id
+        out = history.contributions
+        mid = history.member_id
         for m in range(first, paid_until):
             base = self._base(m // 12, share)
             owed = m in arrears
@@ -426,23 +483,28 @@ class LifeMaker:
             p = yyyymm(m)
             amount, account = self._parts(base, *pen)
             out.append(
-                (mid, "pension", p, base, 0, amount, st, None, 0 if owed else account, 0, None)
+                Contribution(
+                    mid, "pension", p, base, 0, amount, st, None, 0 if owed else account, 0, None
+                )
             )
             amount, account = self._parts(base, *med)
             out.append(
-                (mid, "medical", p, base, 0, amount, st, None, 0 if owed else account, 0, None)
+                Contribution(
+                    mid, "medical", p, base, 0, amount, st, None, 0 if owed else account, 0, None
+                )
             )
 
-    def _enrolments(self, life: Life, archetype: str, employer: int | None) -> None:
+    def _enrolments(self, history: History, archetype: str, employer: int | None) -> None:
         first: dict[str, int] = {}
         last: dict[str, int] = {}
-        for c in life.contributions:
-            s, p = str(c[1]), int(c[2])  # type: ignore[call-overload]
+        for c in history.contributions:
+            s, p = c.scheme, c.period
             if s not in first or p < first[s]:
                 first[s] = p
             if s not in last or p > last[s]:
                 last[s] = p
         for s, since in first.items():
+            emp: int | None
             if archetype == RETIREE:
                 status = "active" if s == "medical" else "terminated"
                 emp = None
@@ -454,16 +516,22 @@ class LifeMaker:
             else:
                 status, emp = "active", employer
             until = last[s] if status == "terminated" else None
-            life.enrolments.append((life.member_id, s, status, since, emp, until))
+            history.enrolments.append(Enrolment(history.member_id, s, status, since, emp, until))
 
-    def _pension_account(self, life: Life, end: int) -> None:
+    @staticmethod
+    def _pension_credits(history: History) -> dict[int, Money]:
+        """The pension account's credits by year, from the months paid (not those in arrears)."""
+        fen: dict[int, int] = {}
+        for c in history.contributions:
+            if c.scheme == "pension" and c.status != "arrears":
+                year = c.period // 100
+                fen[year] = fen.get(year, 0) + c.account_fen
+        return {year: Money.from_fen(f) for year, f in fen.items()}
+
+    def _pension_account(self, history: History, end: int) -> None:
         """Pension personal account per year from the months' account credits, with interest by
         the national method (backoffice.rules.interest); the current year has none yet."""
-        credits: dict[int, Money] = {}
-        for c in life.contributions:
-            if c[1] == "pension" and c[6] != "arrears":
-                year = int(c[2]) // 100  # type: ignore[call-overload]
-                credits[year] = credits.get(year, Money.zero()) + Money.from_fen(int(c[8]))  # type: ignore[call-overload]
+        credits = self._pension_credits(history)
         if not credits:
             return
         years = account_years(
@@ -473,53 +541,59 @@ class LifeMaker:
             current_year=self.as_of.year,
         )
         for y in years:
-            life.account_years.append(
-                (life.member_id, y.year, y.credits.fen, y.interest.fen, y.closing.fen)
+            history.account_years.append(
+                PensionYear(history.member_id, y.year, y.credits.fen, y.interest.fen, y.closing.fen)
             )
 
-    def _medical_account(self, rng: random.Random, life: Life) -> int:
+    def _medical_account(self, rng: random.Random, history: History) -> int:
         """Medical account per year: credits from the months, some spent; returns the balance."""
         credits: dict[int, int] = {}
-        for c in life.contributions:
-            if c[1] in ("medical",) and c[6] != "arrears":
-                year = int(c[2]) // 100  # type: ignore[call-overload]
-                credits[year] = credits.get(year, 0) + int(c[8])  # type: ignore[call-overload]
+        for c in history.contributions:
+            if c.scheme == "medical" and c.status != "arrears":
+                year = c.period // 100
+                credits[year] = credits.get(year, 0) + c.account_fen
         balance = 0
         for year in sorted(credits):
             spent = min(balance + credits[year], credits[year] * rng.randint(20, 90) // 100)
             balance += credits[year] - spent
-            life.medical_years.append((life.member_id, year, credits[year], spent, balance))
+            history.medical_years.append(
+                MedicalYear(history.member_id, year, credits[year], spent, balance)
+            )
         return balance
 
-    def _pension_payments(self, rng: random.Random, life: Life, retire_m: int) -> None:
-        """Monthly pension from the month after retirement, raised each January by 3%."""
+    def _pension_payments(self, history: History, retire_m: int, retire_age: int) -> None:
+        """Monthly pension from the month after retirement by the national formula
+        (backoffice.rules.estimate: basic pension + account balance / months divisor of the
+        age), raised each January by 3%. At retirement the retirement year's interest is not
+        credited yet (backoffice.rules.interest: the year in progress has none)."""
         pol = self.policy
-        months = [c for c in life.contributions if c[1] == "pension" and c[6] != "arrears"]
+        months = [
+            c for c in history.contributions if c.scheme == "pension" and c.status != "arrears"
+        ]
         n = len(months)
         if not n:
             return
         ry = retire_m // 12
-        index = (
-            sum(
-                Decimal(int(c[3]))
-                / Decimal(pol.projected_average_monthly_wage(int(c[2]) // 100 - 1).fen)  # type: ignore[call-overload]
-                for c in months
-            )
-            / n
+        growth = pol.wage_growth
+        index_sum = sum(
+            (contribution_index(pol, c.period // 100, c.base_fen, growth) for c in months),
+            Decimal(0),
         )
-        wage = pol.projected_average_monthly_wage(ry - 1)
-        basic = wage.times((1 + index) / 2 * Decimal(n) / 12 / 100)
-        balance = (
-            Money.from_fen(int(life.account_years[-1][4])) if life.account_years else Money.zero()
+        wage = projected_monthly_wage(pol, ry - 1, growth)
+        basic = basic_pension(wage, average_index(index_sum, n), n)
+        years = account_years(
+            self._pension_credits(history), pol.crediting_rate, last_year=ry, current_year=ry
         )
-        divisor = {50: 195, 55: 170}.get(life.member.get("retirement_age", 60), 139)  # type: ignore[call-overload]
-        amount = basic + Money.of(balance.yuan / divisor)
+        balance = years[-1].closing if years else Money.zero()
+        amount = basic + account_pension(balance, retire_age)
         for m in range(retire_m + 1, self.now_m + 1):
             if m % 12 == 0 and m > retire_m + 1:
                 amount = amount.times(Decimal("1.03"))
-            life.benefits.append((life.member_id, "pension", yyyymm(m), amount.fen))
+            history.benefits.append(
+                BenefitPayment(history.member_id, "pension", yyyymm(m), amount.fen)
+            )
 
-    def _resident_life(self, rng: random.Random, life: Life, birth: dt.date) -> None:
+    def _resident_life(self, rng: random.Random, history: History, birth: dt.date) -> None:
         pol = self.policy
         y0 = max(2012, birth.year + 18)
         tier = rng.choice(pol.resident_pension_tiers[:8])
@@ -528,9 +602,9 @@ class LifeMaker:
         for y in range(y0, last + 1):
             # The member pays the tier; the government's subsidy is its own column; both go to
             # the residents' pension account.
-            life.contributions.append(
-                (
-                    life.member_id,
+            history.contributions.append(
+                Contribution(
+                    history.member_id,
                     "resident_pension",
                     y * 100 + 1,
                     tier.fen,
@@ -545,9 +619,9 @@ class LifeMaker:
             )
         for y in range(max(2016, y0), last + 1):
             fee = max(120, 380 - 30 * (self.as_of.year - y)) * 100
-            life.contributions.append(
-                (
-                    life.member_id,
+            history.contributions.append(
+                Contribution(
+                    history.member_id,
                     "resident_medical",
                     y * 100 + 1,
                     fee,
@@ -560,4 +634,22 @@ class LifeMaker:
                     None,
                 )
             )
-        self._enrolments(life, RESIDENT, None)
+        self._enrolments(history, RESIDENT, None)
+
+
+class _Segment(NamedTuple):
+    """A stretch of a working life: months first..stop (excluded) of one kind."""
+
+    kind: str  # "emp", "flex", "gap" or "transfer"
+    first: int
+    stop: int
+    employer: int
+
+
+class _Part(NamedTuple):
+    """A scheme's month for an employee: the base and its employer and personal parts."""
+
+    scheme: str
+    base_fen: int
+    employer_fen: int
+    personal_fen: int

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, text
 
 from backoffice.policy import load_policy
 from backoffice.seed import seed_database
-from backoffice.seed.lives import INITIAL_PIN, SHOWCASES
+from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, History, LifeMaker, month_index
+from backoffice.seed.rows import BenefitPayment, Contribution
 from backoffice.seed.run import SeedError
 from backoffice.storage import Database
 from backoffice.storage.members import CardRow, ContributionRow, MemberRow
@@ -235,3 +236,36 @@ def test_contribution_bases_stay_within_the_yearly_range(seeded: tuple[Database,
         if period // 100 > 1995:
             assert (lo, hi) == POLICY.base_range(period // 100)
         assert lo.fen <= base <= hi.fen, (period, base)
+
+
+def test_a_retirees_pension_follows_the_national_formula() -> None:
+    """A woman retiring at 50 in 2024-03 with three months on record: the seeder's pension is
+    the rules' basic pension plus her account at retirement / 195 (计发月数 at 50), not the
+    139 of a man at 60 (the seeder's own formula used 139 for everyone, and credited the
+    retirement year's interest before it was due)."""
+    maker = LifeMaker(POLICY, 1, dt.date(2024, 6, 20))
+    history = History(index=99, member_id=1)
+    history.contributions += [
+        # base = the previous year's average monthly wage x 1, x 2, x 1 (indexes 1, 2, 1);
+        # 2022: 114,029 / 12 = 9,502.42; 2023: 120,698 / 12 = 10,058.17.
+        Contribution(1, "pension", 202311, 950242, 0, 76019, "paid", 1, 100000, 0, None),
+        Contribution(1, "pension", 202312, 1900484, 0, 152039, "paid", 1, 200000, 0, None),
+        Contribution(1, "pension", 202401, 1005817, 0, 80465, "paid", 1, 100000, 0, None),
+        # Not counted: a month in arrears is neither a contribution month nor a credit.
+        Contribution(1, "pension", 202402, 1005817, 80465, 80465, "arrears", 1, 0, 0, None),
+    ]
+    retire_m = month_index(dt.date(1974, 3, 1)) + 50 * 12  # 2024-03
+    maker._pension_payments(history, retire_m, 50)
+    # index (1 + 2 + 1) / 3 = 1.3333 (4 places);
+    # basic = 10,058.17 x (1 + 1.3333) / 2 x 3 / 12 x 1% = 29.3359 -> 29.34.
+    # Account: 2023 credits 1,000 + 2,000 = 3,000, interest 3,000 x 3.97% x 1.083 / 2
+    # = 64.4927 -> 64.49, closing 3,064.49; 2024 (the retirement year: no interest yet)
+    # + 1,000 = 4,064.49; / 195 = 20.8435 -> 20.84.
+    # Pension 29.34 + 20.84 = 50.18 a month from 2024-04 (no January raise before 2024-06).
+    # (The old formula: 2024's interest 3,064.49 x 2.62% + 1,000 x 2.62% x 1.083 / 2 = 94.48,
+    # 4,158.97 / 139 = 29.92, 59.26 a month.)
+    assert history.benefits == [
+        BenefitPayment(1, "pension", 202404, 5018),
+        BenefitPayment(1, "pension", 202405, 5018),
+        BenefitPayment(1, "pension", 202406, 5018),
+    ]
