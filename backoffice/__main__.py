@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))
         return 0
-    from backoffice.errors import BackOfficeError
+    from backoffice.errors import BackOfficeServerError
 
     try:
         if args.command == "import":
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "seed":
                 return 0 if seeded is not None else 1
         return _serve(args)
-    except BackOfficeError as e:
+    except BackOfficeServerError as e:
         print(f"backoffice: {e}", file=sys.stderr)
         return 2
 
@@ -249,7 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check_schema(url: str) -> None:
-    from backoffice.errors import BackOfficeError
+    from backoffice.errors import BackOfficeServerError
     from backoffice.storage import Database
 
     db = Database(url)
@@ -258,7 +258,7 @@ def _check_schema(url: str) -> None:
     finally:
         db.dispose()
     if stale:
-        raise BackOfficeError(
+        raise BackOfficeServerError(
             f"the database {url} is from an older version of the back office: it lacks "
             f"{', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''}; migrate it, or re-seed "
             "a test database (python -m backoffice seed --reset)"

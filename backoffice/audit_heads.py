@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from backoffice.errors import Conflict
+from backoffice.errors import ConflictProblem
 from backoffice.storage.terminals import AuditHeadRow
 
 
@@ -29,7 +29,9 @@ class Head:
     month: str = ""
 
 
-def accept_head(s: Session, terminal_id: str, head: Head, now: dt.datetime) -> Conflict | None:
+def accept_head(
+    s: Session, terminal_id: str, head: Head, now: dt.datetime
+) -> ConflictProblem | None:
     """Store `head` as the terminal's last, or flag the terminal and return the refusal to send
     (the caller commits either way: the alarm must outlive the refused request)."""
     row = s.get(AuditHeadRow, terminal_id)
@@ -49,7 +51,7 @@ def accept_head(s: Session, terminal_id: str, head: Head, now: dt.datetime) -> C
         row.alarm_detail = (
             f"record {head.seq} came with another hash ({head.hash[:16]}…) than {last}"
         )
-        refusal = Conflict(
+        refusal = ConflictProblem(
             f"审计链分叉：第 {head.seq} 条记录与已接收的不同",
             f"Audit chain forked: record {head.seq} differs from the head already received",
             code="AUDIT_HEAD_FORKED",
@@ -57,7 +59,7 @@ def accept_head(s: Session, terminal_id: str, head: Head, now: dt.datetime) -> C
     else:
         row.alarm = "backwards"
         row.alarm_detail = f"head {head.seq}:{head.hash[:16]}… after {last}"
-        refusal = Conflict(
+        refusal = ConflictProblem(
             f"审计链回退：收到第 {head.seq} 条，已接收到第 {row.seq} 条",
             f"Audit chain went back: head {head.seq} after head {row.seq} was received",
             code="AUDIT_HEAD_BACKWARDS",

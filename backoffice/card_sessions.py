@@ -39,7 +39,7 @@ from sqlalchemy import select
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.context import Context
-from backoffice.errors import ApiError, NotFound
+from backoffice.errors import ApiError, NotFoundProblem
 from backoffice.identity import RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
 from common import card_crypto
@@ -225,7 +225,7 @@ def _valid_member(ctx: Context, card_identifier: str) -> str:
             .where(CardRow.card_identifier == card_identifier)
         ).first()
     if row is None:
-        raise NotFound("卡片未登记", "Unknown card")
+        raise NotFoundProblem("卡片未登记", "Unknown card")
     if row.status != "valid":
         raise CardProofRefused("卡片不可用", f"The card is {row.status}")
     return str(row.member_no)

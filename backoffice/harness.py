@@ -46,6 +46,7 @@ from pathlib import Path
 
 import requests
 
+from backoffice.errors import BackOfficeServerError
 from backoffice.importer import ImportReport, import_file
 from backoffice.policy import load_policy
 from backoffice.seed import SeedReport, seed_database
@@ -57,7 +58,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO_TERMINAL = "KIOSK-0001"
 
 
-class HarnessError(RuntimeError):
+class HarnessError(BackOfficeServerError, RuntimeError):
     pass
 
 

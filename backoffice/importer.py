@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.errors import BackOfficeError
+from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.rules.interest import account_years
 from backoffice.storage import Database
@@ -57,7 +57,7 @@ _CARD_IDENTIFIER = re.compile(r"[0-9A-F]{32}", re.ASCII)
 _SPEC_VERSION = re.compile(r"[0-9]\.[0-9]{2}", re.ASCII)
 
 
-class ImportFileError(BackOfficeError):
+class ImportFileError(BackOfficeServerError):
     """The file cannot be loaded; `problems` names each record and field. Nothing was written."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:

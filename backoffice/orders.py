@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from backoffice import records
 from backoffice.context import Context
-from backoffice.errors import ApiError, BadRequest, Conflict, NotFound
+from backoffice.errors import ApiError, BadRequestProblem, ConflictProblem, NotFoundProblem
 from backoffice.gateway import (
     GatewayDeclined,
     GatewaySimulator,
@@ -119,7 +119,7 @@ class Payments:
     def _load(self, s: Session, order_no: str, terminal_id: str) -> OrderRow:
         row = s.get(OrderRow, order_no)
         if row is None or row.terminal_id != terminal_id:
-            raise NotFound("没有这笔订单", "No such order", code="ORDER_NOT_FOUND")
+            raise NotFoundProblem("没有这笔订单", "No such order", code="ORDER_NOT_FOUND")
         return row
 
     def _get(self, order_no: str) -> OrderRow:
@@ -210,13 +210,13 @@ class Payments:
 
     def _replay(self, seen: IdempotencyRow, request_hash: str) -> tuple[int, dict[str, Any]]:
         if seen.request_hash == TOMBSTONE:
-            return 409, Conflict(
+            return 409, ConflictProblem(
                 "该笔缴费已取消，请重新开始",
                 "This payment was cancelled; please start again",
                 code="KEY_CANCELLED",
             ).body()
         if seen.request_hash != request_hash:
-            return 409, Conflict(
+            return 409, ConflictProblem(
                 "同一请求号的参数不同",
                 "This idempotency key was used with other parameters",
                 code="IDEMPOTENCY_CONFLICT",
@@ -232,13 +232,15 @@ class Payments:
             quote = s.get(QuoteRow, quote_id)
             member = records.find_member(s, member_no)
             if quote is None or quote.member_id != member.id:
-                raise NotFound("没有这份报价", "No such quote", code="QUOTE_NOT_FOUND")
+                raise NotFoundProblem("没有这份报价", "No such quote", code="QUOTE_NOT_FOUND")
             try:
                 shown = Money.of(amount)
             except Exception:
-                raise BadRequest("金额格式错误", "Not an amount", code="BAD_AMOUNT") from None
+                raise BadRequestProblem(
+                    "金额格式错误", "Not an amount", code="BAD_AMOUNT"
+                ) from None
             if shown.fen != quote.total_fen:
-                raise Conflict(
+                raise ConflictProblem(
                     "显示的金额与后台核定金额不一致，请重新核算",
                     "The amount shown differs from the back office's; please re-quote",
                     code="AMOUNT_MISMATCH",
@@ -249,7 +251,7 @@ class Payments:
             except ApiError:
                 priced = None
             if priced is None or lines_json(priced.lines) != json.loads(quote.lines_json):
-                raise Conflict(
+                raise ConflictProblem(
                     "应缴金额已变化（例如已过缴费截止日或已有缴费），请重新核算",
                     "What is due has changed (a deadline passed or a month was paid); "
                     "please re-quote",
@@ -268,7 +270,7 @@ class Payments:
                     int(Period.parse(x["period"]).compact) for x in json.loads(other.lines_json)
                 }
                 if theirs & set(periods):
-                    raise Conflict(
+                    raise ConflictProblem(
                         "这些月份有一笔未完成的缴费，请稍后再试",
                         "An unfinished payment covers these months; try again later",
                         code="ORDER_OPEN",
@@ -303,7 +305,7 @@ class Payments:
         with self.ctx.db.session() as s:
             seen = s.get(IdempotencyRow, (terminal_id, key))
         if seen is None:
-            raise NotFound("没有这笔订单", "No order for this key", code="ORDER_NOT_FOUND")
+            raise NotFoundProblem("没有这笔订单", "No order for this key", code="ORDER_NOT_FOUND")
         if seen.order_no is None:
             return {
                 "order_no": None,
@@ -341,7 +343,7 @@ class Payments:
         if row.pay_key is not None:
             if row.pay_key == key and row.pay_hash == pay_hash:
                 return False  # a retry of the same request: answer with the order as it is
-            raise Conflict(
+            raise ConflictProblem(
                 "该订单已在支付中，参数不同" if row.pay_key == key else "该订单已有另一笔支付",
                 "This key was used with other parameters"
                 if row.pay_key == key
@@ -393,7 +395,7 @@ class Payments:
         return self.order(order_no, terminal_id)
 
     def _not_payable(self, row: OrderRow) -> None:
-        raise Conflict(
+        raise ConflictProblem(
             "该订单已不能支付",
             f"This order cannot be paid: it is {row.state}",
             code="ORDER_NOT_PAYABLE",
@@ -549,7 +551,7 @@ class Payments:
         with self.ctx.db.session() as s:
             row = s.get(OrderRow, order_no)
         if row is None or row.state != OrderState.POSTED:
-            raise NotFound("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")
+            raise NotFoundProblem("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")
         from backoffice.receipt_html import receipt_html
 
         return receipt_html(row, self.ctx.settings)

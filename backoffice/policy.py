@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from backoffice.errors import Conflict, PolicyError
+from backoffice.errors import ConflictProblem, PolicyError
 from kiosk.domain import Money, Scheme
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policies" / "default.toml"
@@ -36,7 +36,7 @@ RENAMED_KEYS = {
 }
 
 
-class AverageWageMissing(Conflict):
+class AverageWageMissing(ConflictProblem):
     """A money rule needs an average wage the policy does not state."""
 
     code = "AVERAGE_WAGE_MISSING"

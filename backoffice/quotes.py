@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backoffice import records
-from backoffice.errors import BadRequest, Conflict
+from backoffice.errors import BadRequestProblem, ConflictProblem
 from backoffice.policy import Policy
 from backoffice.rules.dues import (
     FLEXIBLE_SCHEMES,
@@ -49,9 +49,9 @@ def member_dues(session: Session, member: MemberRow, policy: Policy, today: dt.d
     )
 
 
-def too_old(month: Period) -> Conflict:
+def too_old(month: Period) -> ConflictProblem:
     """The refusal of a month older than the back-payment window: the counter settles it."""
-    return Conflict(
+    return ConflictProblem(
         f"{month} 超过补缴期限，请到柜台办理",
         f"{month} is beyond the back-payment period; please go to the counter",
         code="BACK_PAYMENT_TOO_OLD",
@@ -87,7 +87,7 @@ class Choice:
                 tier=None if data.get("tier") is None else Money.of(data["tier"]),
             )
         except (KeyError, ValueError, DomainError) as e:
-            raise BadRequest(
+            raise BadRequestProblem(
                 "缴费选项无效", f"The payment choice is not valid: {e}", code="BAD_CHOICE"
             ) from None
 
@@ -119,7 +119,7 @@ def _sum(values: Any) -> Money:
 
 
 def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -> Priced:
-    """The lines of `choice` against today's dues; BadRequest / Conflict when it cannot be paid."""
+    """The lines of `choice` against today's dues; BadRequestProblem / ConflictProblem when it cannot be paid."""
     if choice.scheme in FLEXIBLE_SCHEMES and choice.periods:
         oldest = oldest_payable(policy, today)
         old = sorted(p for p in choice.periods if p < oldest)
@@ -129,7 +129,7 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
     if due is not None and not due.lines and due.counter_only:
         raise too_old(due.counter_only[0])  # only arrears beyond the window: the counter's
     if due is None or not due.lines:
-        raise Conflict(
+        raise ConflictProblem(
             "该险种当前没有应缴费用",
             f"Nothing is due for {choice.scheme.value} now",
             code="NOTHING_DUE",
@@ -141,7 +141,7 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
         found = next((t for t in due.tiers if t.amount == tier), None)
         if found is None:
             shown = "、".join(f"{t.amount.yuan:.0f}" for t in due.tiers)
-            raise BadRequest(
+            raise BadRequestProblem(
                 f"没有这个缴费档次，可选：{shown}",
                 f"No such tier; the tiers are {shown}",
                 code="BAD_TIER",
@@ -170,13 +170,13 @@ def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple
     if due.base_min is None or due.base_max is None:
         # Only arrears of earlier years are due: each keeps the base it was assessed at.
         if choice.base is not None:
-            raise BadRequest(
+            raise BadRequestProblem(
                 "补缴月份按原核定基数缴费，不能选择基数",
                 "Back-paid months keep the base they were assessed at; no base can be chosen",
                 code="BASE_OUT_OF_RANGE",
             )
     elif base is None or not due.base_min <= base <= due.base_max:
-        raise BadRequest(
+        raise BadRequestProblem(
             f"缴费基数须在 {due.base_min} 至 {due.base_max} 元之间",
             f"The base must be from {due.base_min} to {due.base_max} yuan",
             code="BASE_OUT_OF_RANGE",
@@ -184,17 +184,17 @@ def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple
     order = [line.period for line in due.lines]
     wanted = list(choice.periods) if choice.periods is not None else order
     if not wanted:
-        raise BadRequest("请至少选择一个月", "Choose at least one month", code="NO_MONTHS")
+        raise BadRequestProblem("请至少选择一个月", "Choose at least one month", code="NO_MONTHS")
     unknown = [p for p in wanted if p not in order]
     if unknown:
-        raise Conflict(
+        raise ConflictProblem(
             f"{unknown[0]} 不在可缴月份内",
             f"{unknown[0]} cannot be paid now",
             code="PERIOD_NOT_DUE",
         )
     if sorted(wanted) != order[: len(wanted)]:
         # Months are paid in order, oldest first, so the record never has a gap.
-        raise BadRequest(
+        raise BadRequestProblem(
             "请从最早的未缴月份起按顺序缴费",
             "Pay the months in order, starting with the oldest unpaid month",
             code="PERIODS_NOT_IN_ORDER",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backoffice.errors import BackOfficeServerError
 from backoffice.identity import Claimed, RepeatedHeader, claimed
 from common.signing import sign
 
@@ -39,7 +40,7 @@ MAX_BODY = 1_000_000  # bytes a signed request may carry (the API's bodies are s
 PEER_CERT_STATE = "peer_certificate"  # key in the ASGI scope's "state" (backoffice.tls)
 
 
-class SecurityConfigError(Exception):
+class SecurityConfigError(BackOfficeServerError):
     """A key file or revocation list the service cannot use (at start)."""
 
 
@@ -72,7 +73,7 @@ class SecurityOptions:
 # --- revocation -----------------------------------------------------------------------------
 
 
-class RevocationListMissing(Exception):
+class RevocationListMissing(BackOfficeServerError):
     """The revocation list is gone: nobody can say which certificate is revoked."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from backoffice.errors import BackOfficeError
+from backoffice.errors import BackOfficeServerError
 from backoffice.storage import Database
 from backoffice.storage.terminals import TerminalRow
 
@@ -20,7 +20,7 @@ MIN_KEY_LENGTH = 24  # characters: scripts/make_test_ca.py writes "api-" + 32
 def read_api_key(path: Path) -> str:
     key = Path(path).read_text(encoding="utf-8").strip()
     if len(key) < MIN_KEY_LENGTH:
-        raise BackOfficeError(f"{path}: an API key of at least {MIN_KEY_LENGTH} characters")
+        raise BackOfficeServerError(f"{path}: an API key of at least {MIN_KEY_LENGTH} characters")
     return key
 
 

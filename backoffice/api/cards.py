@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.models import CardOut, ErrorBody, LossReport
-from backoffice.errors import Conflict, card_not_found
+from backoffice.errors import ConflictProblem, card_not_found
 from backoffice.storage.members import CardRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow
 
@@ -75,7 +75,7 @@ def report_loss(
     """Report the card lost. Repeating the report is harmless (the card stays lost)."""
     card, member_no = _card(db, card_identifier, body.card_number)
     if card.status == "void":
-        raise Conflict("该卡已注销，无需挂失", "The card is void already", code="CARD_VOID")
+        raise ConflictProblem("该卡已注销，无需挂失", "The card is void already", code="CARD_VOID")
     if card.status != "lost":
         card.status = "lost"
         card.status_changed_at = ctx.settings.now()

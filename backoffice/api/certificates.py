@@ -18,7 +18,7 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import CertificateOut, CertificateRequest
-from backoffice.errors import BadRequest
+from backoffice.errors import BadRequestProblem
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
@@ -37,7 +37,7 @@ def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
     last_month = Period.of(today).previous()
     if req.kind == "participation":
         if req.first_year is not None or req.last_year is not None:
-            raise BadRequest(
+            raise BadRequestProblem(
                 "参保证明按月数开具", "participation takes months, not years", code="BAD_RANGE"
             )
         months = req.months or 12
@@ -46,11 +46,13 @@ def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
             first = first.previous()
         return first, last_month
     if req.months is not None:
-        raise BadRequest("权益记录单按年度开具", "rights_record takes years", code="BAD_RANGE")
+        raise BadRequestProblem(
+            "权益记录单按年度开具", "rights_record takes years", code="BAD_RANGE"
+        )
     first_year = req.first_year or today.year
     last_year = req.last_year or first_year
     if first_year > last_year or last_year > today.year:
-        raise BadRequest(
+        raise BadRequestProblem(
             "年度范围无效", "first_year..last_year is not a valid range", code="BAD_RANGE"
         )
     last = Period(last_year, 12) if last_year < today.year else Period.of(today)

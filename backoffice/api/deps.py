@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from backoffice.context import Context
-from backoffice.errors import Unauthorized
+from backoffice.errors import UnauthorizedProblem
 from backoffice.identity import claimed, set_authenticated
 
 # The dependencies are `async def` on purpose: FastAPI runs a sync dependency on the thread
@@ -50,7 +50,7 @@ async def terminal(request: Request) -> str:
     claim = claimed(request.scope)
     key = claim.bearer
     if not claim.terminal_id or key is None:
-        raise Unauthorized(
+        raise UnauthorizedProblem(
             "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
         )
     ctx: Context = request.app.state.context
@@ -59,7 +59,7 @@ async def terminal(request: Request) -> str:
         known = await run_in_threadpool(ctx.load_terminal, claim.terminal_id)
     given = hashlib.sha256(key.encode()).hexdigest()
     if known is None or not known[1] or not hmac.compare_digest(known[0], given):
-        raise Unauthorized("终端未登记或密钥错误", "Unknown terminal or wrong key")
+        raise UnauthorizedProblem("终端未登记或密钥错误", "Unknown terminal or wrong key")
     set_authenticated(request.scope, claim.terminal_id)
     return claim.terminal_id
 

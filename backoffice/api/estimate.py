@@ -17,7 +17,7 @@ from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import money
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, ErrorBody, Month, _Out
-from backoffice.errors import Conflict
+from backoffice.errors import ConflictProblem
 from backoffice.rules.estimate import EstimateError, estimate_pension
 from kiosk.domain import EnrolmentStatus, Scheme
 from kiosk.domain.estimate import PensionEstimate
@@ -92,13 +92,13 @@ def pension_estimate(
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
     if member.retired:
-        raise Conflict(
+        raise ConflictProblem(
             "您已退休，无需测算", "The member is retired already", code="ALREADY_RETIRED"
         )
     summary = records.summary(db, member, today)
     pension = summary.enrolment(Scheme.PENSION)
     if pension is None:
-        raise Conflict(
+        raise ConflictProblem(
             "没有职工养老保险缴费记录，无法测算",
             "No employee pension record to estimate from",
             code="NO_PENSION_RECORD",
@@ -121,7 +121,9 @@ def pension_estimate(
             continue_contributing=continue_contributing,
         )
     except EstimateError as e:
-        raise Conflict("无法测算：" + str(e), f"No estimate: {e}", code="NO_ESTIMATE") from None
+        raise ConflictProblem(
+            "无法测算：" + str(e), f"No estimate: {e}", code="NO_ESTIMATE"
+        ) from None
     return encode_estimate(member_no, result)
 
 

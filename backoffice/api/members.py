@@ -14,7 +14,7 @@ from backoffice.api import encode
 from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.models import AccountsOut, BenefitsOut, HistoryOut, SchemeCode, SummaryOut
-from backoffice.errors import BadRequest
+from backoffice.errors import BadRequestProblem
 from kiosk.domain import DomainError, Period
 
 router = APIRouter(prefix="/v1/members", tags=["members"], responses=MEMBER_ERRORS)
@@ -36,7 +36,7 @@ def _month(text: str | None, name: str) -> int | None:
     try:
         return records.yyyymm(Period.parse(text))
     except DomainError:
-        raise BadRequest(
+        raise BadRequestProblem(
             f"参数 {name} 不是有效的年月", f"{name} is not a month (YYYY-MM)", code="BAD_PERIOD"
         ) from None
 
@@ -61,7 +61,7 @@ def contributions(
     if year is not None:
         lo, hi = year * 100 + 1, year * 100 + 12
     if lo is not None and hi is not None and lo > hi:
-        raise BadRequest("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
+        raise BadRequestProblem("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
     rows = records.contribution_rows(
         db, records.member_id(db, member_no), scheme=scheme, first=lo, last=hi
     )

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from backoffice.api.deps import Ctx
 from backoffice.api.payments_deps import Pay
-from backoffice.errors import ApiError, BadRequest, NotFound
+from backoffice.errors import ApiError, BadRequestProblem, NotFoundProblem
 from backoffice.gateway.simulator import GatewayDeclined, GatewaySimulator, GatewayTxn
 
 
@@ -79,14 +79,14 @@ def set_switches(
     if "in_doubt_after" in values:
         v = values.pop("in_doubt_after")
         if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
-            raise BadRequest("参数无效", "in_doubt_after: expected seconds >= 0")
+            raise BadRequestProblem("参数无效", "in_doubt_after: expected seconds >= 0")
         p.in_doubt_after = float(v)
     try:
         p.switches.update(values, terminal)
     except KeyError as e:
-        raise BadRequest("没有这个开关", f"No such switch: {e.args[0]}") from None
+        raise BadRequestProblem("没有这个开关", f"No such switch: {e.args[0]}") from None
     except ValueError as e:
-        raise BadRequest("开关取值无效", str(e)) from None
+        raise BadRequestProblem("开关取值无效", str(e)) from None
     return switches(p, terminal)
 
 
@@ -101,7 +101,7 @@ def qr_page(order_no: OrderNo, p: Pay) -> str:
     """What the member's phone opens after scanning: the amount and a pay button."""
     t = p.gateway.query(order_no)
     if t is None:
-        raise NotFound("没有这笔二维码订单", "No such QR order", code="QR_NOT_FOUND")
+        raise NotFoundProblem("没有这笔二维码订单", "No such QR order", code="QR_NOT_FOUND")
     yuan = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
     return (
         "<!doctype html><meta charset=utf-8><title>社保缴费</title>"
@@ -123,9 +123,9 @@ def qr_pay(order_no: OrderNo, p: Pay) -> dict[str, Any]:
     try:
         return txn_json(gateway.qr_pay(order_no))
     except GatewayDeclined as e:
-        from backoffice.errors import Conflict
+        from backoffice.errors import ConflictProblem
 
-        raise Conflict(
+        raise ConflictProblem(
             "该二维码已失效", f"This QR code can no longer be paid: {e.reason}", code="QR_CLOSED"
         ) from None
 

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from backoffice.errors import BackOfficeServerError
 from backoffice.gateway.switches import Switches
 from backoffice.storage import Database
 from backoffice.storage.payments import GatewayTxnRow
 
 
-class GatewayError(Exception):
+class GatewayError(BackOfficeServerError):
     """Root of what the gateway answers other than success."""
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.rules.interest import account_years as interest_years
 from kiosk.domain import PENSION_MINIMUM_MONTHS, AccountYear, Money, Period
@@ -41,7 +42,7 @@ INDEX_PLACES = Decimal("0.0001")  # the average index is kept to 4 places, as of
 MIN_INDEX, MAX_INDEX = Decimal("0.6"), Decimal("3")  # the base limits, 60%-300%
 
 
-class EstimateError(ValueError):
+class EstimateError(BackOfficeServerError, ValueError):
     """The estimate cannot be made (already retired, retirement age outside the table)."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
+from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, LifeMaker, employers
@@ -43,7 +44,7 @@ DEMO_ADMIN_CARDS = [("110100D15600000511010000000001FF", "A00000001", "大厅管
 BATCH = 500
 
 
-class SeedError(Exception):
+class SeedError(BackOfficeServerError):
     pass
 
 
