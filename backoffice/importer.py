@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.errors import BackOfficeServerError
@@ -487,7 +487,7 @@ def _read_member(r: _Reader, index: int) -> _Member:
             seen_benefits.add((kind, period))
         benefits.append({"kind": kind, "period": period, "amount_fen": b.amount("amount")})
 
-    card = None
+    card: dict[str, Any] | None = None
     raw_card = r.obj.get("card")
     if raw_card is not None:
         if not isinstance(raw_card, dict):
@@ -593,9 +593,9 @@ def read_import(data: Any, source: str = "<import>") -> _File:
     members: list[_Member] = []
     if "members" not in data:
         p.add("members", "is missing")
-    for i, m in top.items("members"):
-        m.where = f"members[{i}]"
-        members.append(_read_member(m, i))
+    for i, reader in top.items("members"):
+        reader.where = f"members[{i}]"
+        members.append(_read_member(reader, i))
     for m in members:
         for where, key, code in m.employer_refs:
             if code not in employers:
@@ -713,6 +713,13 @@ def _existing(conn: Connection, col: Any, values: Sequence[str]) -> set[str]:
     return found
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT wrote."""
+    key = result.inserted_primary_key
+    assert key is not None  # SQLAlchemy gives it for every single-row INSERT
+    return int(key[0])
+
+
 def _write(
     conn: Connection, policy: Policy, f: _File, today: dt.date, report: ImportReport
 ) -> None:
@@ -741,13 +748,12 @@ def _write(
             by_name.setdefault(name, id_)
     for code, name in f.employers.items():
         if name not in by_name:
-            result = conn.execute(insert(EmployerRow).values(name=name))
-            by_name[name] = int(result.inserted_primary_key[0])
+            by_name[name] = _new_id(conn.execute(insert(EmployerRow).values(name=name)))
             report.employers_created += 1
         employer_ids[code] = by_name[name]
 
     for m in f.members:
-        member_id = int(conn.execute(insert(MemberRow).values(**m.row)).inserted_primary_key[0])
+        member_id = _new_id(conn.execute(insert(MemberRow).values(**m.row)))
         if m.card:
             conn.execute(insert(CardRow).values(member_id=member_id, **m.card))
             rows["card"] += 1

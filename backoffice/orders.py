@@ -23,9 +23,10 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ from backoffice.gateway import (
     GatewayTxn,
     Switches,
 )
-from backoffice.gateway.seam import NoGateway
+from backoffice.gateway.seam import NoGateway, PaymentGateway
 from backoffice.quotes import Choice, Priced, lines_json, member_dues, price
 from backoffice.storage.members import (
     AccountYearRow,
@@ -82,7 +83,7 @@ class Payments:
 
     ctx: Context
     switches: Switches
-    gateway: GatewaySimulator | NoGateway
+    gateway: PaymentGateway
     in_doubt_after: float = 5.0  # seconds before a `charging` order with no answer is resolved
 
     @classmethod
@@ -139,12 +140,16 @@ class Payments:
     def _cas_in(
         self, s: Session, order_no: str, old: tuple[OrderState, ...], new: OrderState, **values: Any
     ) -> bool:
-        result = s.execute(
-            update(OrderRow)
-            .where(OrderRow.order_no == order_no, OrderRow.state.in_([o.value for o in old]))
-            .values(state=new.value, state_since=self._now(), **values)
+        # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+        result = cast(
+            CursorResult[Any],
+            s.execute(
+                update(OrderRow)
+                .where(OrderRow.order_no == order_no, OrderRow.state.in_([o.value for o in old]))
+                .values(state=new.value, state_since=self._now(), **values),
+            ),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     # --- quote ---------------------------------------------------------------------------
 

@@ -60,7 +60,9 @@ def find_member(session: Session, member_no: str) -> MemberRow:
 def _cursor(session: Session) -> tuple[Any, str]:
     """The driver's cursor on the session's connection, and its parameter mark."""
     mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
-    return session.connection().connection.dbapi_connection.cursor(), mark  # type: ignore[union-attr]
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None  # a connection in use always holds its driver's connection
+    return raw.cursor(), mark
 
 
 def member_id(session: Session, member_no: str) -> int:

@@ -27,7 +27,7 @@ import logging
 import ssl
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -57,7 +57,9 @@ def peer_certificate(der: bytes) -> PeerCertificate:
 class PeerCertProtocol(H11Protocol):
     """uvicorn's h11 protocol that also passes the TLS client certificate to the app."""
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A stream server's transport (asyncio's or uvloop's): what H11Protocol takes.
+        transport = cast(asyncio.Transport, transport)
         super().connection_made(transport)
         ssl_object = transport.get_extra_info("ssl_object")
         der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None

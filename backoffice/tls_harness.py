@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import requests
 
@@ -140,12 +141,23 @@ def running_tls_service(
                 _stop(proc)
 
 
+class TlsOptions(TypedDict, total=False):
+    """tls_command's keyword options."""
+
+    today: dt.date | None
+    signed: bool
+    access_log: bool
+    require_card_session: bool
+    simulated_payments: bool
+    extra_args: Sequence[str]
+
+
 def refused_start(
-    database: str | Path, pki: Path, *, timeout: float = 60.0, **options: object
+    database: str | Path, pki: Path, *, timeout: float = 60.0, **options: Unpack[TlsOptions]
 ) -> tuple[int | None, str]:
     """Run the service expecting it to refuse to start: (exit code, its output). None: it was
     still running after `timeout` seconds (then it is stopped)."""
-    cmd = tls_command(database, pki, free_port(), **options)  # type: ignore[arg-type]
+    cmd = tls_command(database, pki, free_port(), **options)
     try:
         done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:

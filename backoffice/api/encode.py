@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.domain import PENSION_MINIMUM_MONTHS, Enrolment, Money, PersonalAccounts
 from kiosk.domain.benefits import BenefitPayment
@@ -22,21 +23,25 @@ def fen(f: int) -> str:
     return f"{sign}{q}.{r:02d}"
 
 
-class _Memo(dict[Any, bytes]):
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Memo(dict[K, V]):
     """A dict that fills itself: make(key) once per distinct key, a C lookup after that."""
 
-    def __init__(self, make: Any) -> None:
+    def __init__(self, make: Callable[[K], V]) -> None:
         super().__init__()
         self.make = make
 
-    def __missing__(self, key: Any) -> bytes:
+    def __missing__(self, key: K) -> V:
         value = self[key] = self.make(key)
         return value
 
 
 # YYYYMM -> b"YYYY-MM": a fixed table of how months are written (no member's data), filled as
 # months are met; a 30-year history meets some 360.
-_MONTHS = _Memo(lambda p: f"{p // 100:04d}-{p % 100:02d}".encode())
+_MONTHS: _Memo[int, bytes] = _Memo(lambda p: f"{p // 100:04d}-{p % 100:02d}".encode())
 
 
 def history_json(member_no: str, rows: Any, individual: str) -> bytes:
@@ -50,7 +55,10 @@ def history_json(member_no: str, rows: Any, individual: str) -> bytes:
     import json
 
     amount = _Memo(fen).__getitem__
-    payer = _Memo(lambda name: json.dumps(name or individual, ensure_ascii=False)).__getitem__
+    payers: _Memo[str | None, str] = _Memo(
+        lambda name: json.dumps(name or individual, ensure_ascii=False)
+    )
+    payer = payers.__getitem__
 
     def tail(key: tuple[Any, ...]) -> bytes:
         base, employer, personal, status, name, _account, subsidy, paid_on = key
@@ -61,7 +69,8 @@ def history_json(member_no: str, rows: Any, individual: str) -> bytes:
             f'"status":"{status}","payer":{payer(name)},"paid_on":{day}}},'
         ).encode()
 
-    heads = _Memo(lambda scheme: f'{{"scheme":"{scheme}","period":"'.encode()).__getitem__
+    scheme_heads: _Memo[str, bytes] = _Memo(lambda s: f'{{"scheme":"{s}","period":"'.encode())
+    heads = scheme_heads.__getitem__
     month = _MONTHS.__getitem__
     tails = _Memo(tail).__getitem__
     # Every row ends with a comma (the tails are shared): the last row's is cut off.

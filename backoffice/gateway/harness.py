@@ -287,8 +287,8 @@ class PaymentsLab:
                 v.problems.append(f"{intent_id}: charged, journal {state}")
             if state == IntentState.POSTED and ostate != OrderState.POSTED:
                 v.problems.append(f"{intent_id}: journal POSTED, order {ostate}")
-            if net and amount_fen != t["amount_fen"]:  # type: ignore[index]
-                v.problems.append(f"{intent_id}: amount {amount_fen} != {t['amount_fen']}")  # type: ignore[index]
+            if net and t is not None and amount_fen != t["amount_fen"]:
+                v.problems.append(f"{intent_id}: amount {amount_fen} != {t['amount_fen']}")
         days = sorted({t["business_date"] for t in bill.values()})
         journal_json = [
             {"intent_id": i, "order_no": o, "state": s, "amount": f"{a // 100}.{a % 100:02d}"}

@@ -17,8 +17,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.errors import BackOfficeServerError
@@ -260,13 +262,17 @@ class GatewaySimulator:
 
     def _cas(self, order_no: str, old: tuple[str, ...], **values: object) -> bool:
         with self.db.session() as s:
-            result = s.execute(
-                update(GatewayTxnRow)
-                .where(GatewayTxnRow.order_no == order_no, GatewayTxnRow.state.in_(old))
-                .values(**values)
+            # An UPDATE's result is a CursorResult (Session.execute is typed for any statement).
+            result = cast(
+                CursorResult[Any],
+                s.execute(
+                    update(GatewayTxnRow)
+                    .where(GatewayTxnRow.order_no == order_no, GatewayTxnRow.state.in_(old))
+                    .values(**values)
+                ),
             )
             s.commit()
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return bool(result.rowcount)
 
     def _slow(self, terminal_id: str) -> None:
         delay = self.switches.slow_seconds(terminal_id)

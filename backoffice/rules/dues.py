@@ -125,7 +125,7 @@ def compute_dues(
     policy: Policy,
     today: dt.date,
     enrolments: Iterable[Enrolment],
-    rows: Iterable[tuple[str, int, int, int, int, str, str | None]],
+    rows: Iterable[tuple[str, int, int, int, int, str, str | None, *tuple[object, ...]]],
     *,
     retired: bool,
     retirement: Period | None = None,

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
@@ -35,6 +35,9 @@ from backoffice.seed.rows import (
 from backoffice.storage import Database
 from backoffice.storage.members import EmployerRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow, TerminalRow
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger("backoffice.seed")
 
@@ -267,7 +270,8 @@ def _bulk(
         marks = ", ".join("?" for _ in cols)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         return
-    raw = conn.connection.dbapi_connection
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+    # Not SQLite: PostgreSQL, whose driver is psycopg 3 (backoffice.storage.db).
+    raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for r in rows:
             copy.write_row(r)

@@ -62,7 +62,7 @@ class Database:
         all_tables()
         found = inspect(self.engine)
         have = set(found.get_table_names())
-        out = []
+        out: list[str] = []
         for table in Base.metadata.sorted_tables:
             if table.name not in have:
                 continue
