@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class KioskError(Exception):
-    """Root of the errors raised by the kiosk core."""
+    """Root of the errors raised by the kiosk core.
+
+    `message_key` is the one attribute that says what to tell the member (an i18n key of
+    kiosk/locale/); a subclass or an instance narrows it. `message_zh` / `message_en` carry the
+    back office's own words when it gave them (a refusal), shown instead of the key's text."""
+
+    message_key: str = "error.backoffice"  # "try again later": nothing more specific is known
+    message_zh: str = ""
+    message_en: str = ""
 
 
 class ConfigError(KioskError):

@@ -20,38 +20,38 @@ from kiosk.errors import KioskError
 
 
 class PaymentError(KioskError):
-    key = "payments.error"
+    message_key = "payments.error"
 
     def __init__(self, detail: str = "", *, message_zh: str = "", message_en: str = "") -> None:
         self.detail = detail
         self.message_zh = message_zh
         self.message_en = message_en
-        super().__init__(f"{self.key}: {detail}" if detail else self.key)
+        super().__init__(f"{self.message_key}: {detail}" if detail else self.message_key)
 
 
 class QuoteRefused(PaymentError):
-    key = "payments.choice_refused"
+    message_key = "payments.choice_refused"
 
 
 class NothingDue(PaymentError):
-    key = "payments.nothing_due"
+    message_key = "payments.nothing_due"
 
 
 class QuoteChanged(PaymentError):
-    key = "payments.quote_changed"
+    message_key = "payments.quote_changed"
 
 
 class PaymentBusy(PaymentError):
-    key = "payments.order_open"
+    message_key = "payments.order_open"
 
 
 class PinRequired(PaymentError):
-    key = "payments.pin_required"
+    message_key = "payments.pin_required"
 
 
 class InitialPinMustChange(PaymentError):
-    key = "payments.change_pin_first"
+    message_key = "payments.change_pin_first"
 
 
 class PaymentUnavailable(PaymentError):
-    key = "payments.unavailable"
+    message_key = "payments.unavailable"

@@ -81,10 +81,9 @@ def _wrap(e: PaymentError) -> PayStepError:
     """The member is told the back office's own words where it explained a refusal of the
     choice (BACK_PAYMENT_TOO_OLD names the month, AVERAGE_WAGE_MISSING the year); where the
     kiosk has an instruction of its own (re-quote, try again later) it keeps that."""
-    key = getattr(e, "key", "payments.unavailable")
     if not isinstance(e, QuoteRefused | NothingDue):
-        return PayStepError(key)
-    return PayStepError(key, e.message_zh or "", e.message_en or "")
+        return PayStepError(e.message_key)
+    return PayStepError(e.message_key, e.message_zh, e.message_en)
 
 
 # -- what the pay page lists ---------------------------------------------------------------

@@ -100,7 +100,7 @@ def pay(args: argparse.Namespace) -> int:
         payer = Payer(args.member, "*某某", "110***********0000")
         pending = svc.confirm(quote, quote.total, payer, PayMethod(args.method))
     except PaymentError as e:
-        emit("error", error=e.key, detail=e.detail)
+        emit("error", error=e.message_key, detail=e.detail)
         return 2
     emit("confirmed", intent_id=pending.intent_id, order_no=pending.order_no)
     if args.method == "card":

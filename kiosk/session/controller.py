@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.domain import CardHolder
+from kiosk.errors import KioskError
 from kiosk.i18n import Translator
 from kiosk.ports import (
     CardAccessError,
@@ -269,15 +270,16 @@ class Controller:
             value = self.data.load(key, holder, params)
         except Exception as e:
             log.warning("loading %s failed: %s", key, type(e).__name__)
-            self._post_if_current(
-                gen, LoadFailed(key, getattr(e, "message_key", "error.backoffice"), _said(e))
-            )
+            if isinstance(e, KioskError):
+                failed = LoadFailed(key, e.message_key, _said(e))
+            else:  # a bug, not a refusal: the member is told to try again later
+                failed = LoadFailed(key, KioskError.message_key, None)
+            self._post_if_current(gen, failed)
             return
         self._post_if_current(gen, Loaded(key, value))
 
 
-def _said(e: Exception) -> Said | None:
+def _said(e: KioskError) -> Said | None:
     """The back office's own words carried by a refusal (Rejected, PaymentError, PayStepError,
     ServiceError), when it gave them in both languages."""
-    zh, en = getattr(e, "message_zh", ""), getattr(e, "message_en", "")
-    return Said(zh, en) if isinstance(zh, str) and isinstance(en, str) and zh and en else None
+    return Said(e.message_zh, e.message_en) if e.message_zh and e.message_en else None
