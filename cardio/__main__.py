@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from cardio.errors import CardError, PinBlocked, WrongPin
+from cardio.errors import CardError, PinBlockedError, WrongPin
 from cardio.pin import ScreenPin
 from cardio.reader import CardReader
 from cardio.security import make_security_module
@@ -74,7 +74,7 @@ def cmd_verify_pin(args: argparse.Namespace) -> int:
     except WrongPin as exc:
         print(str(exc), file=sys.stderr)
         return 4
-    except PinBlocked as exc:
+    except PinBlockedError as exc:
         print(str(exc), file=sys.stderr)
         return 5
     finally:

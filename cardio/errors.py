@@ -33,7 +33,7 @@ class NoCard(CardError):
     en = "no card in the reader"
 
 
-class CardRemoved(CardError):
+class CardRemovedError(CardError):
     """The card left the reader during an operation (or before it)."""
 
     zh = "社会保障卡已被取出"
@@ -128,7 +128,7 @@ class WrongPin(CardStatusError):
         )
 
 
-class PinBlocked(CardStatusError):
+class PinBlockedError(CardStatusError):
     def __init__(self, sw: int, command: str) -> None:
         super().__init__(sw, command, en="the PIN is blocked", zh="密码已锁定，请到柜台办理解锁")
 

@@ -20,7 +20,7 @@ from cardio import codec
 from cardio.apdu import ApduChannel
 from cardio.errors import (
     CardError,
-    CardRemoved,
+    CardRemovedError,
     InitialPinForbidden,
     NoCard,
     PinEntryCancelled,
@@ -155,7 +155,7 @@ class CardReader:
             raise NoCard(en="no card session: read the card first", zh="请先读卡")
         if s.generation != self._generation:
             self._drop()
-            raise CardRemoved()
+            raise CardRemovedError()
         return s
 
     def _run(self, op: Callable[[_Session], _R], *, fresh: bool = False) -> _R:
@@ -178,7 +178,7 @@ class CardReader:
                     s.link.reconnect()
                     s.selected = False
                     s.info = None
-                except (CardRemoved, NoCard, ReaderUnavailable):
+                except (CardRemovedError, NoCard, ReaderUnavailable):
                     self._drop()
                     raise
         raise AssertionError("unreachable")
@@ -204,7 +204,7 @@ class CardReader:
 
     def read_card(self, *, require_genuine: bool = True) -> CardInfo:
         """Read and authenticate the card. Raises CardNotGenuine (unless `require_genuine` is
-        False: then CardInfo.genuine says), CardDataInvalid, CardRemoved, NoCard, ..."""
+        False: then CardInfo.genuine says), CardDataInvalid, CardRemovedError, NoCard, ..."""
 
         def op(s: _Session) -> CardInfo:
             info = s.card.read_info(self.security, atr=s.link.atr, require_genuine=require_genuine)
@@ -238,14 +238,14 @@ class CardReader:
         if s.features is None:
             try:
                 s.features = parse_features(s.link.control(CM_IOCTL_GET_FEATURE_REQUEST, b""))
-            except (CardRemoved, NoCard, ReaderUnavailable):
+            except (CardRemovedError, NoCard, ReaderUnavailable):
                 raise
             except CardError:
                 s.features = {}  # the reader has no part 10 features (vpcd has none)
         return s.features
 
     def verify_pin(self, pin: PinSource) -> PinVerified:
-        """VERIFY the PIN. Raises WrongPin(tries_left), PinBlocked, CardRemoved, ...
+        """VERIFY the PIN. Raises WrongPin(tries_left), PinBlockedError, CardRemovedError, ...
 
         A ScreenPin is wiped before this returns, whatever happens."""
         try:
@@ -289,7 +289,7 @@ class CardReader:
 
     def change_pin(self, old: ScreenPin, new: ScreenPin) -> None:
         """CHANGE PIN. Refuses 123456 and "same as old" before sending anything.
-        Raises InitialPinForbidden, PinUnchanged, PinFormatError, WrongPin, PinBlocked, ..."""
+        Raises InitialPinForbidden, PinUnchanged, PinFormatError, WrongPin, PinBlockedError, ..."""
         try:
             if new.is_initial():
                 raise InitialPinForbidden()

@@ -231,7 +231,7 @@ class SsseCard:
 
     # ---- PIN ----
     def verify_pin(self, block: bytearray) -> None:
-        """VERIFY with a BCD PIN block (the caller wipes it). Raises WrongPin / PinBlocked."""
+        """VERIFY with a BCD PIN block (the caller wipes it). Raises WrongPin / PinBlockedError."""
         self.ch.send(Command("VERIFY", 0x00, 0x20, 0x00, 0x00, block, sensitive=True))
 
     def pin_tries_left(self) -> int | None:

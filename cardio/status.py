@@ -59,14 +59,14 @@ def error_for(sw: int, command: str) -> errors.CardStatusError:
         tries = sw2 & 0x0F
         if is_pin:
             return (
-                errors.PinBlocked(sw, command)
+                errors.PinBlockedError(sw, command)
                 if tries == 0
                 else errors.WrongPin(sw, command, tries)
             )
         return errors.AuthenticationFailed(sw, command, tries)
     if sw == 0x6983:
         return (
-            errors.PinBlocked(sw, command)
+            errors.PinBlockedError(sw, command)
             if is_pin
             else errors.AuthenticationFailed(sw, command, 0)
         )

@@ -1,7 +1,7 @@
 """Links to a card: PC/SC through pyscard's scard layer, and in-process to an emulated card.
 
 PC/SC failures become cardio errors: no service / no matching reader -> ReaderUnavailable,
-no card -> NoCard, card gone during a command -> CardRemoved, card reset by someone else ->
+no card -> NoCard, card gone during a command -> CardRemovedError, card reset by someone else ->
 CardReset (the caller reconnects and starts over).
 """
 
@@ -15,7 +15,7 @@ from typing import Protocol
 
 from smartcard import scard
 
-from cardio.errors import CardError, CardRemoved, NoCard, ReaderUnavailable
+from cardio.errors import CardError, CardRemovedError, NoCard, ReaderUnavailable
 
 
 class CardReset(CardError):
@@ -138,9 +138,9 @@ class PcscLink:
         if rc == scard.SCARD_W_RESET_CARD:
             return CardReset()
         if rc in _NO_CARD:
-            return NoCard() if what == "connect" else CardRemoved()
+            return NoCard() if what == "connect" else CardRemovedError()
         if what != "connect" and self._card_gone():
-            return CardRemoved()
+            return CardRemovedError()
         return CardError(
             en=f"card communication error ({what}): {_pcsc_message(rc)}", zh="与卡片通信失败"
         )
@@ -162,7 +162,7 @@ class PcscLink:
         if len(response) < 2:
             # vpcd answers "success, no bytes" when its card vanished mid-command.
             if self._card_gone():
-                raise CardRemoved()
+                raise CardRemovedError()
             raise CardError(en="the card answered nothing", zh="卡片无响应")
         return bytes(response)
 
@@ -216,7 +216,7 @@ class InProcessLink:
     def transmit(self, apdu: bytes | bytearray) -> bytes:
         if self.removed or (self.pull_after is not None and self.sent >= self.pull_after):
             self.removed = True
-            raise CardRemoved()
+            raise CardRemovedError()
         self.sent += 1
         return self.card.process(bytes(apdu))
 

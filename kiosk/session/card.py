@@ -108,7 +108,7 @@ class CardAdapter:
             r = self.reader.verify_pin(source)
         except ce.WrongPin as e:
             return PinResult(ok=False, tries_left=e.tries_left)
-        except ce.PinBlocked:
+        except ce.PinBlockedError:
             return PinResult(ok=False, blocked=True)
         except ce.CardError as e:
             raise CardAccessError(CardProblem.UNREADABLE, type(e).__name__) from None
@@ -128,7 +128,7 @@ class CardAdapter:
             raise PinRefused("pin.format") from None
         except ce.WrongPin:
             raise PinRefused("pin.wrong") from None
-        except ce.PinBlocked:
+        except ce.PinBlockedError:
             raise CardAccessError(CardProblem.BLOCKED) from None
         except ce.CardError as e:
             raise CardAccessError(CardProblem.UNREADABLE, type(e).__name__) from None

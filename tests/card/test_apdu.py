@@ -47,8 +47,8 @@ def test_get_response_with_wrong_le_is_fixed_too():
     ("sw", "command", "kind", "attr"),
     [
         (0x63C2, "VERIFY", errors.WrongPin, ("tries_left", 2)),
-        (0x63C0, "VERIFY", errors.PinBlocked, None),
-        (0x6983, "VERIFY", errors.PinBlocked, None),
+        (0x63C0, "VERIFY", errors.PinBlockedError, None),
+        (0x6983, "VERIFY", errors.PinBlockedError, None),
         (0x6983, "EXTERNAL AUTHENTICATE", errors.AuthenticationFailed, ("tries_left", 0)),
         (0x63C4, "EXTERNAL AUTHENTICATE", errors.AuthenticationFailed, ("tries_left", 4)),
         (0x6982, "READ RECORD", errors.SecurityStatusNotSatisfied, None),

@@ -1,4 +1,4 @@
-"""The card pulled mid-sequence: a CardRemoved error within 2 s, never a hang."""
+"""The card pulled mid-sequence: a CardRemovedError error within 2 s, never a hang."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from cardio.errors import CardRemoved, ReaderUnavailable
+from cardio.errors import CardRemovedError, ReaderUnavailable
 from cardio.reader import CardReader
 from cardio.security import SoftwareSecurityModule
 from cardio.transport import PcscLink
@@ -46,7 +46,7 @@ def test_card_pulled_after_each_apdu_of_the_read_sequence(stack):
     for n in range(total):
         stack.insert("card-3.00", pull_after=n)
         outcome = _read_in_thread(reader, 2.0)
-        assert isinstance(outcome, CardRemoved), f"pulled after {n} APDUs: got {outcome!r}"
+        assert isinstance(outcome, CardRemovedError), f"pulled after {n} APDUs: got {outcome!r}"
     # and with no fault the same reader reads on
     stack.insert("card-3.00")
     assert _read_in_thread(reader, 2.0).name == "张三"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cardio.apdu import ApduChannel, Command
-from cardio.errors import CardNotGenuine, CardRemoved, WrongPin
+from cardio.errors import CardNotGenuine, CardRemovedError, WrongPin
 from cardio.pin import ScreenPin
 from cardio.ssse import EF05, EF06, SsseCard
 from cardio.transport import InProcessLink
@@ -71,7 +71,7 @@ def test_falls_back_when_a_card_refuses_an_addressing_mode(tmp_path):
 def test_pull_after_each_apdu_in_process(tmp_path):
     for n in range(20):
         reader = in_process_reader(emulated("card-3.00", tmp_path), pull_after=n)
-        with pytest.raises(CardRemoved):
+        with pytest.raises(CardRemovedError):
             reader.read_card()
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cardio.errors import (
-    CardRemoved,
+    CardRemovedError,
     InitialPinForbidden,
-    PinBlocked,
+    PinBlockedError,
     PinPadUnavailable,
     PinUnchanged,
     WrongPin,
@@ -38,19 +38,19 @@ def test_wrong_pin_counts_down_to_blocked_and_stays_blocked(stack, reader):
             reader.verify_pin(ScreenPin("000000"))
         tries.append(err.value.tries_left)
     assert tries == [2, 1]
-    with pytest.raises(PinBlocked) as blocked:
+    with pytest.raises(PinBlockedError) as blocked:
         reader.verify_pin(ScreenPin("000000"))
     assert blocked.value.sw == 0x6983
     # Even the right PIN is refused now, after re-insertion ...
     stack.swap("card-2.00")
     reader.read_card()
-    with pytest.raises(PinBlocked):
+    with pytest.raises(PinBlockedError):
         reader.verify_pin(ScreenPin("135790"))
     # ... and after an emulator restart.
     stack.restart_emulator("card-2.00")
     reader.read_card()
     assert reader.pin_tries_left() == 0
-    with pytest.raises(PinBlocked):
+    with pytest.raises(PinBlockedError):
         reader.verify_pin(ScreenPin("135790"))
 
 
@@ -66,7 +66,7 @@ def test_right_pin_resets_the_counter(stack, reader):
 def test_blocked_card_profile(stack, reader):
     stack.insert("card-blocked")
     reader.read_card()
-    with pytest.raises(PinBlocked) as err:
+    with pytest.raises(PinBlockedError) as err:
         reader.verify_pin(ScreenPin("975310"))
     assert "锁定" in str(err.value) and "blocked" in str(err.value)
 
@@ -124,5 +124,5 @@ def test_swapped_card_is_never_pin_verified(stack, reader):
     stack.insert("card-3.00")
     reader.read_card()
     stack.swap("card-rare-name")
-    with pytest.raises(CardRemoved):
+    with pytest.raises(CardRemovedError):
         reader.verify_pin(ScreenPin("802214"))

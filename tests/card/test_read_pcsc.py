@@ -170,9 +170,9 @@ def test_fast_swap_is_reported_as_removed_then_inserted(stack):
         stack.control({"cmd": "insert", "profile": "card-2.00"})
         assert events.get(timeout=5) == "removed"
         assert events.get(timeout=5) == "inserted"
-        from cardio.errors import CardRemoved
+        from cardio.errors import CardRemovedError
 
-        with pytest.raises(CardRemoved):
+        with pytest.raises(CardRemovedError):
             r.pin_tries_left()  # the session of the card read is gone
         assert r.read_card().card_number != info.card_number
     finally:
