@@ -81,6 +81,7 @@ def headless_run(cfg_path: Path, cs, member: dict) -> float:
     """The same journey through the kiosk core alone: events in, effects run, no window."""
     from kiosk.assembly import build
     from kiosk.config import load_config
+    from kiosk.session.intents import RequestName
     from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted, Request
 
     k = build(load_config(cfg_path))
@@ -105,14 +106,17 @@ def headless_run(cfg_path: Path, cs, member: dict) -> float:
         until(lambda s: "history" in s.data)
         k.controller.post(Navigate(Page.PRINT))
         until(lambda s: s.page is Page.PRINT and "summary" in s.data)
-        year = k.controller.session.state.data["summary"].as_of.year
+        summary = k.controller.session.state.data.summary
+        assert summary is not None  # the print page has loaded it
+        year = summary.as_of.year
         k.controller.post(
             Request(
-                "print_preview", {"kind": "rights_record", "first_year": year, "last_year": year}
+                RequestName.PRINT_PREVIEW,
+                {"kind": "rights_record", "first_year": year, "last_year": year},
             )
         )
         until(lambda s: "print_preview" in s.data)
-        k.controller.post(Request("print_submit", {}))
+        k.controller.post(Request(RequestName.PRINT_SUBMIT, {}))
         until(lambda s: "print_submit" in s.data)
         k.controller.post(ExitPressed())
         until(lambda s: s.page is Page.GOODBYE)
@@ -147,11 +151,13 @@ def main() -> None:
         card_stack() as cs,
         cups_server() as cups,
     ):
+        assert svc.report is not None and svc.cards_dir is not None  # seeded, with cards
         m = next(
             m
             for m in svc.report.showcases
             if m.card_file and m.card_status == "valid" and m.pin != "123456"
         )
+        assert m.card_file is not None  # chosen for having one
         member = {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin}
         cfg = kiosk_toml(work, svc, cups)
         headless_run(cfg, cs, member)  # warm caches (fonts, back office) for both
