@@ -63,7 +63,10 @@ class PinVerified:
     initial_pin: bool | None
 
 
-class _Session:
+class _CardConnection:
+    """One connection to the card in the reader (a new one after a reset or a swap): its link,
+    the APDU channel and what was read over it. Not the member's session (kiosk.session)."""
+
     def __init__(self, link: Any, trace_payloads: bool, generation: int) -> None:
         self.link = link
         self.generation = generation
@@ -98,7 +101,7 @@ class CardReader:
         self._link_factory = link_factory or (lambda: PcscLink(reader_pattern))
         self._trace_payloads = trace_payloads
         self._lock = threading.RLock()
-        self._session: _Session | None = None
+        self._connection: _CardConnection | None = None
         self._monitor: CardMonitor | None = None
         self._generation = 0  # bumped on every removal: a stale session is never reused
 
@@ -135,21 +138,21 @@ class CardReader:
             self._drop()
 
     def _drop(self) -> None:
-        s, self._session = self._session, None
+        s, self._connection = self._connection, None
         if s is not None:
             # Closing a dead link may fail in many ways; it is gone either way.
             with contextlib.suppress(Exception):
                 s.link.close()
 
     # ---- the session ----
-    def _open(self, fresh: bool) -> _Session:
+    def _open(self, fresh: bool) -> _CardConnection:
         """read_card opens a fresh session; the PIN operations need the one it opened, so a
         card swapped in between is never PIN-verified in the name of the card read."""
-        s = self._session
+        s = self._connection
         if fresh:
             self._drop()
-            s = _Session(self._link_factory(), self._trace_payloads, self._generation)
-            self._session = s
+            s = _CardConnection(self._link_factory(), self._trace_payloads, self._generation)
+            self._connection = s
             return s
         if s is None:
             raise NoCard(en="no card session: read the card first", zh="请先读卡")
@@ -158,7 +161,7 @@ class CardReader:
             raise CardRemovedError()
         return s
 
-    def _run(self, op: Callable[[_Session], _R], *, fresh: bool = False) -> _R:
+    def _run(self, op: Callable[[_CardConnection], _R], *, fresh: bool = False) -> _R:
         """Run `op` in a PC/SC transaction; a removed card ends the session, a reset retries once."""
         with self._lock:
             for attempt in (1, 2):
@@ -183,7 +186,7 @@ class CardReader:
                     raise
         raise AssertionError("unreachable")
 
-    def _ensure_selected(self, s: _Session) -> None:
+    def _ensure_selected(self, s: _CardConnection) -> None:
         if not s.selected:
             s.card.select()
             s.selected = True
@@ -206,7 +209,7 @@ class CardReader:
         """Read and authenticate the card. Raises CardNotGenuine (unless `require_genuine` is
         False: then CardInfo.genuine says), CardDataInvalid, CardRemovedError, NoCard, ..."""
 
-        def op(s: _Session) -> CardInfo:
+        def op(s: _CardConnection) -> CardInfo:
             info = s.card.read_info(self.security, atr=s.link.atr, require_genuine=require_genuine)
             s.selected, s.info = True, info
             log.info("card read: %r", info)
@@ -218,7 +221,7 @@ class CardReader:
         """INTERNAL AUTHENTICATE, on the card read last, to `security`'s challenge: with the
         back office's challenge (kiosk.backoffice.card_session) it proves the card is in the reader now."""
 
-        def op(s: _Session) -> bool:
+        def op(s: _CardConnection) -> bool:
             if s.info is None:
                 raise NoCard(en="no card session: read the card first", zh="请先读卡")
             self._ensure_selected(s)
@@ -234,7 +237,7 @@ class CardReader:
             return False
         return FEATURE_VERIFY_PIN_DIRECT in self._run(self._features)
 
-    def _features(self, s: _Session) -> dict[int, int]:
+    def _features(self, s: _CardConnection) -> dict[int, int]:
         if s.features is None:
             try:
                 s.features = parse_features(s.link.control(CM_IOCTL_GET_FEATURE_REQUEST, b""))
@@ -254,7 +257,7 @@ class CardReader:
             if isinstance(pin, ScreenPin):
                 pin.wipe()
 
-    def _verify(self, s: _Session, pin: PinSource) -> PinVerified:
+    def _verify(self, s: _CardConnection, pin: PinSource) -> PinVerified:
         self._ensure_selected(s)
         if isinstance(pin, PinPad):
             code = self._features(s).get(FEATURE_VERIFY_PIN_DIRECT)
@@ -281,7 +284,7 @@ class CardReader:
         return PinVerified(initial_pin=initial)
 
     def pin_tries_left(self) -> int | None:
-        def op(s: _Session) -> int | None:
+        def op(s: _CardConnection) -> int | None:
             self._ensure_selected(s)
             return s.card.pin_tries_left()
 
@@ -297,7 +300,7 @@ class CardReader:
                 raise PinUnchanged()
             old_block, new_block = codec.pin_block(old.digits), codec.pin_block(new.digits)
 
-            def op(s: _Session) -> None:
+            def op(s: _CardConnection) -> None:
                 self._ensure_selected(s)
                 s.card.change_pin(old_block, new_block)
 
