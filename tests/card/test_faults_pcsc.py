@@ -34,7 +34,7 @@ def _apdu_count(stack) -> int:
     stack.insert("card-3.00")
     reader = CardReader(stack.reader, SoftwareSecurityModule())
     reader.read_card()
-    n = reader._session.channel.count
+    n = reader._connection.channel.count
     reader.release()
     return n
 
