@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def _fingerprint(db: Database, cards: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, Path]:
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, Path]]:
     db, cards = _seed(tmp_path_factory.mktemp("seed"), "main", 150, 3)
     yield db, cards
     db.dispose()

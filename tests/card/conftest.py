@@ -17,7 +17,7 @@ import pytest
 from cardio.emulator import EmulatedPsam
 from cardio.harness import CardStack, pcscd_pid
 from cardio.reader import CardReader
-from cardio.security import PsamSecurityModule, SoftwareSecurityModule
+from cardio.security import PsamSecurityModule, SecurityModule, SoftwareSecurityModule
 from cardio.transport import InProcessLink, PcscLink
 from common import card_crypto
 
@@ -59,8 +59,9 @@ def reader(stack: CardStack) -> Iterator[CardReader]:
 
 
 @pytest.fixture(params=["software", "psam"])
-def security(request: pytest.FixtureRequest, stack: CardStack):
+def security(request: pytest.FixtureRequest, stack: CardStack) -> Iterator[SecurityModule]:
     """Both security modules, the PSAM one through pcscd to the emulated PSAM in slot 1."""
+    module: SecurityModule
     if request.param == "software":
         module = SoftwareSecurityModule()
     else:

@@ -34,6 +34,7 @@ def _apdu_count(stack) -> int:
     stack.insert("card-3.00")
     reader = CardReader(stack.reader, SoftwareSecurityModule())
     reader.read_card()
+    assert reader._connection is not None  # read_card leaves the card connected
     n = reader._connection.channel.count
     reader.release()
     return n

@@ -16,25 +16,24 @@ from kiosk.config import BackOfficeConfig
 TODAY = dt.date(2026, 6, 20)
 
 
-def make_client(svc: RunningService, **kwargs: object) -> BackOfficeClient:
+def make_client(svc: RunningService, *, retries: int = 3, backoff: float = 0.0) -> BackOfficeClient:
     config = BackOfficeConfig(
         url=svc.url, api_key=svc.api_key, connect_timeout=2.0, read_timeout=10.0
     )
-    kwargs.setdefault("backoff", 0.0)
-    return BackOfficeClient(config, svc.terminal_id, **kwargs)  # type: ignore[arg-type]
+    return BackOfficeClient(config, svc.terminal_id, retries=retries, backoff=backoff)
 
 
-def client_for(svc: RunningService, **kwargs: Any) -> BackOfficeClient:
+def client_for(svc: RunningService, *, retries: int = 3, backoff: float = 0.0) -> BackOfficeClient:
     """The kiosk's BackOfficeClient for the running service (a context manager)."""
-    return make_client(svc, **kwargs)
+    return make_client(svc, retries=retries, backoff=backoff)
 
 
-def members_index(svc: RunningService) -> list[dict[str, object]]:
+def members_index(svc: RunningService) -> list[dict[str, Any]]:
     """members.json the seed wrote beside the card profiles (running_service(cards_dir=...))."""
     assert svc.cards_dir is not None
     data = json.loads((Path(svc.cards_dir) / "members.json").read_text(encoding="utf-8"))
     return data["members"]
 
 
-def showcase(svc: RunningService, index: int) -> dict[str, object]:
+def showcase(svc: RunningService, index: int) -> dict[str, Any]:
     return members_index(svc)[index]

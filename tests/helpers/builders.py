@@ -96,7 +96,7 @@ def id_number_for(birth_date: Day, sex: str, seq: int = 1) -> str:
 
 def card_for(member_no: str, **overrides: Any) -> dict[str, Any]:
     number = int(member_no)
-    card = {
+    card: dict[str, Any] = {
         "card_number": f"A{number % 10**8:08d}",
         "card_identifier": f"110100D156000005AA{number % 16**12:012X}FF",
         "status": "valid",

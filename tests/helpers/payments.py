@@ -13,6 +13,7 @@ from kiosk.config import BackOfficeConfig
 from kiosk.payments.client import PaymentClient
 from kiosk.payments.journal import Journal
 from kiosk.payments.service import PaymentService, PaymentSettings
+from kiosk.ports import ReceiptPrinterPort
 
 # The payments back office's day: fixed, so the seeded arrears never drift.
 TODAY = dt.date(2026, 6, 20)
@@ -33,24 +34,31 @@ class Kiosk:
 
 
 def make_kiosk(
-    lab: PaymentsLab, path: Path, printer: object | None = None, **settings: float
+    lab: PaymentsLab,
+    path: Path,
+    printer: ReceiptPrinterPort | None = None,
+    *,
+    qr_poll_interval: float = 0.1,
+    qr_timeout: float = 5.0,
+    settle_wait: float = 5.0,
+    recheck_interval: float = 0.2,
 ) -> Kiosk:
     terminal, key = lab.new_terminal()
     config = BackOfficeConfig(url=lab.url, api_key=key, connect_timeout=1.0, read_timeout=5.0)
     bo = BackOfficeClient(config, terminal, retries=1, backoff=0.0)
     client = PaymentClient(bo, attempts=3, backoff=0.05)
     journal = Journal(path)
-    values = {
-        "qr_poll_interval": 0.1,
-        "qr_timeout": 5.0,
-        "settle_wait": 5.0,
-        "recheck_interval": 0.2,
-        **settings,
-    }
     service = PaymentService(
         client,
         journal,
-        PaymentSettings(terminal_id=terminal, hall_name="测试大厅", **values),
+        PaymentSettings(
+            terminal_id=terminal,
+            hall_name="测试大厅",
+            qr_poll_interval=qr_poll_interval,
+            qr_timeout=qr_timeout,
+            settle_wait=settle_wait,
+            recheck_interval=recheck_interval,
+        ),
         printer=printer,
     )
     return Kiosk(terminal, key, bo, client, journal, service, path)

@@ -26,7 +26,9 @@ def pdffonts(pdf: Path) -> list[dict[str, str]]:
 
 def page_count(pdf: Path) -> int:
     out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", out, re.M)[1])
+    m = re.search(r"^Pages:\s+(\d+)", out, re.M)
+    assert m, f"no page count in pdfinfo's output: {out!r}"
+    return int(m[1])
 
 
 def page_text(pdf: Path, page: int) -> str:

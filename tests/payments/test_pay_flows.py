@@ -20,10 +20,11 @@ from kiosk.domain.payments import (
     Outcome,
     Payer,
     PayMethod,
+    Quote,
     ReceiptState,
 )
 from kiosk.payments.errors import InitialPinMustChange, PinRequired
-from kiosk.payments.service import ReceiptReadiness
+from kiosk.payments.service import PendingPayment, ReceiptReadiness
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual.server import VirtualPrinter
@@ -33,7 +34,9 @@ PAYER = Payer("0", "*三丰", "110***********1234")
 CARD = CardAuthorization("X00000019", pin_verified=True, initial_pin=False)
 
 
-def confirm_one_month(kiosk: Kiosk, lab: PaymentsLab, method: PayMethod, months: int = 1):  # type: ignore[no-untyped-def]
+def confirm_one_month(
+    kiosk: Kiosk, lab: PaymentsLab, method: PayMethod, months: int = 1
+) -> tuple[str, Quote, PendingPayment]:
     member = kiosk.member(lab)
     due = next(d for d in kiosk.bo.dues(member) if d.scheme is Scheme.PENSION)
     quote = kiosk.service.quote(member, Scheme.PENSION, periods=due.periods[:months])
@@ -201,7 +204,7 @@ def test_card_pulled_before_paying_is_not_charged_after_sending_completes(
 def test_gateway_faults_end_with_nothing_taken(
     kiosk: Kiosk, lab: PaymentsLab, switch: str, expected: Outcome, state: IntentState
 ) -> None:
-    lab.switches(**{switch: 1})
+    lab.switches(None, **{switch: 1})  # every terminal; the switch named by the case
     _m, _q, pending = confirm_one_month(kiosk, lab, PayMethod.CARD)
     outcome = kiosk.service.pay_by_card(pending, CARD)
     assert outcome.outcome is expected

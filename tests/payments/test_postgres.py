@@ -14,6 +14,7 @@ from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import postgres_server, running_service
 from kiosk.domain import Scheme
 from kiosk.domain.payments import CardAuthorization, Outcome, Payer, PayMethod
+from kiosk.payments.service import PendingPayment
 from tests.helpers.payments import make_kiosk
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +37,7 @@ def test_card_qr_reversal_and_races_on_postgresql(pg_lab: PaymentsLab, tmp_path:
     kiosk = make_kiosk(lab, tmp_path / "j.sqlite3")
     payer = Payer("0", "*三", "110***********0000")
 
-    def confirm(method: PayMethod):  # type: ignore[no-untyped-def]
+    def confirm(method: PayMethod) -> PendingPayment:
         member = kiosk.member(lab)
         due = next(d for d in kiosk.bo.dues(member) if d.scheme is Scheme.PENSION)
         q = kiosk.service.quote(member, Scheme.PENSION, periods=due.periods[:1])

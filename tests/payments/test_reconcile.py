@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import requests
 
@@ -15,7 +16,7 @@ from tests.helpers.payments import Kiosk
 TODAY = dt.date(2026, 6, 20)
 
 
-def _recon(lab: PaymentsLab, kiosk: Kiosk, journal: list[dict[str, object]] | None) -> dict:  # type: ignore[type-arg]
+def _recon(lab: PaymentsLab, kiosk: Kiosk, journal: list[dict[str, str | None]]) -> dict[str, Any]:
     r = requests.post(
         f"{lab.url}/v1/reconciliation",
         headers=lab.headers(kiosk.terminal, kiosk.key),
@@ -35,7 +36,7 @@ def test_reconciliation_matches_and_lists_every_mismatch(kiosk: Kiosk, lab: Paym
         pending, CardAuthorization("X00000019", pin_verified=True, initial_pin=False)
     )
     assert outcome.paid
-    row = {
+    row: dict[str, str | None] = {
         "intent_id": pending.intent_id,
         "order_no": pending.order_no,
         "state": "POSTED",

@@ -112,7 +112,9 @@ def _submit_with_lp(cups, *options: str) -> int:
     pdf = cups.root / "small.pdf"
     pdf.write_bytes(certificate_pdf(sample_certificate(12)).pdf)
     out = cups.run("lp", "-d", cups.queue, *options, str(pdf)).stdout
-    return int(re.search(r"request id is \S+-(\d+)", out)[1])
+    m = re.search(r"request id is \S+-(\d+)", out)
+    assert m, f"lp printed no request id: {out!r}"
+    return int(m[1])
 
 
 def test_a_job_that_does_not_complete_in_time_is_cancelled(cups, a4):

@@ -553,9 +553,9 @@ def test_the_kiosks_print_service_previews_the_attested_record(loaded, client):
         calls.append(f"{method} {url.removeprefix(svc.url)}")
         return real(method, url, **kw)
 
-    client.session.request = counting  # type: ignore[method-assign]
+    client.session.request = counting
     service = PrintService(
-        client, None, font_path=DEFAULT_FONT_PATH, hall_name="市社保大厅",  # type: ignore[arg-type]
+        client, None, font_path=DEFAULT_FONT_PATH, hall_name="市社保大厅",
         terminal_id="KIOSK-0001", clock=lambda: dt.datetime(2024, 6, 20, 2, 0, tzinfo=dt.UTC),
     )  # fmt: skip
     holder = CardHolder(ids[FLEX], "李小梅", "A00000001", "0" * 32, "110100")
@@ -567,7 +567,7 @@ def test_the_kiosks_print_service_previews_the_attested_record(loaded, client):
         with pytest.raises(PrintFailed):
             service.prepare(FLEX, other, {"kind": "participation", "months": 12})
     finally:
-        client.session.request = real  # type: ignore[method-assign]
+        client.session.request = real
         service.forget()
 
 

@@ -22,7 +22,7 @@ from backoffice.policy import DEFAULT_POLICY
 from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.errors import Rejected
 from kiosk.domain import Money, Period, Scheme
-from kiosk.domain.dues import Due
+from kiosk.domain.dues import Due, DueLine
 from kiosk.payments.client import PaymentClient
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import (
@@ -51,7 +51,7 @@ def pension(client: BackOfficeClient, no: str) -> Due:
     return next(d for d in client.dues(no) if d.scheme is Scheme.PENSION)
 
 
-def line(due: Due, month: str):  # type: ignore[no-untyped-def]
+def line(due: Due, month: str) -> DueLine:
     return next(x for x in due.lines if x.period == p(month))
 
 

@@ -35,6 +35,11 @@ STATUSES = (
     "arrears",
     "employer_arrears",
 )
+# A contribution row as compute_dues reads it: scheme, YYYYMM, base, employer, personal (fen),
+# status, payer (None for the member).
+Row = tuple[str, int, int, int, int, str, str | None]
+# today, the enrolment, birth date, retirement age, the rows, back_payment_months.
+Case = tuple[dt.date, Enrolment, dt.date, int, list[Row], int]
 
 
 def month(index: int) -> Period:
@@ -46,7 +51,7 @@ def index(p: Period) -> int:
 
 
 @st.composite
-def cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+def cases(draw: st.DrawFn) -> Case:
     today = draw(st.dates(dt.date(2016, 1, 1), dt.date(2035, 12, 31)))
     now = index(Period.of(today))
     since = month(draw(st.integers(now - 240, now + 6)))
@@ -54,7 +59,7 @@ def cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
     birth = draw(st.dates(dt.date(1955, 1, 1), dt.date(2000, 12, 31)))
     age = draw(st.sampled_from((50, 55, 60, 63)))
     scheme = draw(st.sampled_from((Scheme.PENSION, Scheme.MEDICAL)))
-    rows = []
+    rows: list[Row] = []
     for i in draw(st.sets(st.integers(now - 90, now + 14), max_size=60)):
         status = draw(st.sampled_from(STATUSES))
         payer = "E1" if status == "employer_arrears" else None
@@ -68,7 +73,7 @@ def cases(draw: st.DrawFn):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=300, deadline=None)
 @given(cases())
-def test_no_offered_month_lies_outside_the_members_bounds(case) -> None:  # type: ignore[no-untyped-def]
+def test_no_offered_month_lies_outside_the_members_bounds(case: Case) -> None:
     today, e, birth, age, rows, back = case
     policy = dataclasses.replace(POLICY, back_payment_months=back)
     retire = retirement_month(birth, age)

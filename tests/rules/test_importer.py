@@ -12,7 +12,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from backoffice.harness import REPO, running_service
+from backoffice.harness import REPO, RunningService, running_service
 from backoffice.importer import ImportFileError, import_data, import_file
 from backoffice.policy import load_policy
 from backoffice.storage import Database
@@ -174,7 +174,7 @@ def good_file() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def good_service(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def good_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     path = tmp_path_factory.mktemp("good") / "good.json"
     path.write_text(json.dumps(good_file(), ensure_ascii=False), encoding="utf-8")
     with running_service(members=0, import_files=[path], today=TODAY) as svc:
@@ -383,6 +383,16 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return spoil
 
 
+def _both(*spoils: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Several spoils of the bad member, in order."""
+
+    def spoil(doc: dict[str, Any]) -> None:
+        for s in spoils:
+            s(doc)
+
+    return spoil
+
+
 def _delete(path: str) -> Callable[[dict[str, Any]], None]:
     def spoil(doc: dict[str, Any]) -> None:
         obj: Any = _bad(doc)
@@ -527,9 +537,9 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     (
         "arrears paid on",
-        lambda d: (
-            _set("contributions.0.status", "arrears")(d),
-            _set("contributions.0.paid_on", "2024-01-01")(d),
+        _both(
+            _set("contributions.0.status", "arrears"),
+            _set("contributions.0.paid_on", "2024-01-01"),
         ),
         f"{B}.contributions[0].paid_on: an arrear (status arrears) has no day paid",
     ),

@@ -34,6 +34,7 @@ from kiosk.payments.journal import Journal
 from kiosk.payments.service import PaymentService, PaymentSettings
 from kiosk.ports import CardReading, PinResult
 from kiosk.session.controller import Controller
+from kiosk.session.intents import RequestName
 from kiosk.session.machine import (
     CardInserted,
     Loaded,
@@ -128,7 +129,7 @@ class FakeReader:
         )
         return CardReading(holder, admin=False, pinpad=False)
 
-    def verify_pin(self, digits: bytearray) -> PinResult:
+    def verify_pin(self, digits: bytearray | None) -> PinResult:
         return PinResult(ok=True)
 
     def change_pin(self, old: bytearray, new: bytearray) -> None:
@@ -147,8 +148,14 @@ def wait_for(pred: Callable[[], bool], timeout: float = 15.0) -> bool:
     return False
 
 
+class RecordingController(Controller):
+    """The controller, with the answers kiosk_core's listener records (event key, state after)."""
+
+    answers: list[tuple[str, SessionState]]
+
+
 @contextmanager
-def kiosk_core(svc: RunningService, member_no: str, journal: Path) -> Iterator[Controller]:
+def kiosk_core(svc: RunningService, member_no: str, journal: Path) -> Iterator[RecordingController]:
     """The kiosk's core for one member, at the pay page with its dues loaded (or refused)."""
     with client_for(svc) as bo:
         service = PaymentService(
@@ -157,11 +164,11 @@ def kiosk_core(svc: RunningService, member_no: str, journal: Path) -> Iterator[C
             PaymentSettings(terminal_id=svc.terminal_id, hall_name="测试大厅"),
         )
         services = MemberServices(bo, paying=PayFlow(service, card_present=lambda: True))
-        c = Controller(
+        c = RecordingController(
             Session(TimeoutConfig()), FakeReader(services, member_no), services, tick_interval=0.1
         )
         answers: list[tuple[str, SessionState]] = []
-        c.answers = answers  # type: ignore[attr-defined]
+        c.answers = answers
         c.listen(
             lambda event, _before, after: (
                 answers.append((event.key, after))
@@ -187,10 +194,10 @@ def answered(s: SessionState, key: str) -> bool:
     return key not in s.loading and (key in s.data or key in s.errors)
 
 
-def ask(c: Controller, key: str, params: dict[str, object]) -> SessionState:
+def ask(c: RecordingController, key: RequestName, params: dict[str, object]) -> SessionState:
     """A request from the pay page, run on the controller's worker threads; the state once
     its answer (Loaded or LoadFailed) has been applied (kiosk_core's listener records them)."""
-    answers: list[tuple[str, SessionState]] = c.answers  # type: ignore[attr-defined]
+    answers = c.answers
     seen = len(answers)
     c.post(Request(key, params))
     assert wait_for(lambda: any(k == key for k, _ in answers[seen:]))
@@ -226,7 +233,8 @@ def test_payable_months_and_the_counter_line_under_them(
     year_end: RunningService, tmp_path: Path
 ) -> None:
     with kiosk_core(year_end, MIXED, tmp_path / "journal.sqlite3") as c:
-        dues = c.session.state.data["dues"]
+        dues = c.session.state.data.dues
+        assert dues is not None
     [due] = payable(dues)
     # Payable here: 2019-12 (the window's oldest month, 补缴) and 2024-12 (this year's).
     assert due.scheme is Scheme.PENSION and due.periods == (p("2019-12"), p("2024-12"))
@@ -251,7 +259,8 @@ def test_only_arrears_beyond_the_window_the_page_says_so_not_nothing_due(
     assert raw.lines == () and raw.periods == () and raw.total == Money.zero()
     assert raw.counter_only[0] == p("2017-03") and len(raw.counter_only) == 3 + 11
     with kiosk_core(year_end, OLD_ONLY, tmp_path / "journal.sqlite3") as c:
-        dues = c.session.state.data["dues"]
+        dues = c.session.state.data.dues
+        assert dues is not None
         assert payable(dues) == []  # no button: nothing can be paid here
         [old] = counter_only(dues)
         # 2017-03..05 (3 months) and 2019-01..11 (11): 14 months in two runs
@@ -264,7 +273,7 @@ def test_only_arrears_beyond_the_window_the_page_says_so_not_nothing_due(
         )
         # Asking to pay anyway (every month due): the back office sends them to the counter,
         # naming the oldest month, and the member reads those words.
-        s = ask(c, "pay_quote", {"scheme": "pension"})
+        s = ask(c, RequestName.PAY_QUOTE, {"scheme": "pension"})
     assert "pay_quote" not in s.data
     assert s.errors["pay_quote"] == "payments.choice_refused"
     said = s.said["pay_quote"]
@@ -279,22 +288,24 @@ def test_a_month_that_left_the_window_is_refused_with_the_back_offices_words(
 ) -> None:
     with kiosk_core(year_end, MIXED, tmp_path / "journal.sqlite3") as c:
         # A page that still offers 2019-11 (its dues were loaded before the window moved on).
-        s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2019-11", "2019-12"]})
+        s = ask(c, RequestName.PAY_QUOTE, {"scheme": "pension", "periods": ["2019-11", "2019-12"]})
         assert s.errors["pay_quote"] == "payments.choice_refused"
         assert s.said["pay_quote"].in_language("zh") == "2019-11 超过补缴期限，请到柜台办理"
         # The oldest payable month alone: 3,000.00 x 20% = 600.00; due 2019-12-15, to
         # 2024-12-15 5 x 365 + 2 leap days (2020-02-29, 2024-02-29) = 1,827 days, + 16 (Dec
         # 16-31) = 1,843; 600.00 x 0.0005 x 1,843 = 552.90; total 1,152.90.
-        s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2019-12"]})
+        s = ask(c, RequestName.PAY_QUOTE, {"scheme": "pension", "periods": ["2019-12"]})
         assert "pay_quote" not in s.errors and "pay_quote" not in s.said  # the refusal is gone
-        q = s.data["pay_quote"].quote
+        shown = s.data.pay_quote
+        assert shown is not None
+        q = shown.quote
         # The member changes the choice back to the refused months: the refusal again, and the
         # earlier quote can no longer be paid (nothing is charged).
-        s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2019-11", "2019-12"]})
+        s = ask(c, RequestName.PAY_QUOTE, {"scheme": "pension", "periods": ["2019-11", "2019-12"]})
         assert s.said["pay_quote"].in_language("en") == (
             "2019-11 is beyond the back-payment period; please go to the counter"
         )
-        s = ask(c, "pay_card", {})
+        s = ask(c, RequestName.PAY_CARD, {})
         assert s.errors["pay_card"] == "payments.nothing_due" and "pay_card" not in s.data
     assert [str(x.period) for x in q.lines] == ["2019-12"]
     assert q.lines[0].amount == Money.of("600.00") and q.lines[0].late_fee == Money.of("552.90")
@@ -324,7 +335,7 @@ def test_no_average_wage_the_page_shows_the_back_offices_words(tmp_path: Path) -
         s = c.session.state
         assert "dues" not in s.data and s.errors["dues"] == "error.backoffice"
         dues_words = s.said["dues"]
-        s = ask(c, "pay_quote", {"scheme": "pension", "periods": ["2027-03"]})
+        s = ask(c, RequestName.PAY_QUOTE, {"scheme": "pension", "periods": ["2027-03"]})
     quote_words = s.said["pay_quote"]
     for said in (dues_words, quote_words):
         assert said.in_language("zh") == (

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from kiosk.backoffice.client import BackOfficeClient
 from kiosk.domain import Money, MonthStatus, Period, Scheme
-from kiosk.domain.payments import OrderState
+from kiosk.domain.payments import OrderState, Quote
 from kiosk.payments.client import PaymentClient
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import enrolment, member, months, resident_year
@@ -17,7 +18,7 @@ NO = "11010000000101"
 NO_B = "11010000000102"
 
 
-def _pay(client, member_no: str, periods: list[Period], base: Money):  # type: ignore[no-untyped-def]
+def _pay(client: BackOfficeClient, member_no: str, periods: list[Period], base: Money) -> Quote:
     pay = PaymentClient(client, backoff=0.0)
     quote = pay.quote(member_no, Scheme.PENSION, base=base, periods=periods)
     key = uuid.uuid4().hex

@@ -19,10 +19,18 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backoffice.harness import RunningService
 from kiosk.domain import Money, Period, Scheme
 from kiosk.domain.documents import PaymentReceipt, Verification
 from kiosk.domain.errors import DomainError
-from kiosk.domain.payments import CardAuthorization, Outcome, Payer, PayMethod, ReceiptState
+from kiosk.domain.payments import (
+    CardAuthorization,
+    Outcome,
+    Payer,
+    PayMethod,
+    Quote,
+    ReceiptState,
+)
 from kiosk.domain.receipts import PaidPeriod, ReceiptLine, receipt_lines
 from kiosk.domain.zone import DEFAULT_ZONE
 from kiosk.payments.client import PaymentClient
@@ -126,22 +134,27 @@ def test_a_residents_year_is_one_line_of_12_months() -> None:
 
 def test_a_receipt_whose_lines_do_not_add_up_is_refused() -> None:
     line = ReceiptLine(p("2024-04"), p("2024-04"), 1, Money.of("6034.90"), Money.of("1206.98"))
-    common = dict(
-        hall_name="大厅",
-        terminal_id="KIOSK-0001",
-        order_no="P1",
-        paid_at=dt.datetime(2024, 4, 16, 1, 30, tzinfo=DEFAULT_ZONE),
-        member_name="张三",
-        id_number="11010119800101001X",
-        scheme=Scheme.PENSION,
-        lines=(line,),
-        payment_method="扫码支付",
-        verification=Verification("P1", "http://x/receipts/P1"),
-    )
+
+    def receipt(total: Money) -> PaymentReceipt:
+        return PaymentReceipt(
+            hall_name="大厅",
+            terminal_id="KIOSK-0001",
+            order_no="P1",
+            paid_at=dt.datetime(2024, 4, 16, 1, 30, tzinfo=DEFAULT_ZONE),
+            member_name="张三",
+            id_number="11010119800101001X",
+            scheme=Scheme.PENSION,
+            lines=(line,),
+            total=total,
+            payment_method="扫码支付",
+            verification=Verification("P1", "http://x/receipts/P1"),
+            late_fee=Money.of("0.60"),
+        )
+
     # 1,206.98 + late fee 0.60 = 1,207.58; a total of 1,207.00 is refused.
     with pytest.raises(DomainError):
-        PaymentReceipt(**common, total=Money.of("1207.00"), late_fee=Money.of("0.60"))
-    ok = PaymentReceipt(**common, total=Money.of("1207.58"), late_fee=Money.of("0.60"))
+        receipt(Money.of("1207.00"))
+    ok = receipt(Money.of("1207.58"))
     assert ok.months == 1
 
 
@@ -201,11 +214,11 @@ def test_printed_amounts_add_up_to_the_total(case: tuple[list[PaidPeriod], Money
     # Every month on exactly one line; a line never spans a gap, a base change or a 补缴 edge.
     assert sum(x.months for x in lines) == len(paid)
     by_period = {x.period: x for x in paid}
-    for x in lines:
-        covered = [q for q in MONTHS if x.first <= q <= x.last]
-        assert len(covered) == x.months
+    for line in lines:
+        covered = [q for q in MONTHS if line.first <= q <= line.last]
+        assert len(covered) == line.months
         assert {(by_period[q].base, by_period[q].back_payment) for q in covered} == {
-            (x.base, x.back_payment)
+            (line.base, line.back_payment)
         }
     for a, b in itertools.pairwise(lines):
         joined = a.last.next() == b.first and a.base == b.base
@@ -223,7 +236,16 @@ def printer() -> Iterator[VirtualPrinter]:
         yield vp
 
 
-def pay_and_print(svc, printer: VirtualPrinter, tmp_path: Path, scheme: Scheme, **choice):  # type: ignore[no-untyped-def]
+def pay_and_print(
+    svc: RunningService,
+    printer: VirtualPrinter,
+    tmp_path: Path,
+    scheme: Scheme,
+    *,
+    periods: list[Period] | None = None,
+    base: Money | None = None,
+    tier: Money | None = None,
+) -> tuple[Quote, list[str], requests.Response]:
     """Quote, confirm, pay by card and print, as the pay screen does; the printed lines."""
     bo = client_for(svc)
     journal = Journal(tmp_path / "journal.sqlite3")
@@ -234,7 +256,7 @@ def pay_and_print(svc, printer: VirtualPrinter, tmp_path: Path, scheme: Scheme, 
         printer=EscposReceiptPrinter(ReceiptPrinterSettings(port=printer.port)),
     )
     try:
-        quote = service.quote(NO, scheme, **choice)
+        quote = service.quote(NO, scheme, base=base, periods=periods, tier=tier)
         pending = service.confirm(quote, quote.total, PAYER, PayMethod.CARD)
         outcome = service.pay_by_card(pending, CARD)
         assert outcome.outcome is Outcome.PAID, outcome

@@ -140,7 +140,7 @@ def test_a_probe_that_fails_reports_unknown_and_the_last_error_is_redacted():
         raise OSError("no such device")
 
     beat = Heartbeat(Sender(), {"reader": broken}, watch_errors=True)
-    beat._errors.setLevel(logging.WARNING)  # type: ignore[union-attr]
+    beat._errors.setLevel(logging.WARNING)
     logging.getLogger().addHandler(beat._errors)  # as start() does, without the thread
     try:
         logging.getLogger("kiosk.x").warning("card of 11010519491231002X refused")

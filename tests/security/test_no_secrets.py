@@ -374,6 +374,7 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
     from kiosk.assembly import build
     from kiosk.config import load_config
     from kiosk.logging_setup import configure_logging
+    from kiosk.session.intents import RequestName
     from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted, Request
 
     cfg = load_config(cfg_path)
@@ -420,11 +421,13 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
         if not pay:
             k.controller.post(Navigate(Page.PRINT))
             until(lambda s: s.page is Page.PRINT and "summary" in s.data)
-            year = k.controller.session.state.data["summary"].as_of.year
+            summary = k.controller.session.state.data.summary
+            assert summary is not None
+            year = summary.as_of.year
             params = {"kind": "rights_record", "first_year": year, "last_year": year}
-            k.controller.post(Request("print_preview", params))
+            k.controller.post(Request(RequestName.PRINT_PREVIEW, params))
             until(lambda s: "print_preview" in s.data or "print_preview" in s.errors)
-            k.controller.post(Request("print_submit", {}))
+            k.controller.post(Request(RequestName.PRINT_SUBMIT, {}))
             until(lambda s: "print_submit" in s.data or "print_submit" in s.errors, 120)
             state = k.controller.session.state
             assert "print_submit" in state.data, state.errors
@@ -447,6 +450,7 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
 def _pay(k, until) -> None:
     """Pay the first flexible-employment due, three months, by card (as screens/pay.py asks)."""
     from kiosk.domain.dues import DueKind
+    from kiosk.session.intents import RequestName
     from kiosk.session.machine import Navigate, Page, Request
 
     k.controller.post(Navigate(Page.PAY))
@@ -454,10 +458,12 @@ def _pay(k, until) -> None:
     dues = k.controller.session.state.data["dues"]
     due = next(d for d in dues if d.kind is DueKind.FLEXIBLE)
     periods = [str(p) for p in sorted(due.periods)[:3]]
-    k.controller.post(Request("pay_quote", {"scheme": due.scheme.value, "periods": periods}))
+    k.controller.post(
+        Request(RequestName.PAY_QUOTE, {"scheme": due.scheme.value, "periods": periods})
+    )
     until(lambda s: "pay_quote" in s.data or "pay_quote" in s.errors)
     assert "pay_quote" in k.controller.session.state.data, k.controller.session.state.errors
-    k.controller.post(Request("pay_card", {}))
+    k.controller.post(Request(RequestName.PAY_CARD, {}))
     until(lambda s: "pay_card" in s.data or "pay_card" in s.errors, 120)
     state = k.controller.session.state
     assert "pay_card" in state.data and state.data["pay_card"].paid, state.errors

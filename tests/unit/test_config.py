@@ -164,4 +164,4 @@ def test_int_accepted_where_a_number_is_wanted():
 def test_config_is_frozen():
     cfg = parse_config({})
     with pytest.raises(AttributeError):
-        cfg.ui.language = "en"  # type: ignore[misc]
+        cfg.ui.language = "en"

@@ -4,6 +4,7 @@ transition, driven by plain session states, and once through the real session ma
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 import pytest
@@ -108,7 +109,7 @@ TIERS = (
 def state(
     data: dict[str, object] | None = None,
     *,
-    loading: set[str] = frozenset(),
+    loading: Iterable[str] = frozenset(),
     errors: dict[str, str] | None = None,
     said: dict[str, Said] | None = None,
 ) -> SessionState:
@@ -376,7 +377,8 @@ def test_only_this_visits_refusals_and_the_dues_are_shown() -> None:
 
 
 def test_request_names_are_the_shared_enum() -> None:
-    assert Request("pay_quote").key is RequestName.PAY_QUOTE
+    # A screen's plain string, on purpose: the core turns it into the enum.
+    assert Request("pay_quote").key is RequestName.PAY_QUOTE  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         Request("pay_everything")  # type: ignore[arg-type]
     assert RequestName.ADMIN_STATUS.admin_only and not RequestName.PAY_CARD.admin_only
@@ -419,6 +421,7 @@ def test_the_wizard_through_the_session_machine() -> None:
     assert w.quote_view(s.state).quote is QUOTE
     w, (pay,) = w.pay_card()
     (load,) = s.handle(pay, 5)
+    assert isinstance(load, Load)
     # The session adds what the payment service checks before a card-in payment.
     assert load.params == {"pin_verified": True, "initial_pin": False}
     assert w.current(s.state) is PayStep.PAYING
