@@ -27,6 +27,7 @@ from backoffice.policy import Policy
 from backoffice.rules.interest import account_years
 from backoffice.storage import Database
 from backoffice.storage.members import (
+    MEMBER_TABLES,
     AccountYearRow,
     BenefitRow,
     CardRow,
@@ -723,18 +724,7 @@ def _new_id(result: CursorResult[Any]) -> int:
 def _write(
     conn: Connection, policy: Policy, f: _File, today: dt.date, report: ImportReport
 ) -> None:
-    rows = dict.fromkeys(
-        (
-            "member",
-            "card",
-            "enrolment",
-            "contribution",
-            "pension_account_year",
-            "medical_account_year",
-            "benefit_payment",
-        ),
-        0,
-    )
+    rows = dict.fromkeys(MEMBER_TABLES, 0)
     # Employers are matched by name: a second file naming the same employer shares its row.
     employer_ids: dict[str, int] = {}
     by_name: dict[str, int] = {}

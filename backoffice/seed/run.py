@@ -33,7 +33,7 @@ from backoffice.seed.rows import (
     PensionYear,
 )
 from backoffice.storage import Database
-from backoffice.storage.members import EmployerRow, MemberRow
+from backoffice.storage.members import MEMBER_TABLES, EmployerRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow, TerminalRow
 
 if TYPE_CHECKING:
@@ -117,18 +117,7 @@ def seed_database(
         cards_dir.mkdir(parents=True, exist_ok=True)
     maker = LifeMaker(policy, seed, as_of)
     report = SeedReport(members=members, seed=seed, as_of=as_of, cards_dir=cards_dir)
-    counts = dict.fromkeys(
-        (
-            "member",
-            "card",
-            "enrolment",
-            "contribution",
-            "pension_account_year",
-            "medical_account_year",
-            "benefit_payment",
-        ),
-        0,
-    )
+    counts = dict.fromkeys(MEMBER_TABLES, 0)
     index_rows: list[dict[str, Any]] = []
     with db.engine.connect() as conn:
         if db.is_sqlite:

@@ -140,3 +140,15 @@ class BenefitRow(Base):
 # The primary keys (member, scheme, period) / (member, year) / (member, kind, period) are the
 # indexes of every member query; this one serves "which members does an employer pay for".
 Index("ix_contribution_payer", ContributionRow.payer_id)
+
+# The tables that hold a member's records, in the order a load writes them (the seeder and the
+# importer count rows per table by these names).
+MEMBER_TABLES = (
+    "member",
+    "card",
+    "enrolment",
+    "contribution",
+    "pension_account_year",
+    "medical_account_year",
+    "benefit_payment",
+)
