@@ -5,6 +5,7 @@ retry after a lost answer) returns the certificate issued the first time."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import CertificateOut, CertificateRequest
-from backoffice.errors import BadRequestProblem
+from backoffice.errors import BadRequestProblem, ConflictProblem
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
@@ -59,6 +60,22 @@ def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
     return Period(first_year, 1), last
 
 
+def request_hash(member_no: str, req: CertificateRequest) -> str:
+    """What a key is bound to: the member and the request as sent."""
+    fields = [member_no, req.kind, req.months, req.first_year, req.last_year]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+def _replay(row: CertificateRow, wanted: str, public_url: str) -> dict[str, Any]:
+    if row.request_hash != wanted:
+        raise ConflictProblem(
+            "同一请求号的参数不同",
+            "This idempotency key was used with other parameters",
+            code="IDEMPOTENCY_CONFLICT",
+        )
+    return certificate_json(row, public_url)
+
+
 def certificate_json(row: CertificateRow, public_url: str) -> dict[str, Any]:
     """The issued certificate: its attested content (the name and birth date in full: the
     paper is the member's own; the ID number masked, the kiosk prints the card's) and how
@@ -86,6 +103,7 @@ def issue_certificate(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     public_url = ctx.settings.public_url
+    wanted = request_hash(member_no, req)
     if idempotency_key:
         again = db.scalars(
             select(CertificateRow).where(
@@ -94,7 +112,7 @@ def issue_certificate(
             )
         ).first()
         if again is not None:
-            return certificate_json(again, public_url)
+            return _replay(again, wanted, public_url)
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
     first, last = _range(req, today)
@@ -137,6 +155,7 @@ def issue_certificate(
         # Without a key each request is a new certificate: a unique placeholder keeps the
         # (terminal, key) constraint for the keyed ones.
         idempotency_key=idempotency_key or f"none:{secrets.token_hex(12)}",
+        request_hash=wanted,
     )
     db.add(row)
     try:
@@ -152,5 +171,5 @@ def issue_certificate(
         ).first()
         if again is None:
             raise
-        row = again
+        return _replay(again, wanted, public_url)
     return certificate_json(row, public_url)

@@ -10,8 +10,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Amount = Annotated[str, StringConstraints(pattern=r"^-?\d+\.\d{2}$"), Field(examples=["330.00"])]
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$"), Field(examples=["2024-03"])]
+# Bounded: 12 integer digits (a trillion yuan) is far past any figure, and a longer one would
+# overflow the Decimal context (a 500, issue 15); months 01-12 of years 1000-9999.
+Amount = Annotated[
+    str, StringConstraints(pattern=r"^-?\d{1,12}\.\d{2}$"), Field(examples=["330.00"])
+]
+Month = Annotated[
+    str,
+    StringConstraints(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"),
+    Field(examples=["2024-03"]),
+]
 Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
 SchemeCode = Literal[
     "pension",

@@ -37,6 +37,9 @@ IdemKey = Annotated[
         description="one key per payment intent (a retry sends the same key)",
     ),
 ]
+# The by-key paths take the same key as the header: never longer than its column (a longer one
+# was a 500 on PostgreSQL, issue 15).
+KeyPath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
 
 
@@ -132,12 +135,12 @@ def create_order(body: OrderIn, key: IdemKey, p: Pay, t: Terminal) -> Any:
 
 
 @router.get("/v1/orders/by-key/{key}")
-def order_by_key(key: str, p: Pay, t: Terminal) -> dict[str, Any]:
+def order_by_key(key: KeyPath, p: Pay, t: Terminal) -> dict[str, Any]:
     return p.order_by_key(t, key)
 
 
 @router.post("/v1/orders/by-key/{key}/cancel")
-def cancel_by_key(key: str, p: Pay, t: Terminal) -> Any:
+def cancel_by_key(key: KeyPath, p: Pay, t: Terminal) -> Any:
     _fault_before(p, t)
     return _fault_after(p, t, p.cancel_by_key(t, key))
 

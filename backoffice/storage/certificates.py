@@ -26,3 +26,6 @@ class CertificateRow(Base):
     content_json: Mapped[str] = mapped_column(Text)  # the attested content, canonical JSON
     terminal_id: Mapped[str] = mapped_column(String(32))
     idempotency_key: Mapped[str] = mapped_column(String(64))
+    # sha256 of the request (member, kind, range) the key came with: the same key with another
+    # request is refused, never answered with this certificate.
+    request_hash: Mapped[str] = mapped_column(String(64))
