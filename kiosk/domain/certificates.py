@@ -15,9 +15,9 @@ from kiosk.domain.period import Period
 from kiosk.domain.records import (
     EnrolmentStatus,
     MedicalAccountYear,
+    MonthFigures,
     MonthStatus,
     Scheme,
-    months_covered,
 )
 
 
@@ -60,7 +60,7 @@ class AttestedScheme:
 
 
 @dataclass(frozen=True)
-class AttestedMonth:
+class AttestedMonth(MonthFigures):
     """One row of the range as attested: like ContributionMonth, with the account credit."""
 
     scheme: Scheme
@@ -73,15 +73,6 @@ class AttestedMonth:
     status: MonthStatus
     payer: str  # the employer, or 个人
     paid_on: dt.date | None  # the day paid (always for 补缴)
-
-    @property
-    def total(self) -> Money:
-        """What was paid (employer and member); the subsidy is not part of it."""
-        return self.employer_part + self.personal_part
-
-    @property
-    def months(self) -> int:
-        return months_covered(self.scheme)
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,26 @@ class Enrolment:
         return min(1.0, self.cumulative_months / PENSION_MINIMUM_MONTHS)
 
 
+class MonthFigures:
+    """What a month's row computes from its own figures: the contribution history's rows and the
+    attested rows of a certificate both have them."""
+
+    scheme: Scheme
+    employer_part: Money
+    personal_part: Money
+
+    @property
+    def total(self) -> Money:
+        """What was paid for the month (employer and member); the subsidy is not part of it."""
+        return self.employer_part + self.personal_part
+
+    @property
+    def months(self) -> int:
+        return months_covered(self.scheme)
+
+
 @dataclass(frozen=True)
-class ContributionMonth:
+class ContributionMonth(MonthFigures):
     """One row of the contribution history (缴费明细)."""
 
     scheme: Scheme
@@ -138,15 +156,6 @@ class ContributionMonth:
     payer: str  # employer name, or "个人" when the member paid
     subsidy: Money = field(default_factory=Money.zero)  # 政府补贴 (residents' pension)
     paid_on: dt.date | None = None  # the day it was paid, where known (always for 补缴)
-
-    @property
-    def total(self) -> Money:
-        """What was paid for the month (employer and member); the subsidy is not part of it."""
-        return self.employer_part + self.personal_part
-
-    @property
-    def months(self) -> int:
-        return months_covered(self.scheme)
 
 
 @dataclass(frozen=True)
