@@ -1,7 +1,8 @@
 """`python -m backoffice serve | seed | demo | import | terminal-key | openapi`.
 
 serve   run the API (uvicorn, plain HTTP) on a database (SQLite file or PostgreSQL URL);
-        --lab: the lab app (the gateway simulator and its /sim controls, backoffice.parts)
+        --lab: the lab app (the gateway simulator and its /sim controls, backoffice.parts);
+        --workers N: N processes on one port (backoffice.serving), --pool-size per process
 seed    fill an empty database with synthetic members and write their card profiles
 demo    seed a SQLite file if it holds no members yet, then serve (what `make demo` runs)
 import  load members from "kiosk-members/1" JSON files (docs/import-format.md), all or nothing
@@ -18,6 +19,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +35,25 @@ def _instant(text: str) -> dt.datetime:
     if at.tzinfo is None:
         raise argparse.ArgumentTypeError("give the instant's offset, e.g. +08:00 or Z")
     return at
+
+
+def workers_and_pool(sp: argparse.ArgumentParser) -> None:
+    """--workers and --pool-size, shared with python -m backoffice.tls (docs/operations.md)."""
+    from backoffice.settings import DEFAULT_POOL_SIZE
+
+    sp.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("BACKOFFICE_WORKERS", "1")),
+        help="worker processes on this host (one per core; env BACKOFFICE_WORKERS; default 1)",
+    )
+    sp.add_argument(
+        "--pool-size",
+        type=int,
+        default=int(os.environ.get("BACKOFFICE_POOL_SIZE", str(DEFAULT_POOL_SIZE))),
+        help="database connections each worker keeps, as many again at a peak "
+        f"(env BACKOFFICE_POOL_SIZE; default {DEFAULT_POOL_SIZE})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--port", type=int, default=8750)
         sp.add_argument("--public-url", default=None, help="base URL printed in verify links")
         sp.add_argument("--access-log", action="store_true", help="log every request")
+        workers_and_pool(sp)
         sp.add_argument(
             "--lab",
             action="store_true",
@@ -99,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--key-file", type=Path, required=True, help="a file holding the API key")
     sub.add_parser("openapi", help="print the OpenAPI document")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from backoffice.logs import FORMAT
+
+    logging.basicConfig(level=logging.INFO, format=FORMAT)
 
     if args.command == "openapi":
         print(json.dumps(openapi_document(), ensure_ascii=False, indent=2))
@@ -204,47 +228,29 @@ def _terminal_key(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from backoffice.app import create_app
-    from backoffice.logs import service_logging
-    from backoffice.parts import AppParts
+    from backoffice.serving import AppSpec, serve
     from backoffice.settings import Settings
 
     _ensure_parent(args.db)
     _check_schema(args.db)
     public = args.public_url or f"http://{args.host}:{args.port}"
-    app = create_app(
+    spec = AppSpec(
         Settings(
             database=args.db,
             policy_file=args.policy,
             today=args.today,
             public_url=public,
             fixed_now=args.now,
+            pool_size=args.pool_size,
         ),
-        parts=AppParts.lab() if args.lab else AppParts.plain(),
+        variant="lab" if args.lab else "plain",
+        access_log=args.access_log,
     )
     if args.lab:
         logging.getLogger("backoffice").warning(
             "the LAB app: simulated payments and their /sim controls (never in production)"
         )
-    # Every logger redacted, uvicorn's included (its own handlers were not): backoffice.logs.
-    uvicorn_logging = service_logging(access_log=args.access_log)
-    # The event loop and the endpoint's worker thread hand the GIL to each other several times
-    # per request; at the default 5 ms switch interval each handoff can wait that long.
-    sys.setswitchinterval(0.0005)
-    # uvicorn's own access log is off: ours (backoffice.access) logs paths and terminals only.
-    # httptools + uvloop (pinned in pyproject.toml), named rather than left to uvicorn's "auto",
-    # which would fall back to the pure-Python h11 and asyncio without a word. They save CPU
-    # on every request (summary: ~0.6 of 6 ms); the history's time is in the endpoint.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        **uvicorn_logging,
-        http="httptools",
-        loop="uvloop",
-    )
+    serve(spec, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

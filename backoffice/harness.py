@@ -12,6 +12,11 @@
     with postgres_server() as url:                     # a throwaway PostgreSQL 127.0.0.1:<port>
         with running_service(database=url) as svc: ...
 
+    # Scaling out: two worker processes on one port; a second host on the same database.
+    with running_service(database=url, workers=2, access_log=True) as a:
+        with running_service(database=url, seed_first=False) as b: ...
+        a.answering_pids()  # the workers that wrote access-log lines
+
     # No synthetic members: the schema, the demo terminals and keys, then the members of
     # "kiosk-members/1" files (docs/import-format.md) loaded by the importer with `today`.
     with running_service(members=0, import_files=[path], today=dt.date(2024, 4, 20)) as svc:
@@ -33,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -83,6 +89,19 @@ class RunningService:
     def log_text(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
 
+    def answering_pids(self, since: int = 0) -> set[int]:
+        """The processes that wrote access-log lines (access_log=True) after character `since`
+        of the log: with workers=N, which workers answered."""
+        return answering_pids(self.log_text()[since:])
+
+
+def answering_pids(log_text: str) -> set[int]:
+    """Process ids of the access-log lines in a service's log (backoffice.logs.FORMAT)."""
+    return {int(m.group(1)) for m in _ACCESS_LINE.finditer(log_text)}
+
+
+_ACCESS_LINE = re.compile(r" backoffice\.access \[(\d+)\] ")
+
 
 @contextmanager
 def running_service(
@@ -100,9 +119,11 @@ def running_service(
     startup_timeout: float = 30.0,
     now: dt.datetime | None = None,
     env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[RunningService]:
     """`now` freezes the service's clock at an aware instant (--now); `env` is the
-    subprocess's environment (e.g. TZ=UTC: no rule may depend on the host's zone)."""
+    subprocess's environment (e.g. TZ=UTC: no rule may depend on the host's zone); `workers`
+    processes serve the port (--workers; the lab's /sim switches are per worker)."""
     with ExitStack() as stack:
         work = Path(tempfile.mkdtemp(prefix="backoffice-"))
         stack.callback(shutil.rmtree, work, True)
@@ -153,6 +174,8 @@ def running_service(
             "--port",
             str(port),
         ]
+        if workers != 1:
+            cmd += ["--workers", str(workers)]
         if today:
             cmd += ["--today", today.isoformat()]
         if now:

@@ -18,7 +18,8 @@ from typing import Any
 
 from common.redaction import redact_every_handler
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# The process id: with --workers N, which worker wrote a line (and answered a request).
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
 
 
 def service_logging(*, access_log: bool = False) -> dict[str, Any]:

@@ -13,6 +13,10 @@ import functools
 import zoneinfo
 from dataclasses import dataclass
 
+# Connections kept open per process (and as many again at a peak): docs/operations.md sizes it
+# against PostgreSQL's max_connections for N workers on M hosts.
+DEFAULT_POOL_SIZE = 16
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,6 +26,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8750"  # base of the verification links printed on paper
     timezone: str | None = None  # IANA zone; None: the policy's [city] timezone
     fixed_now: dt.datetime | None = None  # a frozen clock (aware instant; tests): wins over today
+    pool_size: int = DEFAULT_POOL_SIZE  # database connections per process (docs/operations.md)
 
     @functools.cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
