@@ -70,7 +70,7 @@ class FinanceProfileError(CommonError, ValueError):
     """A profile's [finance] section breaks the format (names the file and the key)."""
 
     def __init__(self, path: Path | str, key: str, problem: str) -> None:
-        self.path, self.key = str(path), key
+        self.path, self.key, self.problem = str(path), key, problem
         super().__init__(f"{path}: finance.{key}: {problem}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from cardio.emulator.emv_app import EmvApplication
 from cardio.emulator.profile import CardProfile
 from cardio.emulator.state import StateStore
 from common import card_crypto
@@ -59,6 +60,8 @@ class EmulatedCard:
         )
         self.files = {SFI_EF05: profile.ef05, SFI_EF06: profile.ef06}
         self.atr = CARD_ATR
+        # the bank application on the same chip (emv_app.py), when the profile has [finance]
+        self.emv = EmvApplication(profile.finance, state, self.card_id) if profile.finance else None
         self.power_on()
 
     # ---- session state (lost on power off / reset) ----
@@ -68,6 +71,9 @@ class EmulatedCard:
         self.challenge: bytes | None = None
         self.external_ok = False
         self.pending = b""  # response bytes waiting for GET RESPONSE
+        self.emv_selected = False
+        if self.emv is not None:
+            self.emv.power_on()
 
     def _pin_state(self) -> tuple[int, str]:
         st = self.state.get(self.card_id)
@@ -106,6 +112,8 @@ class EmulatedCard:
         if ins == 0xC0:
             return self._get_response(le)
         self.pending = b""
+        if self.emv_selected and ins != 0xA4:
+            return self._emv(cla, ins, p1, p2, data, le)
         handler = {
             0xA4: self._select,
             0xB2: self._read_record,
@@ -120,6 +128,18 @@ class EmulatedCard:
         if cla not in (0x00, 0x80):
             return sw(0x6E00)
         return handler(p1, p2, data, le)
+
+    def _emv(self, cla: int, ins: int, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
+        assert self.emv is not None
+        handler = self.emv.handler(ins)
+        if handler is None:
+            return sw(0x6D00)
+        if cla not in (0x00, 0x80):
+            return sw(0x6E00)
+        answer = handler(p1, p2, data, le)
+        if ins in (0xA8, 0xAE, 0x88) and answer.endswith(SW_OK):
+            return self._waiting(answer[:-2])  # case 4 commands: T=0 style like SELECT
+        return answer
 
     def _waiting(self, payload: bytes) -> bytes:
         # T=0 style: the data waits for GET RESPONSE.
@@ -142,14 +162,21 @@ class EmulatedCard:
 
     def _select(self, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
         if p1 == 0x04:
+            fci = self.emv.select(data) if self.emv is not None else None
+            if fci is not None:
+                self.emv_selected, self.ssse_selected, self.current_ef = True, False, None
+                return self._waiting(fci)
             if data != SSSE_AID:
                 return sw(0x6A82)
+            if self.emv is not None:
+                self.emv.power_on()
+            self.emv_selected = False
             self.ssse_selected, self.current_ef = True, None
             return self._waiting(self._fci())
         if p1 in (0x00, 0x02) and len(data) == 2:
             fid = int.from_bytes(data, "big")
             if fid == 0x3F00:
-                self.ssse_selected, self.current_ef = False, None
+                self.ssse_selected, self.current_ef, self.emv_selected = False, None, False
                 return SW_OK
             if fid in FID and self.ssse_selected:
                 self.current_ef = FID[fid]

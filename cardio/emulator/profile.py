@@ -7,6 +7,7 @@ Optional keys this module adds to the format (all may be left out):
   [card] lock_card_number = true: EF05 tag 07 also needs EXTERNAL AUTHENTICATE (3.00 cards)
   [keys] internal_master / read_master = hex master keys this card was personalised from
   [keys] internal_key = hex card key used as is (no diversification)
+  [finance] the card's bank application: see common.emv_profile.finance_of and docs/card-emv.md
 JSON files with the same structure are accepted too.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cardio import codec
-from common import card_crypto
+from common import card_crypto, emv_profile
 
 _T = TypeVar("_T")
 
@@ -54,6 +55,7 @@ class CardProfile:
     internal_master: bytes | None = None
     read_master: bytes | None = None
     internal_key: bytes | None = None
+    finance: emv_profile.FinanceProfile | None = None  # the bank application (emv_app.py)
 
 
 def _lookup(doc: dict[str, Any], path: Path, section: str, key: str, kind: type[_T]) -> _T | None:
@@ -204,6 +206,11 @@ def load_profile(path: str | Path) -> CardProfile:
     def opt(key: str) -> bytes | None:
         return _hex(path, f"keys.{key}", keys[key], 16) if key in keys else None
 
+    try:
+        finance = emv_profile.finance_of(doc, path)
+    except emv_profile.FinanceProfileError as exc:
+        raise ProfileError(path, f"finance.{exc.key}", exc.problem) from None
+
     return CardProfile(
         path=path,
         name=path.stem,
@@ -220,6 +227,7 @@ def load_profile(path: str | Path) -> CardProfile:
         internal_master=opt("internal_master"),
         read_master=opt("read_master"),
         internal_key=opt("internal_key"),
+        finance=finance,
     )
 
 
