@@ -383,3 +383,11 @@ TEST_ISSUER_KEYPAIR = RsaKeyPair(
         16,
     ),
 )
+
+
+def expected_arqc(icc_mk_ac: bytes, icc_data: Mapping[str, bytes]) -> bytes:
+    """The issuer's check: the cryptogram the card should have made, from field 55's tags
+    (decoded by pyemv.tlv.decode: the terminal's tags, 82, 9F36 and 9F10). Compare with 9F26."""
+    return application_cryptogram(
+        icc_mk_ac, icc_data, icc_data["82"], icc_data["9F36"], cvr_of(icc_data["9F10"])
+    )
