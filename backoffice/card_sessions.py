@@ -14,8 +14,10 @@ token bound to terminal, member and card. `CardSessionGuard` then requires that 
 /v1/members/{member_no}/... request: same terminal, same member, not expired (it expires
 IDLE_SECONDS after its last use, and is closed by the kiosk when its session ends).
 
-Tokens are kept in this process's memory (only their SHA-256): a restart ends every card
-session, which costs a member a re-insert at worst. Several processes would need a shared store.
+Challenges and sessions are rows of the database (backoffice.storage.shared_state; a token
+only as its SHA-256), so every worker of every host behind the load balancer sees them: a
+session opened through one host reads member data through another, one closed anywhere is
+closed everywhere, and a challenge is answered once whichever host takes the answer.
 """
 
 from __future__ import annotations
@@ -24,10 +26,8 @@ import hashlib
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -38,14 +38,19 @@ from sqlalchemy import select
 
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Terminal
+from backoffice.api.models import ErrorBody
 from backoffice.context import Context
 from backoffice.errors import ApiError, NotFoundProblem
 from backoffice.identity import RepeatedHeader, claimed
 from backoffice.storage.members import CardRow, MemberRow
+from backoffice.storage.shared_state import Challenge, OpenSession, SharedState, for_app
 from common import card_crypto
 
 CHALLENGE_SECONDS = 30.0
 IDLE_SECONDS = 360.0  # longer than any kiosk page timeout (payment: 300 s)
+# A use extends the session only when that moves its expiry by more than this: most uses are
+# one read, no write (the idle limit is then between IDLE - EXTEND_AFTER and IDLE seconds).
+EXTEND_AFTER = 15.0
 _MEMBER_PATH = re.compile(r"^/v1/members/([^/]+)/")
 
 
@@ -54,99 +59,67 @@ class CardProofRefused(ApiError):
     code = "CARD_PROOF_REFUSED"
 
 
-@dataclass
-class _Challenge:
-    terminal_id: str
-    card_identifier: str
-    challenge: bytes
-    expires: float
-
-
-@dataclass
-class CardSession:
-    terminal_id: str
-    member_no: str
-    card_identifier: str
-    expires: float
-
-
 class CardSessionStore:
-    """Challenges and open sessions, thread-safe (endpoints run on the thread pool)."""
+    """Challenges and open sessions, as rows every worker and host sees
+    (backoffice.storage.shared_state). Every method is blocking (a query): call them on a
+    worker thread."""
 
     def __init__(
         self,
+        state: SharedState,
         master_keys: card_crypto.MasterKeys = card_crypto.TEST_KEYS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.keys = master_keys
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._challenges: dict[str, _Challenge] = {}
-        self._sessions: dict[str, CardSession] = {}
+        self._state = state
+        self._clock = clock  # wall-clock seconds: the hosts' clocks agree (NTP)
 
     def challenge(self, terminal_id: str, card_identifier: str) -> tuple[str, bytes]:
         now = self._clock()
         cid, value = secrets.token_hex(16), secrets.token_bytes(16)
-        with self._lock:
-            self._prune(now)
-            self._challenges[cid] = _Challenge(
-                terminal_id, card_identifier, value, now + CHALLENGE_SECONDS
-            )
+        ch = Challenge(terminal_id, card_identifier, value, now + CHALLENGE_SECONDS)
+        self._state.put_challenge(cid, ch, now=now)
         return cid, value
 
-    def take_challenge(self, terminal_id: str, challenge_id: str) -> _Challenge | None:
-        """The challenge, used up (a second answer to it proves nothing)."""
-        with self._lock:
-            ch = self._challenges.pop(challenge_id, None)
+    def take_challenge(self, terminal_id: str, challenge_id: str) -> Challenge | None:
+        """The challenge, used up (a second answer to it proves nothing, on any host)."""
+        ch = self._state.take_challenge(challenge_id)
         if ch is None or ch.terminal_id != terminal_id or ch.expires < self._clock():
             return None
         return ch
 
-    def check_answer(self, ch: _Challenge, algorithm: str, answer: bytes) -> bool:
+    def check_answer(self, ch: Challenge, algorithm: str, answer: bytes) -> bool:
         key = card_crypto.card_key(algorithm, self.keys.internal, bytes.fromhex(ch.card_identifier))
         return card_crypto.same(
             card_crypto.internal_auth_response(algorithm, key, ch.challenge), answer
         )
 
     def open(self, terminal_id: str, member_no: str, card_identifier: str) -> str:
+        """A new token; one member session per terminal: a new card ends the previous one's."""
+        now = self._clock()
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            # One member session per terminal: a new card ends the previous card's session.
-            for k in [k for k, s in self._sessions.items() if s.terminal_id == terminal_id]:
-                del self._sessions[k]
-            self._sessions[_digest(token)] = CardSession(
-                terminal_id, member_no, card_identifier, self._clock() + IDLE_SECONDS
-            )
+        session = OpenSession(terminal_id, member_no, card_identifier, now + IDLE_SECONDS)
+        self._state.open_session(_digest(token), session, now=now)
         return token
 
     def use(self, token: str, terminal_id: str | None, member_no: str) -> str | None:
-        """None if the token may read `member_no` for `terminal_id` (and extends it), else why."""
+        """None if the token may read `member_no` for `terminal_id` (and extends it), else why.
+        One read; the expiry is written again only once it is EXTEND_AFTER seconds old."""
         now = self._clock()
-        with self._lock:
-            s = self._sessions.get(_digest(token))
-            if s is None or s.expires < now:
-                self._sessions.pop(_digest(token), None)
-                return "expired or unknown"
-            if s.terminal_id != terminal_id:
-                return "another terminal's"
-            if s.member_no != member_no:
-                return "another member's"
-            s.expires = now + IDLE_SECONDS
+        digest = _digest(token)
+        s = self._state.session(digest)
+        if s is None or s.expires < now:
+            return "expired or unknown"
+        if s.terminal_id != terminal_id:
+            return "another terminal's"
+        if s.member_no != member_no:
+            return "another member's"
+        if now + IDLE_SECONDS - s.expires > EXTEND_AFTER:
+            self._state.extend_session(digest, now + IDLE_SECONDS)
         return None
 
     def close(self, token: str, terminal_id: str) -> bool:
-        with self._lock:
-            s = self._sessions.get(_digest(token))
-            if s is None or s.terminal_id != terminal_id:
-                return False
-            del self._sessions[_digest(token)]
-        return True
-
-    def _prune(self, now: float) -> None:
-        for k in [k for k, c in self._challenges.items() if c.expires < now]:
-            del self._challenges[k]
-        for k in [k for k, s in self._sessions.items() if s.expires < now]:
-            del self._sessions[k]
+        return self._state.close_session(_digest(token), terminal_id)
 
 
 def _digest(token: str) -> str:
@@ -188,15 +161,28 @@ def store_of(request: Request) -> CardSessionStore:
 
 @router.post("/challenge", response_model=ChallengeOut)
 async def new_challenge(body: ChallengeIn, request: Request, terminal: Terminal) -> dict[str, str]:
-    cid, value = store_of(request).challenge(terminal, body.card_identifier.upper())
+    store = store_of(request)
+    cid, value = await run_in_threadpool(store.challenge, terminal, body.card_identifier.upper())
     return {"challenge_id": cid, "challenge": value.hex().upper()}
 
 
-@router.post("", response_model=OpenOut, status_code=201)
+@router.post(
+    "",
+    response_model=OpenOut,
+    status_code=201,
+    responses={
+        403: {"model": ErrorBody, "description": "CARD_PROOF_REFUSED"},
+        404: {"model": ErrorBody, "description": "NOT_FOUND: the card is not registered"},
+    },
+)
 async def open_session(
     body: OpenIn, request: Request, ctx: Ctx, terminal: Terminal
 ) -> dict[str, Any]:
-    store = store_of(request)
+    return await run_in_threadpool(_open, store_of(request), body, ctx, terminal)
+
+
+def _open(store: CardSessionStore, body: OpenIn, ctx: Context, terminal: str) -> dict[str, Any]:
+    """The challenge taken (whatever follows), the answer checked, the session opened."""
     ch = store.take_challenge(terminal, body.challenge_id)
     if ch is None:
         raise CardProofRefused("挑战已失效", "Unknown, used or expired challenge")
@@ -204,7 +190,7 @@ async def open_session(
         raise CardProofRefused("未验证密码", "The PIN was not verified")
     if not store.check_answer(ch, body.algorithm, bytes.fromhex(body.answer)):
         raise CardProofRefused("卡片认证失败", "The card's answer is wrong: card not present")
-    member_no = await run_in_threadpool(_valid_member, ctx, ch.card_identifier)
+    member_no = _valid_member(ctx, ch.card_identifier)
     token = store.open(terminal, member_no, ch.card_identifier)
     return {"token": token, "member_no": member_no, "expires_in": int(IDLE_SECONDS)}
 
@@ -213,7 +199,7 @@ async def open_session(
 async def close_session(request: Request, terminal: Terminal) -> Response:
     token = claimed(request.scope).card_session
     if token:
-        store_of(request).close(token, terminal)
+        await run_in_threadpool(store_of(request).close, token, terminal)
     return Response(status_code=204)
 
 
@@ -251,7 +237,11 @@ class CardSessionGuard:
         # The claimed terminal: its API key is checked by the route's `terminal` dependency,
         # which reads the same (single) header through the same helper.
         token = claim.card_session
-        why = self.store.use(token, claim.terminal_id, m.group(1)) if token else "missing"
+        why = (
+            await run_in_threadpool(self.store.use, token, claim.terminal_id, m.group(1))
+            if token
+            else "missing"
+        )
         if why is None:
             await self.app(scope, receive, send)
             return
@@ -275,7 +265,7 @@ class CardSessionGuard:
 
 def install_card_sessions(app: Any, *, require: bool, keys: card_crypto.MasterKeys) -> None:
     """The card-session endpoints, and (require=True) the guard on member data."""
-    app.state.card_sessions = CardSessionStore(keys)
+    app.state.card_sessions = CardSessionStore(for_app(app), keys)
     if not any(getattr(r, "path", "").startswith("/v1/card-sessions") for r in app.routes):
         app.include_router(router)
     if require:

@@ -144,6 +144,20 @@ def app_from_env() -> Any:
     return spec.build()
 
 
+def _prepare_database(settings: Settings) -> None:
+    """The schema made once here, before the workers start (N workers creating the same tables
+    at once race on PostgreSQL's catalog)."""
+    from backoffice.storage import Database
+    from backoffice.storage.shared_state import create_tables
+
+    db = Database(settings.database, pool_size=1)
+    try:
+        db.create_schema()
+        create_tables(db)
+    finally:
+        db.dispose()
+
+
 def serve(
     spec: AppSpec,
     *,
@@ -165,6 +179,7 @@ def serve(
             "set them with one worker",
             workers,
         )
+    _prepare_database(spec.settings)
     os.environ[ENV] = spec.to_json()
     # Every logger redacted, uvicorn's included (its own handlers were not): backoffice.logs.
     uvicorn_logging = service_logging(access_log=spec.access_log)
