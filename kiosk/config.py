@@ -18,6 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from common.emv_profile import TEST_CA_KEY, CaPublicKey
 from kiosk.domain.zone import DEFAULT_ZONE_NAME, zone_named
 from kiosk.errors import ConfigError
 
@@ -172,6 +173,47 @@ class HeartbeatConfig:
 
 
 @dataclass(frozen=True)
+class EmvConfig:
+    """The card's bank application (cardio.emv, docs/card-emv.md)."""
+
+    # CA public keys for offline data authentication: a TOML file of [[ca_key]] tables
+    # (rid, index, modulus hex, exponent); None = the built-in TEST key (demo and tests only).
+    ca_keys_file: Path | None = _key(default=None, path="optional-file")
+    country_code: str = _key(default="0156", pattern=r"\d{4}")  # 9F1A, ISO 3166 numeric
+    currency_code: str = _key(default="0156", pattern=r"\d{4}")  # 5F2A, ISO 4217 numeric
+
+    def ca_keys(self) -> tuple[CaPublicKey, ...]:
+        """The configured CA keys; a bad file raises ConfigError naming the entry and key."""
+        if self.ca_keys_file is None:
+            return (TEST_CA_KEY,)
+        name = str(self.ca_keys_file)
+        try:
+            doc = tomllib.loads(self.ca_keys_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise ConfigError(name, "", "a readable TOML file of [[ca_key]]", str(e)) from None
+        entries = doc.get("ca_key")
+        if not isinstance(entries, list) or not entries:
+            raise ConfigError(name, "[[ca_key]]", "one or more [[ca_key]] tables", "none")
+        keys = []
+        for n, entry in enumerate(entries, start=1):
+            label = f"[[ca_key]] #{n}"
+            rid, index = entry.get("rid"), entry.get("index")
+            modulus, exponent = entry.get("modulus"), entry.get("exponent", 3)
+            if not isinstance(rid, str) or not re.fullmatch(r"[0-9A-Fa-f]{10}", rid):
+                raise ConfigError(name, f"{label} rid", "10 hex digits", repr(rid))
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= 255:
+                raise ConfigError(name, f"{label} index", "an integer 0 to 255", repr(index))
+            if not isinstance(modulus, str) or not re.fullmatch(
+                r"([0-9A-Fa-f]{2}){64,248}", modulus
+            ):
+                raise ConfigError(name, f"{label} modulus", "64 to 248 bytes in hex", "other")
+            if exponent not in (3, 65537):
+                raise ConfigError(name, f"{label} exponent", "3 or 65537", repr(exponent))
+            keys.append(CaPublicKey(bytes.fromhex(rid), index, bytes.fromhex(modulus), exponent))
+        return tuple(keys)
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     ui: UIConfig = field(default_factory=UIConfig)
@@ -186,6 +228,7 @@ class KioskConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     heartbeat: HeartbeatConfig = field(default_factory=HeartbeatConfig)
+    emv: EmvConfig = field(default_factory=EmvConfig)
     source: Path | None = None
 
 
