@@ -22,6 +22,10 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backoffice.settings import Settings
 
 DEFAULT_DB = "var/backoffice.sqlite3"
 
@@ -82,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
             action="store_true",
             help="the lab app: the gateway simulator as payment gateway and its /sim controls "
             "(mark QR orders paid, faults, the clock); tests and the demo only",
+        )
+        sp.add_argument(
+            "--acquirer-port",
+            type=int,
+            default=None,
+            help="with --lab: also run the reference acquirer (ISO 8583 over TCP) on this port "
+            "and its /sim/acquirer controls (backoffice.acquirer)",
         )
 
     def seeding(sp: argparse.ArgumentParser) -> None:
@@ -250,8 +261,25 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("backoffice").warning(
             "the LAB app: simulated payments and their /sim controls (never in production)"
         )
+    if getattr(args, "acquirer_port", None) is not None:
+        _start_acquirer(spec.settings, args)
     serve(spec, host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def _start_acquirer(settings: Settings, args: argparse.Namespace) -> None:
+    """The lab's acquirer on its own port, on a thread of this process; with one worker the
+    app is built in this process too, so its /sim/acquirer controls reach the switches."""
+    from backoffice.acquirer import AcquirerHost, AcquirerServer, AcquirerSwitches
+    from backoffice.acquirer import api as acquirer_api
+    from backoffice.errors import BackOfficeServerError
+    from backoffice.storage import Database
+
+    if not args.lab or args.workers != 1:
+        raise BackOfficeServerError("--acquirer-port needs --lab and one worker")
+    host = AcquirerHost(Database(args.db), now=settings.now, today=settings.current_date)
+    server = AcquirerServer(host, AcquirerSwitches(), (args.host, args.acquirer_port))
+    acquirer_api.running(server.start())
 
 
 def _check_schema(url: str) -> None:

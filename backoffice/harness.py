@@ -85,6 +85,7 @@ class RunningService:
     log_file: Path
     process: subprocess.Popen[bytes]
     imported: list[ImportReport] = field(default_factory=list)
+    acquirer_port: int | None = None  # the reference acquirer's TCP port (acquirer=True)
 
     def log_text(self) -> str:
         return self.log_file.read_text(encoding="utf-8", errors="replace")
@@ -120,10 +121,12 @@ def running_service(
     now: dt.datetime | None = None,
     env: dict[str, str] | None = None,
     workers: int = 1,
+    acquirer: bool = False,
 ) -> Iterator[RunningService]:
     """`now` freezes the service's clock at an aware instant (--now); `env` is the
     subprocess's environment (e.g. TZ=UTC: no rule may depend on the host's zone); `workers`
-    processes serve the port (--workers; the lab's /sim switches are per worker)."""
+    processes serve the port (--workers; the lab's /sim switches are per worker); `acquirer`
+    also runs the reference acquirer on a free port (--acquirer-port; one worker)."""
     with ExitStack() as stack:
         work = Path(tempfile.mkdtemp(prefix="backoffice-"))
         stack.callback(shutil.rmtree, work, True)
@@ -184,6 +187,9 @@ def running_service(
             cmd += ["--policy", policy_file]
         if access_log:
             cmd.append("--access-log")
+        acquirer_port = free_port() if acquirer else None
+        if acquirer_port is not None:
+            cmd += ["--acquirer-port", str(acquirer_port)]
         log = log_file.open("wb")
         stack.callback(log.close)
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -200,6 +206,7 @@ def running_service(
             log_file=log_file,
             process=proc,
             imported=imported,
+            acquirer_port=acquirer_port,
         )
 
 

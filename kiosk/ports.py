@@ -9,6 +9,7 @@ Devices: `CardPort` (the member's card: reading, PIN entry on screen or on the r
 the reader's presence proof), `ReceiptPrinterPort`, `A4PrinterPort`, `VoicePort`.
 Services: `MemberDataPort` (what the session loads), `MemberRecordsPort` and `CertificatePort`
 (the back office's member calls), `PaymentClientPort` (its payment calls), `HeartbeatSender`.
+Payment devices: `EppPort` (the encrypting PIN pad: kiosk.devices).
 Time: `Clock` (monotonic seconds) and `Today` (the hall's date).
 """
 
@@ -21,6 +22,8 @@ from typing import Any, Protocol
 
 from cardio.security import SecurityModule
 from cardio.ssse import CardInfo
+from common.pos8583 import WorkingKeys
+from kiosk.devices.epp import PinEntryState
 from kiosk.domain import CardHolder, Money, Period, Scheme
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.cards import CardRecord
@@ -230,3 +233,40 @@ class HeartbeatSender(Protocol):
     ) -> object:
         """`audit_head`: {seq, hash, month}, passed only when the heartbeat carries the chain
         head (a sender without it still serves a kiosk that keeps no audit chain)."""
+
+
+# -- the encrypting PIN pad ---------------------------------------------------------------------
+
+
+class EppPort(Protocol):
+    """The encrypting PIN pad (kiosk.devices.epp.EmulatedEpp, kiosk.devices.epp_serial.SerialEpp;
+    config.toml [epp] chooses). It holds the TMK and the working keys; the PIN never leaves it:
+    only the ISO 9564 format 0 block under the PIK does. Errors: kiosk.devices.epp.EppError."""
+
+    has_keypad: bool  # True: the member types on the pad; False: `press` from the screen
+
+    @property
+    def signed_on(self) -> bool:
+        """Working keys are loaded."""
+
+    def load_working_keys(self, keys: WorkingKeys) -> None:
+        """Sign-on's PIK and MAK (under the TMK, with check values); EppKeyError if refused."""
+
+    def mac(self, data: bytes) -> bytes:
+        """The 8-byte X9.19 MAC of `data` under the MAK."""
+
+    def start_pin_entry(self, pan: str, *, min_digits: int = 4, max_digits: int = 12) -> None:
+        """Open PIN entry for this card (its PAN goes into the format 0 block)."""
+
+    def press(self, key: str) -> PinEntryState:
+        """A key of the on-screen keypad (digit, back, clear, enter, cancel); a pad with keys
+        of its own refuses it."""
+
+    def state(self) -> PinEntryState:
+        """How many digits are entered, and whether ENTER or CANCEL was pressed."""
+
+    def pin_block(self) -> bytes:
+        """The encrypted PIN block (8 bytes); the entry is closed and wiped."""
+
+    def cancel(self) -> None:
+        """Close the entry and wipe what was typed."""

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from backoffice.acquirer import api as acquirer_api
 from backoffice.api.deps import Ctx
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError, BadRequestProblem, NotFoundProblem
@@ -145,6 +146,10 @@ def bill(
         "net_fen": sum(t.net_fen for t in rows),
         "transactions": [txn_json(t) for t in rows],
     }
+
+
+# The acquirer's controls (/sim/acquirer/...), under this router's JSON-only rule.
+router.include_router(acquirer_api.router)
 
 
 @router.post("/clock")

@@ -10,7 +10,13 @@ from backoffice.storage.db import Database
 
 def all_tables() -> None:
     """Import every area's table module, so Base.metadata knows them all."""
-    from backoffice.storage import certificates, members, payments, terminals  # noqa: F401
+    from backoffice.storage import (  # noqa: F401
+        acquirer,
+        certificates,
+        members,
+        payments,
+        terminals,
+    )
 
 
 __all__ = ["Base", "Database", "all_tables"]
