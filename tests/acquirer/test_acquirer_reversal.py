@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 import common.pos8583 as p
-from kiosk.acquirer import AcquirerBadAnswer, AcquirerNoAnswer, ReversalRequest
+from kiosk.acquirer import AcquirerBadAnswer, AcquirerClient, AcquirerNoAnswer, ReversalRequest
 from tests.helpers.acquirer import AT, AcquirerLab, sale
 
 
-def _signed_on(acq: AcquirerLab, *, read_timeout: float = 5.0):  # type: ignore[no-untyped-def]
+def _signed_on(acq: AcquirerLab, *, read_timeout: float = 5.0) -> tuple[str, AcquirerClient]:
     terminal = acq.new_terminal()
     client = acq.client(terminal, read_timeout=read_timeout)
     client.sign_on()
