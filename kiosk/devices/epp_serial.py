@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-import serial  # type: ignore[import-untyped]  # no stubs (pyproject is the lead's)
+import serial
 
 import common.pos8583 as p
 from kiosk.devices.epp import EmulatedEpp, EppError, EppKeyError, PinEntryError, PinEntryState
