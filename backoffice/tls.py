@@ -12,7 +12,9 @@ connection is made and puts it into the ASGI scope's "state" of every request on
 connection, where backoffice.security checks it against the revocation list and its role per
 request.
 
-The app is `AppParts.production` (backoffice.parts): no gateway simulator controls exist here
+`--workers N` runs N processes on the port (backoffice.serving: each builds the same app; replay
+nonces and card sessions are shared through the database). The app is `AppParts.production`
+(backoffice.parts): no gateway simulator controls exist here
 (there is no option to mount them); card sessions are required unless --no-card-session (logged
 as a warning). The service refuses to start (exit 2, one line per problem) with the public test
 card keys, with a terminal still holding a demo API key, or without its revocation list.
@@ -128,9 +130,8 @@ def start_problems(database: str, card_keys: Any) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import uvicorn
-
-    from backoffice.__main__ import _date, _ensure_parent
+    from backoffice.__main__ import _date, _ensure_parent, workers_and_pool
+    from backoffice.serving import AppSpec, ProductionOptions, serve
     from backoffice.settings import Settings
     from common.card_crypto import load_keys
 
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--signing-keys", type=Path, help="JSON {terminal id: hex key}")
     p.add_argument("--max-skew", type=int, default=300, help="seconds (signed timestamps)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    workers_and_pool(p)
     p.add_argument(
         "--no-card-session",
         action="store_true",
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     # Every logger redacted, uvicorn's included (its own handlers were not): backoffice.logs.
-    uvicorn_logging = service_logging(access_log=args.access_log)
+    service_logging(access_log=args.access_log)
     _ensure_parent(args.db)
     try:
         card_keys = load_keys(args.card_keys)
@@ -195,37 +197,44 @@ def main(argv: list[str] | None = None) -> int:
         policy_file=args.policy,
         today=args.today,
         public_url=args.public_url or f"https://{args.host}:{args.port}",
+        pool_size=args.pool_size,
     )
-    options = SecurityOptions(args.revoked, args.signing_keys, args.max_skew)
-    try:
-        app = production_app(
-            settings,
-            options,
-            card_keys=card_keys,
+    spec = AppSpec(
+        settings,
+        variant="production",
+        access_log=args.access_log,
+        production=ProductionOptions(
+            card_keys=str(args.card_keys),
+            revoked=str(args.revoked),
+            signing_keys=str(args.signing_keys) if args.signing_keys else None,
+            max_skew=args.max_skew,
             require_card_session=not args.no_card_session,
             simulated_payments=args.simulated_payments,
-        )
+        ),
+    )
+    try:
+        spec.build()  # here once, so a configuration it refuses stops the start (exit 2)
     except SecurityConfigError as e:
         print(f"backoffice.tls: refusing to start: {e}", file=sys.stderr)
         return 2
-    extra: dict[str, Any] = {
-        "ssl_certfile": str(args.cert),
-        "ssl_keyfile": str(args.key),
-        "ssl_ca_certs": str(args.ca),
-        "ssl_cert_reqs": ssl.CERT_REQUIRED,
-        "ssl_context_factory": _ssl_context_factory,
-        "http": PeerCertProtocol,
-    }
-    config = uvicorn.Config(
-        app,
+    # Each worker builds the same app from `spec` (backoffice.serving), then these options of
+    # uvicorn's add TLS and hand the client certificate to it.
+    serve(
+        spec,
         host=args.host,
         port=args.port,
-        # Kiosks keep connections open; do not wait for them long on a stop.
-        timeout_graceful_shutdown=3,
-        **uvicorn_logging,
-        **extra,
+        workers=args.workers,
+        uvicorn_options={
+            "ssl_certfile": str(args.cert),
+            "ssl_keyfile": str(args.key),
+            "ssl_ca_certs": str(args.ca),
+            "ssl_cert_reqs": ssl.CERT_REQUIRED,
+            "ssl_context_factory": _ssl_context_factory,
+            "http": PeerCertProtocol,
+            # Kiosks keep connections open; do not wait for them long on a stop.
+            "timeout_graceful_shutdown": 3,
+        },
     )
-    uvicorn.Server(config).run()
     return 0
 
 

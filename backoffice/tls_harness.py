@@ -14,6 +14,8 @@ requires requests signed with signing-keys.json; card sessions are required unle
 require_card_session=False (--no-card-session). simulated_payments=True: card payments go to
 the simulated bank (--simulated-payments), otherwise payments are refused.
 
+Scaling out: `workers=N` runs N processes on the port (--workers); a second host is a second
+`running_tls_service` on the same database with provision=False (the keys are there already).
 `extra_args` are added to the command line; `expect_exit` returns the exit code and stderr of a
 service that refuses to start (see tests/security/test_production_app.py).
 The database must exist and be seeded (backoffice.seed.seed_database). Binds 127.0.0.1 only.
@@ -74,6 +76,7 @@ def tls_command(
     access_log: bool = False,
     require_card_session: bool = True,
     simulated_payments: bool = False,
+    workers: int = 1,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
     cmd = [
@@ -94,6 +97,8 @@ def tls_command(
         cmd.append("--simulated-payments")
     if signed:
         cmd += ["--signing-keys", str(pki / "signing-keys.json")]
+    if workers != 1:
+        cmd += ["--workers", str(workers)]
     return cmd + list(extra_args)
 
 
@@ -109,9 +114,11 @@ def running_tls_service(
     require_card_session: bool = True,
     simulated_payments: bool = False,
     provision: bool = True,
+    workers: int = 1,
     extra_args: Sequence[str] = (),
     startup_timeout: float = 30.0,
 ) -> Iterator[RunningTlsService]:
+    """provision=False: the kiosks' keys are in the database already (a second host on it)."""
     if provision:
         provision_kiosks(database, pki)
     port = free_port()
@@ -124,6 +131,7 @@ def running_tls_service(
         access_log=access_log,
         require_card_session=require_card_session,
         simulated_payments=simulated_payments,
+        workers=workers,
         extra_args=extra_args,
     )
     verify = str(pki / "ca.pem")
@@ -149,6 +157,7 @@ class TlsOptions(TypedDict, total=False):
     access_log: bool
     require_card_session: bool
     simulated_payments: bool
+    workers: int
     extra_args: Sequence[str]
 
 
