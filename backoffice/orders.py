@@ -108,14 +108,12 @@ class Payments:
     def _now(self) -> dt.datetime:
         return self.ctx.settings.now()
 
-    def _dues(self, s: Session, member_id: int) -> list[Due]:
-        member = s.get(MemberRow, member_id)
-        assert member is not None
+    def _dues(self, s: Session, member: records.Member) -> list[Due]:
         return member_dues(s, member, self.ctx.policy, self.ctx.settings.current_date())
 
-    def _price(self, s: Session, member_id: int, choice: Choice) -> Priced:
+    def _price(self, s: Session, member: records.Member, choice: Choice) -> Priced:
         today = self.ctx.settings.current_date()
-        return price(self.ctx.policy, today, self._dues(s, member_id), choice)
+        return price(self.ctx.policy, today, self._dues(s, member), choice)
 
     def _load(self, s: Session, order_no: str, terminal_id: str) -> OrderRow:
         row = s.get(OrderRow, order_no)
@@ -156,7 +154,7 @@ class Payments:
     def quote(self, terminal_id: str, member_no: str, choice: Choice) -> dict[str, Any]:
         with self.ctx.db.session() as s:
             member = records.find_member(s, member_no)
-            priced = self._price(s, member.id, choice)
+            priced = self._price(s, member, choice)
             today = self.ctx.settings.current_date()
             row = QuoteRow(
                 quote_id="Q" + uuid.uuid4().hex[:16].upper(),
@@ -252,7 +250,7 @@ class Payments:
                 )
             choice = Choice.from_json(json.loads(quote.choice_json))
             try:
-                priced = self._price(s, member.id, choice)
+                priced = self._price(s, member, choice)
             except ApiError:
                 priced = None
             if priced is None or lines_json(priced.lines) != json.loads(quote.lines_json):

@@ -24,19 +24,21 @@ from backoffice.rules.dues import (
     retirement_month,
     rows_from,
 )
-from backoffice.storage.members import MemberRow
 from kiosk.domain import DomainError, Money, Period, Scheme
 from kiosk.domain.dues import Due, DueKind, DueLine
 
 
-def member_dues(session: Session, member: MemberRow, policy: Policy, today: dt.date) -> list[Due]:
+def member_dues(
+    session: Session, member: records.Member, policy: Policy, today: dt.date
+) -> list[Due]:
     """What `member` may pay on `today`: their enrolments and rows through compute_dues (the
     dues endpoint and the quote / order pricing use this one function)."""
     summary = records.summary(session, member, today)
-    rows = records.contribution_rows(
+    rows = records.dues_rows(
         session,
         member.id,
         first=rows_from(policy, today, summary.enrolments),
+        this_year=today.year * 100 + 1,
         last=(today.year + 1) * 100 + 12,
     )
     return compute_dues(

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import member_not_found
 from backoffice.storage.members import (
     AccountYearRow,
     BenefitRow,
-    ContributionRow,
-    EmployerRow,
-    EnrolmentRow,
     MedicalAccountYearRow,
-    MemberRow,
 )
 from kiosk.domain import (
     AccountYear,
@@ -50,11 +47,46 @@ def yyyymm(p: Period) -> int:
     return p.year * 100 + p.month
 
 
-def find_member(session: Session, member_no: str) -> MemberRow:
-    row = session.scalars(select(MemberRow).where(MemberRow.member_no == member_no)).first()
+@dataclass(slots=True)
+class Member:
+    """A member's own row, read on the driver's cursor (no ORM object: the read routes only
+    look at it). Same names as MemberRow's columns."""
+
+    id: int
+    member_no: str
+    id_number: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    retired: bool
+    retirement_age: int
+    medical_balance_fen: int
+    work_start: int | None
+    first_insured: int | None
+    deemed_months: int
+
+
+_MEMBER_COLUMNS = ", ".join(f.name for f in fields(Member))
+
+
+def find_member(session: Session, member_no: str) -> Member:
+    """The member (member_not_found if none): one indexed lookup on the driver's cursor."""
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM member WHERE member_no = {mark}", (member_no,)
+        )
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     if row is None:
         raise member_not_found()
-    return row
+    (pk, no, id_number, name, sex, birth, retired, age, balance, work, first, deemed) = row
+    birth_date = _date(birth)
+    assert birth_date is not None  # a NOT NULL column
+    return Member(
+        pk, no, id_number, name, sex, birth_date, bool(retired), age, balance, work, first, deemed
+    )
 
 
 def _cursor(session: Session) -> tuple[Any, str]:
@@ -81,39 +113,49 @@ def member_id(session: Session, member_no: str) -> int:
 
 def cumulative_months(session: Session, member_id: int) -> dict[str, int]:
     """Months paid or transferred in, per scheme (a yearly residents' row counts 12)."""
-    q = (
-        select(ContributionRow.scheme, func.count())
-        .where(ContributionRow.member_id == member_id, ContributionRow.status.in_(COUNTED))
-        .group_by(ContributionRow.scheme)
-    )
-    out: dict[str, int] = {}
-    for scheme, n in session.execute(q):
-        out[scheme] = n * 12 if scheme in YEARLY_SCHEMES else n
-    return out
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(_CUMULATIVE.format(mark=mark), (member_id,))
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    return {scheme: n * 12 if scheme in YEARLY_SCHEMES else n for scheme, n in found}
 
 
-def summary(session: Session, member: MemberRow, as_of: dt.date) -> MemberSummary:
-    months = cumulative_months(session, member.id)
-    q = (
-        select(EnrolmentRow, EmployerRow.name)
-        .outerjoin(EmployerRow, EmployerRow.id == EnrolmentRow.employer_id)
-        .where(EnrolmentRow.member_id == member.id)
-    )
-    order = list(Scheme)
-    enrolments = sorted(
-        (
-            Enrolment(
-                scheme=Scheme(e.scheme),
-                status=EnrolmentStatus(e.status),
-                since=period_of(e.since),
-                employer=name,
-                cumulative_months=months.get(e.scheme, 0),
-                until=None if e.until is None else period_of(e.until),
-            )
-            for e, name in session.execute(q)
-        ),
-        key=lambda e: order.index(e.scheme),
-    )
+_CUMULATIVE = (
+    "SELECT scheme, COUNT(*) FROM contribution WHERE member_id = {mark}"
+    f" AND status IN ({', '.join(repr(s) for s in COUNTED)}) GROUP BY scheme"
+)
+_ENROLMENTS = (
+    "SELECT n.scheme, n.status, n.since, n.until, e.name FROM enrolment n"
+    " LEFT JOIN employer e ON e.id = n.employer_id WHERE n.member_id = {mark}"
+)
+_SCHEME_ORDER = {s.value: k for k, s in enumerate(Scheme)}
+
+
+def enrolments(session: Session, member_id: int) -> list[Enrolment]:
+    """The member's enrolments in Scheme's order, with their cumulative months."""
+    months = cumulative_months(session, member_id)
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(_ENROLMENTS.format(mark=mark), (member_id,))
+        found = sorted(cursor.fetchall(), key=lambda r: _SCHEME_ORDER[r[0]])
+    finally:
+        cursor.close()
+    return [
+        Enrolment(
+            scheme=Scheme(scheme),
+            status=EnrolmentStatus(status),
+            since=period_of(since),
+            employer=employer,
+            cumulative_months=months.get(scheme, 0),
+            until=None if until is None else period_of(until),
+        )
+        for scheme, status, since, until, employer in found
+    ]
+
+
+def summary(session: Session, member: Member, as_of: dt.date) -> MemberSummary:
     return MemberSummary(
         member_no=member.member_no,
         name=member.name,
@@ -122,7 +164,7 @@ def summary(session: Session, member: MemberRow, as_of: dt.date) -> MemberSummar
         birth_date=member.birth_date,
         retired=member.retired,
         retirement_age=member.retirement_age,
-        enrolments=tuple(enrolments),
+        enrolments=tuple(enrolments(session, member.id)),
         as_of=as_of,
     )
 
@@ -165,6 +207,33 @@ def contribution_rows(
         cursor.close()
 
 
+def dues_rows(
+    session: Session, member_id: int, *, first: int, this_year: int, last: int
+) -> Sequence[Any]:
+    """The rows compute_dues needs, in contribution_rows' shape: every row from `this_year`
+    (its January, YYYYMM) to `last`, and before it only the member's own arrears (no payer)
+    from `first` on. compute_dues reads an earlier year's row only when it is such an arrears
+    month (a scheme's month has one row, so a month in arrears is never also paid): the dues
+    are the same as from every row since `first`, and a 30-year member's dues no longer read
+    their whole history."""
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(_DUES_ROWS.format(mark=mark), (member_id, first, last, this_year))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+_DUES_ROWS = (
+    "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name,"
+    " c.account_fen, c.subsidy_fen, c.paid_on"
+    " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id"
+    " WHERE c.member_id = {mark} AND c.period >= {mark} AND c.period <= {mark}"
+    " AND (c.period >= {mark} OR (c.status = 'arrears' AND c.payer_id IS NULL))"
+    " ORDER BY c.member_id, c.scheme, c.period"
+)
+
+
 def contribution_months(rows: Sequence[Any]) -> list[ContributionMonth]:
     return [
         ContributionMonth(
@@ -189,7 +258,7 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def accounts(session: Session, member: MemberRow) -> PersonalAccounts:
+def accounts(session: Session, member: Member) -> PersonalAccounts:
     rows = session.scalars(
         select(AccountYearRow)
         .where(AccountYearRow.member_id == member.id)
@@ -225,7 +294,7 @@ def accounts(session: Session, member: MemberRow) -> PersonalAccounts:
     )
 
 
-def benefits(session: Session, member: MemberRow) -> list[BenefitPayment]:
+def benefits(session: Session, member: Member) -> list[BenefitPayment]:
     rows = session.scalars(
         select(BenefitRow)
         .where(BenefitRow.member_id == member.id)

@@ -5,9 +5,8 @@ belong to the payments area, which prices lines with backoffice.rules.dues.flexi
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from backoffice import records
 from backoffice.api import encode
@@ -21,10 +20,12 @@ router = APIRouter(prefix="/v1/members", tags=["dues"], responses=MEMBER_ERRORS)
 
 
 @router.get("/{member_no}/dues", response_model=DuesOut)
-def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
+def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> Response:
     today = ctx.settings.current_date()
     policy = ctx.policy
     member = records.find_member(db, member_no)
     found = member_dues(db, member, policy, today)
     db.close()  # the connection back to the pool in this thread (see members.contributions)
-    return {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}
+    return encode.json_response(
+        {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}
+    )

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
+
+from starlette.responses import Response
 
 from kiosk.domain import PENSION_MINIMUM_MONTHS, Enrolment, Money, PersonalAccounts
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.dues import Due, DueLine
 from kiosk.domain.summary import MemberSummary
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def json_response(body: dict[str, Any]) -> Response:
+    """`body` as the JSON a route's response_model would have written (compact, UTF-8, dates
+    ISO), without it: FastAPI validates a returned dict against the model on the thread pool,
+    a second hop of the request, then dumps it; a returned Response skips both, and the
+    OpenAPI document keeps the model. For the read routes of the kiosk's every visit, whose
+    dicts are built here from domain objects in the model's field order."""
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_iso).encode(),
+        media_type="application/json",
+    )
 
 
 def money(m: Money | None) -> str | None:
@@ -52,8 +74,6 @@ def history_json(member_no: str, rows: Any, individual: str) -> bytes:
     holding Chinese payer names is 2 bytes a character, and every copy of a 250 kB answer
     (a slice, a concatenation, the final encode) costs fresh pages. scheme and status are
     the API's own codes (ASCII words), so they need no escaping."""
-    import json
-
     amount = _Memo(fen).__getitem__
     payers: _Memo[str | None, str] = _Memo(
         lambda name: json.dumps(name or individual, ensure_ascii=False)

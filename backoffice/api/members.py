@@ -23,11 +23,11 @@ MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-?\d{2}$")]
 
 
 @router.get("/{member_no}/summary", response_model=SummaryOut)
-def summary(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
+def summary(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> Response:
     member = records.find_member(db, member_no)
     found = records.summary(db, member, ctx.settings.current_date())
     db.close()  # in this thread: see contributions
-    return encode.summary(found)
+    return encode.json_response(encode.summary(found))
 
 
 def _month(text: str | None, name: str) -> int | None:
