@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cardio.reader import open_reader
+from kiosk.acquirer import AcquirerClient
 from kiosk.admin import AdminTools
 from kiosk.audit import AuditLog
 from kiosk.backoffice.card_session import card_session_card
 from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
 from kiosk.config import KioskConfig
+from kiosk.devices import open_epp
 from kiosk.domain.zone import today_in
 from kiosk.i18n import Translator
 from kiosk.payments.client import PaymentClient
@@ -42,6 +44,7 @@ class Kiosk:
     audit: AuditLog | None = None
     heartbeat: Heartbeat | None = None
     payments: PaymentService | None = None
+    acquirer: AcquirerClient | None = None  # card sales; its PIN pad is `acquirer.epp`
 
     def close(self) -> None:
         if self.heartbeat is not None:
@@ -51,11 +54,30 @@ class Kiosk:
         self.controller.stop()
         self.card.stop()
         self.client.close()
+        close_pad = getattr(self.acquirer.epp, "close", None) if self.acquirer else None
+        if close_pad is not None:  # a serial pad holds its line open
+            close_pad()
+
+
+def open_acquirer(cfg: KioskConfig) -> AcquirerClient:
+    """The acquirer client and its PIN pad ([acquirer], [epp]); nothing is sent yet (sign-on
+    comes with the first card sale)."""
+    acq = cfg.acquirer
+    return AcquirerClient(
+        acq.host,
+        acq.port,
+        acq.terminal_no,
+        acq.merchant_no,
+        open_epp(cfg.epp, acq.terminal_no),
+        connect_timeout=acq.connect_timeout,
+        read_timeout=acq.read_timeout,
+    )
 
 
 def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     translator = translator or Translator(language=cfg.ui.language)
     client = BackOfficeClient.from_config(cfg)
+    acquirer = open_acquirer(cfg)
     a4 = open_a4_printer(cfg.a4_printer)
     printing = PrintService(
         client,
@@ -110,4 +132,6 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     )
     heartbeat.start()
     services.add_handlers(AdminTools(payments, heartbeat_probes, services.is_admin).handlers())
-    return Kiosk(controller, card, services, client, translator, audit, heartbeat, payments)
+    return Kiosk(
+        controller, card, services, client, translator, audit, heartbeat, payments, acquirer
+    )

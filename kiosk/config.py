@@ -18,6 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import common.pos8583 as pos
 from common.emv_profile import TEST_CA_KEY, CaPublicKey
 from kiosk.domain.zone import DEFAULT_ZONE_NAME, zone_named
 from kiosk.errors import ConfigError
@@ -214,6 +215,48 @@ class EmvConfig:
 
 
 @dataclass(frozen=True)
+class AcquirerConfig:
+    """The acquirer host the kiosk sends card sales to (ISO 8583 over TCP, docs/payments.md)."""
+
+    host: str = _key(default="127.0.0.1", pattern=r"[A-Za-z0-9_.:-]{1,253}")
+    port: int = _key(default=8583, min=1, max=65535)
+    terminal_no: str = _key(default="KS000001", pattern=r"[A-Za-z0-9]{8}")  # field 41
+    merchant_no: str = _key(default="898110000000001", pattern=r"[A-Za-z0-9]{15}")  # field 42
+    connect_timeout: float = _key(default=3.0, min=0.1, max=60.0)
+    read_timeout: float = _key(default=10.0, min=0.1, max=120.0)
+
+
+@dataclass(frozen=True)
+class EppConfig:
+    """The encrypting PIN pad (kiosk.devices): the emulated pad fed by the on-screen keypad,
+    or a serial pad (its own keys; it holds its TMK itself)."""
+
+    kind: str = _key(default="emulated", choices=("emulated", "serial"))
+    device: str = _key(default="/dev/ttyUSB0")
+    baudrate: int = _key(default=9600, choices=(9600, 19200, 38400, 57600, 115200))
+    timeout: float = _key(default=2.0, min=0.1, max=30.0)
+    # kind = "emulated": the terminal master key, 32 hex digits in this file;
+    # None = the lab TMK of the acquirer terminal number (demo and tests only).
+    tmk_file: Path | None = _key(default=None, path="optional-file")
+
+    def tmk(self, terminal_no: str) -> bytes:
+        """The emulated pad's TMK; a bad file raises ConfigError naming [epp] tmk_file."""
+        if self.tmk_file is None:
+            return pos.lab_tmk(terminal_no)
+        label = "[epp] tmk_file"
+        try:
+            text = self.tmk_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(str(self.tmk_file), label, "a readable text file", str(e)) from None
+        if not re.fullmatch(r"[0-9A-Fa-f]{32}", text):
+            # The key itself is never echoed: only its shape.
+            raise ConfigError(
+                str(self.tmk_file), label, "32 hex digits (a double-length key)", "other text"
+            )
+        return bytes.fromhex(text)
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     ui: UIConfig = field(default_factory=UIConfig)
@@ -229,6 +272,8 @@ class KioskConfig:
     audit: AuditConfig = field(default_factory=AuditConfig)
     heartbeat: HeartbeatConfig = field(default_factory=HeartbeatConfig)
     emv: EmvConfig = field(default_factory=EmvConfig)
+    acquirer: AcquirerConfig = field(default_factory=AcquirerConfig)
+    epp: EppConfig = field(default_factory=EppConfig)
     source: Path | None = None
 
 
