@@ -69,3 +69,7 @@ def member_not_found() -> NotFoundProblem:
 
 def card_not_found() -> NotFoundProblem:
     return NotFoundProblem("未找到该社会保障卡", "No such card", code="CARD_NOT_FOUND")
+
+
+def receipt_not_found() -> NotFoundProblem:
+    return NotFoundProblem("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")

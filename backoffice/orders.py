@@ -31,8 +31,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backoffice import records
+from backoffice.api.encode import instant
 from backoffice.context import Context
-from backoffice.errors import ApiError, BadRequestProblem, ConflictProblem, NotFoundProblem
+from backoffice.errors import (
+    ApiError,
+    BadRequestProblem,
+    ConflictProblem,
+    NotFoundProblem,
+    receipt_not_found,
+)
 from backoffice.gateway import (
     GatewayDeclined,
     GatewaySimulator,
@@ -41,7 +48,7 @@ from backoffice.gateway import (
     Switches,
 )
 from backoffice.gateway.seam import NoGateway, PaymentGateway
-from backoffice.quotes import Choice, Priced, lines_json, member_dues, price
+from backoffice.quotes import Choice, Priced, lines_json, member_dues, ordered_quote, price
 from backoffice.storage.members import (
     AccountYearRow,
     ContributionRow,
@@ -232,10 +239,8 @@ class Payments:
         self, terminal_id: str, key: str, quote_id: str, member_no: str, amount: str
     ) -> tuple[int, dict[str, Any], OrderRow]:
         with self.ctx.db.session() as s:
-            quote = s.get(QuoteRow, quote_id)
             member = records.find_member(s, member_no)
-            if quote is None or quote.member_id != member.id:
-                raise NotFoundProblem("没有这份报价", "No such quote", code="QUOTE_NOT_FOUND")
+            quote = ordered_quote(s.get(QuoteRow, quote_id), terminal_id, member.id)
             try:
                 shown = Money.of(amount)
             except Exception:
@@ -554,7 +559,7 @@ class Payments:
         with self.ctx.db.session() as s:
             row = s.get(OrderRow, order_no)
         if row is None or row.state != OrderState.POSTED:
-            raise NotFoundProblem("没有这张缴费凭证", "No such receipt", code="RECEIPT_NOT_FOUND")
+            raise receipt_not_found()
         from backoffice.receipt_html import receipt_html
 
         return receipt_html(row, self.ctx.settings)
@@ -650,6 +655,6 @@ def order_view(row: OrderRow, public_url: str) -> dict[str, Any]:
         "reason_zh": reason[0] if reason else None,
         "reason_en": reason[1] if reason else None,
         "business_date": row.business_date.isoformat(),
-        "created_at": row.created_at.isoformat(),
-        "paid_at": None if row.paid_at is None else row.paid_at.isoformat(),
+        "created_at": instant(row.created_at),
+        "paid_at": None if row.paid_at is None else instant(row.paid_at),
     }

@@ -14,3 +14,8 @@ MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
     **AUTH_ERRORS,
     404: {"model": ErrorBody, "description": "no such member"},
 }
+
+
+def problem(description: str) -> dict[str, Any]:
+    """An error answer of a route: ErrorBody, its codes in the description."""
+    return {"model": ErrorBody, "description": description}

@@ -1,4 +1,5 @@
-"""kiosk.domain objects -> the API's JSON (see models.py): money "330.00", months "YYYY-MM"."""
+"""kiosk.domain objects -> the API's JSON (see models.py): money "330.00", months "YYYY-MM",
+instants with their UTC offset."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ from kiosk.domain import PENSION_MINIMUM_MONTHS, Enrolment, Money, PersonalAccou
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.dues import Due, DueLine
 from kiosk.domain.summary import MemberSummary
+
+
+def instant(at: dt.datetime) -> str:
+    """A stored instant (naive = UTC, as the database holds them) as ISO 8601 with its offset,
+    "2026-06-20T01:30:00+00:00": the API types instants date-time, which needs the offset."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).isoformat()
 
 
 def _iso(value: object) -> str:

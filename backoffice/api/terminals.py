@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.encode import instant
 from backoffice.api.models import ErrorBody, HeartbeatIn, HeartbeatOut
 from backoffice.audit_heads import Head, accept_head
 from backoffice.storage.terminals import HeartbeatRow, TerminalRow
@@ -50,4 +51,4 @@ def heartbeat(body: HeartbeatIn, db: Db, ctx: Ctx, terminal_id: Terminal) -> dic
     db.commit()  # the kiosk is alive, and an alarm must stay even though the head is refused
     if refusal is not None:
         raise refusal
-    return {"terminal_id": terminal_id, "server_time": now}
+    return {"terminal_id": terminal_id, "server_time": instant(now)}

@@ -1,14 +1,16 @@
 """GET /verify/{code}: the public verification page (no authentication). A bank or housing
-office scans the QR or types the code: HTML for a person, JSON with Accept: application/json.
+office scans the QR or types the code: HTML for a person, JSON with Accept: application/json,
+the "not found" too (a phone shows a page, a program reads a code). Any text is a code to look
+up: one that cannot be a code is not found (404), never a 422 a phone could not show.
 It shows what the certificate attests, with the name and ID number masked."""
 
 from __future__ import annotations
 
 import html
 import json
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
@@ -21,6 +23,7 @@ from kiosk.domain.certificates import CertificateKind
 
 router = APIRouter(tags=["verification"])
 
+MAX_CODE = 40  # a code with its separators is 19 characters; longer text is not looked up
 _NOT_FOUND = {
     "code": "CERTIFICATE_NOT_FOUND",
     "message_zh": "未找到该验证码对应的证明",
@@ -37,30 +40,31 @@ _NOT_FOUND = {
             "content": {"application/json": {}, "text/html": {}},
             "description": "JSON with Accept: application/json, else an HTML page",
         },
-        404: {"model": ErrorBody, "description": "no such code"},
+        404: {
+            "model": ErrorBody,
+            "content": {"application/json": {}, "text/html": {"schema": {"type": "string"}}},
+            "description": "CERTIFICATE_NOT_FOUND: JSON with Accept: application/json, "
+            "else an HTML page",
+        },
     },
 )
 def verify(
-    code: Annotated[str, Path(max_length=40)],
+    code: str,
+    request: Request,
     db: Db,
     ctx: Ctx,
-    accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    wants_json = "application/json" in (accept or "")
-    normal = rules.normalise_code(code)
+    # Accept is read, not declared: OpenAPI ignores an Accept parameter (content types are
+    # the responses' own).
+    wants_json = "application/json" in request.headers.get("accept", "")
+    normal = rules.normalise_code(code) if len(code) <= MAX_CODE else None
     row = None
     if normal is not None:
         row = db.scalars(select(CertificateRow).where(CertificateRow.code == normal)).first()
     if row is None:
         if wants_json:
             return JSONResponse(_NOT_FOUND, status_code=404)
-        return HTMLResponse(
-            _page(
-                "未找到 / Not found",
-                "<p>" + _NOT_FOUND["message_zh"] + "<br>" + _NOT_FOUND["message_en"] + "</p>",
-            ),
-            status_code=404,
-        )
+        return not_found_page(_NOT_FOUND["message_zh"], _NOT_FOUND["message_en"])
     content = json.loads(row.content_json)
     now = ctx.settings.now()
     expired = now > row.expires_at
@@ -76,6 +80,12 @@ def verify(
     if wants_json:
         return JSONResponse(out)
     return HTMLResponse(_certificate_page(out))
+
+
+def not_found_page(zh: str, en: str) -> HTMLResponse:
+    """The public pages' 404 (verification, receipts): a page a phone shows."""
+    body = f"<p>{html.escape(zh)}<br>{html.escape(en)}</p>"
+    return HTMLResponse(_page("未找到 / Not found", body), status_code=404)
 
 
 def _certificate_page(v: dict[str, Any]) -> str:
