@@ -213,10 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     try:
-        spec.build()  # here once, so a configuration it refuses stops the start (exit 2)
+        checked = spec.build()  # here once, so a configuration it refuses stops the start (exit 2)
     except SecurityConfigError as e:
         print(f"backoffice.tls: refusing to start: {e}", file=sys.stderr)
         return 2
+    # Its connections are not the workers': closed, so they count against no pool.
+    checked.state.context.db.dispose()
+    if getattr(checked.state, "shared_state", None) is not None:
+        checked.state.shared_state.dispose()
     # Each worker builds the same app from `spec` (backoffice.serving), then these options of
     # uvicorn's add TLS and hand the client certificate to it.
     serve(
