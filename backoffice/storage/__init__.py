@@ -15,6 +15,7 @@ def all_tables() -> None:
         certificates,
         members,
         payments,
+        shared_state,
         terminals,
     )
 
