@@ -186,6 +186,27 @@ class CardReader:
                     raise
         raise AssertionError("unreachable")
 
+    def run_card(self, fn: Callable[[ApduChannel], _R]) -> _R:
+        """Run `fn` with the card's APDU channel inside one PC/SC transaction (the EMV kernel
+        of a card sale: cardio.emv.EmvKernel(channel, ...)). Opens a session when none is open.
+        Unlike the SSSE operations it is never re-run after a reset: a sale's steps (an
+        authorization sent, a trace number used) must not happen twice, so CardReset and a
+        removed card are raised to the caller, which decides (e.g. reverse)."""
+        with self._lock:
+            s = self._connection
+            if s is None or s.generation != self._generation:
+                s = self._open(fresh=True)
+            try:
+                s.link.begin()
+                try:
+                    return fn(s.channel)
+                finally:
+                    with contextlib.suppress(Exception):  # a pulled card cannot end its transaction
+                        s.link.end()
+            except (CardRemovedError, CardReset, NoCard, ReaderUnavailable):
+                self._drop()
+                raise
+
     def _ensure_selected(self, s: _CardConnection) -> None:
         if not s.selected:
             s.card.select()

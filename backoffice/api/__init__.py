@@ -11,6 +11,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from backoffice import fleet
     from backoffice.api import (
+        card_sales,
         cards,
         certificates,
         dues,
@@ -32,5 +33,6 @@ def routers() -> list[APIRouter]:
         terminals.router,
         verify.router,
         payments.router,
+        card_sales.router,  # POST /v1/orders/{no}/card-sale (issue 16)
         fleet.router,  # the hall manager's /fleet page (HTML) and /fleet.json
     ]

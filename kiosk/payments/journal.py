@@ -6,7 +6,10 @@
     SUCCESS --> POSTED
     PREPARED --> FAILED                       (abandoned or cancelled before any pay request)
 
-FAILED, POSTED and REVERSED are final. Every commit is durable before the call it guards: WAL
+FAILED, POSTED and REVERSED are final. A card sale (kiosk/payments/card_sale.py) also keeps one
+`card_txn` row per authorization it sends (CardStep: AUTH_SENT -> APPROVED -> TC, or
+REVERSAL_PENDING -> REVERSED, or DECLINED / NOT_SENT), with the trace number, the local date,
+the amount and the masked PAN only: never the PAN, track 2 or a PIN block. Every commit is durable before the call it guards: WAL
 with synchronous=FULL (NORMAL may lose the last commit on power loss). Each change also appends
 an event row, the intent's audit trail. Rows keep masked names and ID numbers only.
 
@@ -16,6 +19,7 @@ worker thread, not the UI thread."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import sqlite3
 import threading
@@ -65,6 +69,27 @@ CREATE TABLE IF NOT EXISTS intent (
     resolved_at    TEXT
 );
 CREATE INDEX IF NOT EXISTS ix_intent_state ON intent(state);
+CREATE TABLE IF NOT EXISTS card_txn (
+    intent_id       TEXT NOT NULL,
+    trace           INTEGER NOT NULL,     -- field 11: with the terminal and date, the sale's key
+    terminal_no     TEXT NOT NULL,        -- the acquirer's terminal number (field 41)
+    txn_date        TEXT NOT NULL,        -- the kiosk's local date of the 0200 (field 13)
+    amount_fen      INTEGER NOT NULL,
+    pan_masked      TEXT NOT NULL,        -- first 6, last 4: never the PAN itself
+    step            TEXT NOT NULL,
+    response_code   TEXT,
+    rrn             TEXT,
+    auth_code       TEXT,
+    reversal_reason TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (intent_id, trace)
+);
+CREATE INDEX IF NOT EXISTS ix_card_txn_step ON card_txn(step);
+CREATE TABLE IF NOT EXISTS trace_counter (
+    terminal_no TEXT PRIMARY KEY,
+    last_trace  INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS event (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     intent_id  TEXT NOT NULL,
@@ -74,6 +99,56 @@ CREATE TABLE IF NOT EXISTS event (
     detail     TEXT NOT NULL DEFAULT ''
 );
 """
+
+
+class CardStep(enum.StrEnum):
+    """A card authorization's step, each written before the outside call it guards."""
+
+    AUTH_SENT = "AUTH_SENT"  # the 0200 may be on its way: without a final answer, reverse
+    APPROVED = "APPROVED"  # the host approved (00); the card's TC not yet given
+    TC = "TC"  # the card accepted the host's answer: charged; post the order
+    REVERSAL_PENDING = "REVERSAL_PENDING"  # a 0400 is due (repeated until answered)
+    REVERSED = "REVERSED"  # the host answered the 0400 (00 undone, 25 never charged)
+    DECLINED = "DECLINED"  # the host declined: nothing taken
+    NOT_SENT = "NOT_SENT"  # no connection: the 0200 never left
+
+    @property
+    def final(self) -> bool:
+        return self in (CardStep.TC, CardStep.REVERSED, CardStep.DECLINED, CardStep.NOT_SENT)
+
+    @property
+    def must_reverse(self) -> bool:
+        """An authorization the host may have approved and the card never completed."""
+        return self in (CardStep.AUTH_SENT, CardStep.APPROVED, CardStep.REVERSAL_PENDING)
+
+
+C = CardStep
+CARD_TRANSITIONS: dict[CardStep, frozenset[CardStep]] = {
+    C.AUTH_SENT: frozenset({C.APPROVED, C.DECLINED, C.NOT_SENT, C.REVERSAL_PENDING}),
+    C.APPROVED: frozenset({C.TC, C.REVERSAL_PENDING}),
+    C.REVERSAL_PENDING: frozenset({C.REVERSED}),
+    C.TC: frozenset(),
+    C.REVERSED: frozenset(),
+    C.DECLINED: frozenset(),
+    C.NOT_SENT: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class CardTxn:
+    """One authorization of a card sale (no card data beyond the masked PAN)."""
+
+    intent_id: str
+    trace: int
+    terminal_no: str
+    txn_date: dt.date
+    amount_fen: int
+    pan_masked: str
+    step: CardStep
+    response_code: str | None
+    rrn: str | None
+    auth_code: str | None
+    reversal_reason: str | None
 
 
 class JournalError(KioskError):
@@ -271,6 +346,155 @@ class Journal:
             (intent_id, _now(), None if old is None else old.value, new.value, detail[:200]),
         )
 
+    # --- card authorizations -------------------------------------------------------------
+
+    def next_trace(self, terminal_no: str) -> int:
+        """The next trace number (field 11) of an acquirer terminal, 1..999999 then 1 again;
+        committed before it is used, so a restart never sends one twice in a day."""
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT last_trace FROM trace_counter WHERE terminal_no=?", (terminal_no,)
+            ).fetchone()
+            trace = 1 if row is None else row[0] % 999999 + 1
+            c.execute(
+                "INSERT INTO trace_counter (terminal_no, last_trace) VALUES (?, ?)"
+                " ON CONFLICT(terminal_no) DO UPDATE SET last_trace=excluded.last_trace",
+                (terminal_no, trace),
+            )
+        return trace
+
+    def auth_sent(
+        self,
+        intent_id: str,
+        *,
+        trace: int,
+        terminal_no: str,
+        txn_date: dt.date,
+        amount_fen: int,
+        pan_masked: str,
+    ) -> CardTxn:
+        """AUTH_SENT of a new authorization, and the intent SENT (if it was PREPARED), in one
+        commit before the 0200 goes."""
+        now = _now()
+        with self._tx() as c:
+            row = c.execute("SELECT state FROM intent WHERE intent_id=?", (intent_id,)).fetchone()
+            if row is None:
+                raise JournalError(f"no intent {intent_id}")
+            current = IntentState(row["state"])
+            if current is S.PREPARED:
+                self._set(c, intent_id, {"state": S.SENT.value, "pay_key": f"{intent_id}-sale"})
+                self._event(c, intent_id, current, S.SENT, f"card sale {trace:06d} {pan_masked}")
+            elif current is not S.SENT:
+                raise JournalError(f"intent {intent_id} is {current}: no authorization now")
+            c.execute(
+                "INSERT INTO card_txn (intent_id, trace, terminal_no, txn_date, amount_fen,"
+                " pan_masked, step, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    intent_id,
+                    trace,
+                    terminal_no,
+                    txn_date.isoformat(),
+                    amount_fen,
+                    pan_masked,
+                    C.AUTH_SENT.value,
+                    now,
+                    now,
+                ),
+            )
+            self._card_event(c, intent_id, trace, None, C.AUTH_SENT, f"{amount_fen} fen")
+        return self.card_txn(intent_id, trace)
+
+    def card_step(
+        self,
+        intent_id: str,
+        trace: int,
+        to: CardStep,
+        detail: str = "",
+        *,
+        intent_to: IntentState | None = None,
+        **fields: Any,
+    ) -> CardTxn:
+        """Move an authorization to `to` (and, in the same commit, the intent to `intent_to`);
+        illegal transitions raise."""
+        allowed = {"response_code", "rrn", "auth_code", "reversal_reason"}
+        bad = set(fields) - allowed
+        if bad:
+            raise JournalError(f"not a card_txn field: {sorted(bad)}")
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT step FROM card_txn WHERE intent_id=? AND trace=?", (intent_id, trace)
+            ).fetchone()
+            if row is None:
+                raise JournalError(f"no authorization {trace} of {intent_id}")
+            current = CardStep(row["step"])
+            if to not in CARD_TRANSITIONS[current]:
+                raise JournalError(f"authorization {trace}: {current} -> {to} is not allowed")
+            values = dict(fields, step=to.value, updated_at=_now())
+            cols = ", ".join(f"{k}=?" for k in values)
+            c.execute(
+                f"UPDATE card_txn SET {cols} WHERE intent_id=? AND trace=?",
+                (*values.values(), intent_id, trace),
+            )
+            self._card_event(c, intent_id, trace, current, to, detail)
+            if intent_to is not None:
+                st = IntentState(
+                    c.execute(
+                        "SELECT state FROM intent WHERE intent_id=?", (intent_id,)
+                    ).fetchone()[0]
+                )
+                if st is not intent_to:
+                    if intent_to not in TRANSITIONS[st]:
+                        raise JournalError(f"intent {intent_id}: {st} -> {intent_to} not allowed")
+                    self._set(c, intent_id, {"state": intent_to.value})
+                    self._event(c, intent_id, st, intent_to, detail)
+        return self.card_txn(intent_id, trace)
+
+    def card_txn(self, intent_id: str, trace: int) -> CardTxn:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT * FROM card_txn WHERE intent_id=? AND trace=?", (intent_id, trace)
+            ).fetchone()
+        if row is None:
+            raise JournalError(f"no authorization {trace} of {intent_id}")
+        return _card(row)
+
+    def card_txns(self, intent_id: str) -> list[CardTxn]:
+        """An intent's authorizations, oldest first."""
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT * FROM card_txn WHERE intent_id=? ORDER BY created_at, trace",
+                (intent_id,),
+            ).fetchall()
+        return [_card(r) for r in rows]
+
+    def card_txns_on(self, day: dt.date) -> list[CardTxn]:
+        """Every authorization of a local day (the settlement's and reconciliation's)."""
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT * FROM card_txn WHERE txn_date=? ORDER BY trace", (day.isoformat(),)
+            ).fetchall()
+        return [_card(r) for r in rows]
+
+    def _card_event(
+        self,
+        c: sqlite3.Connection,
+        intent_id: str,
+        trace: int,
+        old: CardStep | None,
+        new: CardStep,
+        detail: str,
+    ) -> None:
+        c.execute(
+            "INSERT INTO event (intent_id, at, from_state, to_state, detail) VALUES (?,?,?,?,?)",
+            (
+                intent_id,
+                _now(),
+                None if old is None else f"card:{old.value}",
+                f"card:{new.value}",
+                f"trace {trace:06d} {detail}"[:200],
+            ),
+        )
+
     # --- reading -------------------------------------------------------------------------
 
     def get(self, intent_id: str) -> JournalEntry:
@@ -361,4 +585,20 @@ def _entry(r: sqlite3.Row) -> JournalEntry:
         receipts=r["receipts"],
         checks=r["checks"],
         resolved_at=_dt(r["resolved_at"]),
+    )
+
+
+def _card(r: sqlite3.Row) -> CardTxn:
+    return CardTxn(
+        intent_id=r["intent_id"],
+        trace=r["trace"],
+        terminal_no=r["terminal_no"],
+        txn_date=dt.date.fromisoformat(r["txn_date"]),
+        amount_fen=r["amount_fen"],
+        pan_masked=r["pan_masked"],
+        step=CardStep(r["step"]),
+        response_code=r["response_code"],
+        rrn=r["rrn"],
+        auth_code=r["auth_code"],
+        reversal_reason=r["reversal_reason"],
     )

@@ -49,6 +49,7 @@ from kiosk.domain.payments import (
 from kiosk.domain.receipts import PaidPeriod, receipt_lines
 from kiosk.domain.records import YEARLY_SCHEMES
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
+from kiosk.payments.card_sale import BankCard, CardSale
 from kiosk.payments.client import PaymentClient
 from kiosk.payments.errors import (
     InitialPinMustChange,
@@ -75,6 +76,12 @@ KILL_POINTS = (
     "during_posting",  # SUCCESS committed, POSTED not yet
     "qr_shown",  # the QR code is shown, the member has not paid yet
     "during_receipt",  # the receipt was sent to the printer, PRINTED not yet committed
+    # the card sale (kiosk/payments/card_sale.py)
+    "after_auth_sent",  # AUTH_SENT committed, the 0200 about to go
+    "after_approved",  # the host approved, the card's TC not yet asked
+    "after_tc",  # the card gave its TC, the order not yet posted
+    "during_card_posting",  # about to ask the back office to post the card sale
+    "during_reversal",  # REVERSAL_PENDING committed, the 0400 about to go
 )
 
 ACTIVE_TTL = 600.0  # seconds: longer than any payment page stays open
@@ -93,6 +100,10 @@ class PaymentSettings:
     startup_window: float = 60.0  # after start, re-check in-doubt rows every recheck_interval
     receipt_base_url: str = ""  # where a receipt can be seen (shown as QR when paper is out)
     zone: zoneinfo.ZoneInfo = DEFAULT_ZONE  # the hall's zone: the receipt's time of payment
+    # The old card-in path: the back office debits the card's account number through a gateway
+    # that does so. No bank takes such a debit from a kiosk (issue 16): only a lab's or an
+    # acceptance gateway that offers it may turn it on; the card sale (BankCard) is the path.
+    account_debit: bool = False
 
     @classmethod
     def from_config(cls, cfg: KioskConfig) -> PaymentSettings:
@@ -103,6 +114,10 @@ class PaymentSettings:
             qr_timeout=float(cfg.payments.qr_timeout),
             recovery_interval=float(cfg.payments.recovery_interval),
             zone=cfg.terminal.zone,
+            # The assembled kiosk (kiosk/assembly.py) does not build a CardSale from the
+            # [acquirer] / [epp] configuration yet: until it does, it keeps the lab gateway's
+            # account debit so the demo's card button still pays.
+            account_debit=True,
         )
 
 
@@ -154,8 +169,10 @@ class PaymentService:
         checkpoint: Callable[[str], None] = lambda _name: None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        card_sale: CardSale | None = None,
     ) -> None:
         self.client = client
+        self.card_sale = card_sale  # the EMV card sale (acquirer + PIN pad); None: QR only
         self.journal = journal
         self.settings = settings
         self.printer = printer  # None when none is fitted
@@ -254,11 +271,19 @@ class PaymentService:
     def pay_by_card(
         self,
         pending: PendingPayment,
-        card: CardAuthorization,
+        card: CardAuthorization | BankCard,
         card_present: Callable[[], bool] = lambda: True,
     ) -> PaymentOutcome:
-        """Debit the card's financial account. Raises PinRequired / InitialPinMustChange before
-        anything is sent; afterwards always answers with an outcome."""
+        """Card-in payment. With a BankCard: an EMV card sale of the card's bank application
+        (kiosk/payments/card_sale.py; the financial PIN on the PIN pad). With a
+        CardAuthorization: the old account debit, only where settings.account_debit allows it
+        (PaymentUnavailable otherwise). Raises before anything is sent; afterwards always
+        answers with an outcome."""
+        if isinstance(card, BankCard):
+            return self._card_sale(pending, card)
+        if not self.settings.account_debit:
+            self.abandon(pending)
+            raise PaymentUnavailable("card-in payment needs the card's bank application")
         if card.initial_pin:
             raise InitialPinMustChange()
         if not card.pin_verified:
@@ -286,6 +311,23 @@ class PaymentService:
                 entry = self._settle(entry)
             removed = not card_present()
         return self._outcome(entry, card_removed=removed)
+
+    def _card_sale(self, pending: PendingPayment, card: BankCard) -> PaymentOutcome:
+        if self.card_sale is None:
+            self.abandon(pending)
+            raise PaymentUnavailable("no acquirer configured: card sales are off")
+        iid = pending.intent_id
+        with self._working(iid):
+            result = self.card_sale.run(iid, pending.order_no, pending.quote.total.fen, card)
+            entry = result.entry
+            deadline = self._clock() + self.settings.settle_wait
+            while not entry.final and self._clock() < deadline:
+                self._sleep(self.settings.recheck_interval)
+                try:
+                    entry = self.card_sale.resolve(self.journal.get(iid))
+                except (BackOfficeError, ProtocolError):
+                    entry = self.journal.get(iid)
+        return self._outcome(entry, result.message_key, card_removed=result.card_removed)
 
     # --- QR payment ----------------------------------------------------------------------
 
@@ -535,6 +577,10 @@ class PaymentService:
         if entry.final:
             return entry
         self.journal.count_check(entry.intent_id)
+        if entry.pay_key == f"{entry.intent_id}-sale":  # a card sale: the acquirer first
+            if self.card_sale is None:
+                raise ProtocolError("a card sale to finish, but no acquirer is configured")
+            return self.card_sale.resolve(entry)
         if entry.state is S.PREPARED or entry.order_no is None:
             # No payment request was sent: make sure no order is (or ever will be) payable.
             return self._finish(entry, self.client.cancel_by_key(entry.intent_id))

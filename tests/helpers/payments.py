@@ -58,6 +58,7 @@ def make_kiosk(
             qr_timeout=qr_timeout,
             settle_wait=settle_wait,
             recheck_interval=recheck_interval,
+            account_debit=True,  # the lab gateway's account debit (the old card-in path)
         ),
         printer=printer,
     )

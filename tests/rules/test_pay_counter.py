@@ -161,7 +161,7 @@ def kiosk_core(svc: RunningService, member_no: str, journal: Path) -> Iterator[R
         service = PaymentService(
             PaymentClient(bo, backoff=0.0),
             Journal(journal),
-            PaymentSettings(terminal_id=svc.terminal_id, hall_name="测试大厅"),
+            PaymentSettings(terminal_id=svc.terminal_id, hall_name="测试大厅", account_debit=True),
         )
         services = MemberServices(bo, paying=PayFlow(service, card_present=lambda: True))
         c = RecordingController(

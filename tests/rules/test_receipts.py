@@ -252,7 +252,9 @@ def pay_and_print(
     service = PaymentService(
         PaymentClient(bo, attempts=2, backoff=0.05),
         journal,
-        PaymentSettings(terminal_id=svc.terminal_id, hall_name="测试大厅", settle_wait=5.0),
+        PaymentSettings(
+            terminal_id=svc.terminal_id, hall_name="测试大厅", settle_wait=5.0, account_debit=True
+        ),
         printer=EscposReceiptPrinter(ReceiptPrinterSettings(port=printer.port)),
     )
     try:

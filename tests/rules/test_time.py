@@ -125,7 +125,12 @@ def test_a_payment_at_17_30_utc_is_paid_on_the_16th_in_beijing(
         service = PaymentService(
             PaymentClient(bo, attempts=2, backoff=0.05),
             journal,
-            PaymentSettings(terminal_id=svc.terminal_id, hall_name="测试大厅", settle_wait=5.0),
+            PaymentSettings(
+                terminal_id=svc.terminal_id,
+                hall_name="测试大厅",
+                settle_wait=5.0,
+                account_debit=True,
+            ),
             printer=EscposReceiptPrinter(ReceiptPrinterSettings(port=vp.port)),
         )
         quote = service.quote(NO, Scheme.PENSION, periods=[Period(2024, 4)])
