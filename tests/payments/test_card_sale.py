@@ -4,6 +4,7 @@ real back office over HTTP posting the order only for an approved, not reversed 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -254,3 +255,98 @@ def test_back_office_refuses_a_reversed_or_unknown_sale(
             )  # fmt: skip
         assert e.value.code == code
     assert ck.kiosk.client.order(other.order_no).state.value == "created"  # nothing posted
+
+
+class Crash(BaseException):
+    """The kiosk stops at a kill point (as SIGKILL would: nothing after it runs)."""
+
+
+def crash_at(point: str):  # type: ignore[no-untyped-def]
+    def checkpoint(name: str) -> None:
+        if name == point:
+            raise Crash(point)
+
+    return checkpoint
+
+
+def restarted(ck: CardKiosk, lab: PaymentsLab, tmp_path: Path) -> Kiosk:
+    """A new kiosk process on the same journal and acquirer terminal: no member, no card."""
+    k = make_kiosk(lab, ck.kiosk.journal_path, settle_wait=6.0, recheck_interval=0.2)
+    k.service.settings = dataclasses.replace(k.service.settings, terminal_id=ck.kiosk.terminal)
+    k.bo.close()
+    k.client = ck.kiosk.client  # the same terminal's back office credentials
+    k.service.client = ck.kiosk.client
+    assert ck.svc.acquirer_port is not None
+    k.service.card_sale = lab_card_sale(
+        k.journal, k.client, host="127.0.0.1", port=ck.svc.acquirer_port,
+        terminal_no=ck.terminal_no, read_timeout=1.5, reversal_pause=0.1,
+    )  # fmt: skip
+    return k
+
+
+@pytest.mark.parametrize(
+    ("point", "pulled", "final", "charged"),
+    [
+        ("after_auth_sent", False, IntentState.REVERSED, False),  # 0200 never left: 0400 -> 25
+        ("after_approved", False, IntentState.REVERSED, False),  # charged, no TC: reversed
+        ("after_tc", False, IntentState.POSTED, True),  # TC given: posted by recovery
+        ("during_card_posting", False, IntentState.POSTED, True),
+        ("during_reversal", True, IntentState.REVERSED, False),  # pulled card, 0400 not sent
+    ],
+)
+def test_crash_at_each_kill_point_is_finished_by_recovery(
+    ck: CardKiosk,
+    lab: PaymentsLab,
+    tmp_path: Path,
+    point: str,
+    pulled: bool,
+    final: IntentState,
+    charged: bool,
+) -> None:
+    fin, card = ck.card(tmp_path, balance_fen=1_000_000)
+    _member, pending = confirm(ck, lab)
+    sale = ck.kiosk.service.card_sale
+    assert sale is not None
+    sale._checkpoint = crash_at(point)
+    bank, _ = lab_bank_card(card, [PIN], pull_after_approval=pulled)  # type: ignore[arg-type]
+    with pytest.raises(Crash):
+        ck.kiosk.service.pay_by_card(pending, bank)
+    k2 = restarted(ck, lab, tmp_path)
+    report = k2.service.recover()
+    assert report.unresolved == [] and report.errors == []
+    entry = k2.journal.get(pending.intent_id)
+    assert entry.state is final
+    total = pending.quote.total.fen
+    # Charged once (1,000,000 - total) or nothing (1,000,000); never twice.
+    assert ck.balance(fin) == (1_000_000 - total if charged else 1_000_000)
+    order = ck.kiosk.client.order(pending.order_no).state.value
+    assert order == ("posted" if charged else "cancelled")
+    assert k2.service.recover().checked == 0  # nothing left
+    k2.journal.close()
+
+
+def test_reconciliation_counts_the_card_sales(
+    ck: CardKiosk, lab: PaymentsLab, tmp_path: Path
+) -> None:
+    """The acquirer's settlement totals match the kiosk journal's TCs: two approved sales and
+    one reversed -> count 2, amount = the two orders' totals."""
+    import common.pos8583 as p
+
+    fin, card = ck.card(tmp_path, balance_fen=10_000_000)
+    paid = []
+    for pulled in (False, True, False):
+        _m, pending = confirm(ck, lab)
+        bank, _ = lab_bank_card(card, [PIN], pull_after_approval=pulled)  # type: ignore[arg-type]
+        out = ck.kiosk.service.pay_by_card(pending, bank)
+        if out.paid:
+            paid.append(pending.quote.total.fen)
+    assert len(paid) == 2
+    tcs = [t for t in ck.kiosk.journal.card_txns_on(TODAY) if t.step is CardStep.TC]
+    kiosk_totals = p.Totals(len(tcs), sum(t.amount_fen for t in tcs))
+    # e.g. orders of 1,508.56 and 1,282.06 yuan: 2 sales, 150,856 + 128,206 = 279,062 fen
+    assert kiosk_totals == p.Totals(2, paid[0] + paid[1])
+    sale = ck.kiosk.service.card_sale
+    assert sale is not None
+    answer = sale.acquirer.settle(TODAY, kiosk_totals)
+    assert answer.code == p.APPROVED and answer.host_totals == kiosk_totals
+    assert ck.balance(fin) == 10_000_000 - paid[0] - paid[1]
