@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
+from backoffice.seed.finance import ACCOUNT_COLUMNS, account_rows, insert_demo_acquirer
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, LifeMaker, employers
 from backoffice.seed.rows import (
     BenefitPayment,
@@ -82,6 +83,8 @@ class SeedReport:
             f"terminals: {', '.join(f'{t} key {k!r}' for t, k in DEMO_TERMINALS.items())}",
             f"PINs: {INITIAL_PIN} on every card except {self.changed_pins} "
             "(see members.json in the cards folder for each member's PIN)",
+            "bank: every card's [finance] (金融密码, opening balance) has its account at the "
+            "reference acquirer (terminals KS000001, KS000002)",
             "showcase members:",
         ]
         for m in self.showcases:
@@ -162,8 +165,9 @@ def seed_database(
 
 
 def insert_demo_access(conn: Connection, policy: Policy) -> None:
-    """The demo terminals (with their keys) and the demo administrator card: what a kiosk
-    needs to talk to a database that holds no seeded members (the importer's tests)."""
+    """The demo terminals (with their keys), the demo administrator card, and the acquirer's
+    demo terminals and shipped cards' accounts: what a kiosk needs to talk to a database that
+    holds no seeded members (the importer's tests)."""
     conn.execute(
         insert(TerminalRow),
         [
@@ -183,6 +187,7 @@ def insert_demo_access(conn: Connection, policy: Policy) -> None:
             for ci, no, who in DEMO_ADMIN_CARDS
         ],
     )
+    insert_demo_acquirer(conn)
 
 
 def _insert_all(
@@ -203,6 +208,7 @@ def _insert_all(
         lives = [maker.make(i) for i in range(lo, min(members, lo + BATCH))]
         _bulk(conn, db, "member", MemberRecord._fields, [x.member for x in lives])
         _bulk(conn, db, "card", CardRecord._fields, [x.card for x in lives])
+        _bulk(conn, db, "acq_account", ACCOUNT_COLUMNS, account_rows(lives))  # the bank's side
         histories = [x.history for x in lives]
         for table, cols, attr in _HISTORY_TABLES:
             # As plain tuples: the sort's and the driver's fast paths take exact tuples only
