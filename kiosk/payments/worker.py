@@ -80,6 +80,7 @@ def build(args: argparse.Namespace) -> tuple[PaymentService, BackOfficeClient]:
         qr_timeout=args.qr_timeout,
         settle_wait=args.settle_wait,
         recheck_interval=args.recheck,
+        account_debit=True,  # `--method card` is the lab gateway's account debit
     )
     svc = PaymentService(
         client, Journal(args.journal), settings, printer=printer, checkpoint=kill_switch()
