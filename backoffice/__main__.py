@@ -163,6 +163,7 @@ def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
     from backoffice.seed import seed_database
     from backoffice.seed.run import SeedError
     from backoffice.storage import Database
+    from backoffice.storage.acquirer import AcqAccountRow
     from backoffice.storage.members import MemberRow
 
     _ensure_parent(args.db)
@@ -176,9 +177,16 @@ def _seed(args: argparse.Namespace, *, only_if_empty: bool) -> object:
         db.create_schema()
         if only_if_empty:
             with db.engine.connect() as c:
-                if c.execute(select(func.count()).select_from(MemberRow)).scalar_one():
-                    print(f"backoffice: {args.db} holds members already: not seeding")
-                    return True
+                members = c.execute(select(func.count()).select_from(MemberRow)).scalar_one()
+                banked = c.execute(select(func.count()).select_from(AcqAccountRow)).scalar_one()
+            if members and not banked:
+                # Seeded before the cards had a bank application: the cards cannot pay.
+                print(f"backoffice: {args.db} has no card accounts at the acquirer: re-seeding")
+                db.drop_schema()
+                db.create_schema()
+            elif members:
+                print(f"backoffice: {args.db} holds members already: not seeding")
+                return True
         try:
             report = seed_database(
                 db,

@@ -1,7 +1,8 @@
 """`make demo`: the kiosk with every real component, and a hardware panel to play the member.
 
 Starts, in var/demo/: the back office on 127.0.0.1:8750 (SQLite, 200 synthetic members, their
-card profiles), pcscd + the card/PSAM emulator (vpcd), the virtual receipt printer on
+card profiles) with the reference acquirer on config.toml's [acquirer] port (8583: every demo
+card's bank account; the kiosk's emulated PIN pad signs on to it), pcscd + the card/PSAM emulator (vpcd), the virtual receipt printer on
 127.0.0.1:9100, a private cupsd with the KioskA4 cups-pdf queue on 127.0.0.1:6631. Then opens
 the kiosk (config.toml as shipped) with a side panel: insert one of the demo cards, remove the
 card, paper out, back office down. Everything stops when the window closes.
@@ -18,6 +19,7 @@ import os
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import requests
@@ -32,9 +34,10 @@ SHIPPED = REPO / "cardio" / "profiles"
 class BackOffice:
     """The back office as its own process, so the panel can take it down and bring it back."""
 
-    def __init__(self) -> None:
+    def __init__(self, acquirer_port: int) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.cards = VAR / "cards"
+        self.acquirer_port = acquirer_port
 
     def start(self) -> None:
         VAR.mkdir(parents=True, exist_ok=True)
@@ -54,6 +57,8 @@ class BackOffice:
                 "200",
                 "--port",
                 "8750",
+                "--acquirer-port",  # card-in payments: ISO 8583, the cards' bank accounts
+                str(self.acquirer_port),
             ],
             cwd=REPO,
             stdout=log,
@@ -81,12 +86,19 @@ class BackOffice:
 
 
 def demo_cards(cards_dir: Path) -> list[tuple[str, Path]]:
-    """(label, profile) of the cards on the panel: seeded showcase members, then test cards."""
+    """(label, profile) of the cards on the panel: seeded showcase members (社保 PIN, and the
+    bank application's 金融密码 and opening balance), then test cards."""
+    from common.emv_profile import load_finance
+
     out: list[tuple[str, Path]] = []
     members = json.loads((cards_dir / "members.json").read_text(encoding="utf-8"))["members"]
     for m in members[:8]:
         if m.get("card_file"):
-            out.append((f"{m['name']} · {m['note']} · PIN {m['pin']}", cards_dir / m["card_file"]))
+            label = f"{m['name']} · {m['note']} · PIN {m['pin']}"
+            fin = load_finance(cards_dir / m["card_file"])
+            if fin is not None:
+                label += f" · 金融密码 {fin.pin} · ¥{Decimal(fin.balance_fen) / 100:.2f}"
+            out.append((label, cards_dir / m["card_file"]))
     for name, label in (
         ("card-forged", "伪造卡 forged card"),
         ("card-blocked", "已锁定 blocked"),
@@ -136,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from printer.harness import cups_server, virtual_receipt_printer
 
     cfg = load_config()
-    bo = BackOffice()
+    bo = BackOffice(cfg.acquirer.port)
     print("demo: starting the back office (first run seeds 200 members)...", flush=True)
     bo.start()
     try:
@@ -148,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             port = int(cfg.a4_printer.server.rsplit(":", 1)[1]) if cfg.a4_printer.server else 0
             cups = stack.enter_context(cups_server(queue=cfg.a4_printer.queue, port=port))
             print(
-                f"demo: back office http://127.0.0.1:8750 · receipts -> {VAR / 'receipts'} · "
+                f"demo: back office http://127.0.0.1:8750 · acquirer 127.0.0.1:{bo.acquirer_port} "
+                f"· receipts -> {VAR / 'receipts'} · "
                 f"A4 PDFs -> {cups.out_dir}",
                 flush=True,
             )
