@@ -166,6 +166,12 @@ class LifeMaker:
         self._base_cache: dict[tuple[int, str], int] = {}
         self._amounts: dict[tuple[int, Decimal, Decimal], tuple[int, int]] = {}
 
+    def take_id_numbers(self, numbers: set[str]) -> None:
+        """Draw against these ID numbers, already given to the members before the next one
+        drawn (shared, and added to): a seed drawn in ranges repairs a collision between
+        ranges with it (backoffice.seed.run)."""
+        self._id_numbers = numbers
+
     # --- identity -------------------------------------------------------------------------
 
     def _id_number(self, rng: random.Random, birthplace: str, birth: dt.date, sex: str) -> str:

@@ -1,7 +1,8 @@
 """Seeding: draw lives, bulk-insert them, write card profiles and a members index.
 
-Rows go in with the driver's bulk path (executemany on SQLite, COPY on PostgreSQL) in batches,
-so 20,000 members take about a minute or two rather than an hour."""
+Rows go in with the driver's bulk path in batches: executemany on SQLite; on PostgreSQL COPY,
+with the member tables' keys, indexes and foreign keys built once at the end
+(backoffice.seed.copy). The same seed gives the same rows on both."""
 
 from __future__ import annotations
 
@@ -10,20 +11,24 @@ import gc
 import hashlib
 import json
 import logging
+import multiprocessing
+import os
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, make_url, select
 from sqlalchemy.engine import Connection
 
 from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
+from backoffice.seed.copy import SetAside, bulk_load, copy_rows
 from backoffice.seed.finance import ACCOUNT_COLUMNS, account_rows, insert_demo_acquirer
-from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, LifeMaker, employers
+from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, Life, LifeMaker, employers
 from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
@@ -46,6 +51,10 @@ DEMO_TERMINALS = {"KIOSK-0001": "demo-key-KIOSK-0001", "KIOSK-0002": "demo-key-K
 # The demo's administrator card: cardio/profiles/card-admin.toml.
 DEMO_ADMIN_CARDS = [("110100D15600000511010000000001FF", "A00000001", "大厅管理员")]
 BATCH = 500
+# PostgreSQL without card files: from this many members, processes draw and COPY ranges of
+# members at once (drawing a life is most of the seeding's CPU).
+PARALLEL_FROM = 20_000
+CHUNK = 5_000
 
 
 class SeedError(BackOfficeServerError):
@@ -122,6 +131,10 @@ def seed_database(
     report = SeedReport(members=members, seed=seed, as_of=as_of, cards_dir=cards_dir)
     counts = dict.fromkeys(MEMBER_TABLES, 0)
     index_rows: list[dict[str, Any]] = []
+    processes = min(os.cpu_count() or 1, -(-members // CHUNK))
+    if not db.is_sqlite and cards_dir is None and members >= PARALLEL_FROM and processes > 1:
+        _copy_in_parallel(db, policy, seed, as_of, members, processes, report, counts)
+        return _finish(db, report, counts, cards_dir, index_rows)
     with db.engine.connect() as conn:
         if db.is_sqlite:
             # Seeding writes consistent rows in bulk: skip the per-row foreign key look-ups
@@ -134,7 +147,7 @@ def seed_database(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            with conn.begin():
+            with conn.begin(), _bulk_loading(conn, db):
                 _insert_all(
                     conn, db, policy, maker, members, seed, cards_dir, report, counts, index_rows
                 )
@@ -144,9 +157,20 @@ def seed_database(
             if db.is_sqlite:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
+    return _finish(db, report, counts, cards_dir, index_rows)
+
+
+def _finish(
+    db: Database,
+    report: SeedReport,
+    counts: dict[str, int],
+    cards_dir: Path | None,
+    index_rows: list[dict[str, Any]],
+) -> SeedReport:
     with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     report.rows = counts
+    seed, as_of = report.seed, report.as_of
     if cards_dir is not None:
         (cards_dir / "members.json").write_text(
             json.dumps(
@@ -162,6 +186,111 @@ def seed_database(
             encoding="utf-8",
         )
     return report
+
+
+def _copy_in_parallel(
+    db: Database,
+    policy: Policy,
+    seed: int,
+    as_of: dt.date,
+    members: int,
+    processes: int,
+    report: SeedReport,
+    counts: dict[str, int],
+) -> None:
+    """PostgreSQL, many members: the keys and indexes are set aside and committed, then
+    `processes` processes each draw and COPY ranges of CHUNK members (a transaction per range),
+    then the keys are built and checked. Not one transaction: if anything fails, every table is
+    dropped (the next seed makes them again) and SeedError
+    raised. Each life depends only on (seed, index): the rows are those of one process."""
+    with db.engine.connect() as conn, conn.begin():
+        conn.execute(insert(EmployerRow), [{"id": i, "name": n} for i, n in employers(seed)])
+        insert_demo_access(conn, policy)
+        aside = SetAside.of(_psycopg(conn), MEMBER_TABLES)
+        aside.drop(_psycopg(conn))
+    url = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    ranges = [(lo, min(members, lo + CHUNK)) for lo in range(0, members, CHUNK)]
+    done = 0
+    changed_pins: set[int] = set()
+    try:
+        # Forked, with no connection of this process's pool to inherit (spawn would run the
+        # caller's main module again in each process).
+        db.engine.dispose()
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for got, changed, showcases in pool.imap_unordered(
+                _copy_range, [(url, policy, seed, as_of, lo, hi) for lo, hi in ranges]
+            ):
+                for table, n in got.items():
+                    counts[table] += n
+                changed_pins |= changed
+                report.showcases.extend(showcases)
+                done += got["member"]
+                log.info("seeded %d/%d members", done, members)
+        with db.engine.connect() as conn, conn.begin():
+            raw = _psycopg(conn)
+            aside.restore_primary_keys(raw)  # a member's rows found by key, not by a scan
+            _redraw_across_ranges(raw, LifeMaker(policy, seed, as_of), counts, changed_pins)
+            aside.restore_rest(raw)
+    except Exception as e:
+        db.drop_schema()
+        raise SeedError(f"seeding failed, every table dropped: {e}") from e
+    report.showcases.sort(key=lambda m: m.index)
+    report.changed_pins = len(changed_pins)
+
+
+def _redraw_across_ranges(
+    raw: psycopg.Connection[Any], maker: LifeMaker, counts: dict[str, int], changed: set[int]
+) -> None:
+    """Make the rows those of one process. A life depends on its (seed, index) and on one thing
+    more: its ID number is drawn again while it is one an earlier member holds. A range's
+    process knows only its own range's numbers; a member whose number an earlier range holds
+    (a few in 100,000) is drawn again here, in member order, against every earlier number, and
+    its rows replaced. (A number no earlier member holds is what one process drew too: every
+    number the range's process refused was an earlier member's.)"""
+    with raw.cursor() as cur:
+        cur.execute("SELECT id, id_number FROM member ORDER BY id")
+        given = cur.fetchall()
+    earlier: set[str] = set()
+    maker.take_id_numbers(earlier)
+    for member_id, id_number in given:
+        if id_number not in earlier:
+            earlier.add(id_number)
+            continue
+        index = member_id - 1  # backoffice.seed.lives: member id = index + 1
+        with raw.cursor() as cur:
+            for table in reversed(MEMBER_TABLES):
+                column = "id" if table == "member" else "member_id"
+                cur.execute(f"DELETE FROM {table} WHERE {column} = %s", (member_id,))
+                counts[table] -= cur.rowcount
+        life = maker.make(index)  # adds its new number to `earlier`
+        _write_lives(lambda t, c, r: copy_rows(raw, t, c, r), False, [life], counts)
+        changed.discard(index)
+        if life.profile.pin != INITIAL_PIN:
+            changed.add(index)
+        log.info("member #%d drawn again: its ID number was an earlier range's", index)
+
+
+def _copy_range(
+    job: tuple[str, Policy, int, dt.date, int, int],
+) -> tuple[dict[str, int], set[int], list[SeededMember]]:
+    """One process's range of members, in its own connection and transaction: (rows per
+    table, the members whose PIN is not the initial one, the range's showcase members)."""
+    import psycopg
+
+    url, policy, seed, as_of, lo, hi = job
+    gc.disable()  # as in seed_database: the NamedTuple rows hold no cycles
+    maker = LifeMaker(policy, seed, as_of)
+    counts = dict.fromkeys(MEMBER_TABLES, 0)
+    changed: set[int] = set()
+    showcases: list[SeededMember] = []
+    with psycopg.connect(url) as raw:
+        for b in range(lo, hi, BATCH):
+            lives = [maker.make(i) for i in range(b, min(hi, b + BATCH))]
+            _write_lives(lambda t, c, r: copy_rows(raw, t, c, r), False, lives, counts)
+            changed.update(x.index for x in lives if x.profile.pin != INITIAL_PIN)
+            showcases += [_seeded(x, None) for x in lives if x.index < len(SHOWCASES)]
+        raw.commit()
+    return counts, changed, showcases
 
 
 def insert_demo_access(conn: Connection, policy: Policy) -> None:
@@ -206,42 +335,70 @@ def _insert_all(
     insert_demo_access(conn, policy)
     for lo in range(0, members, BATCH):
         lives = [maker.make(i) for i in range(lo, min(members, lo + BATCH))]
-        _bulk(conn, db, "member", MemberRecord._fields, [x.member for x in lives])
-        _bulk(conn, db, "card", CardRecord._fields, [x.card for x in lives])
-        _bulk(conn, db, "acq_account", ACCOUNT_COLUMNS, account_rows(lives))  # the bank's side
-        histories = [x.history for x in lives]
-        for table, cols, attr in _HISTORY_TABLES:
-            # As plain tuples: the sort's and the driver's fast paths take exact tuples only
-            # (a third of the seeding time on a million NamedTuple rows).
-            rows = sorted([tuple(r) for h in histories for r in getattr(h, attr)])
-            _bulk(conn, db, table, cols, rows)
-            counts[table] += len(rows)
-        counts["member"] += len(lives)
-        counts["card"] += len(lives)
+        _write_lives(lambda t, c, r: _bulk(conn, db, t, c, r), db.is_sqlite, lives, counts)
         for x in lives:
-            card_file = None
-            if cards_dir is not None:
-                write_profile(cards_dir, x.index, x.profile, note=f"#{x.index} {x.note}")
-                card_file = profile_file_name(x.index)
-            sm = SeededMember(
-                index=x.index,
-                member_no=x.member.member_no,
-                name=x.member.name,
-                archetype=x.archetype,
-                note=x.note,
-                card_identifier=x.profile.card_identifier,
-                card_number=x.profile.card_number,
-                card_status=x.card.status,
-                pin=x.profile.pin,
-                card_file=card_file,
-            )
-            if x.profile.pin != INITIAL_PIN:
-                report.changed_pins += 1
-            if x.index < len(SHOWCASES):
-                report.showcases.append(sm)
-            if cards_dir is not None:
-                index_rows.append(sm.__dict__)
+            _account(x, cards_dir, report, index_rows)
         log.info("seeded %d/%d members", min(members, lo + BATCH), members)
+
+
+Write = Callable[[str, Sequence[str], list[Any]], object]
+
+
+def _write_lives(
+    write: Write, in_key_order: bool, lives: list[Life], counts: dict[str, int]
+) -> None:
+    """A batch of lives into every member table."""
+    write("member", MemberRecord._fields, [x.member for x in lives])
+    write("card", CardRecord._fields, [x.card for x in lives])
+    write("acq_account", ACCOUNT_COLUMNS, account_rows(lives))  # the simulated bank's side
+    histories = [x.history for x in lives]
+    for table, cols, attr in _HISTORY_TABLES:
+        if in_key_order:
+            # SQLite: in key order, for the tables clustered on their key. As plain tuples: the
+            # sort's and the driver's fast paths take exact tuples only (a third of the
+            # seeding time on a million NamedTuple rows).
+            rows = sorted([tuple(r) for h in histories for r in getattr(h, attr)])
+        else:
+            # PostgreSQL: a heap; a member's rows are already together, and the keys are built
+            # at the end by sorting (COPY's write_row takes any sequence).
+            rows = [r for h in histories for r in getattr(h, attr)]
+        write(table, cols, rows)
+        counts[table] += len(rows)
+    counts["member"] += len(lives)
+    counts["card"] += len(lives)
+
+
+def _account(
+    x: Life, cards_dir: Path | None, report: SeedReport, index_rows: list[dict[str, Any]]
+) -> None:
+    """The report's and the cards folder's part of a seeded life."""
+    card_file = None
+    if cards_dir is not None:
+        write_profile(cards_dir, x.index, x.profile, note=f"#{x.index} {x.note}")
+        card_file = profile_file_name(x.index)
+    if x.profile.pin != INITIAL_PIN:
+        report.changed_pins += 1
+    if x.index < len(SHOWCASES) or cards_dir is not None:
+        sm = _seeded(x, card_file)
+        if x.index < len(SHOWCASES):
+            report.showcases.append(sm)
+        if cards_dir is not None:
+            index_rows.append(sm.__dict__)
+
+
+def _seeded(x: Life, card_file: str | None) -> SeededMember:
+    return SeededMember(
+        index=x.index,
+        member_no=x.member.member_no,
+        name=x.member.name,
+        archetype=x.archetype,
+        note=x.note,
+        card_identifier=x.profile.card_identifier,
+        card_number=x.profile.card_number,
+        card_status=x.card.status,
+        pin=x.profile.pin,
+        card_file=card_file,
+    )
 
 
 # table, its columns (the fields of its record in backoffice.seed.rows), History's list of them
@@ -265,8 +422,18 @@ def _bulk(
         marks = ", ".join("?" for _ in cols)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
         return
-    # Not SQLite: PostgreSQL, whose driver is psycopg 3 (backoffice.storage.db).
-    raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row(r)
+    copy_rows(_psycopg(conn), table, cols, rows)
+
+
+def _psycopg(conn: Connection) -> psycopg.Connection[Any]:
+    """Not SQLite: PostgreSQL, whose driver is psycopg 3 (backoffice.storage.db)."""
+    return cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+
+
+@contextmanager
+def _bulk_loading(conn: Connection, db: Database) -> Iterator[None]:
+    if db.is_sqlite:
+        yield
+        return
+    with bulk_load(_psycopg(conn), MEMBER_TABLES):
+        yield

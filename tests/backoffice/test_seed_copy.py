@@ -1,0 +1,172 @@
+"""The PostgreSQL seeding path (COPY, keys built at the end; many members: in parallel ranges)
+gives the members the SQLite path gives: the same figures over the API, the same row counts,
+the same report, and the tables keep every key, index and foreign key."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from backoffice.harness import RunningService, running_service
+from backoffice.policy import load_policy
+from backoffice.seed import run as seed_run
+from backoffice.seed import seed_database
+from backoffice.storage import Database
+from backoffice.storage.members import MEMBER_TABLES
+from tests.helpers.backoffice import TODAY
+
+pytestmark = pytest.mark.postgres
+
+MEMBERS = 240
+SEED = 11
+SAMPLE = 20
+
+
+def _catalogue(url: str) -> list[tuple[str, str]]:
+    """Every constraint and index of the member tables, by table and definition."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as c:
+            cons = c.execute(
+                text(
+                    "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid::regclass::text = ANY(:t)"
+                ),
+                {"t": list(MEMBER_TABLES)},
+            ).all()
+            idx = c.execute(
+                text("SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(:t)"),
+                {"t": list(MEMBER_TABLES)},
+            ).all()
+    finally:
+        db.dispose()
+    return sorted((str(a), str(b)) for a, b in [*cons, *idx])
+
+
+def _pg_database(postgres_url: str, name: str) -> str:
+    import psycopg
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="module")
+def sqlite_seeded() -> Iterator[RunningService]:
+    with running_service(members=MEMBERS, seed=SEED, today=TODAY) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def copy_seeded(postgres_url: str) -> Iterator[RunningService]:
+    """One transaction, COPY per batch (fewer members than the parallel path's threshold)."""
+    assert MEMBERS < seed_run.PARALLEL_FROM
+    url = _pg_database(postgres_url, "seed_copy")
+    with running_service(members=MEMBERS, seed=SEED, today=TODAY, database=url) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def parallel_seeded(postgres_url: str) -> Iterator[RunningService]:
+    """The many-members path, made to run at this size: ranges of 50 members in 2 processes
+    (the last range short)."""
+    url = _pg_database(postgres_url, "seed_parallel")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(seed_run, "PARALLEL_FROM", 100)
+        mp.setattr(seed_run, "CHUNK", 50)
+        mp.setattr(seed_run.os, "cpu_count", lambda: 2)
+        with running_service(members=MEMBERS, seed=SEED, today=TODAY, database=url) as svc:
+            yield svc
+
+
+def _members(svc: RunningService) -> list[str]:
+    db = Database(svc.database)
+    try:
+        with db.engine.connect() as c:
+            return [r[0] for r in c.execute(text("SELECT member_no FROM member ORDER BY id"))]
+    finally:
+        db.dispose()
+
+
+def _figures(svc: RunningService, member_no: str) -> dict[str, object]:
+    headers = {"X-Terminal-Id": svc.terminal_id, "Authorization": f"Bearer {svc.api_key}"}
+    out: dict[str, object] = {}
+    for name, path in (
+        ("summary", "summary"),
+        ("history", "contributions"),
+        ("dues", "dues"),
+        ("accounts", "accounts"),
+    ):
+        r = requests.get(f"{svc.url}/v1/members/{member_no}/{path}", headers=headers, timeout=30)
+        assert r.status_code == 200, (name, r.status_code, r.text[:200])
+        out[name] = r.json()
+    return out
+
+
+@pytest.mark.parametrize("path", ["copy_seeded", "parallel_seeded"])
+def test_copy_gives_the_members_the_sqlite_path_gives(
+    path: str, sqlite_seeded: RunningService, request: pytest.FixtureRequest
+) -> None:
+    pg: RunningService = request.getfixturevalue(path)
+    everyone = _members(sqlite_seeded)
+    assert _members(pg) == everyone
+    # The showcases (the first members), members from every range, the last one.
+    sample = everyone[:8] + random.Random(5).sample(everyone[8:-1], SAMPLE - 9) + everyone[-1:]
+    for no in sample:
+        assert _figures(pg, no) == _figures(sqlite_seeded, no), no
+    assert sqlite_seeded.report is not None and pg.report is not None
+    assert pg.report.rows == sqlite_seeded.report.rows
+    assert sum(pg.report.rows.values()) > MEMBERS * 10  # histories, not just members
+    assert pg.report.changed_pins == sqlite_seeded.report.changed_pins
+    assert pg.report.showcases == sqlite_seeded.report.showcases
+
+
+@pytest.mark.parametrize("path", ["copy_seeded", "parallel_seeded"])
+def test_the_keys_indexes_and_foreign_keys_are_back_after_copy(
+    path: str, postgres_url: str, request: pytest.FixtureRequest
+) -> None:
+    pg: RunningService = request.getfixturevalue(path)
+    fresh = _pg_database(postgres_url, "seed_schema_only")
+    db = Database(fresh)
+    try:
+        db.create_schema()
+    finally:
+        db.dispose()
+    want = _catalogue(fresh)
+    assert any("FOREIGN KEY" in d for _t, d in want) and any("UNIQUE" in d for _t, d in want)
+    assert _catalogue(pg.database) == want
+
+
+def test_a_failed_parallel_seed_leaves_no_member_tables(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range that fails (here: a process that cannot connect) drops every table rather than
+    leaving tables without their keys."""
+    url = _pg_database(postgres_url, "seed_failed")
+    monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(seed_run, "CHUNK", 50)
+    monkeypatch.setattr(seed_run.os, "cpu_count", lambda: 2)
+    db = Database(url)
+    real = seed_run.make_url
+
+    def unreachable(value: str) -> object:
+        return real(value).set(port=1)
+
+    monkeypatch.setattr(seed_run, "make_url", unreachable)
+    try:
+        with pytest.raises(seed_run.SeedError):
+            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        with db.engine.connect() as c:
+            left = c.execute(
+                text("SELECT tablename FROM pg_tables WHERE tablename = ANY(:t)"),
+                {"t": list(MEMBER_TABLES)},
+            ).all()
+        assert left == []
+    finally:
+        db.dispose()
