@@ -16,6 +16,7 @@ from backoffice.api import routers
 from backoffice.context import Context
 from backoffice.errors import ApiError
 from backoffice.identity import authenticated
+from backoffice.limits import RequestGate
 from backoffice.parts import AppParts
 from backoffice.policy import load_policy
 from backoffice.settings import Settings
@@ -36,7 +37,7 @@ def create_app(settings: Settings, *, parts: AppParts, db: Database | None = Non
     endpoints (and their guard when required), the simulator's /sim routes only in the lab,
     the TLS and signature guards only in production."""
     from backoffice.card_sessions import install_card_sessions
-    from backoffice.security import install_security
+    from backoffice.security import install_certificate_guard, install_signature_guard
 
     database = db or Database(settings.database)
     database.create_schema()
@@ -57,10 +58,16 @@ def create_app(settings: Settings, *, parts: AppParts, db: Database | None = Non
         app.include_router(simulator_api.router)
     _install_error_handlers(app)
 
-    app.add_middleware(AccessLog)
+    # Added innermost first. A request meets: the certificate guard (TLS), the access log, the
+    # gate (the terminal's key from the headers, the body held to its route's limit, before any
+    # of it is read: backoffice.limits), the signature guard, the card-session guard, a route.
     install_card_sessions(app, require=parts.require_card_session, keys=parts.card_keys)
     if parts.security is not None:
-        install_security(app, parts.security, tls=parts.tls)  # outermost: checked first
+        install_signature_guard(app, parts.security)
+    app.add_middleware(RequestGate, context=app.state.context)
+    app.add_middleware(AccessLog)
+    if parts.security is not None:
+        install_certificate_guard(app, parts.security, tls=parts.tls)
     return app
 
 

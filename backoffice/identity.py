@@ -6,18 +6,27 @@ the API-key check as itself and the card-session check as KIOSK-0001. So the ide
 are read here only, and a request carrying any of them more than once is refused with 400
 REPEATED_HEADER by whichever guard reads first.
 
-`claimed(scope)` is what the request claims (not yet checked); `authenticated(scope)` is the
-terminal the API key proved (set by the `terminal` dependency), for the access log.
+`claimed(scope)` is what the request claims (not yet checked); `authenticate(scope, ctx)` is
+the one check of the API key (by backoffice.limits.RequestGate, from the headers alone, before
+any byte of the body is read); `authenticated(scope)` is the terminal it proved, for the
+routes' `terminal` dependency and the access log.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from backoffice.errors import ApiError
+from starlette.concurrency import run_in_threadpool
+
+from backoffice.errors import ApiError, UnauthorizedProblem
 from common.signing import KEY_ID, NONCE, SIGNATURE, TIMESTAMP
+
+if TYPE_CHECKING:
+    from backoffice.context import Context
 
 CARD_SESSION = "X-Card-Session"
 # ASGI header name (lower case) -> field of Claimed.
@@ -88,6 +97,31 @@ def claimed(scope: Any) -> Claimed:
             raise RepeatedHeader(_NAMES[name.lower()])
         found[field] = value.decode("latin-1")
     return Claimed(**found)
+
+
+def not_authenticated() -> UnauthorizedProblem:
+    return UnauthorizedProblem(
+        "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
+    )
+
+
+async def authenticate(scope: Any, ctx: Context) -> str:
+    """The terminal whose API key the request's headers present, recorded in the scope for
+    `authenticated`; UnauthorizedProblem (401) or RepeatedHeader (400) otherwise. No I/O while
+    the terminal's key is in the context's cache (AUTH_CACHE_SECONDS), else one query on a
+    worker thread."""
+    claim = claimed(scope)
+    key = claim.bearer
+    if not claim.terminal_id or key is None:
+        raise not_authenticated()
+    known = ctx.cached_terminal(claim.terminal_id)
+    if known is None:
+        known = await run_in_threadpool(ctx.load_terminal, claim.terminal_id)
+    given = hashlib.sha256(key.encode()).hexdigest()
+    if known is None or not known[1] or not hmac.compare_digest(known[0], given):
+        raise UnauthorizedProblem("终端未登记或密钥错误", "Unknown terminal or wrong key")
+    set_authenticated(scope, claim.terminal_id)
+    return claim.terminal_id
 
 
 def set_authenticated(scope: Any, terminal_id: str) -> None:

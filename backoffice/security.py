@@ -1,7 +1,8 @@
 """Who may talk to the back office: client certificates checked per request, signed requests.
 
-Two ASGI middlewares, installed by `install_security(app, options)` (backoffice.tls does it when
-the service runs with TLS; the plain-HTTP service of the tests and the demo runs without):
+Two ASGI middlewares, installed by `install_certificate_guard` and `install_signature_guard`
+(backoffice.app.create_app does it for the production app, backoffice.tls; the plain-HTTP
+service of the tests and the demo runs without):
 
 - `CertificateGuard`: the TLS handshake has already refused a certificate that our CA did not
   sign (uvicorn with ssl_cert_reqs=CERT_REQUIRED). Per request this checks the peer certificate
@@ -36,7 +37,6 @@ from common.signing import sign
 
 log = logging.getLogger("backoffice.security")
 
-MAX_BODY = 1_000_000  # bytes a signed request may carry (the API's bodies are small)
 PEER_CERT_STATE = "peer_certificate"  # key in the ASGI scope's "state" (backoffice.tls)
 
 
@@ -271,17 +271,20 @@ class SignatureGuard:
         if not claim.any_terminal:
             await self.app(scope, receive, send)  # public pages: nothing to sign for
             return
-        body, messages_left = b"", True
-        while messages_left:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            body += message.get("body", b"")
-            messages_left = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                await _refuse(send, 413, "BODY_TOO_LARGE", "请求过大", "Request body too large")
-                return
-        problem = self._check(scope, claim, body)
+        # The headers first: a request that cannot be signed right is refused unread. The body
+        # is then bounded by backoffice.limits.RequestGate, in front of this guard (its limit
+        # per route; past it the gate has answered 413 and this receive says "disconnect").
+        problem = self._check(scope, claim)
+        body = b""
+        if problem is None:
+            messages_left = True
+            while messages_left:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away, or the gate refused the body
+                body += message.get("body", b"")
+                messages_left = message.get("more_body", False)
+            problem = self._check_signature(scope, claim, body)
         if problem is not None:
             code, zh, en = problem
             log.warning("signed request refused: %s %s %s", code, scope["method"], scope["path"])
@@ -298,13 +301,13 @@ class SignatureGuard:
 
         await self.app(scope, replay, send)
 
-    def _check(self, scope: Any, claim: Claimed, body: bytes) -> tuple[str, str, str] | None:
+    def _check(self, scope: Any, claim: Claimed) -> tuple[str, str, str] | None:
+        """What the headers alone can refuse: unsigned, an unknown key, a stale timestamp."""
         key_id, stamp, nonce, given = claim.key_id, claim.timestamp, claim.nonce, claim.signature
         if not (key_id and stamp and nonce and given):
             return "SIGNATURE_MISSING", "请求未签名", "The request is not signed"
         terminal = claim.terminal_id
-        key = self.keys.get(key_id)
-        if key is None or (terminal is not None and terminal != key_id):
+        if key_id not in self.keys or (terminal is not None and terminal != key_id):
             return "SIGNATURE_KEY_UNKNOWN", "签名密钥未知", "Unknown signing key for this terminal"
         try:
             when = int(stamp)
@@ -312,6 +315,16 @@ class SignatureGuard:
             return "SIGNATURE_INVALID", "签名无效", "The request signature is invalid"
         if abs(self._clock() - when) > self.max_skew:
             return "SIGNATURE_EXPIRED", "请求已过期", "The request timestamp is too old or too new"
+        return None
+
+    def _check_signature(
+        self, scope: Any, claim: Claimed, body: bytes
+    ) -> tuple[str, str, str] | None:
+        """The HMAC over method, target, timestamp, nonce and body (after `_check`)."""
+        key_id, stamp, nonce, given = claim.key_id, claim.timestamp, claim.nonce, claim.signature
+        key = self.keys.get(key_id or "")
+        if key is None or not (key_id and stamp and nonce and given):  # (_check refused these)
+            return "SIGNATURE_MISSING", "请求未签名", "The request is not signed"
         raw_path = scope.get("raw_path") or scope["path"].encode()
         target = raw_path.decode("latin-1")
         if scope.get("query_string"):
@@ -325,9 +338,19 @@ class SignatureGuard:
         return None
 
 
-def install_security(app: Any, options: SecurityOptions, *, tls: bool) -> None:
-    """Add the guards to a FastAPI app. The certificate guard runs first (outermost). With TLS
-    the revocation list is required and must exist (SecurityConfigError otherwise)."""
+def install_signature_guard(app: Any, options: SecurityOptions) -> None:
+    """Add the signature guard (when signing is on). backoffice.app.create_app adds it inside
+    backoffice.limits.RequestGate, which has authenticated the terminal and bounds the body
+    this guard reads."""
+    if options.signing_keys_file is not None:
+        keys = load_signing_keys(options.signing_keys_file)
+        app.add_middleware(SignatureGuard, keys=keys, max_skew=options.max_skew)
+
+
+def install_certificate_guard(app: Any, options: SecurityOptions, *, tls: bool) -> None:
+    """Add the certificate guard (with TLS): create_app adds it last, so it runs first
+    (outermost). With TLS the revocation list is required and must exist
+    (SecurityConfigError otherwise)."""
     revoked: RevocationList | None = None
     if tls:
         if options.revoked_file is None:
@@ -339,8 +362,5 @@ def install_security(app: Any, options: SecurityOptions, *, tls: bool) -> None:
             raise SecurityConfigError(
                 f"{options.revoked_file}: revocation list missing (create it, empty: none revoked)"
             ) from None
-    if options.signing_keys_file is not None:
-        keys = load_signing_keys(options.signing_keys_file)
-        app.add_middleware(SignatureGuard, keys=keys, max_skew=options.max_skew)
     if revoked is not None:
         app.add_middleware(CertificateGuard, revoked=revoked)

@@ -1,10 +1,9 @@
 """What every route needs: the app's context (backoffice.context: database, policy, settings), a
-database session, and the calling terminal (authenticated by X-Terminal-Id + Authorization: Bearer <key>)."""
+database session, and the calling terminal (authenticated by X-Terminal-Id + Authorization: Bearer <key>,
+before the body is read: backoffice.limits)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -13,8 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from backoffice.context import Context
-from backoffice.errors import UnauthorizedProblem
-from backoffice.identity import claimed, set_authenticated
+from backoffice.identity import authenticated, not_authenticated
 
 # The dependencies are `async def` on purpose: FastAPI runs a sync dependency on the thread
 # pool, one hop per dependency per request; these do no blocking work (a Session connects
@@ -45,23 +43,13 @@ async def session(request: Request) -> AsyncIterator[Session]:
 
 
 async def terminal(request: Request) -> str:
-    """The authenticated terminal's id, or 401 (400 if an identity header comes twice).
-    Identity headers are read by backoffice.identity only, the same way for every guard."""
-    claim = claimed(request.scope)
-    key = claim.bearer
-    if not claim.terminal_id or key is None:
-        raise UnauthorizedProblem(
-            "终端未认证", "Terminal not authenticated: send X-Terminal-Id and Authorization: Bearer"
-        )
-    ctx: Context = request.app.state.context
-    known = ctx.cached_terminal(claim.terminal_id)
-    if known is None:
-        known = await run_in_threadpool(ctx.load_terminal, claim.terminal_id)
-    given = hashlib.sha256(key.encode()).hexdigest()
-    if known is None or not known[1] or not hmac.compare_digest(known[0], given):
-        raise UnauthorizedProblem("终端未登记或密钥错误", "Unknown terminal or wrong key")
-    set_authenticated(request.scope, claim.terminal_id)
-    return claim.terminal_id
+    """The authenticated terminal's id. The key was checked from the headers before the body
+    was read (backoffice.limits.RequestGate calls backoffice.identity.authenticate, the one
+    check): this only reads what it proved, and refuses (401) where nothing was proved."""
+    terminal_id = authenticated(request.scope)
+    if terminal_id is None:
+        raise not_authenticated()
+    return terminal_id
 
 
 Ctx = Annotated[Context, Depends(context)]

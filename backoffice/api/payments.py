@@ -83,10 +83,17 @@ def _fault_after(p: Payments, terminal: str, body: Any) -> Any:
     return body
 
 
+# Lists in a body are bounded (issue 15): a quote's months, a day's journal.
+MAX_MONTHS = 240  # 20 years, past any back-payment window
+MAX_JOURNAL_ROWS = 10_000  # a kiosk's day: a payment every 2 minutes for 12 hours is 360
+
+
 class QuoteIn(BaseModel):
     scheme: Scheme
     base: Amount | None = Field(default=None, description="flexible: the monthly base")
-    periods: list[Month] | None = Field(default=None, description="flexible: months, oldest first")
+    periods: list[Month] | None = Field(
+        default=None, max_length=MAX_MONTHS, description="flexible: months, oldest first"
+    )
     tier: Amount | None = Field(default=None, description="residents' pension: the tier")
 
 
@@ -102,16 +109,18 @@ class CardPayIn(BaseModel):
 
 
 class JournalRowIn(BaseModel):
-    intent_id: str
-    order_no: str | None = None
-    state: str
+    intent_id: str = Field(min_length=1, max_length=64)
+    order_no: str | None = Field(default=None, max_length=32)
+    state: str = Field(max_length=16)
     amount: Amount
 
 
 class ReconcileIn(BaseModel):
     date: dt.date
     journal: list[JournalRowIn] | None = Field(
-        default=None, description="the kiosk's journal rows of the day (None: not compared)"
+        default=None,
+        max_length=MAX_JOURNAL_ROWS,
+        description="the kiosk's journal rows of the day (None: not compared)",
     )
 
 

@@ -39,12 +39,12 @@ def test_a_bug_is_a_json_500(tmp_path: Path) -> None:
 
     app = create_app(Settings(database=str(tmp_path / "x.sqlite3")), parts=AppParts.plain())
 
-    @app.get("/v1/boom")
+    @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("a bug")
 
     with TestClient(app, raise_server_exceptions=False) as c:
-        r = c.get("/v1/boom")
+        r = c.get("/boom")
     assert r.status_code == 500
     assert r.json()["code"] == "INTERNAL_ERROR"
     assert "Traceback" not in r.text and "a bug" not in r.text
