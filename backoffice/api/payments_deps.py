@@ -8,19 +8,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backoffice.api.deps import Ctx
 from backoffice.orders import Payments
 
 _lock = threading.Lock()
 
 
-def payments(request: Request, ctx: Ctx) -> Payments:
+async def payments(request: Request) -> Payments:
+    """`async` on purpose, like backoffice.api.deps: a sync dependency costs the request a
+    hop to the thread pool of its own, and this one only looks up (once: makes) an object."""
     state = request.app.state
     with _lock:
         p = getattr(state, "payments", None)
         if p is None:
             # The gateway is a part of the app (backoffice.parts): the simulator or none.
-            p = Payments.create(ctx, gateway=state.parts.gateway)
+            p = Payments.create(state.context, gateway=state.parts.gateway)
             state.payments = p
     return p
 
