@@ -258,6 +258,12 @@ def _redraw_across_ranges(
             continue
         index = member_id - 1  # backoffice.seed.lives: member id = index + 1
         with raw.cursor() as cur:
+            # The simulated bank's account of the member's card (written by _write_lives too).
+            cur.execute(
+                "DELETE FROM acq_account WHERE card_identifier IN "
+                "(SELECT card_identifier FROM card WHERE member_id = %s)",
+                (member_id,),
+            )
             for table in reversed(MEMBER_TABLES):
                 column = "id" if table == "member" else "member_id"
                 cur.execute(f"DELETE FROM {table} WHERE {column} = %s", (member_id,))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from backoffice.harness import RunningService, running_service
 from backoffice.policy import load_policy
 from backoffice.seed import run as seed_run
 from backoffice.seed import seed_database
+from backoffice.seed.lives import LifeMaker
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES
 from tests.helpers.backoffice import TODAY
@@ -141,6 +143,58 @@ def test_the_keys_indexes_and_foreign_keys_are_back_after_copy(
     want = _catalogue(fresh)
     assert any("FOREIGN KEY" in d for _t, d in want) and any("UNIQUE" in d for _t, d in want)
     assert _catalogue(pg.database) == want
+
+
+def _few_id_numbers(self: LifeMaker, rng: random.Random, *_args: object) -> str:
+    """ID numbers from a space of 600 for 240 members: many collide, within and across ranges
+    (the real space is large, so a collision there is a few in 100,000)."""
+    while True:
+        number = f"110101198001{rng.randrange(0, 600):06d}"
+        if number not in self._id_numbers:
+            self._id_numbers.add(number)
+            return number
+
+
+def _id_numbers(url: str) -> list[str]:
+    db = Database(url)
+    try:
+        with db.engine.connect() as c:
+            return [r[0] for r in c.execute(text("SELECT id_number FROM member ORDER BY id"))]
+    finally:
+        db.dispose()
+
+
+def test_id_numbers_that_collide_across_ranges_are_drawn_as_one_process_draws_them(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LifeMaker, "_id_number", _few_id_numbers)
+    one = Database(str(tmp_path / "one.sqlite3"))
+    url = _pg_database(postgres_url, "seed_collide")
+    ranged = Database(url)
+    monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(seed_run, "CHUNK", 50)
+    monkeypatch.setattr(seed_run.os, "cpu_count", lambda: 2)
+    try:
+        a = seed_database(one, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        b = seed_database(ranged, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        want, got = _id_numbers(one.url), _id_numbers(url)
+        # Ranges of 50 from a space of 600: a later range meets an earlier range's numbers.
+        ranges = [set(want[lo : lo + 50]) for lo in range(0, MEMBERS, 50)]
+        first_draws = [set(_ranged_draws(lo)) for lo in range(0, MEMBERS, 50)]
+        assert any(d != r for d, r in zip(first_draws, ranges, strict=True))
+        assert got == want
+        assert len(set(got)) == MEMBERS
+        assert b.rows == a.rows
+        assert b.changed_pins == a.changed_pins
+    finally:
+        one.dispose()
+        ranged.dispose()
+
+
+def _ranged_draws(lo: int) -> list[str]:
+    """The numbers a range's process draws on its own (it knows no earlier range)."""
+    maker = LifeMaker(load_policy(), SEED, TODAY)
+    return [maker.make(i).member.id_number for i in range(lo, min(MEMBERS, lo + 50))]
 
 
 def test_a_failed_parallel_seed_leaves_no_member_tables(
