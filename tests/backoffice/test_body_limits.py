@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,21 +296,19 @@ def test_a_chunked_body_within_the_limit_is_served(sqlite_service: RunningServic
 def test_a_refused_connection_does_not_hold_the_next_request(
     sqlite_service: RunningService,
 ) -> None:
-    """After many refusals the service still answers at once (nothing kept waiting)."""
+    """After many refusals the service still answers (no refused connection is kept waiting)."""
     for _ in range(20):
         headers = [("Content-Length", str(FORTY_MB))]
         s, _ = _send(sqlite_service, "POST", HEARTBEAT, headers, b"{")
         with s:
             assert _read_answer(s).status == 401
-    start = time.monotonic()
-    r = requests.post(
+    r = requests.post(  # (a service kept busy would time out here)
         sqlite_service.url + HEARTBEAT,
         json={"devices": {"receipt_paper": "ok"}},
         headers=dict(_auth(sqlite_service)),
         timeout=10,
     )
     assert r.status_code == 200, r.text
-    assert time.monotonic() - start < 10  # (a hang would time out above; this names it)
 
 
 # --- bounded lists: the heartbeat ------------------------------------------------------------
