@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backoffice.api import routers
+from backoffice.api.models import invalid_request
 from backoffice.context import Context
 from backoffice.errors import ApiError
 from backoffice.identity import authenticated
@@ -121,6 +122,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in exc.errors()[:5]
         )
+        own = invalid_request(exc.errors())  # e.g. BAD_IDEMPOTENCY_KEY
+        if own is not None:
+            return _error(422, *own)
         return _error(422, "INVALID_REQUEST", "请求参数无效", f"Invalid request: {problems}")
 
     @app.exception_handler(StarletteHTTPException)

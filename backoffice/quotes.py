@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backoffice import records
-from backoffice.errors import BadRequestProblem, ConflictProblem
+from backoffice.errors import ApiError, BadRequestProblem, ConflictProblem, NotFoundProblem
 from backoffice.policy import Policy
 from backoffice.rules.dues import (
     FLEXIBLE_SCHEMES,
@@ -24,6 +24,7 @@ from backoffice.rules.dues import (
     retirement_month,
     rows_from,
 )
+from backoffice.storage.payments import QuoteRow
 from kiosk.domain import DomainError, Money, Period, Scheme
 from kiosk.domain.dues import Due, DueKind, DueLine
 
@@ -58,6 +59,24 @@ def too_old(month: Period) -> ConflictProblem:
         f"{month} is beyond the back-payment period; please go to the counter",
         code="BACK_PAYMENT_TOO_OLD",
     )
+
+
+class QuoteOfAnotherTerminal(ApiError):
+    status = 403
+    code = "QUOTE_OTHER_TERMINAL"
+
+
+def ordered_quote(quote: QuoteRow | None, terminal_id: str, member_id: int) -> QuoteRow:
+    """The quote an order names, if it was made for this member by this terminal: a quote
+    belongs to the kiosk that showed it (another terminal's order of it was taken, issue 15)."""
+    if quote is None or quote.member_id != member_id:
+        raise NotFoundProblem("没有这份报价", "No such quote", code="QUOTE_NOT_FOUND")
+    if quote.terminal_id != terminal_id:
+        raise QuoteOfAnotherTerminal(
+            "这份报价不是本机开出的，请在本机重新核算",
+            "This quote was made by another terminal; quote again on this one",
+        )
+    return quote
 
 
 @dataclass(frozen=True)
@@ -139,7 +158,8 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
     if due.kind is DueKind.FLEXIBLE:
         return Priced(due, _flexible(policy, today, due, choice), Money.zero())
     if due.kind is DueKind.RESIDENT_TIER:
-        tier = choice.tier or due.tiers[0].amount
+        # A tier of 0.00 is not "no tier": it is refused like any tier that is not offered.
+        tier = due.tiers[0].amount if choice.tier is None else choice.tier
         found = next((t for t in due.tiers if t.amount == tier), None)
         if found is None:
             shown = "、".join(f"{t.amount.yuan:.0f}" for t in due.tiers)
@@ -168,7 +188,8 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
 
 
 def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple[DueLine, ...]:
-    base = choice.base or due.base_default
+    # A base of 0.00 is a base (below the minimum: refused), not "no base" (the default).
+    base = due.base_default if choice.base is None else choice.base
     if due.base_min is None or due.base_max is None:
         # Only arrears of earlier years are due: each keeps the base it was assessed at.
         if choice.base is not None:

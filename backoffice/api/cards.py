@@ -9,15 +9,19 @@ from sqlalchemy import select
 
 from backoffice.api.common import AUTH_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
-from backoffice.api.models import CardOut, ErrorBody, LossReport
+from backoffice.api.models import (
+    CardIdentifierText,
+    CardNumberText,
+    CardOut,
+    ErrorBody,
+    LossReport,
+)
 from backoffice.errors import ConflictProblem, card_not_found
 from backoffice.storage.members import CardRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow
 
 router = APIRouter(prefix="/v1/cards", tags=["cards"])
-CardIdentifier = Annotated[
-    str, Path(pattern=r"^[0-9A-Fa-f]{32}$", description="卡识别码, 16 bytes hex")
-]
+CardIdentifier = Annotated[CardIdentifierText, Path(description="卡识别码, 16 bytes hex")]
 ERRORS = {**AUTH_ERRORS, 404: {"model": ErrorBody, "description": "no such card"}}
 
 
@@ -46,7 +50,7 @@ def _out(card: CardRow, member_no: str) -> dict[str, Any]:
 @router.get("/{card_identifier}", response_model=CardOut, responses=ERRORS)
 def card_status(
     card_identifier: CardIdentifier,
-    card_number: Annotated[str, Query(min_length=9, max_length=9, description="社会保障卡卡号")],
+    card_number: Annotated[CardNumberText, Query(description="社会保障卡卡号")],
     db: Db,
     _t: Terminal,
 ) -> dict[str, Any]:

@@ -18,17 +18,19 @@ from backoffice import records
 from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
-from backoffice.api.models import CertificateOut, CertificateRequest
+from backoffice.api.models import CertificateOut, CertificateRequest, IdempotencyKeyText
 from backoffice.errors import BadRequestProblem, ConflictProblem
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
 
 router = APIRouter(prefix="/v1/members", tags=["certificates"], responses=MEMBER_ERRORS)
+# 8 to 64 characters like the payments' keys (a one-character key was taken, issue 15): a bad
+# one is 422 BAD_IDEMPOTENCY_KEY.
 IdempotencyKey = Annotated[
-    str | None,
+    IdempotencyKeyText | None,
     Header(
-        max_length=64,
+        alias="Idempotency-Key",
         description="the same key on a retry returns the same result instead of a second one",
     ),
 ]

@@ -16,7 +16,7 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import money
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, ErrorBody, Month, _Out
+from backoffice.api.models import Amount, ErrorBody, Month, RateQueryText, _Out
 from backoffice.errors import ConflictProblem
 from backoffice.rules.estimate import EstimateError, estimate_pension
 from kiosk.domain import EnrolmentStatus, Scheme
@@ -85,8 +85,8 @@ def pension_estimate(
     ctx: Ctx,
     _t: Terminal,
     retirement_age: Annotated[int | None, Query(ge=50, le=65)] = None,
-    wage_growth: Annotated[Decimal | None, Query(ge=0, le=Decimal("0.2"))] = None,
-    crediting_rate: Annotated[Decimal | None, Query(ge=0, le=Decimal("0.2"))] = None,
+    wage_growth: Annotated[RateQueryText | None, Query(description="0 to 0.2")] = None,
+    crediting_rate: Annotated[RateQueryText | None, Query(description="0 to 0.2")] = None,
     continue_contributing: bool = True,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
@@ -116,8 +116,9 @@ def pension_estimate(
             pension_rows=months,
             account_years=accounts.pension_years,
             deemed_months=member.deemed_months or 0,
-            wage_growth=wage_growth,
-            crediting_rate=crediting_rate,
+            # ASCII by the pattern: Decimal() would read Unicode digits too.
+            wage_growth=None if wage_growth is None else Decimal(wage_growth),
+            crediting_rate=None if crediting_rate is None else Decimal(crediting_rate),
             continue_contributing=continue_contributing,
         )
     except EstimateError as e:

@@ -13,13 +13,21 @@ from backoffice import records
 from backoffice.api import encode
 from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
-from backoffice.api.models import AccountsOut, BenefitsOut, HistoryOut, SchemeCode, SummaryOut
+from backoffice.api.models import (
+    AccountsOut,
+    BenefitsOut,
+    HistoryOut,
+    MemberNoText,
+    MonthQueryText,
+    SchemeCode,
+    SummaryOut,
+)
 from backoffice.errors import BadRequestProblem
 from kiosk.domain import DomainError, Period
 
 router = APIRouter(prefix="/v1/members", tags=["members"], responses=MEMBER_ERRORS)
-MemberNo = Annotated[str, Path(pattern=r"^\d{8,16}$", description="个人编号")]
-MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-?\d{2}$")]
+MemberNo = Annotated[MemberNoText, Path(description="个人编号")]
+MonthQuery = MonthQueryText | None
 
 
 @router.get("/{member_no}/summary", response_model=SummaryOut)

@@ -1,26 +1,99 @@
 """The API's JSON shapes (pydantic), for validation of requests and the OpenAPI document.
 
 Amounts are strings of yuan with two decimals ("330.00"), never floats; months are "YYYY-MM";
-dates ISO 8601. Every error has the shape of ErrorBody."""
+dates ISO 8601. Every error has the shape of ErrorBody. What a terminal may send is bounded by
+the input rules below (docs/api.md, "Input rules")."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+
+# --- Input rules -------------------------------------------------------------------------------
+# Every key, id and figure a terminal sends is ASCII with a pattern and a length, so that
+# - no NUL or control character reaches a query (PostgreSQL refuses NUL in text: a 500, issue 15);
+# - no key is longer than its column (PostgreSQL refuses it, SQLite stored it);
+# - no Unicode digit passes for an ASCII one: Python's int() and Decimal() read "３３０" as 330, and
+#   a pattern's \d matches it too (pydantic's regex is Unicode-aware), so patterns say [0-9].
+# - a number in a body is a JSON number (Year: not "2024", 2024.0 or true) and a date is the
+#   string "YYYY-MM-DD" (IsoDate: lax pydantic read `"date": 0` as 1970-01-01).
+
+IDEMPOTENCY_KEY_MIN = 8
+IDEMPOTENCY_KEY_MAX = 64  # the key columns are String(64)
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+IdempotencyKeyText = Annotated[
+    str,
+    StringConstraints(
+        min_length=IDEMPOTENCY_KEY_MIN,
+        max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+    ),
+]
+MemberNoText = Annotated[str, StringConstraints(pattern=r"^[0-9]{8,16}$")]
+CardIdentifierText = Annotated[str, StringConstraints(pattern=r"^[0-9A-Fa-f]{32}$")]
+CardNumberText = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{9}$")]
+OrderNoText = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8,32}$")]
+QuoteIdText = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,32}$")]
+IntentIdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+AccountText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{6,32}$")]
+# A month in a query: YYYY-MM or YYYYMM in ASCII digits (an impossible month is 400 BAD_PERIOD).
+MonthQueryText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-?[0-9]{2}$")]
+# A rate in a query, 0 to 0.2 with at most 6 decimals (the pattern is the range).
+RateQueryText = Annotated[str, StringConstraints(pattern=r"^0(\.([01][0-9]{0,5}|20{0,5}))?$")]
+MAX_MONTHS = 240  # months in one quote: 20 years, past any back-payment window
+MAX_JOURNAL_ROWS = 10_000  # a kiosk's day: a payment every 2 minutes for 12 hours is 360
 
 # Bounded: 12 integer digits (a trillion yuan) is far past any figure, and a longer one would
 # overflow the Decimal context (a 500, issue 15); months 01-12 of years 1000-9999.
 Amount = Annotated[
-    str, StringConstraints(pattern=r"^-?\d{1,12}\.\d{2}$"), Field(examples=["330.00"])
+    str, StringConstraints(pattern=r"^-?[0-9]{1,12}\.[0-9]{2}$"), Field(examples=["330.00"])
+]
+# What a terminal sends: never negative.
+AmountIn = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{1,12}\.[0-9]{2}$"), Field(examples=["330.00"])
 ]
 Month = Annotated[
     str,
-    StringConstraints(pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"),
+    StringConstraints(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"),
     Field(examples=["2024-03"]),
 ]
 Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
+Year = Annotated[int, Strict(), Field(ge=1990, le=2200)]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only "YYYY-MM-DD" goes on to be read as a date: pydantic alone reads a number, or a
+    string of one, as a Unix time. FastAPI validates bodies in Python mode, where Strict()
+    would refuse the string too."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("a date is a string YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+
+BAD_KEY = (
+    "BAD_IDEMPOTENCY_KEY",
+    "请求号（Idempotency-Key）须为 8 至 64 位字母、数字或 _ . : -",
+    "Idempotency-Key must be 8 to 64 characters of A-Z a-z 0-9 _ . : -",
+)
+
+
+def invalid_request(errors: Sequence[Any]) -> tuple[str, str, str] | None:
+    """The code and messages of a validation failure that has one of its own (a bad
+    Idempotency-Key, in its header or a by-key path); None: INVALID_REQUEST."""
+    for e in errors:
+        loc = tuple(str(x).lower() for x in e.get("loc", ()))
+        if loc in (("header", "idempotency-key"), ("path", "key")):
+            return BAD_KEY
+    return None
+
+
 SchemeCode = Literal[
     "pension",
     "medical",
@@ -57,7 +130,7 @@ class CardOut(_Out):
 
 
 class LossReport(BaseModel):
-    card_number: str = Field(min_length=9, max_length=9)
+    card_number: CardNumberText = Field(description="社会保障卡卡号, 9 capital letters or digits")
 
 
 class EnrolmentOut(_Out):
@@ -194,8 +267,8 @@ class CertificateRequest(BaseModel):
     months: Literal[12, 24, 36, 48] | None = Field(
         default=None, description="participation: the last N months (default 12)"
     )
-    first_year: int | None = Field(default=None, ge=1990, le=2200, description="rights_record")
-    last_year: int | None = Field(default=None, ge=1990, le=2200, description="rights_record")
+    first_year: Year | None = Field(default=None, description="rights_record")
+    last_year: Year | None = Field(default=None, description="rights_record")
 
 
 class AttestedSchemeOut(_Out):

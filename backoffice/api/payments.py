@@ -6,8 +6,7 @@ docs/payments.md for the flow and the states."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -16,30 +15,41 @@ from pydantic import BaseModel, Field
 from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Terminal
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, Month
+from backoffice.api.models import (
+    MAX_JOURNAL_ROWS,
+    MAX_MONTHS,
+    AccountText,
+    AmountIn,
+    IdempotencyKeyText,
+    IntentIdText,
+    IsoDate,
+    MemberNoText,
+    Month,
+    OrderNoText,
+    QuoteIdText,
+)
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError
 from backoffice.orders import Payments
 from backoffice.quotes import Choice
 from backoffice.reconcile import JournalRecord, reconcile
 from kiosk.domain import Money, Period, Scheme
+from kiosk.domain.payments import IntentState
 
 router = APIRouter(tags=["payments"], responses=MEMBER_ERRORS)
 receipts = APIRouter(tags=["payments"])
 
+# A bad key, in the header or a by-key path, is 422 BAD_IDEMPOTENCY_KEY (models.invalid_request).
 IdemKey = Annotated[
-    str,
+    IdempotencyKeyText,
     Header(
         alias="Idempotency-Key",
-        min_length=8,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_.:-]+$",
         description="one key per payment intent (a retry sends the same key)",
     ),
 ]
 # The by-key paths take the same key as the header: never longer than its column (a longer one
 # was a 500 on PostgreSQL, issue 15).
-KeyPath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+KeyPath = Annotated[IdempotencyKeyText, Path()]
 OrderNo = Annotated[str, Path(pattern=r"^[A-Z0-9]{8,32}$")]
 
 
@@ -83,40 +93,39 @@ def _fault_after(p: Payments, terminal: str, body: Any) -> Any:
     return body
 
 
-# Lists in a body are bounded (issue 15): a quote's months, a day's journal.
-MAX_MONTHS = 240  # 20 years, past any back-payment window
-MAX_JOURNAL_ROWS = 10_000  # a kiosk's day: a payment every 2 minutes for 12 hours is 360
-
-
 class QuoteIn(BaseModel):
     scheme: Scheme
-    base: Amount | None = Field(default=None, description="flexible: the monthly base")
+    base: AmountIn | None = Field(
+        default=None,
+        description="flexible: the monthly base, within the due's base_min..base_max "
+        "(0.00 is out of range, not the default; absent: the default)",
+    )
     periods: list[Month] | None = Field(
         default=None, max_length=MAX_MONTHS, description="flexible: months, oldest first"
     )
-    tier: Amount | None = Field(default=None, description="residents' pension: the tier")
+    tier: AmountIn | None = Field(default=None, description="residents' pension: the tier")
 
 
 class OrderIn(BaseModel):
-    quote_id: str = Field(max_length=32)
-    member_no: str = Field(pattern=r"^\d{8,16}$")
-    amount: Amount = Field(description="the total the kiosk showed; must equal the quote's")
+    quote_id: QuoteIdText = Field(description="a quote made by this terminal")
+    member_no: MemberNoText
+    amount: AmountIn = Field(description="the total the kiosk showed; must equal the quote's")
 
 
 class CardPayIn(BaseModel):
-    method: str = Field(default="card", pattern="^card$")
-    account: str = Field(min_length=6, max_length=32, description="the card's financial account")
+    method: Literal["card"] = "card"
+    account: AccountText = Field(description="the card's financial account")
 
 
 class JournalRowIn(BaseModel):
-    intent_id: str = Field(min_length=1, max_length=64)
-    order_no: str | None = Field(default=None, max_length=32)
-    state: str = Field(max_length=16)
-    amount: Amount
+    intent_id: IntentIdText
+    order_no: OrderNoText | None = None
+    state: IntentState
+    amount: AmountIn
 
 
 class ReconcileIn(BaseModel):
-    date: dt.date
+    date: IsoDate
     journal: list[JournalRowIn] | None = Field(
         default=None,
         max_length=MAX_JOURNAL_ROWS,

@@ -29,6 +29,9 @@ class Money:
         """Round a yuan amount to the fen, half up. Floats are refused: they are not money."""
         if isinstance(value, float | bool):
             raise DomainError(f"Money from {type(value).__name__} is refused: pass str or Decimal")
+        if isinstance(value, str) and not value.isascii():
+            # Decimal() reads any Unicode digit: "３３０" would be 330 yuan.
+            raise DomainError(f"not an amount of money (ASCII digits only): {value!r}")
         try:
             d = Decimal(value)
         except (InvalidOperation, TypeError):

@@ -23,7 +23,8 @@ class Period:
     def parse(cls, text: str) -> Period:
         """Accept '2024-03' and '202403'."""
         t = text.strip().replace("-", "")
-        if len(t) != 6 or not t.isdigit():
+        # isdigit() alone takes full-width and other Unicode digits (and "²", which int() refuses).
+        if len(t) != 6 or not (t.isascii() and t.isdigit()):
             raise DomainError(f"not a month (YYYY-MM): {text!r}")
         return cls(int(t[:4]), int(t[4:]))
 

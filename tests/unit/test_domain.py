@@ -52,6 +52,19 @@ def test_floats_are_refused():
         Money(Decimal("1.001"))
 
 
+def test_amounts_and_months_take_ascii_digits_only():
+    """Decimal() and int() read any Unicode digit ("３３０" is 330 to them): money and months
+    from text are ASCII, or refused (issue 15: a full-width amount was priced)."""
+    for text in ("３３０.００", "٣٣٠.٠٠", "33０.00"):
+        with pytest.raises(DomainError):
+            Money.of(text)
+    for text in ("２０２４-０１", "2024-0١", "2024-0²", "２０２４０１"):
+        with pytest.raises(DomainError):  # "²" was a ValueError: isdigit() but not int()
+            Period.parse(text)
+    assert Money.of("330.00").fen == 33000  # 330 yuan = 33,000 fen
+    assert Period.parse("2024-01") == Period(2024, 1)
+
+
 @given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_fen_round_trip(fen):
     assert Money.from_fen(fen).fen == fen
