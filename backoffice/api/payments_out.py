@@ -98,6 +98,19 @@ class MismatchOut(_Out):
     detail: str
 
 
+class CardReconOut(_Out):
+    """The day's card sales (issue 16): the acquirer's, the posted orders', the settlement's."""
+
+    sales: int = Field(description="approved, unreversed sales at the acquirer")
+    sales_fen: int
+    posted: int = Field(description="posted orders paid by those sales")
+    posted_fen: int
+    settlement_count: int = Field(description="the acquirer's settlement totals (0510 field 62)")
+    settlement_fen: int
+    journal_tc: int | None = Field(description="the journal's TCs; null when rows do not say")
+    journal_tc_fen: int | None
+
+
 class ReconciliationOut(_Out):
     terminal_id: str
     date: dt.date
@@ -107,3 +120,4 @@ class ReconciliationOut(_Out):
     journal_posted_fen: int | None = Field(description="null when no journal was sent")
     ok: bool
     mismatches: list[MismatchOut]
+    card: CardReconOut
