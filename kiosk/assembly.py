@@ -7,6 +7,7 @@ configuration only; nothing here asks whether it runs in a test.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from cardio.reader import open_reader
@@ -20,6 +21,8 @@ from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
 from kiosk.domain.zone import today_in
 from kiosk.i18n import Translator
+from kiosk.payments.card_desk import CardDesk
+from kiosk.payments.card_sale import CardRunner, CardSale, CardSaleSettings
 from kiosk.payments.client import PaymentClient
 from kiosk.payments.flow import PayFlow
 from kiosk.payments.journal import Journal
@@ -74,6 +77,16 @@ def open_acquirer(cfg: KioskConfig) -> AcquirerClient:
     )
 
 
+def card_sale_settings(cfg: KioskConfig) -> CardSaleSettings:
+    """The card sale's terminal number, CA keys ([emv]) and the hall's clock for fields 12/13."""
+    zone = cfg.terminal.zone
+    return CardSaleSettings(
+        terminal_no=cfg.acquirer.terminal_no,
+        ca_keys=cfg.emv.ca_keys(),
+        local_now=lambda: dt.datetime.now(zone).replace(tzinfo=None),
+    )
+
+
 def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     translator = translator or Translator(language=cfg.ui.language)
     client = BackOfficeClient.from_config(cfg)
@@ -88,11 +101,17 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         zone=cfg.terminal.zone,
     )
     # One client for everything, so signing and TLS settings apply to payments too.
+    pay_client, journal = PaymentClient(client), Journal(cfg.journal.path)
+    # Card-in payment is an EMV card sale: the card's bank application (through the reader's
+    # run_card), the PIN pad and the acquirer. Its blocking steps run on the session's worker
+    # threads (the pay_card request); the screen only answers the CardDesk's questions.
+    card_sale = CardSale(journal, pay_client, acquirer, acquirer.epp, card_sale_settings(cfg))
     payments = PaymentService(
-        PaymentClient(client),
-        Journal(cfg.journal.path),
+        pay_client,
+        journal,
         PaymentSettings.from_config(cfg),
         printer=open_receipt_printer(cfg.receipt_printer),
+        card_sale=card_sale,
     )
     sm = cfg.security_module
     reader = open_reader(
@@ -102,7 +121,10 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         psam_reader_pattern=sm.psam_reader_pattern,
         use_pinpad=cfg.card_reader.use_pinpad,
     )
-    services = MemberServices(client, printing, PayFlow(payments, reader.card_present))
+    run_card: CardRunner = reader.run_card
+    desk = CardDesk(pin_attempts=card_sale.settings.pin_attempts, card_present=reader.card_present)
+    paying = PayFlow(payments, reader.card_present, run_card, desk)
+    services = MemberServices(client, printing, paying)
     zone = cfg.terminal.zone
     card = CardAdapter(reader, checker=services.check_card, today=lambda: today_in(zone))
     # Member data only for a card that is present: the card proves itself to the back office.

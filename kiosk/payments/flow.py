@@ -3,6 +3,9 @@
 Keys (requests from the pay page, run on worker threads):
     pay_quote     {scheme, base?, months?, tier?}  -> PayQuote (the back office's breakdown)
     pay_card      {}                               -> PayResult (card-in payment + receipt)
+                                                      with an acquirer: an EMV card sale whose
+                                                      questions (the application, the 金融密码)
+                                                      the pay page answers through `card_desk`
     pay_qr_start  {}                               -> QrShown (the code to show, its timeout)
     pay_qr_wait   {}                               -> PayResult (waits for the phone, or cancels)
     pay_cancel    {}                               -> None (stops a QR wait: not charged)
@@ -22,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.domain import CardHolder, Money, Period, Scheme, mask_id, mask_name
@@ -38,8 +41,19 @@ from kiosk.domain.payments import (
 )
 from kiosk.errors import KioskError
 from kiosk.i18n import Translator
-from kiosk.payments.errors import NothingDue, PaymentError, QuoteRefused
+from kiosk.payments.card_desk import CardDesk
+from kiosk.payments.card_sale import BankCard, CardRunner
+from kiosk.payments.errors import (
+    InitialPinMustChange,
+    NothingDue,
+    PaymentError,
+    PinRequired,
+    QuoteRefused,
+)
 from kiosk.payments.service import PaymentService, PendingPayment, QrPayment, ReceiptReadiness
+
+# The card sale's outcomes the member reads; the service's generic words for the others.
+CARD_REVERSED = "payments.card_reversed"
 
 
 class PayStepError(KioskError):
@@ -143,9 +157,21 @@ def counter_only(dues: Iterable[Due]) -> list[CounterOnly]:
 
 
 class PayFlow:
-    def __init__(self, service: PaymentService, card_present: Callable[[], bool]) -> None:
+    """`run_card` (CardReader.run_card) and the service's card_sale make card-in payment an
+    EMV card sale; without them it is the old account debit (where settings allow it)."""
+
+    def __init__(
+        self,
+        service: PaymentService,
+        card_present: Callable[[], bool],
+        run_card: CardRunner | None = None,
+        desk: CardDesk | None = None,
+    ) -> None:
         self.service = service
         self.card_present = card_present
+        self.run_card = run_card
+        pin_attempts = service.card_sale.settings.pin_attempts if service.card_sale else 3
+        self.card_desk = desk or CardDesk(pin_attempts=pin_attempts, card_present=card_present)
         self._lock = threading.Lock()
         self._quote: Quote | None = None
         self._pending: PendingPayment | None = None
@@ -192,18 +218,43 @@ class PayFlow:
             self._pending = pending
         return pending
 
+    @property
+    def card_sale(self) -> bool:
+        """Card-in payment is an EMV card sale (the acquirer and the card's channel are wired)."""
+        return self.service.card_sale is not None and self.run_card is not None
+
     def pay_card(self, member_no: str, holder: CardHolder, p: dict[str, Any]) -> PayResult:
-        card = CardAuthorization(
-            holder.card_number,
-            pin_verified=bool(p.get("pin_verified")),
-            initial_pin=bool(p.get("initial_pin")),
-        )
+        card: CardAuthorization | BankCard
+        if self.card_sale:
+            # The 社保 PIN opened the session; the money side asks for its own PIN on the pad.
+            if p.get("initial_pin"):
+                raise _wrap(InitialPinMustChange())
+            if not p.get("pin_verified"):
+                raise _wrap(PinRequired())
+            assert self.run_card is not None
+            desk = self.card_desk
+            desk.begin()
+            card = BankCard(
+                run=self.run_card,
+                enter_pin=desk.enter_pin,
+                choose=desk.choose,
+                present=self.card_present,
+            )
+        else:
+            card = CardAuthorization(
+                holder.card_number,
+                pin_verified=bool(p.get("pin_verified")),
+                initial_pin=bool(p.get("initial_pin")),
+            )
         pending = self._confirm(member_no, holder, PayMethod.CARD)
         try:
             outcome = self.service.pay_by_card(pending, card, card_present=self.card_present)
         except PaymentError as e:
             self.service.abandon(pending)
             raise _wrap(e) from None
+        if isinstance(card, BankCard) and outcome.message_key == "payments.reversed":
+            # A card sale is reversed only when nothing was taken: say it plainly.
+            outcome = replace(outcome, message_key=CARD_REVERSED)
         return self._finish(outcome)
 
     def qr_start(self, member_no: str, holder: CardHolder, p: dict[str, Any]) -> QrShown:
@@ -242,7 +293,9 @@ class PayFlow:
         return PayResult(outcome, receipt_key, url)
 
     def forget(self) -> None:
-        """The session ended: a QR still shown is cancelled (its wait returns not charged)."""
+        """The session ended: a QR still shown is cancelled (its wait returns not charged), a
+        card sale waiting for the member's choice or PIN ends without charging."""
+        self.card_desk.close()
         with self._lock:
             self._stop.set()
             self._quote = self._pending = self._qr = None

@@ -114,10 +114,8 @@ class PaymentSettings:
             qr_timeout=float(cfg.payments.qr_timeout),
             recovery_interval=float(cfg.payments.recovery_interval),
             zone=cfg.terminal.zone,
-            # The assembled kiosk (kiosk/assembly.py) does not build a CardSale from the
-            # [acquirer] / [epp] configuration yet: until it does, it keeps the lab gateway's
-            # account debit so the demo's card button still pays.
-            account_debit=True,
+            # account_debit stays off: the assembled kiosk pays by card through its CardSale
+            # (kiosk/assembly.py); only the payment worker's lab path turns it on.
         )
 
 

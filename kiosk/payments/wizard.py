@@ -4,6 +4,10 @@
                            ^                      |  \\--QR--> paying --> qr --phone--> result
                            +------change----------+                      \\--cancel--> result
 
+    a card sale's paying:  [choose_app] --> bank_pin (金融密码 on the pad) --> paying --> result
+                            (several bank applications)  ^--wrong PIN (55), tries left--+
+    result of a card sale not charged --pay by QR instead--> quote (asked afresh)
+
 `PayWizard` is immutable: every intent returns the next wizard and the requests the screen
 must post (kiosk.session.machine.Request); the session runs them and its state carries the
 answers. Three steps are the member's own choice (DUES, OPTIONS, QUOTE); the other three are
@@ -26,6 +30,8 @@ from typing import Any
 
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
+from kiosk.domain.payments import Outcome
+from kiosk.payments.card_desk import CardDesk, CardPrompt, ChooseApplication, EnterBankPin
 from kiosk.payments.flow import CounterOnly, PayQuote, PayResult, QrShown, counter_only, payable
 from kiosk.session.intents import PAYING, DataKey, RequestName
 from kiosk.session.machine import Request, Said, SessionState
@@ -42,6 +48,8 @@ class PayStep(enum.StrEnum):
     OPTIONS = "options"
     QUOTE = "quote"
     PAYING = "paying"
+    CHOOSE_APP = "choose_app"  # a card sale: the card has several bank applications
+    BANK_PIN = "bank_pin"  # a card sale: the financial PIN (金融密码) on the PIN pad
     QR = "qr"
     RESULT = "result"
 
@@ -72,6 +80,53 @@ class QuoteView:
     @property
     def payable(self) -> bool:
         return self.quote is not None
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """An answer to the card sale's question, for the CardDesk (it never blocks): "pick" an
+    application (value: its index), a "key" of the on-screen keypad, or "cancel"."""
+
+    kind: str
+    value: int | str | None = None
+
+    def apply(self, desk: CardDesk) -> None:
+        if self.kind == "pick" and isinstance(self.value, int):
+            desk.pick(self.value)
+        elif self.kind == "key" and isinstance(self.value, str):
+            desk.key(self.value)
+        elif self.kind == "cancel":
+            desk.cancel()
+
+
+@dataclass(frozen=True)
+class PinView:
+    """The PIN pad page: what to enter and where, and one dot per digit the pad holds."""
+
+    message_key: str
+    pan_masked: str
+    dots: int
+    keypad: bool  # the on-screen keypad is shown (an emulated pad); else "use the PIN pad"
+    tries_left: int
+    retry: bool  # after a wrong PIN: say how many entries are left
+
+    @property
+    def dots_text(self) -> str:
+        return " ".join("●" * self.dots)
+
+    @property
+    def where_key(self) -> str:
+        return "payments.bank_pin_keypad" if self.keypad else "payments.bank_pin_pad"
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """The outcome's words (`message_key`) and whether to offer QR instead (a card payment
+    that charged nothing)."""
+
+    message_key: str
+    paid: bool
+    offer_qr: bool
 
 
 @dataclass(frozen=True)
@@ -165,6 +220,25 @@ class PayWizard:
     def back_to_options(self) -> PayWizard:
         return replace(self, step=PayStep.OPTIONS)
 
+    def pay_qr_instead(self) -> tuple[PayWizard, list[Request]]:
+        """A card payment charged nothing: the breakdown again (the last order is gone), with
+        its QR button."""
+        return self.breakdown()
+
+    # -- the member's answers to a card sale (to the CardDesk, not the session) --------------
+
+    @staticmethod
+    def pick_application(index: int) -> list[CardAction]:
+        return [CardAction("pick", index)]
+
+    @staticmethod
+    def pin_key(key: str) -> list[CardAction]:
+        return [CardAction("key", key)]
+
+    @staticmethod
+    def cancel_card() -> list[CardAction]:
+        return [CardAction("cancel")]
+
     def _ask(self, name: RequestName) -> tuple[PayWizard, list[Request]]:
         return replace(self, asked=self.asked | {name}), [Request(name)]
 
@@ -177,14 +251,19 @@ class PayWizard:
             return self._ask(RequestName.PAY_QR_WAIT)
         return self, []
 
-    def current(self, state: SessionState | None) -> PayStep:
-        """The step to show: a payment under way or answered overrides the member's step."""
+    def current(self, state: SessionState | None, prompt: CardPrompt | None = None) -> PayStep:
+        """The step to show: a payment under way or answered overrides the member's step; a
+        card sale's question (`prompt`, from the CardDesk) shows while the sale runs."""
         if state is None:
             return self.step
         answered = {k for k in state.data if k in self.asked}
         busy = {k for k in self.asked if k in state.loading}
         qr_shown = RequestName.PAY_QR_START in answered
         if RequestName.PAY_CARD in busy:
+            if isinstance(prompt, ChooseApplication):
+                return PayStep.CHOOSE_APP
+            if isinstance(prompt, EnterBankPin):
+                return PayStep.BANK_PIN
             return PayStep.PAYING
         if RequestName.PAY_QR_WAIT in busy or (
             qr_shown and RequestName.PAY_QR_WAIT not in answered
@@ -241,6 +320,37 @@ class PayWizard:
         if pq is None or refused or busy:
             return QuoteView(None, loading=busy or not refused)
         return QuoteView(pq, loading=False)
+
+    @staticmethod
+    def applications(prompt: CardPrompt | None, language: str) -> list[str]:
+        """The card's bank applications to choose from, in the member's language."""
+        if not isinstance(prompt, ChooseApplication):
+            return []
+        return [o.label(language) for o in prompt.options]
+
+    @staticmethod
+    def pin_view(prompt: CardPrompt | None) -> PinView | None:
+        if not isinstance(prompt, EnterBankPin):
+            return None
+        return PinView(
+            prompt.message_key,
+            prompt.pan_masked,
+            prompt.digits,
+            prompt.on_screen_keypad,
+            prompt.tries_left,
+            retry=prompt.attempt > 1,
+        )
+
+    def result_view(self, state: SessionState | None) -> ResultView | None:
+        res = self.result(state)
+        if res is None:
+            return None
+        o = res.outcome
+        by_card = (
+            RequestName.PAY_CARD in self.asked and state is not None and state.data.pay_card is res
+        )
+        charged_nothing = o.outcome in (Outcome.NOT_CHARGED, Outcome.REVERSED)
+        return ResultView(o.message_key, res.paid, offer_qr=by_card and charged_nothing)
 
     def qr(self, state: SessionState | None) -> QrShown | None:
         return state.data.pay_qr_start if state is not None else None
