@@ -74,10 +74,25 @@ PIN_, ID, CARD, API_KEY, SIGNING_KEY, AUDIT_KEY, TLS_KEY, TOKEN, CARD_KEY = (
     "card-session token",
     "card master key",
 )
+# The card sale's (issue 16; tests/security/test_no_secrets_card.py searches them).
+BANK_PAN, TRACK2, PIN_BLOCK, PIK, MAK, TMK = (
+    "bank card number (PAN)",
+    "track 2 data",
+    "PIN block",
+    "PIN key (PIK)",
+    "MAC key (MAK)",
+    "terminal master key (TMK)",
+)
 KEY_KINDS = {"signing": SIGNING_KEY, "audit": AUDIT_KEY}
 DB_ALLOWED = {
     ID: {("member", "id_number")},
     CARD: {("card", "card_number"), ("admin_card", "card_number")},
+    # The reference acquirer's own tables (the simulated bank in the lab's database): the card
+    # account is found by its PAN, and the host keeps each 0210 as sent (which echoes field 2,
+    # as UnionPay POS answers do); it keeps each terminal's TMK (a real acquirer: in its HSM).
+    # The working keys it stores only under the TMK. Nothing of this in the back office's own.
+    BANK_PAN: {("acq_account", "pan"), ("acq_txn", "answer_json")},
+    TMK: {("acq_terminal", "tmk_hex")},
 }
 EMULATOR_ALLOWED = {PIN_, ID, CARD, CARD_KEY}  # what a card and its security module hold
 
