@@ -143,10 +143,11 @@ class ChallengeOut(BaseModel):
 
 
 class OpenIn(BaseModel):
-    challenge_id: str = Field(max_length=64)
+    # As issued (32 hex digits: the column's length): a NUL in it was a 500 on PostgreSQL.
+    challenge_id: str = Field(pattern=r"^[0-9A-Fa-f]{32}$")
     algorithm: str = Field(pattern="^(des3|sm4)$")
     answer: str = Field(pattern=r"^[0-9A-Fa-f]{32}$")
-    pin_verified: bool
+    pin_verified: bool = Field(strict=True)  # true, not "true" or 1
 
 
 class OpenOut(BaseModel):

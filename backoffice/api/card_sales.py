@@ -36,7 +36,10 @@ class CardSaleIn(BaseModel):
     terminal_no: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{8}$")] = Field(
         description="the acquirer's terminal number (ISO 8583 field 41)"
     )
-    trace: int = Field(ge=1, le=999999, description="the sale's trace number (field 11)")
+    # strict: a JSON number (lax, true was trace 1).
+    trace: int = Field(
+        ge=1, le=999999, strict=True, description="the sale's trace number (field 11)"
+    )
     txn_date: SaleDate = Field(description="the kiosk's local date of the sale (field 13)")
     amount: SaleAmount = Field(description='the sale\'s amount in yuan, e.g. "330.00"')
     rrn: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{0,12}$")] = Field(

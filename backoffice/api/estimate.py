@@ -16,7 +16,14 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import money
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, ErrorBody, Month, RateQueryText, _Out
+from backoffice.api.models import (
+    Amount,
+    ErrorBody,
+    Month,
+    RateQueryText,
+    RetirementAgeQuery,
+    _Out,
+)
 from backoffice.errors import ConflictProblem
 from backoffice.rules.estimate import EstimateError, estimate_pension
 from kiosk.domain import EnrolmentStatus, Scheme
@@ -84,7 +91,7 @@ def pension_estimate(
     db: Db,
     ctx: Ctx,
     _t: Terminal,
-    retirement_age: Annotated[int | None, Query(ge=50, le=65)] = None,
+    retirement_age: Annotated[RetirementAgeQuery | None, Query()] = None,
     wage_growth: Annotated[RateQueryText | None, Query(description="0 to 0.2")] = None,
     crediting_rate: Annotated[RateQueryText | None, Query(description="0 to 0.2")] = None,
     continue_contributing: bool = True,

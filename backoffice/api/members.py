@@ -21,6 +21,7 @@ from backoffice.api.models import (
     MonthQueryText,
     SchemeCode,
     SummaryOut,
+    YearQuery,
 )
 from backoffice.errors import BadRequestProblem
 from kiosk.domain import DomainError, Period
@@ -59,7 +60,7 @@ def contributions(
     db: Db,
     _t: Terminal,
     scheme: SchemeCode | None = None,
-    year: Annotated[int | None, Query(ge=1900, le=2200, description="one year")] = None,
+    year: Annotated[YearQuery | None, Query(description="one year")] = None,
     first: Annotated[MonthQuery, Query(alias="from", description="first month, YYYY-MM")] = None,
     last: Annotated[MonthQuery, Query(alias="to", description="last month, YYYY-MM")] = None,
 ) -> Response:

@@ -63,6 +63,22 @@ Month = Annotated[
 ]
 Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
 Year = Annotated[int, Strict(), Field(ge=1990, le=2200)]
+
+
+def _plain_digits(value: object) -> object:
+    """A query's integer is plain ASCII digits: int() also reads " 60", "6_0", "+60" and
+    pydantic "60.0"."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("an integer in ASCII digits")
+
+
+# The bounds go inside, before the validator: Query(ge=, le=) on a union with None would not
+# reach the int, and after the validator they are not in the schema.
+YearQuery = Annotated[int, Field(ge=1900, le=2200), BeforeValidator(_plain_digits)]
+RetirementAgeQuery = Annotated[int, Field(ge=50, le=65), BeforeValidator(_plain_digits)]
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -471,3 +471,46 @@ def test_lists_are_bounded(service: RunningService) -> None:
         service, "POST", "/v1/reconciliation", {"date": "2026-06-19", "journal": [row] * 10_001}
     )
     assert _refused(r, "journal")["code"] == "INVALID_REQUEST" and r.status_code == 422
+
+
+def test_the_other_routes_inputs_are_as_strict(service: RunningService) -> None:
+    """The same holes on the card-session and card-sale routes and in integer queries."""
+    no = str(showcase(service, 0)["member_no"])
+    ident = str(showcase(service, 0)["card_identifier"])
+    challenge = _send(service, "POST", "/v1/card-sessions/challenge", {"card_identifier": ident})
+    assert challenge.status_code == 200, challenge.text
+    answer = {"algorithm": "sm4", "answer": "0" * 32, "pin_verified": True}
+    for body in (
+        {**answer, "challenge_id": challenge.json()["challenge_id"][:31] + "\u0000"},  # NUL
+        {**answer, "challenge_id": "c" * 33},  # the column holds 32
+        {**answer, "challenge_id": challenge.json()["challenge_id"], "pin_verified": "true"},
+        {**answer, "challenge_id": challenge.json()["challenge_id"], "pin_verified": 1},
+    ):
+        r = _send(service, "POST", "/v1/card-sessions", body)
+        assert _refused(r, body)["code"] == "INVALID_REQUEST" and r.status_code == 422, body
+    sale = {
+        "terminal_no": "12345678",
+        "trace": True,  # read as trace 1
+        "txn_date": "2026-06-20",
+        "amount": "1.00",
+    }
+    for trace in (True, "12", 12.0):
+        r = _send(
+            service,
+            "POST",
+            "/v1/orders/ABCDEFGH1234/card-sale",
+            {**sale, "trace": trace},
+            _pay_headers(service, f"sale-{uuid.uuid4().hex}"),
+        )
+        assert _refused(r, trace)["code"] == "INVALID_REQUEST" and r.status_code == 422, trace
+    for path in (
+        f"/v1/members/{no}/contributions?year=2_024",
+        f"/v1/members/{no}/contributions?year=%202024",
+        f"/v1/members/{no}/pension-estimate?retirement_age=6_0",
+        f"/v1/members/{no}/pension-estimate?retirement_age=60.0",
+        f"/v1/members/{no}/pension-estimate?retirement_age=66",  # the bounds still hold
+        f"/v1/members/{no}/contributions?year=1899",
+    ):
+        r = _send(service, "GET", path)
+        assert _refused(r, path)["code"] == "INVALID_REQUEST" and r.status_code == 422, path
+    assert "Traceback" not in service.log_text()
