@@ -21,6 +21,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
+from kiosk.session.intents import PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
 from screens import qr, shader_warmup, theme, widgets
 from screens.accounts import AccountsScreen
@@ -287,7 +288,9 @@ class KioskApp(App):
             overlay.parent.remove_widget(overlay)
 
     def _update_busy(self, state: SessionState) -> None:
-        waiting = bool(state.loading)
+        # A payment's wait is the pay page's own step (paying, the card's questions, the QR
+        # code): the overlay would cover the PIN pad's keys.
+        waiting = bool(state.loading - PAYING)
         if waiting and self._busy_event is None and not self.busy.active:
             self._busy_event = Clock.schedule_once(lambda _dt: self._show_busy(), BUSY_AFTER)
         elif not waiting:
@@ -298,7 +301,7 @@ class KioskApp(App):
 
     def _show_busy(self) -> None:
         self._busy_event = None
-        if self.state is not None and self.state.loading:
+        if self.state is not None and self.state.loading - PAYING:
             self.busy.active = True
 
     def _update_countdown(self, *_a) -> None:

@@ -1,18 +1,25 @@
 """Pay contributions: what is due -> base or tier and months -> breakdown -> card or QR ->
 outcome and receipt. Every step is a request to the kiosk core; money moves only there. The
-page's steps are kiosk.payments.wizard.PayWizard's: this screen only draws them."""
+page's steps are kiosk.payments.wizard.PayWizard's: this screen only draws them.
+
+A card sale asks the member mid-payment (kiosk.payments.card_desk.CardDesk): which bank
+application, and the 金融密码. The keypad drawn here for an emulated PIN pad sends each key
+straight to the pad and keeps nothing: the dots are the pad's own count."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
 
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
-from kiosk.payments.wizard import PayStep, PayWizard
+from kiosk.payments.card_desk import CardDesk, CardPrompt
+from kiosk.payments.wizard import CardAction, PayStep, PayWizard
 from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
@@ -26,7 +33,30 @@ class PayScreen(KioskScreen):
 
     def on_pre_enter(self, *_a) -> None:
         self.wizard = PayWizard()
+        desk = self._desk()
+        if desk is not None and not getattr(self, "_desk_watched", False):
+            # The desk tells from the sale's worker thread: redraw on the UI thread.
+            desk.subscribe(lambda _p: Clock.schedule_once(lambda _dt: self._render()))
+            self._desk_watched = True
         self._render()
+
+    @staticmethod
+    def _desk() -> CardDesk | None:
+        """The assembled kiosk's card desk (none without devices: no card sale to answer)."""
+        controller = getattr(App.get_running_app(), "controller", None)
+        paying = getattr(getattr(controller, "data", None), "paying", None)
+        desk = getattr(paying, "card_desk", None)
+        return desk if isinstance(desk, CardDesk) else None
+
+    def _prompt(self) -> CardPrompt | None:
+        desk = self._desk()
+        return desk.prompt() if desk is not None else None
+
+    def _answer(self, actions: list[CardAction]) -> None:
+        desk = self._desk()
+        if desk is not None:
+            for a in actions:
+                a.apply(desk)  # never blocks: a key to the emulated pad, or a flag
 
     # -- intents --------------------------------------------------------------------------
 
@@ -61,6 +91,19 @@ class PayScreen(KioskScreen):
         self.wizard = self.wizard.back_to_options()
         self._render()
 
+    def pay_qr_instead(self) -> None:
+        self._post(self.wizard.pay_qr_instead())
+
+    def pick_application(self, index: int) -> None:
+        self._answer(self.wizard.pick_application(index))
+
+    def pin_key(self, key: str) -> None:
+        self.kiosk.key_tone()
+        self._answer(self.wizard.pin_key(key))
+
+    def cancel_card(self) -> None:
+        self._answer(self.wizard.cancel_card())
+
     # -- state ----------------------------------------------------------------------------
 
     def show(self, state: SessionState) -> None:
@@ -69,14 +112,17 @@ class PayScreen(KioskScreen):
 
     def _tick(self, _dt: float) -> None:
         on_page = self.manager is not None and self.manager.current == self.name
-        if on_page and self.wizard.current(self._state) is PayStep.QR:
+        if on_page and self.wizard.current(self._state, self._prompt()) is PayStep.QR:
             self._render()
 
     def _render(self) -> None:
         tr = self.kiosk.tr
         st = self._state
-        step = self.wizard.current(st)
+        prompt = self._prompt()
+        step = self.wizard.current(st, prompt)
         ids = self.ids
+        if step is PayStep.BANK_PIN and ids.steps.current != step.value:
+            self._build_keypad()  # a new digit order for every entry
         ids.steps.current = step.value
         message = self.wizard.message(st)
         if message is None:
@@ -92,6 +138,10 @@ class PayScreen(KioskScreen):
             self._render_quote(st)
         elif step is PayStep.PAYING:
             ids.paying_text.text = tr("payments.paying") + "\n" + tr("pay.keep_card")
+        elif step is PayStep.CHOOSE_APP:
+            self._render_applications(prompt)
+        elif step is PayStep.BANK_PIN:
+            self._render_bank_pin(prompt)
         elif step is PayStep.QR:
             shown = self.wizard.qr(st)
             if shown is not None:
@@ -204,10 +254,64 @@ class PayScreen(KioskScreen):
         ids.readiness.text = "" if ready else tr(pq.readiness.message_key)
         ids.pay_card.disabled = ids.pay_qr.disabled = False
 
+    def _render_applications(self, prompt: CardPrompt | None) -> None:
+        ids = self.ids
+        ids.choose_app_title.text = self.kiosk.tr("pay.choose_app")
+        labels = self.wizard.applications(prompt, self.kiosk.lang)
+        box = ids.app_list
+        if [getattr(b, "app_label", None) for b in reversed(box.children)] == labels:
+            return
+        box.clear_widgets()
+        for i, label in enumerate(labels):
+            b = Factory.DueButton(text=label)
+            b.app_label = label
+            b.bind(on_release=lambda _b, i=i: self.pick_application(i))
+            box.add_widget(b)
+
+    def _build_keypad(self) -> None:
+        """Digits in a new random order per entry (a watcher learns nothing from where a
+        finger lands); each key goes to the pad at once, nothing is kept here."""
+        grid = self.ids.bank_keypad
+        grid.clear_widgets()
+        digits = list("0123456789")
+        secrets.SystemRandom().shuffle(digits)
+        keys = [*digits[:9], "clear", digits[9], "back"]
+        for k in keys:
+            if k in ("clear", "back"):
+                text = self.kiosk.tr("common.clear" if k == "clear" else "common.delete")
+                b = Factory.FillButton(text=text)
+            else:
+                b = Factory.KeyButton(text=k)
+            b.pin_key = k
+            b.bind(on_release=lambda _b, k=k: self.pin_key(k))
+            grid.add_widget(b)
+
+    def _render_bank_pin(self, prompt: CardPrompt | None) -> None:
+        tr = self.kiosk.tr
+        ids = self.ids
+        view = self.wizard.pin_view(prompt)
+        if view is None:
+            return
+        lines = [tr(view.message_key), tr(view.where_key)]
+        card = tr("payments.bank_card", pan=view.pan_masked)
+        if view.retry:
+            card += "　" + tr("payments.bank_pin_tries_left", tries=view.tries_left)
+        lines.append(card)
+        ids.bank_pin_text.text = "\n".join(lines)
+        ids.bank_pin_dots.text = view.dots_text
+        # A pad with keys of its own: no keypad here, the member types on the pad.
+        ids.bank_keypad.opacity = 1 if view.keypad else 0
+        ids.bank_keypad.disabled = not view.keypad
+        ids.bank_pin_ok.opacity = 1 if view.keypad else 0
+        ids.bank_pin_ok.disabled = not view.keypad
+
     def _render_result(self, st: SessionState | None) -> None:
         tr = self.kiosk.tr
         res = self.wizard.result(st)
         ids = self.ids
+        view = self.wizard.result_view(st)
+        ids.qr_instead.opacity = 1 if view is not None and view.offer_qr else 0
+        ids.qr_instead.disabled = view is None or not view.offer_qr
         if res is None:
             return
         o = res.outcome
