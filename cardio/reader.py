@@ -201,6 +201,9 @@ class CardReader:
                 try:
                     return fn(s.channel)
                 finally:
+                    # fn selected another application on the chip (the bank's): the next SSSE
+                    # operation selects SSSE again.
+                    s.selected = False
                     with contextlib.suppress(Exception):  # a pulled card cannot end its transaction
                         s.link.end()
             except (CardRemovedError, CardReset, NoCard, ReaderUnavailable):

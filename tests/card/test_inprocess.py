@@ -102,3 +102,22 @@ def test_other_card_is_not_ssse():
     with pytest.raises(NotSsseCard) as err:
         in_process_reader(NotASocialSecurityCard()).read_card()
     assert "不是社会保障卡" in str(err.value)
+
+
+def test_social_security_operations_after_a_card_sale_reselect_ssse(tmp_path):
+    """A card sale selects the bank application on the same chip; the next 社保 operation of the
+    session (here the PIN tries) must select SSSE again, not talk to the bank application."""
+    from cardio.emv import EmvKernel
+    from common.emv_profile import TEST_CA_KEY
+
+    reader = in_process_reader(emulated("card-3.00", tmp_path))
+    reader.read_card()
+    before = reader.pin_tries_left()
+    assert before is not None
+
+    def open_bank_app(channel: ApduChannel) -> str:
+        kernel = EmvKernel(channel, [TEST_CA_KEY])
+        return kernel.open(kernel.applications()[0].aid).pan_masked
+
+    assert reader.run_card(open_bank_app)
+    assert reader.pin_tries_left() == before
