@@ -75,4 +75,12 @@ class AdminTools:
             }
             for e in self.payments.journal.entries(day, self.payments.settings.zone)
         ]
-        return self.payments.client.reconcile(day, rows)
+        out = self.payments.client.reconcile(day, rows)
+        sale = self.payments.card_sale
+        if sale is not None:  # the journal's TCs against the acquirer's settlement (0500)
+            from kiosk.payments.settlement import settle_card_day
+
+            out["card_settlement"] = settle_card_day(
+                self.payments.journal, sale.acquirer, day
+            ).as_json()
+        return out

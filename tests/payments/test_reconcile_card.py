@@ -259,3 +259,40 @@ def test_a_sale_charged_twice_and_totals_that_differ_are_named(
     assert (report.card.sales, report.card.sales_fen) == (1, 5_000)
     assert (report.card.posted, report.card.posted_fen) == (0, 0)
     assert report.card.journal_tc is None  # the rows did not say which sale gave a TC
+
+
+def test_the_kiosks_tcs_against_the_acquirers_settlement(
+    lab: PaymentsLab, backoffice: RunningService, db: Database, tmp_path: Path
+) -> None:
+    """kiosk/payments/settlement.py: one sale posted and one reversed -> the journal's 1 TC of
+    t fen is what the acquirer settles (00); the sale then reversed at the acquirer -> 95, the
+    host's totals 0 sales, 0 fen, against the journal's 1 and t."""
+    from kiosk.payments.settlement import settle_card_day
+
+    k = _kiosk(lab, backoffice, db, tmp_path, "RC000002")
+    fin = lab_finance(pin=PIN, balance_fen=10_000_000)
+    add_account(db, fin)
+    card = emulated_bank_card(fin, tmp_path / "card.json")
+    paid = _pay(k, lab, card, [PIN])
+    _pay(k, lab, card, [PIN], pull_after_approval=True)
+    t = paid.quote.total.fen
+    sale = k.service.card_sale
+    assert sale is not None
+    report = settle_card_day(k.journal, sale.acquirer, TODAY)
+    assert report.ok, report.as_json()
+    assert report.as_json()["journal_tc"] == 1 and report.as_json()["journal_tc_fen"] == t
+    assert (report.host and (report.host.count, report.host.amount_fen)) == (1, t)
+    (tc,) = [x for x in k.journal.card_txns(paid.intent_id) if x.step.value == "TC"]
+    with db.session() as s:
+        s.execute(
+            update(AcqTxnRow)
+            .where(AcqTxnRow.terminal_no == "RC000002", AcqTxnRow.stan == tc.trace)
+            .values(state="reversed")
+        )
+        s.commit()
+    report = settle_card_day(k.journal, sale.acquirer, TODAY)
+    assert not report.ok and report.code == "95"
+    assert report.host is not None and (report.host.count, report.host.amount_fen) == (0, 0)
+    k.service.stop()
+    k.journal.close()
+    k.bo.close()
