@@ -61,6 +61,12 @@ Month = Annotated[
     StringConstraints(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"),
     Field(examples=["2024-03"]),
 ]
+# A month a terminal sends: of the years a contribution month can have (kiosk.domain.Period).
+MonthIn = Annotated[
+    str,
+    StringConstraints(pattern=r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$"),
+    Field(examples=["2024-03"]),
+]
 Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
 Year = Annotated[int, Strict(), Field(ge=1990, le=2200)]
 

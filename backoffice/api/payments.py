@@ -24,7 +24,7 @@ from backoffice.api.models import (
     IntentIdText,
     IsoDate,
     MemberNoText,
-    Month,
+    MonthIn,
     OrderNoText,
     QuoteIdText,
 )
@@ -100,7 +100,7 @@ class QuoteIn(BaseModel):
         description="flexible: the monthly base, within the due's base_min..base_max "
         "(0.00 is out of range, not the default; absent: the default)",
     )
-    periods: list[Month] | None = Field(
+    periods: list[MonthIn] | None = Field(
         default=None, max_length=MAX_MONTHS, description="flexible: months, oldest first"
     )
     tier: AmountIn | None = Field(default=None, description="residents' pension: the tier")

@@ -64,7 +64,8 @@ def test_a_certificate_key_is_bound_to_its_request(service: RunningService) -> N
 
 def test_impossible_months_in_a_quote_are_4xx(service: RunningService) -> None:
     no = str(showcase(service, 0)["member_no"])
-    for period in ("2024-00", "2024-13", "0000-01"):
+    # and the years a month can have (kiosk.domain.Period: 1900-2200; "3999-10" was a 500)
+    for period in ("2024-00", "2024-13", "0000-01", "3999-10", "1899-12", "2201-01"):
         r = requests.post(
             f"{service.url}/v1/members/{no}/quotes",
             json={"scheme": "pension", "base": "5000.00", "periods": [period]},
