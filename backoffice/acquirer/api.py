@@ -7,12 +7,12 @@ ACQUIRER_NOT_RUNNING. The acquirer keeps the lab's clock as it was at start (--t
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from backoffice.acquirer.server import AcquirerServer
+from backoffice.api.models import AcquirerTerminalText, IsoDate
 from backoffice.errors import ApiError, BadRequestProblem
 
 
@@ -37,7 +37,8 @@ def acquirer() -> AcquirerServer:
 
 Acq = Annotated[AcquirerServer, Depends(acquirer)]
 TerminalQ = Annotated[
-    str | None, Query(description="an acquirer terminal number (field 41); default: every one")
+    AcquirerTerminalText | None,
+    Query(description="an acquirer terminal number (field 41); default: every one"),
 ]
 router = APIRouter(prefix="/acquirer", tags=["simulator"])
 
@@ -70,7 +71,7 @@ def reset(a: Acq, terminal: TerminalQ = None) -> dict[str, Any]:
 
 @router.get("/totals")
 def totals(
-    a: Acq, terminal: Annotated[str, Query()], date: Annotated[dt.date, Query()]
+    a: Acq, terminal: Annotated[AcquirerTerminalText, Query()], date: Annotated[IsoDate, Query()]
 ) -> dict[str, Any]:
     """The host's count and amount of a terminal's sales of a day, net of reversals."""
     t = a.host.totals(terminal, date)

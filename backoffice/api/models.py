@@ -40,6 +40,8 @@ OrderNoText = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8,32}$")]
 QuoteIdText = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,32}$")]
 IntentIdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 AccountText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{6,32}$")]
+TerminalIdText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,32}$")]
+AcquirerTerminalText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8}$")]  # field 41
 # A month in a query: YYYY-MM or YYYYMM in ASCII digits (an impossible month is 400 BAD_PERIOD).
 MonthQueryText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-?[0-9]{2}$")]
 # A rate in a query, 0 to 0.2 with at most 6 decimals (the pattern is the range).

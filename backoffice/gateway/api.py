@@ -9,7 +9,6 @@ of another site can make a browser send a form or plain text without asking, but
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
@@ -17,6 +16,7 @@ from fastapi.responses import HTMLResponse
 
 from backoffice.acquirer import api as acquirer_api
 from backoffice.api.deps import Ctx
+from backoffice.api.models import IsoDate, TerminalIdText
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError, BadRequestProblem, NotFoundProblem
 from backoffice.gateway.simulator import GatewayDeclined, GatewaySimulator, GatewayTxn
@@ -60,7 +60,8 @@ def txn_json(t: GatewayTxn) -> dict[str, Any]:
 
 
 TerminalQ = Annotated[
-    str | None, Query(description="only this terminal's calls (default: every terminal)")
+    TerminalIdText | None,
+    Query(description="only this terminal's calls (default: every terminal)"),
 ]
 
 
@@ -134,8 +135,8 @@ def qr_pay(order_no: OrderNo, p: Pay) -> dict[str, Any]:
 @router.get("/gateway/bill")
 def bill(
     p: Pay,
-    terminal: Annotated[str | None, Query()] = None,
-    date: Annotated[dt.date | None, Query()] = None,
+    terminal: Annotated[TerminalIdText | None, Query()] = None,
+    date: Annotated[IsoDate | None, Query()] = None,
 ) -> dict[str, Any]:
     """The gateway's bill (对账单): every transaction of a terminal on a business day."""
     rows = p.gateway.bill(terminal, date)
@@ -153,7 +154,7 @@ router.include_router(acquirer_api.router)
 
 
 @router.post("/clock")
-def set_clock(ctx: Ctx, today: Annotated[dt.date, Body(embed=True)]) -> dict[str, str]:
+def set_clock(ctx: Ctx, today: Annotated[IsoDate, Body(embed=True)]) -> dict[str, str]:
     """Move the back office's "today" (a deadline passing between quote and order)."""
     ctx.settings = dataclasses.replace(ctx.settings, today=today)
     return {"today": today.isoformat()}

@@ -515,3 +515,25 @@ def test_the_other_routes_inputs_are_as_strict(service: RunningService) -> None:
         r = _send(service, "GET", path)
         assert _refused(r, path)["code"] == "INVALID_REQUEST" and r.status_code == 422, path
     assert "Traceback" not in service.log_text()
+
+
+def test_the_lab_controls_take_the_same_rules(service: RunningService) -> None:
+    """The simulator's /sim routes (the lab app only) query the database too."""
+    lab = {"Accept": "application/json"}
+    for path in (
+        "/sim/gateway/bill?terminal=KIOSK%00",
+        "/sim/gateway/bill?terminal=" + "K" * 33,  # the terminal column holds 32
+        "/sim/gateway/bill?date=0",
+    ):
+        r = _send(service, "GET", path, headers=lab)
+        assert _refused(r, path)["code"] == "INVALID_REQUEST" and r.status_code == 422, path
+    # The acquirer's host is not started here (404 ACQUIRER_NOT_RUNNING first): refused anyway.
+    for path in (
+        "/sim/acquirer/totals?terminal=1234567%00&date=2026-06-20",
+        "/sim/acquirer/totals?terminal=12345678&date=0",
+    ):
+        _refused(_send(service, "GET", path, headers=lab), path)
+    # 1781913600 is 2026-06-20 00:00 UTC, the service's own day: harmless if it were taken.
+    r = _send(service, "POST", "/sim/clock", {"today": 1781913600}, lab)
+    assert _refused(r, "clock")["code"] == "INVALID_REQUEST" and r.status_code == 422
+    assert "Traceback" not in service.log_text()
