@@ -27,7 +27,12 @@ from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
 from backoffice.seed.copy import SetAside, bulk_load, copy_rows
-from backoffice.seed.finance import ACCOUNT_COLUMNS, account_rows, insert_demo_acquirer
+from backoffice.seed.finance import (
+    ACCOUNT_COLUMNS,
+    account_rows,
+    insert_demo_acquirer,
+    seeded_pan,
+)
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, Life, LifeMaker, employers
 from backoffice.seed.rows import (
     BenefitPayment,
@@ -258,11 +263,12 @@ def _redraw_across_ranges(
             continue
         index = member_id - 1  # backoffice.seed.lives: member id = index + 1
         with raw.cursor() as cur:
-            # The simulated bank's account of the member's card (written by _write_lives too).
+            # The simulated bank's account of the member's card (written by _write_lives too):
+            # its PAN is the member's index's.
             cur.execute(
-                "DELETE FROM acq_account WHERE card_identifier IN "
+                "DELETE FROM acq_account WHERE pan = %s OR card_identifier IN "
                 "(SELECT card_identifier FROM card WHERE member_id = %s)",
-                (member_id,),
+                (seeded_pan(index), member_id),
             )
             for table in reversed(MEMBER_TABLES):
                 column = "id" if table == "member" else "member_id"

@@ -184,11 +184,25 @@ def test_id_numbers_that_collide_across_ranges_are_drawn_as_one_process_draws_th
         assert any(d != r for d, r in zip(first_draws, ranges, strict=True))
         assert got == want
         assert len(set(got)) == MEMBERS
+        # The simulated bank's accounts follow the cards drawn again.
+        assert _accounts(url) == _accounts(one.url)
         assert b.rows == a.rows
         assert b.changed_pins == a.changed_pins
     finally:
         one.dispose()
         ranged.dispose()
+
+
+def _accounts(url: str) -> list[tuple[str, str, int]]:
+    db = Database(url)
+    try:
+        with db.engine.connect() as c:
+            rows = c.execute(
+                text("SELECT pan, card_identifier, balance_fen FROM acq_account ORDER BY pan")
+            ).all()
+    finally:
+        db.dispose()
+    return [(str(a), str(b), int(n)) for a, b, n in rows]
 
 
 def _ranged_draws(lo: int) -> list[str]:
