@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from backoffice import records
 from backoffice.api import encode
 from backoffice.api.common import MEMBER_ERRORS
-from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.deps import Ctx, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import DuesOut
 from backoffice.quotes import member_dues
@@ -20,12 +20,11 @@ router = APIRouter(prefix="/v1/members", tags=["dues"], responses=MEMBER_ERRORS)
 
 
 @router.get("/{member_no}/dues", response_model=DuesOut)
-def dues(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> Response:
+def dues(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
     today = ctx.settings.current_date()
     policy = ctx.policy
-    member = records.find_member(db, member_no)
-    found = member_dues(db, member, policy, today)
-    db.close()  # the connection back to the pool in this thread (see members.contributions)
+    with ctx.db.sessions() as db:  # in the endpoint's thread (see members.py)
+        found = member_dues(db, records.find_member(db, member_no), policy, today)
     return encode.json_response(
         {"member_no": member_no, "as_of": today, "dues": [encode.due(d) for d in found]}
     )

@@ -1,10 +1,14 @@
 """A member's records: summary (参保基本情况), contribution history (缴费明细), personal accounts
 (个人账户) and benefits received (待遇). Members are addressed by member number (个人编号),
-never by ID number, so no access log ever holds one."""
+never by ID number, so no access log ever holds one.
+
+The routes open their database session themselves, in the endpoint's thread, and return their
+JSON as a Response: a session dependency (deps.Db) costs every request FastAPI's generator
+machinery, and a returned dict its validation on a thread-pool hop of its own (encode.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -12,7 +16,7 @@ from fastapi.responses import Response
 from backoffice import records
 from backoffice.api import encode
 from backoffice.api.common import MEMBER_ERRORS
-from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.deps import Ctx, Terminal
 from backoffice.api.models import (
     AccountsOut,
     BenefitsOut,
@@ -32,10 +36,10 @@ MonthQuery = MonthQueryText | None
 
 
 @router.get("/{member_no}/summary", response_model=SummaryOut)
-def summary(member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal) -> Response:
-    member = records.find_member(db, member_no)
-    found = records.summary(db, member, ctx.settings.current_date())
-    db.close()  # in this thread: see contributions
+def summary(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
+    with ctx.db.sessions() as db:
+        member = records.find_member(db, member_no)
+        found = records.summary(db, member, ctx.settings.current_date())
     return encode.json_response(encode.summary(found))
 
 
@@ -57,7 +61,7 @@ def _month(text: str | None, name: str) -> int | None:
 )
 def contributions(
     member_no: MemberNo,
-    db: Db,
+    ctx: Ctx,
     _t: Terminal,
     scheme: SchemeCode | None = None,
     year: Annotated[YearQuery | None, Query(description="one year")] = None,
@@ -71,27 +75,26 @@ def contributions(
         lo, hi = year * 100 + 1, year * 100 + 12
     if lo is not None and hi is not None and lo > hi:
         raise BadRequestProblem("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
-    rows = records.contribution_rows(
-        db, records.member_id(db, member_no), scheme=scheme, first=lo, last=hi
-    )
-    # The connection goes back to the pool here, in this thread, before encoding: the session
-    # dependency's close then needs no hop to the thread pool of its own (see deps.py).
-    db.close()
+    with ctx.db.sessions() as db:
+        rows = records.contribution_rows(
+            db, records.member_id(db, member_no), scheme=scheme, first=lo, last=hi
+        )
     return Response(
         encode.history_json(member_no, rows, records.INDIVIDUAL), media_type="application/json"
     )
 
 
 @router.get("/{member_no}/accounts", response_model=AccountsOut)
-def accounts(member_no: MemberNo, db: Db, _t: Terminal) -> dict[str, Any]:
-    member = records.find_member(db, member_no)
-    return encode.accounts(member_no, records.accounts(db, member))
+def accounts(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
+    with ctx.db.sessions() as db:
+        found = records.accounts(db, records.find_member(db, member_no))
+    return encode.json_response(encode.accounts(member_no, found))
 
 
 @router.get("/{member_no}/benefits", response_model=BenefitsOut)
-def benefits(member_no: MemberNo, db: Db, _t: Terminal) -> dict[str, Any]:
-    member = records.find_member(db, member_no)
-    return {
-        "member_no": member_no,
-        "payments": [encode.benefit(b) for b in records.benefits(db, member)],
-    }
+def benefits(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
+    with ctx.db.sessions() as db:
+        found = records.benefits(db, records.find_member(db, member_no))
+    return encode.json_response(
+        {"member_no": member_no, "payments": [encode.benefit(b) for b in found]}
+    )
