@@ -207,6 +207,8 @@ class AcquirerClient:
     def settle(self, day: dt.date, totals: p.Totals) -> HostAnswer:
         """0500/0510: the day's sales net of reversals as the kiosk counts them; 00 if the
         host counts the same, 95 if not (the host's totals come back either way)."""
+        if not self.epp.signed_on:  # its MAC needs the MAK (a kiosk restarted, no sale yet)
+            self.sign_on()
         f = self._base(p.SETTLE, self._network_trace(), None)
         f["13"] = f"{day:%m%d}"
         f["49"] = p.CURRENCY_CNY

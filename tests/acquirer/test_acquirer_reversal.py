@@ -132,3 +132,14 @@ def test_settlement_totals_net_of_reversals(acq: AcquirerLab) -> None:
     # the kiosk counting the reversed sale too: 3 sales, 52,050 fen -> 95, the host's totals back
     off = client.settle(AT.date(), p.Totals(3, 52_050))
     assert off.code == p.SETTLE_MISMATCH and off.host_totals == p.Totals(2, 40_000)
+
+
+def test_settlement_from_a_kiosk_not_yet_signed_on_signs_on_first(acq: AcquirerLab) -> None:
+    """The administrator's reconciliation right after a restart (no sale yet, so no MAK in the
+    pad): the 0500 needs its MAC, so the client signs on first, as a reversal does."""
+    terminal = acq.new_terminal()
+    client = acq.client(terminal)
+    assert not client.epp.signed_on
+    # no sales on this terminal today: the kiosk's 0 sales, 0 fen are the host's
+    answer = client.settle(AT.date(), p.Totals(0, 0))
+    assert answer.code == p.APPROVED and answer.host_totals == p.Totals(0, 0)
