@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -171,15 +172,69 @@ def contribution_rows(
     tuples, ordered by scheme and period; money in fen, period YYYYMM, payer None for the
     member themselves, paid_on a date or None.
 
-    Runs on the driver's cursor: the history is the API's longest answer, and the ORM's
-    per-row objects would cost more than the query itself."""
-    cursor, mark = _cursor(session)
-    sql = [
-        "SELECT c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name,"
+    Runs on the driver's cursor: the ORM's per-row objects would cost more than the query."""
+    return _member_rows(
+        session,
+        "c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.status, e.name,"
         " c.account_fen, c.subsidy_fen, c.paid_on"
-        " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id"
-        f" WHERE c.member_id = {mark}"
-    ]
+        " FROM contribution c LEFT JOIN employer e ON e.id = c.payer_id",
+        member_id,
+        scheme,
+        first,
+        last,
+    )
+
+
+def history_rows(
+    session: Session,
+    member_id: int,
+    *,
+    scheme: str | None = None,
+    first: int | None = None,
+    last: int | None = None,
+) -> tuple[Sequence[Any], dict[int, str]]:
+    """The history's rows, (scheme, period, base, employer, personal, subsidy, status,
+    payer_id, paid_on) in contribution_rows' order, and the names of their payers by id.
+
+    The history is the API's longest answer and the driver's work is per column and row:
+    without the account (not shown) and the employer's name on every row (a join and a
+    Chinese string each), a row costs a fifth less; the few payers' names come after."""
+    rows = _member_rows(
+        session,
+        "c.scheme, c.period, c.base_fen, c.employer_fen, c.personal_fen, c.subsidy_fen,"
+        " c.status, c.payer_id, c.paid_on FROM contribution c",
+        member_id,
+        scheme,
+        first,
+        last,
+    )
+    ids = set(map(itemgetter(7), rows))
+    ids.discard(None)
+    if not ids:
+        return rows, {}
+    cursor, mark = _cursor(session)
+    try:
+        cursor.execute(
+            f"SELECT id, name FROM employer WHERE id IN ({', '.join([mark] * len(ids))})",
+            sorted(ids),
+        )
+        return rows, dict(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _member_rows(
+    session: Session,
+    what: str,
+    member_id: int,
+    scheme: str | None,
+    first: int | None,
+    last: int | None,
+) -> Sequence[Any]:
+    """SELECT `what` (columns FROM contribution c ...) of one member, of one scheme and from
+    / to a month where given, in the key's order (member, scheme, period)."""
+    cursor, mark = _cursor(session)
+    sql = [f"SELECT {what} WHERE c.member_id = {mark}"]
     params: list[Any] = [member_id]
     for clause, value in (
         (f" AND c.scheme = {mark}", scheme),

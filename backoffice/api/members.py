@@ -76,11 +76,12 @@ def contributions(
     if lo is not None and hi is not None and lo > hi:
         raise BadRequestProblem("起始年月晚于截止年月", "from is after to", code="BAD_PERIOD")
     with ctx.db.sessions() as db:
-        rows = records.contribution_rows(
+        rows, payers = records.history_rows(
             db, records.member_id(db, member_no), scheme=scheme, first=lo, last=hi
         )
     return Response(
-        encode.history_json(member_no, rows, records.INDIVIDUAL), media_type="application/json"
+        encode.history_json(member_no, rows, payers, records.INDIVIDUAL),
+        media_type="application/json",
     )
 
 
