@@ -3,6 +3,8 @@ kiosk's config.toml pointing at the test's back office and printers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def alive(cs) -> None:
     """The card stack alive (restarted if stopped), the reader empty, PIN counters reset."""
@@ -16,10 +18,16 @@ def alive(cs) -> None:
     cs.reset_state()
 
 
-def kiosk_config(tmp_path, svc, cups) -> str:
+def kiosk_config(
+    tmp_path, svc, cups, *, acquirer_port: int | None = None, journal: Path | None = None
+) -> str:
+    """`acquirer_port`: the card sale's acquirer ([acquirer] port; the back office's reference
+    one, running_service(acquirer=True)). `journal`: a journal kept across journeys (default:
+    a fresh one in tmp_path); journeys that pay by card share one, as one kiosk does, because
+    its trace counter numbers the acquirer's sales (a fresh journal would send trace 1 again,
+    which the acquirer refuses as a duplicate, 94)."""
     p = tmp_path / "kiosk.toml"
-    p.write_text(
-        f"""
+    text = f"""
 [ui]
 voice = false
 [backoffice]
@@ -31,10 +39,11 @@ server = "{cups.server}"
 [receipt_printer]
 port = {cups.receipt.port}
 [journal]
-path = "{tmp_path / "journal.sqlite3"}"
+path = "{journal or tmp_path / "journal.sqlite3"}"
 [logging]
 dir = "{tmp_path / "log"}"
-""",
-        encoding="utf-8",
-    )
+"""
+    if acquirer_port is not None:
+        text += f"[acquirer]\nport = {acquirer_port}\n"
+    p.write_text(text, encoding="utf-8")
     return str(p)

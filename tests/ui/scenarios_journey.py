@@ -19,6 +19,7 @@ from tests.helpers.kivy_ui import (
     wait_until,
     widget,
 )
+from tests.ui.scenarios_card_sale import enter_bank_pin
 
 
 def browse_records(app, out):
@@ -303,10 +304,15 @@ def pay_three_months(app, out):
     q = app.state.data["pay_quote"].quote
     out["quote_months"] = [str(x.period) for x in q.lines]
     out["quote_total"] = str(q.total.yuan)
+    out["quote_total_fen"] = q.total.fen
+    out["quote_as_of"] = q.as_of.isoformat()
+    out["quote_lines_fen"] = [[str(x.period), x.amount.fen, x.late_fee.fen] for x in q.lines]
     out["quote_text"] = pay.ids.total.text
     shot(f"journey-pay-quote-{method}")
     if method == "card":
+        # The card's bank application takes the money: its 金融密码 on the PIN pad's keypad.
         tap(pay.ids.pay_card)
+        yield from enter_bank_pin(app, os.environ["JOURNEY_BANK_PIN"], out)
         yield from wait_answer(app, "pay_card", 60, "paid")
         result = app.state.data.get("pay_card")
     else:
@@ -383,10 +389,13 @@ def admin_mode(app, out):
 
 
 def pull_card_while_paying(app, out):
-    """Confirm a card payment and pull the card at once: the payment completes or is not
-    charged, the member is told which, then the session ends."""
+    """Confirm a card payment and pull the card (JOURNEY_PULL): "before_pin" while the PIN pad
+    waits for the 金融密码 (nothing was sent: cancelled); "after_approval" when the card is asked
+    for its TC after the acquirer approved (the sale is reversed: nothing taken). The member is
+    told which, then the session ends."""
     import time
 
+    when = os.environ["JOURNEY_PULL"]
     m = journey_member()
     h = yield from to_menu(app, m, [])
     tap(widget(app, "pay", "menu"))
@@ -399,18 +408,31 @@ def pull_card_while_paying(app, out):
     tap(pay.ids.breakdown_button)
     yield from wait_until(lambda: "pay_quote" in app.state.data, 20, "quote")
     yield 0.3
+    q = app.state.data["pay_quote"].quote
+    out["quote_months"] = [str(x.period) for x in q.lines]
+    out["quote_total_fen"] = q.total.fen
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     tap(pay.ids.pay_card)
-    in_thread(card_cmd, {"cmd": "remove"})
+    yield from wait_until(lambda: pay.ids.steps.current == "bank_pin", 30, "the PIN pad step")
+    if when == "before_pin":
+        in_thread(card_cmd, {"cmd": "remove"})
+    else:
+        # From the PIN on, the card sees GENERATE AC (ARQC) and its GET RESPONSE, then, after
+        # the host's 00, GENERATE AC for the TC: the card leaves the reader at that third APDU.
+        card_cmd({"cmd": "fault", "pull_after": 2})
+        yield from enter_bank_pin(app, os.environ["JOURNEY_BANK_PIN"], out)
     yield from wait_answer(app, "pay_card", 60, "payment outcome")
+    yield from wait_until(lambda: pay.ids.steps.current == "result", 10, "result step")
     yield 0.4
     result = app.state.data.get("pay_card")
     out["page_after_outcome"] = page(app)
     out["outcome"] = result.outcome.outcome.value if result else None
+    out["message_key"] = result.outcome.message_key if result else None
+    out["order_no"] = result.outcome.order_no if result else None
     out["card_removed"] = result.outcome.card_removed if result else None
     out["result_text"] = pay.ids.result_text.text
     out["pay_error"] = app.state.errors.get("pay_card")
-    shot("journey-pay-card-pulled")
+    shot(f"journey-pay-card-pulled-{when}")
     c = app.controller
     c.clock = lambda: time.monotonic() + 25  # the outcome's 20 s on screen pass
     yield from wait_until(lambda: page(app) in ("goodbye", "attract"), 10, "session end")

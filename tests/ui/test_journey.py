@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from sqlalchemy import select
 
 from backoffice.harness import running_service
 from backoffice.seed.lives import INITIAL_PIN
+from backoffice.storage import Database
+from backoffice.storage.acquirer import AcqAccountRow, AcqTxnRow
+from cardio.emulator import load_profile
+from kiosk.i18n import Catalog
 from printer.harness import cups_server, virtual_receipt_printer
+from tests.helpers.backoffice import client_for, members_index
 from tests.helpers.journey import alive, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
@@ -19,13 +27,16 @@ pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, card_lab):
     cards = tmp_path_factory.mktemp("cards")
+    # The journeys that pay by card share one journal, as one kiosk does: its trace counter
+    # numbers the acquirer's sales (tests/helpers/journey.kiosk_config).
+    journal = tmp_path_factory.mktemp("journal") / "journal.sqlite3"
     with (
-        running_service(members=12, seed=7, cards_dir=cards) as svc,
+        running_service(members=12, seed=7, cards_dir=cards, acquirer=True) as svc,
         cups_server() as cups,
         virtual_receipt_printer() as vp,
     ):
         cups.receipt = vp  # the journeys' receipt printer travels with the A4 one
-        yield svc, card_lab, cups
+        yield svc, card_lab, cups, journal
 
 
 def pick_member(svc, *, initial_pin: bool) -> dict:
@@ -83,7 +94,7 @@ def test_browse_records_by_touch(stack, run_scenario, tmp_path, initial_pin):
 
 
 def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
-    _svc, _cs, cups = stack
+    _svc, _cs, cups, _journal = stack
     member = pick_member(stack[0], initial_pin=False)
     seen = run_journey(stack, run_scenario, tmp_path, "print_record", member)
     assert seen["preview_error"] is None and seen["print_error"] is None
@@ -106,17 +117,33 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
 
 
 def run_journey(
-    stack, run_scenario, tmp_path, scenario, member, *args, timeout=200, env_extra=None
+    stack,
+    run_scenario,
+    tmp_path,
+    scenario,
+    member,
+    *args,
+    timeout=200,
+    env_extra=None,
+    shared_journal=False,
 ):
-    svc, cs, cups = stack
+    """`shared_journal`: the stack's journal (a journey that pays by card), else a fresh one."""
+    svc, cs, cups, journal = stack
     alive(cs)
+    cfg = kiosk_config(
+        tmp_path,
+        svc,
+        cups,
+        acquirer_port=svc.acquirer_port,
+        journal=journal if shared_journal else None,
+    )
     return run_scenario(
         f"tests.ui.scenarios_journey:{scenario}",
         "--devices",
         *args,
         timeout=timeout,
         env={
-            "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
+            "KIOSK_CONFIG": cfg,
             "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
             "JOURNEY_MEMBER": json.dumps(member),
             **(env_extra or {}),
@@ -205,10 +232,40 @@ ENGLISH_CHROME = {
 # The two journeys share one back office: each pays its own scheme's months.
 SCHEME_FOR = {"card": "pension", "qr": "medical"}
 
+# A flexible worker's month at the default (lowest) base: 60 % of the previous year's average
+# wage (policy: 2025 = 124,110 yuan a year) times the scheme's rate:
+#   124,110 / 12 = 10,342.50 a month; x 0.60 = 6,205.50 (the base);
+#   pension 6,205.50 x 0.20 = 1,241.10 yuan = 124,110 fen;
+#   medical 6,205.50 x 0.095 = 589.5225 -> 589.52 yuan = 58,952 fen.
+MONTH_FEN = {"pension": 124_110, "medical": 58_952}
+
+
+def late_fee_fen(amount_fen: int, period: str, as_of: dt.date) -> int:
+    """docs/rules.md: amount x 0.05 % x days after the 15th of the month, half up to the fen.
+    E.g. on 2026-12-03, October's 1,241.10 is 16 + 30 + 3 = 49 days late: 124,110 x 0.0005 x 49
+    = 3,040.695 -> 3,041 fen (30.41 yuan); November's 18 days: 1,116.99 -> 1,117 fen;
+    December's is not due before the 15th: 0."""
+    year, month = map(int, period.split("-"))
+    days = max(0, (as_of - dt.date(year, month, 15)).days)
+    fee = Decimal(amount_fen) * Decimal("0.0005") * days
+    return int(fee.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _bank_account(db: Database, pan: str) -> tuple[int, int]:
+    """The acquirer's account of a card: (its id, its balance in fen)."""
+    with db.session() as s:
+        row = s.scalars(select(AcqAccountRow).where(AcqAccountRow.pan == pan)).one()
+        return row.id, row.balance_fen
+
+
+def _sales(db: Database, account_id: int) -> list[AcqTxnRow]:
+    with db.session() as s:
+        return list(s.scalars(select(AcqTxnRow).where(AcqTxnRow.account_id == account_id)))
+
 
 @pytest.mark.parametrize("method", ["card", "qr"])
 def test_pay_three_months_of_flexible_pension(stack, run_scenario, tmp_path, method):
-    svc, _cs, cups = stack
+    svc, _cs, cups, _journal = stack
     vp = cups.receipt
     m = next(m for m in svc.report.showcases if m.card_status == "valid" and "can pay" in m.note)
     member = {
@@ -217,27 +274,61 @@ def test_pay_three_months_of_flexible_pension(stack, run_scenario, tmp_path, met
         "name": m.name,
         "member_no": m.member_no,
     }
-    jobs_before = len(vp.jobs)
-    seen = run_journey(
-        stack,
-        run_scenario,
-        tmp_path,
-        "pay_three_months",
-        member,
-        env_extra={"JOURNEY_PAY_METHOD": method, "JOURNEY_PAY_SCHEME": SCHEME_FOR[method]},
-    )
-    assert seen["quote_error"] is None and seen["pay_error"] is None
-    assert len(seen["quote_months"]) == 3
-    assert seen["outcome"] == "paid", seen["result_text"]
-    assert seen["receipt_key"] == "payments.receipt_printed"
-    assert seen["paid_months_in_history"] == sorted(seen["quote_months"])
-    assert seen["scheme"] == SCHEME_FOR[method]
-    jobs = vp.wait_for_jobs(jobs_before + 1)
-    text = jobs[-1].text()
-    assert seen["order_no"] in text and "社会保险费缴费凭证" in text
-    assert m.name not in text  # masked on paper
-    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
-    assert seen["layout_loops"] == 0, "a layout never settled (Kivy: too much iteration)"
+    # A card payment is the card's bank sale: its 金融密码 (the profile's [finance] pin, not the
+    # 社保 PIN) typed on the PIN pad's keypad, the money taken from its account at the acquirer.
+    finance = load_profile(svc.cards_dir / m.card_file).finance
+    assert finance is not None and finance.pin != m.pin
+    db = Database(svc.database)
+    try:
+        account_id, before = _bank_account(db, finance.pan)
+        jobs_before = len(vp.jobs)
+        seen = run_journey(
+            stack,
+            run_scenario,
+            tmp_path,
+            "pay_three_months",
+            member,
+            env_extra={
+                "JOURNEY_PAY_METHOD": method,
+                "JOURNEY_PAY_SCHEME": SCHEME_FOR[method],
+                "JOURNEY_BANK_PIN": finance.pin,
+            },
+            shared_journal=True,
+        )
+        assert seen["quote_error"] is None and seen["pay_error"] is None
+        assert len(seen["quote_months"]) == 3
+        assert seen["outcome"] == "paid", seen["result_text"]
+        assert seen["receipt_key"] == "payments.receipt_printed"
+        assert seen["paid_months_in_history"] == sorted(seen["quote_months"])
+        assert seen["scheme"] == SCHEME_FOR[method]
+        # The quote: each month at the lowest base (MONTH_FEN) plus its late fee on the quote's
+        # day; e.g. the pension's 2026-10..12 quoted on 2026-12-03: 3 x 124,110 + 3,041 + 1,117
+        # + 0 = 376,488 fen (3,764.88 yuan).
+        as_of = dt.date.fromisoformat(seen["quote_as_of"])
+        for period, amount_fen, fee_fen in seen["quote_lines_fen"]:
+            assert amount_fen == MONTH_FEN[SCHEME_FOR[method]], period
+            assert fee_fen == late_fee_fen(amount_fen, period, as_of), period
+        total = sum(a + f for _p, a, f in seen["quote_lines_fen"])
+        assert seen["quote_total_fen"] == total
+        sales = _sales(db, account_id)
+        if method == "card":
+            # Taken once from the card's account: showcase #1 opens with 30,000.00 yuan =
+            # 3,000,000 fen; less the quote (e.g. 376,488) = 2,623,512 fen.
+            assert before == finance.balance_fen == 3_000_000
+            assert _bank_account(db, finance.pan)[1] == before - total
+            assert [(x.state, x.response_code, x.amount_fen) for x in sales] == [
+                ("approved", "00", total)
+            ]
+        else:  # the phone paid: the card's account untouched
+            assert _bank_account(db, finance.pan)[1] == before
+        jobs = vp.wait_for_jobs(jobs_before + 1)
+        text = jobs[-1].text()
+        assert seen["order_no"] in text and "社会保险费缴费凭证" in text
+        assert m.name not in text  # masked on paper
+        assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+        assert seen["layout_loops"] == 0, "a layout never settled (Kivy: too much iteration)"
+    finally:
+        db.dispose()
 
 
 def test_admin_card_opens_admin_mode(stack, run_scenario, tmp_path):
@@ -250,29 +341,76 @@ def test_admin_card_opens_admin_mode(stack, run_scenario, tmp_path):
     assert seen["shutdown_tapped"]
 
 
-def test_card_pulled_during_the_payment_is_told_and_never_lost(stack, run_scenario, tmp_path):
-    svc, _cs, _cups = stack
-    # A fresh seeded flexible member with months due: the showcase "30+ years" one (PIN
-    # 123456 must be changed first; the journey's change-PIN step does that).
-    m = next(m for m in svc.report.showcases if m.card_status == "valid" and "arrears" in m.note)
-    member = {
-        "card_file": str(svc.cards_dir / m.card_file),
-        "pin": m.pin,
-        "name": m.name,
-        "member_no": m.member_no,
-    }
-    seen = run_journey(stack, run_scenario, tmp_path, "pull_card_while_paying", member)
-    assert seen["pay_error"] is None
-    assert seen["page_after_outcome"] == "pay"  # the member sees the outcome
-    # Whichever way the race between the finger and the payment went, the member reads the
-    # true outcome: not charged, or paid (saying so, with the card's removal when it came first).
-    from kiosk.i18n import Catalog
+def pick_card_payer(svc) -> tuple[dict, object]:
+    """A member whose bank card can pay a month of flexible pension: a valid card, pension
+    months due, a balance of at least two months' amount (a month plus its late fee, which stays
+    under the amount for 2,000 days at 0.05 % a day). Not the "can pay" showcase: the pay
+    journeys above spend its months. (Showcase #0 owes arrears but holds 50.00 yuan: declined.)"""
+    with client_for(svc) as client:
+        for m in members_index(svc):
+            if m["card_status"] != "valid" or not m.get("card_file") or "can pay" in m["note"]:
+                continue
+            finance = load_profile(svc.cards_dir / m["card_file"]).finance
+            due = [
+                d
+                for d in client.dues(m["member_no"])
+                if d.scheme.value == "pension" and d.kind.value == "flexible" and d.lines
+            ]
+            if finance and due and finance.balance_fen >= 2 * due[0].lines[0].amount.fen:
+                member = {k: m[k] for k in ("pin", "name", "member_no")}
+                return {**member, "card_file": str(svc.cards_dir / m["card_file"])}, finance
+    pytest.fail("the seed has no member whose bank card can pay a month of flexible pension")
 
-    expected = {
-        ("not_charged", True): "payments.card_removed_not_charged",
-        ("not_charged", False): "payments.card_removed_not_charged",
-        ("paid", True): "payments.paid_card_removed",
-        ("paid", False): "payments.paid",
-    }[(seen["outcome"], bool(seen["card_removed"]))]
-    assert seen["result_text"].splitlines()[0] == Catalog.load().get(expected, "zh")
-    assert seen["ended_by"] == "timeout" and seen["data_after"] is False
+
+@pytest.mark.parametrize("when", ["before_pin", "after_approval"])
+def test_card_pulled_during_the_payment_is_told_and_nothing_is_taken(
+    stack, run_scenario, tmp_path, when
+):
+    svc = stack[0]
+    member, finance = pick_card_payer(svc)
+    db = Database(svc.database)
+    try:
+        account_id, before = _bank_account(db, finance.pan)
+        sales_before = len(_sales(db, account_id))
+        seen = run_journey(
+            stack,
+            run_scenario,
+            tmp_path,
+            "pull_card_while_paying",
+            member,
+            env_extra={"JOURNEY_PULL": when, "JOURNEY_BANK_PIN": finance.pin},
+            shared_journal=True,
+        )
+        assert seen["pay_error"] is None
+        assert seen["page_after_outcome"] == "pay"  # the member sees the outcome
+        sales = _sales(db, account_id)[sales_before:]
+        zh = Catalog.load().get
+        if when == "before_pin":
+            # The PIN pad was waiting: nothing went to the acquirer; the order is cancelled.
+            assert seen["outcome"] == "not_charged" and seen["message_key"] == "payments.cancelled"
+            assert sales == []
+        else:
+            # The host approved, the card left before its TC: the sale is reversed (0400,
+            # reason 06), nothing taken, and the member reads so.
+            assert seen["outcome"] == "reversed" and seen["card_removed"]
+            assert seen["message_key"] == "payments.card_removed_reversed"
+            assert "交易已冲正，未扣款" in seen["result_text"]
+            assert [(x.state, x.response_code, x.reversal_reason, x.amount_fen) for x in sales] == [
+                ("reversed", "00", "06", seen["quote_total_fen"])
+            ]
+        assert seen["result_text"].splitlines()[0] == zh(seen["message_key"], "zh")
+        # Nothing taken: the balance before, less nothing (before_pin), or less the month's
+        # total then given back (after_approval, e.g. 1,241.10 yuan: B - 124,110 + 124,110 = B).
+        assert _bank_account(db, finance.pan)[1] == before
+        # and the month is still due
+        with client_for(svc) as client:
+            due = {
+                str(x)
+                for d in client.dues(member["member_no"])
+                if d.scheme.value == "pension"
+                for x in d.periods
+            }
+        assert set(seen["quote_months"]) <= due
+        assert seen["ended_by"] == "timeout" and seen["data_after"] is False
+    finally:
+        db.dispose()
