@@ -1,6 +1,8 @@
 """The issue's test: a whole member session on the real stack (card emulator through pcscd,
 the back office over mutual TLS with signed requests and card sessions, a real cupsd), PIN
-135790 after a wrong PIN, browse and print; a second member pays three months by card. Then
+135790 after a wrong PIN, browse and print; a second member pays three months by card: the
+EMV card sale of the card's bank application, its 金融密码 typed on the on-screen keypad into
+the emulated PIN pad, authorized by the reference acquirer over TCP (issue 16). Then
 everything the run left behind is searched for every secret it handled:
 
 - secrets: the PINs (and the wrong one tried; as a whole word), every seeded ID number, both
@@ -9,19 +11,22 @@ everything the run left behind is searched for every secret it handled:
   signing.key), each kiosk's audit key, the card master keys (card-keys.toml), the TLS
   private keys of the test PKI (a PEM "PRIVATE KEY" block anywhere, or any key's material:
   its base64 lines, its private scalar raw or in hex), and the card-session tokens the back
-  office handed out (captured as the kiosk received them);
+  office handed out (captured as the kiosk received them); the card sale's: the 金融密码, the
+  bank card's PAN in full, track 2, each PIN block sent, the PIK, MAK and TMK (card_secrets);
 - places: the kiosk's log, audit, journal and temp files, the kiosk process's stderr, the back
   office's stdout+stderr (with its access log), cupsd's logs and stderr, the CUPS spool's
   control files, cups-pdf's log, pcscd's and the card emulator's output, the printed PDFs
   (pdftotext and raw) and the back office database (every table and column, and the file's
-  bytes for what belongs in no row).
+  bytes for what belongs in no row). The acquirer runs in this process: it logs where the
+  kiosk does.
 
 What may appear where (docs/rules.md "Masking", docs/security.md): the member's own ID number
 in full on the member's own A4 paper only; in the database an ID number only in
-member.id_number and a card number only in card.card_number / admin_card.card_number; API keys
-only as their SHA-256 (terminal.key_sha256, checked), card-session tokens nowhere (the back
-office keeps their SHA-256 in memory). The card emulator stands for the card and its security
-module, so its own log may hold what they hold (PIN, card number, ID number, master keys).
+member.id_number and a card number only in card.card_number / admin_card.card_number (the
+acquirer's own tables: DB_ALLOWED); API keys only as their SHA-256 (terminal.key_sha256,
+checked), card-session tokens nowhere (the back office keeps their SHA-256 in memory). The
+card emulator stands for the card and its security module, so its own log may hold what they
+hold (PIN, card number, ID number, master keys).
 
 Each secret kind has a control: a temporary copy of the run's evidence with one planted
 secret of that kind, which the same search must report, so the test can fail.
@@ -41,7 +46,7 @@ import tempfile
 import threading
 import time
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,8 +54,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from backoffice.acquirer.accounts import DEMO_ACQUIRER_TERMINALS
 from backoffice.seed.run import DEMO_TERMINALS
 from backoffice.tls_harness import running_tls_service
+from kiosk.acquirer.client import AcquirerClient, HostAnswer, SaleRequest
 from kiosk.audit import load_key, month_files, verify
 from tests.security.conftest import TODAY, make_pki
 
@@ -156,6 +163,71 @@ def pki_secrets(pki: Path) -> list[Secret]:
             for k, v in tomllib.loads(data.decode())["master"].items():
                 out.append(_secret(CARD_KEY, f"{rel} {k}", v, hex_=True))
     return out
+
+
+def card_secrets(
+    pins: Iterable[tuple[str, str]],
+    pan: str,
+    sent: Sequence[SaleRequest],
+    keys: tuple[bytes, bytes, bytes],
+) -> list[Secret]:
+    """The card sale's secrets: each named 金融密码 (a whole word), the PAN, the track 2 sent
+    (with 'D' or '=' as separator), each PIN block sent in field 52 and the terminal's
+    (TMK, PIK, MAK), raw and hex in either case."""
+    tmk, pik, mak = keys
+    track2 = {r.track2 for r in sent}
+    return [
+        *(_secret(PIN_, name, pin, word=True) for name, pin in pins),
+        _secret(BANK_PAN, "the bank card number", pan),
+        *(
+            _secret(TRACK2, f"track 2 #{i}", t, t.replace("D", "="), hex_=True)
+            for i, t in enumerate(sorted(track2))
+        ),
+        *(_key(PIN_BLOCK, f"PIN block #{i}", r.pin_block) for i, r in enumerate(sent)),
+        _key(PIK, "the PIK", pik),
+        _key(MAK, "the MAK", mak),
+        _key(TMK, "the TMK", tmk),
+    ]
+
+
+def _key(category: str, name: str, key: bytes) -> Secret:
+    return _secret(category, name, key, key.hex().upper(), hex_=True)
+
+
+def acquirer_keys(database: str, terminal_no: str) -> tuple[bytes, bytes, bytes]:
+    """The acquirer terminal's (TMK, PIK, MAK) as its last sign-on left them."""
+    from sqlalchemy import select
+
+    import common.pos8583 as p
+    from backoffice.storage import Database
+    from backoffice.storage.acquirer import AcqTerminalRow
+
+    db = Database(database)
+    try:
+        with db.session() as s:
+            term = s.scalars(
+                select(AcqTerminalRow).where(AcqTerminalRow.terminal_no == terminal_no)
+            ).one()
+            assert term.pik_under_tmk is not None and term.mak_under_tmk is not None
+            tmk = bytes.fromhex(term.tmk_hex)
+            pik = p.unwrap(tmk, bytes.fromhex(term.pik_under_tmk))
+            mak = p.unwrap(tmk, bytes.fromhex(term.mak_under_tmk))
+    finally:
+        db.dispose()
+    return tmk, pik, mak
+
+
+def capture_sales(monkeypatch: pytest.MonkeyPatch) -> list[SaleRequest]:
+    """Every 0200 any acquirer client of this process sends, passed on unchanged."""
+    sent: list[SaleRequest] = []
+    purchase = AcquirerClient.purchase
+
+    def purchase_and_keep(self: AcquirerClient, sale: SaleRequest) -> HostAnswer:
+        sent.append(sale)
+        return purchase(self, sale)
+
+    monkeypatch.setattr(AcquirerClient, "purchase", purchase_and_keep)
+    return sent
 
 
 # --- the search ---------------------------------------------------------------------------
@@ -307,16 +379,48 @@ def stack(tmp_path, card_stack_ready):
             require_card_session=True,
             simulated_payments=True,
         ) as svc,
+        running_acquirer(db_path) as acquirer_port,
         contextlib.ExitStack() as cupsd,
     ):
         # keep=True: once cupsd has stopped (and written its job files), its spool, logs and
         # PDFs stay to be searched; removed here at the end.
         cups = cupsd.enter_context(cups_server(keep=True))
         try:
-            yield svc, card_stack_ready, cups, cupsd.close, report, cards, db_path, pki
+            yield (
+                svc,
+                card_stack_ready,
+                cups,
+                cupsd.close,
+                report,
+                cards,
+                db_path,
+                pki,
+                acquirer_port,
+            )
         finally:
             cupsd.close()
             shutil.rmtree(cups.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_acquirer(db_path: Path) -> Iterator[int]:
+    """The reference acquirer on the test's database, in this process (as `backoffice serve
+    --lab --acquirer-port` runs it beside its app; backoffice.tls has no acquirer, its gateway
+    being production's). Its port. On the real date: the kiosk stamps field 13 with it, and
+    the back office finds the sale by that date when the order is posted."""
+    from backoffice.acquirer import AcquirerHost, AcquirerServer, AcquirerSwitches
+    from backoffice.settings import Settings
+    from backoffice.storage import Database
+
+    settings = Settings(database=str(db_path))
+    db = Database(str(db_path))
+    host = AcquirerHost(db, now=settings.now, today=settings.current_date)
+    server = AcquirerServer(host, AcquirerSwitches()).start()
+    try:
+        yield server.port
+    finally:
+        server.stop()
+        db.dispose()
 
 
 @contextlib.contextmanager
@@ -346,7 +450,7 @@ def _security_module(pki: Path) -> str:
     return f'[security_module]\nkeys_file = "{keys}"' if keys.exists() else ""
 
 
-def _config(run: Path, svc, cups, pki: Path) -> Path:
+def _config(run: Path, svc, cups, pki: Path, acquirer_port: int) -> Path:
     kiosk = pki / "kiosks" / "KIOSK-0001"
     p = run / "kiosk.toml"
     p.write_text(
@@ -377,15 +481,19 @@ path = "{run / "audit"}"
 key_file = "{kiosk / "audit.key"}"
 [heartbeat]
 interval = 5
+[acquirer]
+port = {acquirer_port}
 """,
         encoding="utf-8",
     )
     return p
 
 
-def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool = False) -> None:
+def _session(
+    cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, bank_pin: str | None = None
+) -> None:
     """One member's session through the kiosk core, as the touch UI drives it: browse, print
-    (or pay three months by card)."""
+    (or, given the card's 金融密码, pay three months by card)."""
     from kiosk.assembly import build
     from kiosk.config import load_config
     from kiosk.logging_setup import configure_logging
@@ -418,8 +526,9 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
         until(lambda s: s.pin_tries_left is not None)
         k.controller.post(PinSubmitted(bytearray(pin.encode())))
         until(lambda s: s.page is Page.MENU)
-        if pay:
-            _pay(k, until)
+        pay = bank_pin is not None
+        if bank_pin is not None:
+            _pay(k, until, bank_pin)
         for page, key in (
             ()
             if pay
@@ -462,9 +571,12 @@ def _session(cfg_path: Path, cs, card_file: Path, *, pin: str = PIN, pay: bool =
                 h.close()
 
 
-def _pay(k, until) -> None:
-    """Pay the first flexible-employment due, three months, by card (as screens/pay.py asks)."""
+def _pay(k, until, bank_pin: str) -> None:
+    """Pay the first flexible-employment due, three months, by card (as screens/pay.py asks):
+    the card sale asks for the 金融密码, typed key by key on the on-screen keypad (each key
+    straight to the emulated PIN pad through the card desk)."""
     from kiosk.domain.dues import DueKind
+    from kiosk.payments.card_desk import CardPrompt, EnterBankPin
     from kiosk.session.intents import RequestName
     from kiosk.session.machine import Navigate, Page, Request
 
@@ -478,7 +590,23 @@ def _pay(k, until) -> None:
     )
     until(lambda s: "pay_quote" in s.data or "pay_quote" in s.errors)
     assert "pay_quote" in k.controller.session.state.data, k.controller.session.state.errors
+    desk = k.services.paying.card_desk
+    prompts: list[CardPrompt | None] = []
+    asked = threading.Event()
+
+    def seen(prompt: CardPrompt | None) -> None:
+        prompts.append(prompt)
+        if isinstance(prompt, EnterBankPin):
+            asked.set()
+
+    desk.subscribe(seen)
     k.controller.post(Request(RequestName.PAY_CARD, {}))
+    assert asked.wait(120), (prompts, k.controller.session.state.errors)
+    for key in bank_pin:
+        desk.key(key)
+    entry = desk.prompt()
+    assert isinstance(entry, EnterBankPin) and entry.digits == len(bank_pin)  # dots, no digit
+    desk.key("enter")
     until(lambda s: "pay_card" in s.data or "pay_card" in s.errors, 120)
     state = k.controller.session.state
     assert "pay_card" in state.data and state.data["pay_card"].paid, state.errors
@@ -535,9 +663,10 @@ def _collect(ev: Evidence, run: Path, svc, cups, cs, db_path: Path, stderr: str,
 
 
 def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
+    from cardio.emulator import load_profile
     from kiosk.config import load_config
 
-    svc, cs, cups, stop_cups, report, cards, db_path, pki = stack
+    svc, cs, cups, stop_cups, report, cards, db_path, pki, acquirer_port = stack
     member = next(m for m in report.showcases if m.pin == PIN and m.card_file)
     payer = next(m for m in report.showcases if m.card_status == "valid" and "can pay" in m.note)
     with sqlite3.connect(db_path) as c:
@@ -546,19 +675,22 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
             "SELECT id_number FROM member WHERE member_no = ?", (member.member_no,)
         ).fetchone()[0]
     assert len(ids) == 12 and member_id in ids
+    finance = load_profile(cards / payer.card_file).finance
+    assert finance is not None and finance.pin != payer.pin  # the 金融密码 is its own
 
     run = tmp_path / "run"
     (run / "tmp").mkdir(parents=True)
-    cfg_path = _config(run, svc, cups, pki)
+    cfg_path = _config(run, svc, cups, pki, acquirer_port)
     api_key = load_config(cfg_path).backoffice.api_key
     tokens = _capture_tokens(monkeypatch)
+    sales = capture_sales(monkeypatch)
     pdf_log = CUPS_PDF_LOG.stat().st_size if CUPS_PDF_LOG.exists() else 0
     saved_tempdir = tempfile.tempdir
     tempfile.tempdir = str(run / "tmp")  # the kiosk's temp files (print previews) land here
     try:
         _session(cfg_path, cs, cards / member.card_file)
         cs.reset_state()  # the wrong PIN tried above counts on the emulated cards
-        _session(cfg_path, cs, cards / payer.card_file, pin=payer.pin, pay=True)
+        _session(cfg_path, cs, cards / payer.card_file, pin=payer.pin, bank_pin=finance.pin)
     finally:
         tempfile.tempdir = saved_tempdir
     out, err = capfd.readouterr()
@@ -566,6 +698,7 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
     ev = Evidence(tmp_path / "evidence", member_id)
     _collect(ev, run, svc, cups, cs, db_path, out + err, pdf_log)
 
+    tmk, pik, mak = acquirer_keys(str(db_path), DEMO_ACQUIRER_TERMINALS["KIOSK-0001"])
     secrets = [
         _secret(PIN_, "the PIN", PIN, word=True),
         _secret(PIN_, "the wrong PIN", WRONG_PIN, word=True),
@@ -577,8 +710,15 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
         *(_secret(API_KEY, f"the demo key of {t}", k) for t, k in DEMO_TERMINALS.items()),
         *pki_secrets(pki),
         *(_secret(TOKEN, f"card-session token #{i}", t) for i, t in enumerate(tokens)),
+        *card_secrets(
+            [("the payer's financial PIN", finance.pin)],
+            finance.pan,
+            sales,
+            (tmk, pik, mak),
+        ),
     ]
     assert len(tokens) == 2  # one card session per member, both handed to the kiosk
+    assert len(sales) == 1 and sales[0].pan == finance.pan  # one 0200: the PIN was right
 
     # Everything was collected (a search of nothing finds nothing).
     kiosk_files = {p.name for p in (ev.files / "kiosk").iterdir()}
@@ -590,6 +730,7 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
     assert {"access_log", "page_log"} <= {p.name for p in (ev.files / "cups-log").iterdir()}
     assert list(ev.paper.glob("*.pdf")), "no printed PDF"
     kinds = {PIN_, ID, CARD, API_KEY, SIGNING_KEY, AUDIT_KEY, TLS_KEY, TOKEN, CARD_KEY}
+    kinds |= {BANK_PAN, TRACK2, PIN_BLOCK, PIK, MAK, TMK}
     assert {k.category for k in secrets} == kinds
 
     assert find_leaks(ev, secrets) == []
@@ -600,7 +741,9 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
     with sqlite3.connect(ev.database) as c:
         hashes = {r[0] for r in c.execute("SELECT key_sha256 FROM terminal")}
         columns = {r[1] for r in c.execute("PRAGMA table_info(terminal)")}
+        sales_made = c.execute("SELECT pan_masked, response_code FROM acq_txn").fetchall()
     assert hashlib.sha256(api_key.encode()).hexdigest() in hashes  # the API key, hashed
+    assert sales_made == [(sales[0].pan_masked, "00")]  # the acquirer approved the one sale
     assert not any("key" in col and "sha" not in col for col in columns - {"key_sha256"})
 
     # The run did record the session, masked, and the chain holds.
@@ -639,6 +782,13 @@ def test_a_whole_session_leaves_no_secret(stack, tmp_path, capfd, monkeypatch):
         Plant("paper", PIN, "the PIN"),
         Plant("files/kiosk/log/kiosk.log", f"verify pin={PIN}", "the PIN"),
         Plant("files/cups-log/error_log", master_key, "card-keys.toml internal"),
+        Plant("files/kiosk/log/kiosk.log", f"sale pan={finance.pan}", "the bank card number"),
+        Plant("files/backoffice-output.txt", f"35={sales[0].track2}", "track 2 #0"),
+        Plant("files/kiosk/journal.sqlite3", sales[0].pin_block.hex(), "PIN block #0"),
+        Plant("db freed", f'{{"pin": "{finance.pin}"}}', "the payer's financial PIN"),
+        Plant("db acq_txn.answer_json", tmk.hex().upper(), "the TMK"),
+        Plant("files/kiosk-stderr.txt", f"PIK {pik.hex()}", "the PIK"),
+        Plant("files/cups-pdf.log", mak.hex().upper(), "the MAK"),
     ]
     _controls(ev, secrets, tmp_path / "controls", plants)
 

@@ -2,10 +2,11 @@
 office with its reference acquirer over TCP (an approved sale, a wrong financial PIN then the
 right one, a card pulled after approval and reversed, a host that does not answer and a
 reversal), with the kiosk's log at DEBUG. Searched (tests/security/test_no_secrets.py's
-search): the financial PIN (金融密码) and the wrong one tried, the PAN in full, track 2, the
-PIN blocks sent in field 52, the PIK, the MAK and the TMK (raw and hex); in the kiosk's log,
-the journal file (and its WAL), the test process's stderr, the back office's log (the acquirer
-logs there) and its database, every table and the file's freed pages.
+search and card_secrets): the financial PIN (金融密码) and the wrong one tried, the PAN in
+full, track 2, the PIN blocks sent in field 52, the PIK, the MAK and the TMK (raw and hex);
+in the kiosk's log, the journal file (and its WAL), the test process's stderr, the back
+office's log (the acquirer logs there) and its database, every table and the file's freed
+pages.
 
 Where they may be: the emulated card's own state (it is the card); in the database the PAN only
 in the reference acquirer's acq_account.pan and acq_txn.answer_json (its record of the 0210
@@ -24,32 +25,23 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import select
 
 import common.pos8583 as p
 from backoffice.acquirer.accounts import add_account, add_terminal
 from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import RunningService, running_service
 from backoffice.storage import Database
-from backoffice.storage.acquirer import AcqTerminalRow
-from kiosk.acquirer import SaleRequest
 from kiosk.domain import Scheme
 from kiosk.domain.payments import Outcome, Payer, PayMethod
 from kiosk.payments.card_lab import emulated_bank_card, lab_bank_card, lab_card_sale, lab_finance
 from tests.helpers.payments import TODAY, make_kiosk
 from tests.security.test_no_secrets import (
-    BANK_PAN,
-    MAK,
-    PIK,
-    PIN_,
-    PIN_BLOCK,
-    TMK,
-    TRACK2,
     Evidence,
     Plant,
-    Secret,
     _controls,
-    _secret,
+    acquirer_keys,
+    capture_sales,
+    card_secrets,
     find_leaks,
 )
 
@@ -62,14 +54,6 @@ TERMINAL_NO = "NS000001"
 def backoffice() -> Iterator[RunningService]:
     with running_service(members=60, seed=31, today=TODAY, acquirer=True) as svc:
         yield svc
-
-
-def _block(i: int, block: bytes) -> Secret:
-    return _secret(PIN_BLOCK, f"PIN block #{i}", block, block.hex().upper(), hex_=True)
-
-
-def _key(category: str, name: str, key: bytes) -> Secret:
-    return _secret(category, name, key, key.hex().upper(), hex_=True)
 
 
 def test_card_sales_leave_no_card_secret(
@@ -100,14 +84,7 @@ def test_card_sales_leave_no_card_secret(
         )  # fmt: skip
         k.service.card_sale = sale
         assert sale.acquirer.sign_on().code == p.APPROVED  # once: the keys searched for below
-        sent: list[SaleRequest] = []
-        purchase = sale.acquirer.purchase
-
-        def spy(req: SaleRequest) -> object:  # passes every 0200 on; keeps what went out
-            sent.append(req)
-            return purchase(req)
-
-        monkeypatch.setattr(sale.acquirer, "purchase", spy)
+        sent = capture_sales(monkeypatch)
         fin = lab_finance(pin=PIN, balance_fen=10_000_000)
         add_account(db, fin)
         card = emulated_bank_card(fin, run / "card" / "state.json")
@@ -133,14 +110,7 @@ def test_card_sales_leave_no_card_secret(
             outcomes.append(k.service.pay_by_card(pending, bank).outcome)
         assert outcomes == [Outcome.PAID, Outcome.PAID, Outcome.REVERSED, Outcome.REVERSED]
         assert len(sent) == 5  # the wrong PIN's 0200 too
-        with db.session() as s:
-            term = s.scalars(
-                select(AcqTerminalRow).where(AcqTerminalRow.terminal_no == TERMINAL_NO)
-            ).one()
-            tmk = bytes.fromhex(term.tmk_hex)
-            assert term.pik_under_tmk is not None and term.mak_under_tmk is not None
-            pik = p.unwrap(tmk, bytes.fromhex(term.pik_under_tmk))
-            mak = p.unwrap(tmk, bytes.fromhex(term.mak_under_tmk))
+        tmk, pik, mak = acquirer_keys(backoffice.database, TERMINAL_NO)
     finally:
         root.removeHandler(handler)
         handler.close()
@@ -151,16 +121,13 @@ def test_card_sales_leave_no_card_secret(
         db.dispose()
     track2 = sent[0].track2
     assert track2.startswith(fin.pan) and len(track2) > len(fin.pan) + 4
-    secrets = [
-        _secret(PIN_, "the financial PIN", PIN, word=True),
-        _secret(PIN_, "the wrong financial PIN", WRONG_PIN, word=True),
-        _secret(BANK_PAN, "the bank card number", fin.pan),
-        _secret(TRACK2, "track 2", track2, track2.replace("D", "="), hex_=True),
-        *(_block(i, r.pin_block) for i, r in enumerate(sent)),
-        _key(PIK, "the PIK", pik),
-        _key(MAK, "the MAK", mak),
-        _key(TMK, "the TMK", tmk),
-    ]
+    assert {r.track2 for r in sent} == {track2}  # one card: one track 2 searched
+    secrets = card_secrets(
+        [("the financial PIN", PIN), ("the wrong financial PIN", WRONG_PIN)],
+        fin.pan,
+        sent,
+        (tmk, pik, mak),
+    )
 
     ev = Evidence(tmp_path / "evidence", own_id="")
     (ev.files / "kiosk").mkdir(parents=True)
@@ -190,7 +157,7 @@ def test_card_sales_leave_no_card_secret(
     plants = [
         Plant("files/kiosk/kiosk.log", f"sale pan={fin.pan}", "the bank card number"),
         Plant("files/kiosk/kiosk.log", f"pin={PIN}", "the financial PIN"),
-        Plant("files/stderr.txt", f"track2={track2}", "track 2"),
+        Plant("files/stderr.txt", f"track2={track2}", "track 2 #0"),
         Plant("files/kiosk/journal.sqlite3", f"52={block}", "PIN block #0"),
         Plant("files/backoffice.log", f"PIK {pik.hex()}", "the PIK"),
         Plant("files/backoffice.log", f"MAK {mak.hex().upper()}", "the MAK"),
