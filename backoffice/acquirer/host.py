@@ -216,6 +216,7 @@ class AcquirerHost:
         charged again); another request under a used key is a duplicate (94)."""
         if earlier.state != "tombstone" and earlier.request_hash == request_hash:
             out = cast(p.Fields, json.loads(earlier.answer_json))
+            out["2"] = f["2"]  # the same request (its hash covers the PAN): echoed from it
             local = self._local_now()
             out["12"], out["13"] = f"{local:%H%M%S}", f"{local:%m%d}"
             return out
@@ -240,7 +241,9 @@ class AcquirerHost:
             if icc is not None and icc.ok and account is not None:
                 keys = self._issuer_keys(account.issuer_key)
                 out["55"] = issuer.issuer_auth_data(account.pan, account.psn, keys, icc, code)
-            row.answer_json = json.dumps(out)
+            # Kept to answer a repeated 0200; without field 2: the full PAN is kept only
+            # where the account is found by it (acq_account.pan).
+            row.answer_json = json.dumps({k: v for k, v in out.items() if k != "2"})
             return out
 
         if account is None or account.psn != psn or account.status != "active":

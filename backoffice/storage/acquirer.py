@@ -73,7 +73,7 @@ class AcqTxnRow(Base):
     pan_masked: Mapped[str] = mapped_column(String(19), default="")
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     response_code: Mapped[str] = mapped_column(String(2), default="")
-    answer_json: Mapped[str] = mapped_column(Text, default="{}")  # the sale's answer fields
+    answer_json: Mapped[str] = mapped_column(Text, default="{}")  # the 0210, without field 2
     reversal_code: Mapped[str | None] = mapped_column(String(2), nullable=True)
     reversal_reason: Mapped[str | None] = mapped_column(String(2), nullable=True)
     rrn: Mapped[str] = mapped_column(String(12), default="")

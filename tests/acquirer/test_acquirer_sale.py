@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import common.pos8583 as p
@@ -147,3 +149,34 @@ def test_duplicate_0200_charges_once(acq: AcquirerLab) -> None:
     other = sale(client, card, trace=7, amount_fen=1, at=AT)
     assert client.purchase(other).code == p.DUPLICATE
     assert acq.account(card).balance_fen == 87_655
+
+
+def test_the_host_keeps_its_answer_without_the_pan_and_repeats_it_with_it(
+    acq: AcquirerLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored 0210 (acq_txn.answer_json) holds no PAN (docs/security.md: a full PAN only
+    in acq_account.pan); a repeated 0200 is answered as the first, field 2 echoed from it."""
+    terminal = acq.new_terminal()
+    client = acq.client(terminal)
+    client.sign_on()
+    card = acq.new_card(balance_fen=100_000)
+    answers: list[p.Fields] = []
+    exchange = client._exchange
+
+    def keep(f: p.Fields, **kw: bool) -> p.Fields:  # every answer as it came, passed on
+        answers.append(exchange(f, **kw))
+        return answers[-1]
+
+    monkeypatch.setattr(client, "_exchange", keep)
+    req = sale(client, card, trace=8, amount_fen=2_000, at=AT)
+    assert client.purchase(req).code == client.purchase(req).code == p.APPROVED
+    first, again = answers
+    assert first["2"] == again["2"] == card.finance.pan  # echoed, as UnionPay POS answers do
+    # The same answer again but the host's time (12, 13) and so the MAC (64).
+    assert {k: v for k, v in again.items() if k not in ("12", "13", "64")} == {
+        k: v for k, v in first.items() if k not in ("12", "13", "64")
+    }
+    (row,) = acq.txns(terminal)
+    stored = json.loads(row.answer_json)
+    assert stored["39"] == p.APPROVED and stored["37"] == first["37"]
+    assert "2" not in stored and card.finance.pan not in row.answer_json

@@ -95,10 +95,10 @@ DB_ALLOWED = {
     ID: {("member", "id_number")},
     CARD: {("card", "card_number"), ("admin_card", "card_number")},
     # The reference acquirer's own tables (the simulated bank in the lab's database): the card
-    # account is found by its PAN, and the host keeps each 0210 as sent (which echoes field 2,
-    # as UnionPay POS answers do); it keeps each terminal's TMK (a real acquirer: in its HSM).
-    # The working keys it stores only under the TMK. Nothing of this in the back office's own.
-    BANK_PAN: {("acq_account", "pan"), ("acq_txn", "answer_json")},
+    # account is found by its PAN (its 0210s are kept without field 2, the PAN they echo); it
+    # keeps each terminal's TMK (a real acquirer: in its HSM). The working keys it stores only
+    # under the TMK. Nothing of this in the back office's own.
+    BANK_PAN: {("acq_account", "pan")},
     TMK: {("acq_terminal", "tmk_hex")},
 }
 EMULATOR_ALLOWED = {PIN_, ID, CARD, CARD_KEY}  # what a card and its security module hold

@@ -9,8 +9,8 @@ office's log (the acquirer logs there) and its database, every table and the fil
 pages.
 
 Where they may be: the emulated card's own state (it is the card); in the database the PAN only
-in the reference acquirer's acq_account.pan and acq_txn.answer_json (its record of the 0210
-echoing field 2), the TMK only in acq_terminal.tmk_hex (the simulated bank's key table; the
+in the reference acquirer's acq_account.pan (not in acq_txn.answer_json: the 0210s it keeps
+leave out field 2), the TMK only in acq_terminal.tmk_hex (the simulated bank's key table; the
 PIK and MAK it keeps only under the TMK). Each kind has a control: planted in a copy of the
 evidence, the same search reports it."""
 
@@ -162,6 +162,7 @@ def test_card_sales_leave_no_card_secret(
         Plant("files/backoffice.log", f"PIK {pik.hex()}", "the PIK"),
         Plant("files/backoffice.log", f"MAK {mak.hex().upper()}", "the MAK"),
         Plant("db pay_order.account_masked", fin.pan, "the bank card number"),
+        Plant("db acq_txn.answer_json", f'{{"2": "{fin.pan}"}}', "the bank card number"),
         Plant("db acq_txn.answer_json", tmk.hex().upper(), "the TMK"),
         Plant("db acq_terminal.pik_under_tmk", pik.hex(), "the PIK"),
         Plant("db freed", f'{{"pin": "{PIN}"}}', "the financial PIN"),
