@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,7 +43,7 @@ def create_app(settings: Settings, *, parts: AppParts, db: Database | None = Non
 
     database = db or Database(settings.database)
     database.create_schema()
-    app = FastAPI(
+    app = _BackOffice(
         title="Social insurance back office — kiosk API",
         version="1.0",
         description=DESCRIPTION,
@@ -70,6 +71,18 @@ def create_app(settings: Settings, *, parts: AppParts, db: Database | None = Non
     if parts.security is not None:
         install_certificate_guard(app, parts.security, tls=parts.tls)
     return app
+
+
+class _BackOffice(FastAPI):
+    """FastAPI with the document completed by what the routes' signatures cannot say
+    (security schemes, the identity headers' answers: backoffice.api.openapi)."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            from backoffice.api.openapi import document
+
+            self.openapi_schema = document(self)
+        return self.openapi_schema
 
 
 class AccessLog:
@@ -107,8 +120,12 @@ class AccessLog:
             )
 
 
-def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
-    return JSONResponse({"code": code, "message_zh": zh, "message_en": en}, status_code=status)
+def _error(
+    status: int, code: str, zh: str, en: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "message_zh": zh, "message_en": en}, status_code=status, headers=headers
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -132,8 +149,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return _error(404, "NO_SUCH_ENDPOINT", "没有这个接口", "No such endpoint")
         if exc.status_code == 405:
-            return _error(405, "METHOD_NOT_ALLOWED", "不支持此请求方法", "Method not allowed")
-        return _error(exc.status_code, "HTTP_ERROR", "请求错误", str(exc.detail))
+            # Allow: the route's methods (RFC 9110 requires it on a 405; Starlette sets it).
+            return _error(
+                405,
+                "METHOD_NOT_ALLOWED",
+                "不支持此请求方法",
+                "Method not allowed",
+                headers=exc.headers,
+            )
+        return _error(
+            exc.status_code, "HTTP_ERROR", "请求错误", str(exc.detail), headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception) -> JSONResponse:

@@ -132,3 +132,32 @@ def authenticated(scope: Any) -> str | None:
     """The terminal whose API key this request presented correctly, if any."""
     state = scope.get("state")
     return state.get(AUTHENTICATED) if isinstance(state, dict) else None
+
+
+# The identity headers as the OpenAPI document names them (backoffice.api.openapi puts them on
+# each operation): described here, beside the one reader of the headers.
+TERMINAL_ID_SCHEME = "terminalId"
+TERMINAL_KEY_SCHEME = "terminalKey"
+CARD_SESSION_SCHEME = "cardSession"
+
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    TERMINAL_ID_SCHEME: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Terminal-Id",
+        "description": "the terminal's id (终端编号), e.g. KIOSK-0001; sent once",
+    },
+    TERMINAL_KEY_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <the terminal's API key>; sent once",
+    },
+    CARD_SESSION_SCHEME: {
+        "type": "apiKey",
+        "in": "header",
+        "name": CARD_SESSION,
+        "description": "the token of an open card session (POST /v1/card-sessions) of this "
+        "member on this terminal; required by the production service (card sessions on), "
+        "ignored where they are off",
+    },
+}

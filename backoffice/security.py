@@ -13,7 +13,8 @@ service of the tests and the demo runs without):
   common name is the terminal the request claims to be (X-Terminal-Id).
 - `SignatureGuard`: a request that authenticates as a terminal (X-Terminal-Id or Authorization)
   must carry a valid HMAC signature (kiosk.backoffice.signing) by that terminal's key, a timestamp within
-  `max_skew` seconds of ours, and a nonce not seen before; otherwise 401.
+  `max_skew` seconds of ours, and a nonce not seen before by any worker of any host (the nonces
+  are rows of the database: backoffice.storage.shared_state); otherwise 401.
 
 Refusals are JSON like every API error: {code, message_zh, message_en}.
 """
@@ -25,14 +26,16 @@ import json
 import logging
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from backoffice.errors import BackOfficeServerError
 from backoffice.identity import Claimed, RepeatedHeader, claimed
+from backoffice.storage.shared_state import SharedState, for_app
 from common.signing import sign
 
 log = logging.getLogger("backoffice.security")
@@ -113,26 +116,22 @@ class RevocationList:
 
 
 class NonceCache:
-    """Nonces seen in the last `ttl` seconds (a signed timestamp older than the skew is refused
-    anyway, so a nonce need not be kept longer than twice the skew)."""
+    """Nonces used in the last `ttl` seconds, by any worker of any host: they are rows of the
+    database (backoffice.storage.shared_state), so a replay sent to another process is refused
+    too. A signed timestamp older than the skew is refused anyway, so a nonce need not be kept
+    longer than twice the skew."""
 
-    def __init__(self, ttl: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, ttl: float, state: SharedState, clock: Callable[[], float] = time.time
+    ) -> None:
         self.ttl = ttl
+        self._state = state
         self._clock = clock
-        self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     def first_time(self, key_id: str, nonce: str) -> bool:
-        """True (and remembered) if this key has not used this nonce yet."""
-        now = self._clock()
-        while self._seen:
-            oldest, expires = next(iter(self._seen.items()))
-            if expires > now:
-                break
-            del self._seen[oldest]
-        if (key_id, nonce) in self._seen:
-            return False
-        self._seen[(key_id, nonce)] = now + self.ttl
-        return True
+        """True (and used up everywhere) if this key has not used this nonce yet. Blocking:
+        one INSERT; call it on a worker thread."""
+        return self._state.first_use(key_id, nonce, now=self._clock(), ttl=self.ttl)
 
 
 def load_signing_keys(path: Path) -> dict[str, bytes]:
@@ -250,6 +249,7 @@ class SignatureGuard:
         app: Any,
         keys: dict[str, bytes],
         *,
+        state: SharedState,
         max_skew: int = 300,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -257,7 +257,7 @@ class SignatureGuard:
         self.keys = keys
         self.max_skew = max_skew
         self._clock = clock
-        self.nonces = NonceCache(2 * max_skew, clock)
+        self.nonces = NonceCache(2 * max_skew, state, clock)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -285,6 +285,11 @@ class SignatureGuard:
                 body += message.get("body", b"")
                 messages_left = message.get("more_body", False)
             problem = self._check_signature(scope, claim, body)
+        # Only a correctly signed request uses up its nonce: junk cannot fill the table for others.
+        if problem is None and not await anyio.to_thread.run_sync(
+            self.nonces.first_time, claim.key_id or "", claim.nonce or ""
+        ):
+            problem = ("REPLAYED", "重复的请求", "This request was already received (replay)")
         if problem is not None:
             code, zh, en = problem
             log.warning("signed request refused: %s %s %s", code, scope["method"], scope["path"])
@@ -332,10 +337,7 @@ class SignatureGuard:
         expected = sign(key, scope["method"], target, stamp, nonce, body)
         if not hmac.compare_digest(expected, given.lower()):
             return "SIGNATURE_INVALID", "签名无效", "The request signature is invalid"
-        # Only a correctly signed request uses up its nonce: junk cannot fill the cache for others.
-        if not self.nonces.first_time(key_id, nonce):
-            return "REPLAYED", "重复的请求", "This request was already received (replay)"
-        return None
+        return None  # the nonce is checked next, on a worker thread (a database write)
 
 
 def install_signature_guard(app: Any, options: SecurityOptions) -> None:
@@ -344,7 +346,7 @@ def install_signature_guard(app: Any, options: SecurityOptions) -> None:
     this guard reads."""
     if options.signing_keys_file is not None:
         keys = load_signing_keys(options.signing_keys_file)
-        app.add_middleware(SignatureGuard, keys=keys, max_skew=options.max_skew)
+        app.add_middleware(SignatureGuard, keys=keys, state=for_app(app), max_skew=options.max_skew)
 
 
 def install_certificate_guard(app: Any, options: SecurityOptions, *, tls: bool) -> None:

@@ -34,5 +34,6 @@ def routers() -> list[APIRouter]:
         verify.router,
         payments.router,
         card_sales.router,  # POST /v1/orders/{no}/card-sale (issue 16)
+        payments.receipts,  # public, like verify: no terminal, no member errors
         fleet.router,  # the hall manager's /fleet page (HTML) and /fleet.json
     ]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from backoffice.api.common import problem
 from backoffice.api.deps import Terminal
+from backoffice.api.models import JsonInt
 from backoffice.api.payments import IdemKey, OrderNo
 from backoffice.api.payments_deps import Pay
 from backoffice.card_sales import CardSaleClaim, ReferenceAcquirerRecords, post_card_sale
@@ -36,9 +37,9 @@ class CardSaleIn(BaseModel):
     terminal_no: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{8}$")] = Field(
         description="the acquirer's terminal number (ISO 8583 field 41)"
     )
-    # strict: a JSON number (lax, true was trace 1).
-    trace: int = Field(
-        ge=1, le=999999, strict=True, description="the sale's trace number (field 11)"
+    # A JSON number (lax, true was trace 1).
+    trace: Annotated[int, JsonInt] = Field(
+        ge=1, le=999999, description="the sale's trace number (field 11)"
     )
     txn_date: SaleDate = Field(description="the kiosk's local date of the sale (field 13)")
     amount: SaleAmount = Field(description='the sale\'s amount in yuan, e.g. "330.00"')

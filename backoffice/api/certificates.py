@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import records
-from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
 from backoffice.api.models import CertificateOut, CertificateRequest, IdempotencyKeyText
 from backoffice.errors import BadRequestProblem, ConflictProblem
@@ -90,12 +91,21 @@ def certificate_json(row: CertificateRow, public_url: str) -> dict[str, Any]:
         "verification_code": rules.grouped(row.code),
         "verify_url": f"{public_url.rstrip('/')}/verify/{row.code}",
         "digest": row.digest,
-        "issued_at": row.issued_at,
-        "expires_at": row.expires_at,
+        "issued_at": instant(row.issued_at),
+        "expires_at": instant(row.expires_at),
     }
 
 
-@router.post("/{member_no}/certificates", response_model=CertificateOut, status_code=201)
+@router.post(
+    "/{member_no}/certificates",
+    response_model=CertificateOut,
+    status_code=201,
+    responses={
+        201: {"description": "the certificate; the same again for a retry with the same key"},
+        400: problem("BAD_RANGE"),
+        409: problem("IDEMPOTENCY_CONFLICT: this key with another request"),
+    },
+)
 def issue_certificate(
     member_no: MemberNo,
     req: CertificateRequest,

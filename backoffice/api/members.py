@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from backoffice import records
 from backoffice.api import encode
-from backoffice.api.common import MEMBER_ERRORS
+from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.api.models import (
     AccountsOut,
@@ -57,7 +57,10 @@ def _month(text: str | None, name: str) -> int | None:
 @router.get(
     "/{member_no}/contributions",
     response_class=Response,
-    responses={200: {"model": HistoryOut, "content": {"application/json": {}}}},
+    responses={
+        200: {"model": HistoryOut, "content": {"application/json": {}}},
+        400: problem("BAD_PERIOD: from or to is not a month, or from is after to"),
+    },
 )
 def contributions(
     member_no: MemberNo,

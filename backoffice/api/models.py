@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 # --- Input rules -------------------------------------------------------------------------------
 # Every key, id and figure a terminal sends is ASCII with a pattern and a length, so that
@@ -19,8 +19,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Stri
 # - no key is longer than its column (PostgreSQL refuses it, SQLite stored it);
 # - no Unicode digit passes for an ASCII one: Python's int() and Decimal() read "３３０" as 330, and
 #   a pattern's \d matches it too (pydantic's regex is Unicode-aware), so patterns say [0-9].
-# - a number in a body is a JSON number (Year: not "2024", 2024.0 or true) and a date is the
-#   string "YYYY-MM-DD" (IsoDate: lax pydantic read `"date": 0` as 1970-01-01).
+# - a whole number in a body is a JSON number (JsonInt: not "2024" nor true; 2024.0 is the
+#   number 2024, as JSON Schema's "integer" says, so the document can describe the rule) and a
+#   date is the string "YYYY-MM-DD" (IsoDate: lax pydantic read `"date": 0` as 1970-01-01).
 
 IDEMPOTENCY_KEY_MIN = 8
 IDEMPOTENCY_KEY_MAX = 64  # the key columns are String(64)
@@ -70,7 +71,22 @@ MonthIn = Annotated[
     Field(examples=["2024-03"]),
 ]
 Rate = Annotated[str, Field(examples=["0.08"], description="a decimal fraction as a string")]
-Year = Annotated[int, Strict(), Field(ge=1990, le=2200)]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON number with no fraction: pydantic alone would read "2024" and true (as 1)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a JSON number, not a string or true/false")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a whole number")
+        return int(value)
+    return value
+
+
+JsonInt = BeforeValidator(_json_integer)
+# The bounds before the validator: after it they are not in the schema (see YearQuery).
+Year = Annotated[int, Field(ge=1990, le=2200), JsonInt]
 
 
 def _plain_digits(value: object) -> object:
@@ -385,14 +401,15 @@ class VerificationOut(_Attested):
 class AuditHeadIn(BaseModel):
     """The kiosk's audit chain head: its last record's seq and HMAC, and the month file."""
 
-    seq: int = Field(ge=0, le=10**15)
+    # A JSON number, not true/false (lax pydantic read false as 0; found by schemathesis).
+    seq: Annotated[int, JsonInt] = Field(ge=0, le=10**15)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     month: str = Field(default="", pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$")
 
 
-# A heartbeat's devices (issue 15: one heartbeat of 2.5 M devices stored a 44 MB row). A kiosk
-# reports about ten; a state is a word or its last error (kiosk.backoffice.heartbeat cuts that
-# at 200 characters). At the bounds the body is under 8 KiB (backoffice.limits: 16 KiB).
+# A heartbeat's devices (issue 15, 15B: one heartbeat of 2.5 M devices stored a 44 MB row). A
+# kiosk reports about ten; a state is a word or its last error (kiosk.backoffice.heartbeat cuts
+# that at 200 characters). At the bounds the body is under 8 KiB (backoffice.limits: 16 KiB).
 MAX_DEVICES = 32
 MAX_DEVICE_NAME = 40
 MAX_DEVICE_STATE = 200

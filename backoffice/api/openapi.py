@@ -25,33 +25,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from backoffice.api import deps
 from backoffice.card_sessions import _MEMBER_PATH
-from backoffice.identity import CARD_SESSION
-
-TERMINAL_ID = "terminalId"
-TERMINAL_KEY = "terminalKey"
-CARD_SESSION_SCHEME = "cardSession"
-
-SECURITY_SCHEMES: dict[str, dict[str, str]] = {
-    TERMINAL_ID: {
-        "type": "apiKey",
-        "in": "header",
-        "name": "X-Terminal-Id",
-        "description": "the terminal's id (终端编号), e.g. KIOSK-0001; sent once",
-    },
-    TERMINAL_KEY: {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "Authorization: Bearer <the terminal's API key>; sent once",
-    },
-    CARD_SESSION_SCHEME: {
-        "type": "apiKey",
-        "in": "header",
-        "name": CARD_SESSION,
-        "description": "the token of an open card session (POST /v1/card-sessions) of this "
-        "member on this terminal; required by the production service (card sessions on), "
-        "ignored where they are off",
-    },
-}
+from backoffice.identity import (
+    CARD_SESSION_SCHEME,
+    SECURITY_SCHEMES,
+    TERMINAL_ID_SCHEME,
+    TERMINAL_KEY_SCHEME,
+)
 
 _ERROR = {"$ref": "#/components/schemas/ErrorBody"}
 
@@ -93,7 +72,7 @@ def _complete(op: dict[str, Any], route: Any) -> None:
     responses: dict[str, Any] = op["responses"]
     member_data = _MEMBER_PATH.match(route.path_format) is not None
     if deps.terminal in _calls(route.dependant):
-        terminal: dict[str, list[str]] = {TERMINAL_ID: [], TERMINAL_KEY: []}
+        terminal: dict[str, list[str]] = {TERMINAL_ID_SCHEME: [], TERMINAL_KEY_SCHEME: []}
         op["security"] = [terminal]
         if member_data:
             # Required where card sessions are on (production's default), not in the lab or

@@ -9,10 +9,9 @@ import pytest
 
 from backoffice.harness import RunningService, postgres_server, running_service
 from kiosk.backoffice.client import BackOfficeClient
+from tests.helpers.backoffice import SEEDED_MEMBERS as MEMBERS
+from tests.helpers.backoffice import SEEDED_SEED as SEED
 from tests.helpers.backoffice import TODAY, make_client
-
-MEMBERS = 40
-SEED = 7
 
 
 @pytest.fixture(scope="session")

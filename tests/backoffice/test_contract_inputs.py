@@ -333,15 +333,21 @@ def test_amounts_months_and_numbers_take_ascii_digits_only(service: RunningServi
         _pay_headers(service, f"fw-{uuid.uuid4().hex}"),
     )
     assert _refused(r, "order amount")["code"] == "INVALID_REQUEST"
-    # JSON numbers are numbers: a year or a month count sent as a string, a float or a bool.
+    # JSON numbers are numbers: a year or a month count sent as a string, a fraction or a bool
+    # (2024.0 is the number 2024 in JSON and JSON Schema alike: accepted, below).
     for body in (
         {"kind": "rights_record", "first_year": "2024"},
-        {"kind": "rights_record", "first_year": 2024.0},
+        {"kind": "rights_record", "first_year": 2024.5},
         {"kind": "rights_record", "last_year": True},
         {"kind": "participation", "months": "12"},
     ):
         r = _certificate(service, no, f"num-{uuid.uuid4().hex}", body)
         assert _refused(r, body)["code"] == "INVALID_REQUEST", body
+    # A whole number written with a zero fraction is that number.
+    r = _certificate(
+        service, no, f"num-{uuid.uuid4().hex}", {"kind": "rights_record", "first_year": 2024.0}
+    )
+    assert r.status_code == 201, r.text
     # The ASCII forms are fine (the kiosk's own requests).
     ok = _send(service, "GET", f"/v1/members/{no}/pension-estimate?wage_growth=0.01")
     assert ok.status_code == 200, ok.text
@@ -495,7 +501,7 @@ def test_the_other_routes_inputs_are_as_strict(service: RunningService) -> None:
         "txn_date": "2026-06-20",
         "amount": "1.00",
     }
-    for trace in (True, "12", 12.0):
+    for trace in (True, "12", 12.5):  # 12.0 is the number 12 (JSON), a trace like any
         r = _send(
             service,
             "POST",

@@ -14,6 +14,10 @@ from kiosk.config import BackOfficeConfig
 
 # The seeded back office's day (tests/backoffice): fixed, so seeded records never drift.
 TODAY = dt.date(2026, 6, 20)
+# The back office tests' seeded service (tests/backoffice/conftest.py) and the schemathesis
+# config's real member numbers (tests/backoffice/schemathesis.toml) come from this seed.
+SEEDED_MEMBERS = 40
+SEEDED_SEED = 7
 
 
 def make_client(svc: RunningService, *, retries: int = 3, backoff: float = 0.0) -> BackOfficeClient:

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.pki import make_pki
+
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 6, 20)
-
-
-def make_pki(out: Path, *kiosks: str) -> Path:
-    args = [a for k in kiosks for a in ("--kiosk", k)]
-    subprocess.run(
-        [sys.executable, "scripts/make_test_ca.py", "--out", str(out), *args],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    return out
+__all__ = ["REPO", "TODAY", "make_pki"]  # imported by the older security tests
 
 
 @pytest.fixture(scope="session")

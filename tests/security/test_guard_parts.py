@@ -15,6 +15,8 @@ from backoffice.security import (
     SecurityConfigError,
     load_signing_keys,
 )
+from backoffice.storage import Database
+from backoffice.storage.shared_state import SharedState
 from kiosk.backoffice.signing import SigningKeyError, canonical_request, read_key
 
 
@@ -33,14 +35,20 @@ def test_revocation_list_reads_serials_and_notices_changes(tmp_path):
         rl.is_revoked("abc")
 
 
-def test_nonce_cache_refuses_a_repeat_and_forgets_after_its_time():
+def test_nonce_cache_refuses_a_repeat_and_forgets_after_its_time(tmp_path):
+    db = Database(str(tmp_path / "nonces.sqlite3"))
+    db.create_schema()
     now = [1000.0]
-    cache = NonceCache(600, clock=lambda: now[0])
-    assert cache.first_time("K1", "n1")
-    assert not cache.first_time("K1", "n1")
-    assert cache.first_time("K2", "n1")  # nonces are per key
+    # Two caches on one database: two worker processes (backoffice.storage.shared_state).
+    a = NonceCache(600, SharedState(db), clock=lambda: now[0])
+    b = NonceCache(600, SharedState(db), clock=lambda: now[0])
+    assert a.first_time("K1", "n1")
+    assert not a.first_time("K1", "n1")
+    assert not b.first_time("K1", "n1")  # the other process has seen it too
+    assert b.first_time("K2", "n1")  # nonces are per key
     now[0] += 601
-    assert cache.first_time("K1", "n1")  # long gone; its timestamp would be refused anyway
+    assert b.first_time("K1", "n1")  # long gone; its timestamp would be refused anyway
+    assert not a.first_time("K1", "n1")
 
 
 def test_key_files_are_checked(tmp_path):
