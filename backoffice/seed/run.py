@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import time
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -231,11 +232,14 @@ def _copy_in_parallel(
                 report.showcases.extend(showcases)
                 done += got["member"]
                 log.info("seeded %d/%d members", done, members)
+        log.info("rows of %d members copied; building the keys and indexes", members)
+        began = time.perf_counter()
         with db.engine.connect() as conn, conn.begin():
             raw = _psycopg(conn)
             aside.restore_primary_keys(raw)  # a member's rows found by key, not by a scan
             _redraw_across_ranges(raw, LifeMaker(policy, seed, as_of), counts, changed_pins)
             aside.restore_rest(raw)
+        log.info("keys, indexes and foreign keys built in %.0f s", time.perf_counter() - began)
     except Exception as e:
         db.drop_schema()
         raise SeedError(f"seeding failed, every table dropped: {e}") from e
