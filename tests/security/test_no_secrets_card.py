@@ -35,14 +35,14 @@ from kiosk.domain import Scheme
 from kiosk.domain.payments import Outcome, Payer, PayMethod
 from kiosk.payments.card_lab import emulated_bank_card, lab_bank_card, lab_card_sale, lab_finance
 from tests.helpers.payments import TODAY, make_kiosk
-from tests.security.test_no_secrets import (
+from tests.helpers.secret_search import (
     Evidence,
     Plant,
-    _controls,
     acquirer_keys,
     capture_sales,
     card_secrets,
     find_leaks,
+    plant_controls,
 )
 
 PIN = "246810"
@@ -168,4 +168,4 @@ def test_card_sales_leave_no_card_secret(
         Plant("db freed", f'{{"pin": "{PIN}"}}', "the financial PIN"),
         Plant("db freed", block, "PIN block #0"),
     ]
-    _controls(ev, secrets, tmp_path / "controls", plants)
+    plant_controls(ev, secrets, tmp_path / "controls", plants)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from tests.helpers.kivy_ui import (
+    enter_bank_pin,
     journey_member,
     shot,
     tap,
@@ -16,33 +17,6 @@ from tests.helpers.kivy_ui import (
     wait_until,
     widget,
 )
-
-
-def enter_bank_pin(app, pin: str, out: dict, tag: str = ""):
-    """On the pay page's PIN pad step: tap the scrambled keys of the 金融密码, then confirm.
-    Records the dots after each key (the pad's own count) and a screenshot."""
-    pay = app.sm.get_screen("pay")
-    yield from wait_until(
-        lambda: pay.ids.steps.current == "bank_pin",
-        30,
-        "the PIN pad step",
-    )
-    yield 0.3
-    out[f"bank_pin_text{tag}"] = pay.ids.bank_pin_text.text
-    out[f"bank_pin_title{tag}"] = pay.ids.bank_pin_title.text
-    keys = {getattr(w, "pin_key", None): w for w in pay.ids.bank_keypad.children}
-    dots: list[str] = []
-    for d in pin:
-        tap(keys[d])
-        want = len(dots) + 1
-        yield from wait_until(
-            lambda want=want: pay.ids.bank_pin_dots.text.count("●") == want, 5, "a dot per key"
-        )
-        dots.append(pay.ids.bank_pin_dots.text)
-    out[f"dots{tag}"] = dots
-    out[f"busy_over_pin{tag}"] = app.busy.active  # nothing may cover the keypad
-    out[f"shot_pin{tag}"] = shot(f"card-sale-bank-pin{tag}")
-    tap(pay.ids.bank_pin_ok)
 
 
 def pay_by_bank_card(app, out):

@@ -6,6 +6,7 @@ import os
 
 from tests.helpers.kivy_ui import (
     card_cmd,
+    enter_bank_pin,
     in_thread,
     journey_member,
     page,
@@ -19,7 +20,6 @@ from tests.helpers.kivy_ui import (
     wait_until,
     widget,
 )
-from tests.ui.scenarios_card_sale import enter_bank_pin
 
 
 def browse_records(app, out):
