@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.errors import ConflictProblem, PolicyError
+from backoffice.rules.certification import CYCLE_FROM, CertificationRules
 from kiosk.domain import Money, Scheme
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policies" / "default.toml"
@@ -83,6 +84,7 @@ class Policy:
     average_wages: dict[int, Money]
     crediting_rates: dict[int, Decimal]
     average_wage_fallbacks: dict[int, Money] = field(default_factory=dict)
+    certification: CertificationRules = field(default_factory=CertificationRules)
 
     def average_wage(self, year: int) -> Money:
         """Average annual wage of a year as the policy states it: the published figure, else the
@@ -228,7 +230,31 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         average_wages=wages,
         crediting_rates=crediting,
         average_wage_fallbacks=fallbacks,
+        certification=_certification(r),
     )
+
+
+def _certification(r: _Reader) -> CertificationRules:
+    """[certification] (optional section: every key has the default in default.toml)."""
+    if "certification" not in r.data:
+        return CertificationRules()
+    d = CertificationRules()
+    cycle_from = r.optional("certification", "cycle_from", str, d.cycle_from)
+    if cycle_from not in CYCLE_FROM:
+        raise PolicyError(
+            f"{r.source}: [certification] cycle_from: expected one of {', '.join(CYCLE_FROM)},"
+            f" found {cycle_from!r}"
+        )
+    counts = {
+        key: r.optional("certification", key, int, getattr(d, key))
+        for key in ("cycle_months", "grace_days", "reminder_days", "attempts_per_day")
+    }
+    for key, lo in (("cycle_months", 1), ("grace_days", 0), ("reminder_days", 0)):
+        if counts[key] < lo:
+            raise PolicyError(f"{r.source}: [certification] {key}: must be >= {lo}")
+    if counts["attempts_per_day"] < 1:
+        raise PolicyError(f"{r.source}: [certification] attempts_per_day: must be >= 1")
+    return CertificationRules(cycle_from=cycle_from, **counts)
 
 
 def _zone_name(name: object, source: str) -> str:
