@@ -71,6 +71,13 @@ class SecurityModuleError(CardError):
     en = "security module error"
 
 
+class NoPinReloadKey(SecurityModuleError):
+    """The security module holds no PIN-reload key: this kiosk cannot reset PINs."""
+
+    zh = "安全模块没有重装密码密钥，本机不能重置密码"
+    en = "the security module holds no PIN-reload key: PIN reset unavailable here"
+
+
 class PinPolicyError(CardError):
     """A new PIN the issuer forbids (checked before anything is sent to the card)."""
 
@@ -88,6 +95,20 @@ class PinUnchanged(PinPolicyError):
 class PinFormatError(PinPolicyError):
     zh = "密码须为 4 至 12 位数字"
     en = "a PIN is 4 to 12 digits"
+
+
+class PinMismatch(PinPolicyError):
+    """The two entries of a new PIN differ."""
+
+    zh = "两次输入的新密码不一致"
+    en = "the two entries of the new PIN differ"
+
+
+class PinResetFormatError(PinFormatError):
+    """RELOAD PIN sets a PIN of exactly six digits, as the cards are issued."""
+
+    zh = "新密码须为 6 位数字"
+    en = "the new PIN is 6 digits"
 
 
 class PinPadUnavailable(CardError):
@@ -139,6 +160,19 @@ class AuthenticationFailed(CardStatusError):
     def __init__(self, sw: int, command: str, tries_left: int | None = None) -> None:
         self.tries_left = tries_left
         super().__init__(sw, command)
+
+
+class PinReloadRefused(CardStatusError):
+    """The card refused RELOAD PIN: MAC wrong (6988) or no fresh random (6984); the PIN and
+    the retry counter are unchanged."""
+
+    def __init__(self, sw: int, command: str) -> None:
+        super().__init__(
+            sw,
+            command,
+            en=f"the card refused the PIN reset (SW {sw:04X})",
+            zh=f"卡片拒绝重置密码（{sw:04X}），请到柜台办理",
+        )
 
 
 class SecurityStatusNotSatisfied(CardStatusError):

@@ -24,7 +24,9 @@ from cardio.errors import (
     InitialPinForbidden,
     NoCard,
     PinEntryCancelled,
+    PinMismatch,
     PinPadUnavailable,
+    PinResetFormatError,
     PinUnchanged,
     ReaderUnavailable,
 )
@@ -336,6 +338,43 @@ class CardReader:
         finally:
             old.wipe()
             new.wipe()
+
+    @property
+    def card_identifier(self) -> str | None:
+        """The card identifier of the card read in the open session (None: no session)."""
+        s = self._connection
+        if s is None or s.info is None or s.generation != self._generation:
+            return None
+        return s.info.card_identifier
+
+    def reload_pin(self, new: ScreenPin, confirm: ScreenPin) -> None:
+        """RELOAD PIN on the card read last (a blocked card too): sets the PIN and the retry
+        counter to its maximum. The caller has proved who the member is (kiosk: the face).
+        Refuses, before anything is sent, a PIN that is not six digits, two entries that
+        differ and 123456. Raises PinResetFormatError, PinMismatch, InitialPinForbidden,
+        PinReloadRefused, NoPinReloadKey, NoCard, CardRemovedError, ... Both are wiped."""
+        try:
+            if len(new) != 6:
+                raise PinResetFormatError()
+            if new.digits != confirm.digits:
+                raise PinMismatch()
+            if new.is_initial():
+                raise InitialPinForbidden()
+            block = codec.pin_block(new.digits)
+
+            def op(s: _CardConnection) -> None:
+                if s.info is None:
+                    raise NoCard(en="no card session: read the card first", zh="请先读卡")
+                self._ensure_selected(s)
+                s.card.reload_pin(self.security, bytes.fromhex(s.info.card_identifier), block)
+
+            try:
+                self._run(op)
+            finally:
+                block[:] = bytes(len(block))
+        finally:
+            new.wipe()
+            confirm.wipe()
 
 
 def reader_listed(pattern: str) -> bool:

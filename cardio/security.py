@@ -1,5 +1,5 @@
-"""The terminal's security module: checks the card's INTERNAL AUTHENTICATE answer and makes
-the EXTERNAL AUTHENTICATE cryptogram. Two implementations behind one interface:
+"""The terminal's security module: checks the card's INTERNAL AUTHENTICATE answer, makes
+the EXTERNAL AUTHENTICATE cryptogram and the MAC of RELOAD PIN. Two implementations behind one interface:
 
 - SoftwareSecurityModule: master keys in memory (the built-in test keys or a keys file);
   for development, the demo and tests.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from cardio.apdu import ApduChannel, Command, Link
-from cardio.errors import CardError, CardStatusError, SecurityModuleError
+from cardio.errors import CardError, CardStatusError, NoPinReloadKey, SecurityModuleError
 from common import card_crypto
 
 
@@ -35,6 +35,14 @@ class SecurityModule(Protocol):
         self, algorithm: str, card_identifier: bytes, card_random: bytes
     ) -> bytes:
         """The 8-byte cryptogram proving the terminal holds the card's read key (key 0A)."""
+        ...
+
+    def pin_reload_mac(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes, message: bytes | bytearray
+    ) -> bytes:
+        """The 4-byte MAC of RELOAD PIN under the card's PIN-reload key: `message` is the
+        header with Lc and the new PIN block, `card_random` the card's 8-byte challenge.
+        Raises SecurityModuleError when the module holds no PIN-reload key."""
         ...
 
     def close(self) -> None: ...
@@ -68,6 +76,14 @@ class SoftwareSecurityModule:
     ) -> bytes:
         key = card_crypto.card_key(algorithm, self.keys.read, card_identifier)
         return card_crypto.external_auth_cryptogram(algorithm, key, card_random)
+
+    def pin_reload_mac(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes, message: bytes | bytearray
+    ) -> bytes:
+        if self.keys.pin_reload is None:
+            raise NoPinReloadKey()
+        key = card_crypto.card_key(algorithm, self.keys.pin_reload, card_identifier)
+        return card_crypto.pin_reload_mac(algorithm, key, card_random, message)
 
     def close(self) -> None:
         pass
@@ -146,6 +162,23 @@ class PsamSecurityModule:
             return self._send(cmd)[:8]
         except CardStatusError as exc:
             raise SecurityModuleError(en=f"PSAM: {exc.en}", zh=f"PSAM：{exc.zh}") from exc
+
+    def pin_reload_mac(
+        self, algorithm: str, card_identifier: bytes, card_random: bytes, message: bytes | bytearray
+    ) -> bytes:
+        if len(card_random) != 8 or not 1 <= len(message) <= 64:
+            raise SecurityModuleError(en="RELOAD PIN MAC: bad input", zh="重装密码 MAC 输入有误")
+        cmd = Command("PSAM RELOAD PIN MAC", 0x80, 0xF4, 0x00, card_crypto.FCI_FLAG[algorithm],
+                      card_identifier + card_random + message, sensitive=True)  # fmt: skip
+        try:
+            mac = self._send(cmd)
+        except CardStatusError as exc:
+            if exc.sw == 0x6A88:
+                raise NoPinReloadKey() from exc
+            raise SecurityModuleError(en=f"PSAM: {exc.en}", zh=f"PSAM：{exc.zh}") from exc
+        if len(mac) != 4:
+            raise SecurityModuleError(en="PSAM MAC is not 4 bytes", zh="PSAM MAC 长度错误")
+        return mac
 
     def close(self) -> None:
         with self._lock:

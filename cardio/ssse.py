@@ -243,6 +243,25 @@ class SsseCard:
             return 0
         return None
 
+    def reload_pin(
+        self, security: SecurityModule, card_identifier: bytes, new_block: bytearray
+    ) -> None:
+        """RELOAD PIN: GET CHALLENGE (8), then 80 5E 00 00 Lc <new PIN block> <MAC 4>, the MAC
+        from the security module (the card's PIN-reload key, the random as IV). Raises
+        PinReloadRefused (6988 / 6984), NoPinReloadKey, ..."""
+        rnd = self.ch.send(Command("GET CHALLENGE", 0x00, 0x84, 0x00, 0x00, le=8)).data
+        if len(rnd) != 8:
+            raise CardDataInvalid("GET CHALLENGE", "random is not 8 bytes", "随机数长度错误")
+        message = bytearray((0x80, 0x5E, 0x00, 0x00, len(new_block) + 4)) + new_block
+        data = bytearray()
+        try:
+            mac = security.pin_reload_mac(self.algorithm, card_identifier, rnd, message)
+            data = bytearray(new_block) + mac
+            self.ch.send(Command("RELOAD PIN", 0x80, 0x5E, 0x00, 0x00, data, sensitive=True))
+        finally:
+            message[:] = bytes(len(message))
+            data[:] = bytes(len(data))
+
     def change_pin(self, old_block: bytearray, new_block: bytearray) -> None:
         data = bytearray(old_block) + b"\xff" + new_block
         try:

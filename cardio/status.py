@@ -70,6 +70,8 @@ def error_for(sw: int, command: str) -> errors.CardStatusError:
             if is_pin
             else errors.AuthenticationFailed(sw, command, 0)
         )
+    if command == "RELOAD PIN" and sw in (0x6988, 0x6984):
+        return errors.PinReloadRefused(sw, command)
     if sw == 0x6982:
         return errors.SecurityStatusNotSatisfied(sw, command)
     if sw == 0x6A82:

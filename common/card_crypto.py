@@ -25,6 +25,9 @@ FLAG_ALGORITHM = {0x01: DES3, 0x03: SM4}  # 0x02 (SSF33) is not supported
 
 KEY_INTERNAL = 0x00  # the card's internal-authentication key (INTERNAL AUTHENTICATE P2)
 KEY_READ = 0x0A  # RK-SSSE, the read key unlocking EF06 on 3.00 cards
+KEY_PIN_RELOAD = 0x0C  # the PIN-reload key (RELOAD PIN's MAC); an assumed id
+
+BLOCK_SIZE = {DES3: 8, SM4: 16}
 
 
 def ecb_encrypt(algorithm: str, key: bytes, data: bytes) -> bytes:
@@ -77,6 +80,32 @@ def external_auth_cryptogram(algorithm: str, key: bytes, card_random8: bytes) ->
     return ecb_encrypt(algorithm, key, card_random8 + bytes(8))[:8]
 
 
+def cbc_mac(algorithm: str, key: bytes, iv: bytes, message: bytes | bytearray) -> bytes:
+    """ISO/IEC 9797-1 MAC algorithm 1 (CBC-MAC, the whole block cipher on every block) with
+    padding method 2 (80 then 00s to the block size) and the given IV; the full last block."""
+    size = BLOCK_SIZE[algorithm]
+    if len(iv) != size:
+        raise ValueError(f"the IV is {size} bytes")
+    padded = message + b"\x80" + bytes(-(len(message) + 1) % size)
+    chain = iv
+    for i in range(0, len(padded), size):
+        block = bytes(a ^ b for a, b in zip(chain, padded[i : i + size], strict=True))
+        chain = ecb_encrypt(algorithm, key, block)
+    return chain
+
+
+def pin_reload_mac(
+    algorithm: str, key: bytes, card_random8: bytes, message: bytes | bytearray
+) -> bytes:
+    """The 4-byte MAC of RELOAD PIN: `message` is the command header with Lc (80 5E 00 00 Lc)
+    and the new PIN block; the IV is the card's 8-byte GET CHALLENGE random, padded with 00 to
+    the block size, so an APDU overheard once cannot be replayed (docs/card-crypto.md)."""
+    if len(card_random8) != 8:
+        raise ValueError("the card's random is 8 bytes")
+    iv = card_random8 + bytes(BLOCK_SIZE[algorithm] - 8)
+    return cbc_mac(algorithm, key, iv, message)[:4]
+
+
 def same(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 
@@ -87,12 +116,16 @@ class MasterKeys:
 
     internal: bytes
     read: bytes
+    #: The PIN-reload master key; None where the keys file has none (RELOAD PIN unavailable).
+    pin_reload: bytes | None = None
 
     def for_key_id(self, key_id: int) -> bytes:
         if key_id == KEY_INTERNAL:
             return self.internal
         if key_id == KEY_READ:
             return self.read
+        if key_id == KEY_PIN_RELOAD and self.pin_reload is not None:
+            return self.pin_reload
         raise KeyError(key_id)
 
 
@@ -100,11 +133,13 @@ class MasterKeys:
 TEST_KEYS = MasterKeys(
     internal=bytes.fromhex("11223344556677888877665544332211"),
     read=bytes.fromhex("0A0A0A0A1B1B1B1B2C2C2C2C3D3D3D3D"),
+    pin_reload=bytes.fromhex("5E5E5E5E7E57C0DE7E57C0DE5E5E5E5E"),  # TEST ONLY ("TEST CODE")
 )
 
 
 def load_keys(path: str | None) -> MasterKeys:
-    """Master keys from a TOML file ``[master] internal = "hex" read = "hex"``; None = test keys."""
+    """Master keys from a TOML file ``[master] internal = "hex" read = "hex"`` and optionally
+    ``pin_reload = "hex"`` (without it RELOAD PIN is unavailable); None = the test keys."""
     if not path:
         return TEST_KEYS
     import tomllib
@@ -113,11 +148,16 @@ def load_keys(path: str | None) -> MasterKeys:
         doc = tomllib.load(fh)
     try:
         master = doc["master"]
-        keys = MasterKeys(bytes.fromhex(master["internal"]), bytes.fromhex(master["read"]))
-    except (KeyError, ValueError, TypeError) as exc:
+        reload = master.get("pin_reload")
+        keys = MasterKeys(
+            bytes.fromhex(master["internal"]),
+            bytes.fromhex(master["read"]),
+            None if reload is None else bytes.fromhex(reload),
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ValueError(
             f"{path}: [master] needs internal and read as 32 hex digits ({exc})"
         ) from None
-    if len(keys.internal) != 16 or len(keys.read) != 16:
+    if len(keys.internal) != 16 or len(keys.read) != 16 or len(keys.pin_reload or bytes(16)) != 16:
         raise ValueError(f"{path}: master keys are 16 bytes (32 hex digits)")
     return keys

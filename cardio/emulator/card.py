@@ -4,7 +4,8 @@
 Behaviour follows the emulator contract in card-profile.md: SELECT by AID answers 61xx,
 all four READ RECORD addressings, 6Cxx on a wrong Le, GET CHALLENGE, INTERNAL and EXTERNAL
 AUTHENTICATE, 3.00 cards lock EF06 until key 0A passes, VERIFY / CHANGE PIN with a
-persistent retry counter.
+persistent retry counter, RELOAD PIN (80 5E 00 00: a new PIN under the PIN-reload key's MAC,
+docs/card-crypto.md) that sets the PIN and unblocks the card.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ class EmulatedCard:
             )
         self.read_key = card_crypto.card_key(
             alg, profile.read_master or keys.read, profile.card_identifier
+        )
+        # No PIN-reload master key (a keys file without one): RELOAD PIN answers 6A88.
+        self.pin_reload_key = (
+            None
+            if keys.pin_reload is None
+            else card_crypto.card_key(alg, keys.pin_reload, profile.card_identifier)
         )
         self.files = {SFI_EF05: profile.ef05, SFI_EF06: profile.ef06}
         self.atr = CARD_ATR
@@ -121,7 +128,7 @@ class EmulatedCard:
             0x88: self._internal_auth,
             0x82: self._external_auth,
             0x20: self._verify,
-            0x5E: self._change_pin,
+            0x5E: self._pin_change_or_reload,
         }.get(ins)
         if handler is None:
             return sw(0x6D00)
@@ -276,6 +283,42 @@ class EmulatedCard:
         if not 2 <= len(data) <= 6:
             return sw(0x6700)
         return self._check_pin(data) or SW_OK
+
+    def _pin_change_or_reload(self, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
+        if p2 != 0x00:
+            return sw(0x6A86)
+        if p1 == 0x01:
+            return self._change_pin(p1, p2, data, le)
+        if p1 == 0x00:
+            return self._reload_pin(data)
+        return sw(0x6A86)
+
+    def _reload_pin(self, data: bytes) -> bytes:
+        """RELOAD PIN: <new PIN block 2..6> <MAC 4>, the MAC under the PIN-reload key with the
+        last GET CHALLENGE (8 bytes) as IV. A wrong MAC (6988) or a missing random (6984)
+        changes nothing; success sets the PIN and the retry counter to its maximum."""
+        if not self.ssse_selected:
+            return sw(0x6985)
+        if self.pin_reload_key is None:
+            return sw(0x6A88)
+        challenge, self.challenge = self.challenge, None  # one use only
+        block, mac = data[:-4], data[-4:]
+        if not 2 <= len(block) <= 6:
+            return sw(0x6700)
+        if challenge is None or len(challenge) != 8:
+            return sw(0x6984)
+        header = bytes([0x80, 0x5E, 0x00, 0x00, len(data)])
+        expected = card_crypto.pin_reload_mac(
+            self.profile.algorithm, self.pin_reload_key, challenge, header + block
+        )
+        if not card_crypto.same(expected, mac):
+            return sw(0x6988)
+        self.state.update(
+            self.card_id,
+            pin_hash=_pin_hash(self.card_id, block),
+            pin_tries_left=self.profile.pin_tries,
+        )
+        return SW_OK
 
     def _change_pin(self, p1: int, p2: int, data: bytes, le: int | None) -> bytes:
         if not self.ssse_selected:

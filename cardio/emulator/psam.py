@@ -6,6 +6,10 @@ cryptograms. Its commands are this project's assumed ones (docs/card-card_crypto
                       key id 0A (read key) only: the data encrypted with the card's read key
   CHECK INTERNAL AUTH 80 F2 00 <alg> 30 <card id 16> <challenge 16> <card answer 16>
                       -> 9000 genuine, 6988 cryptogram wrong, 6984 challenge not the last issued
+  RELOAD PIN MAC      80 F4 00 <alg> Lc <card id 16> <card random 8> <message 1..64>
+                      -> 61 04, GET RESPONSE: the 4-byte MAC of RELOAD PIN under the card's
+                      PIN-reload key (message = 80 5E 00 00 Lc || new PIN block); 6A88 when
+                      this PSAM holds no PIN-reload key
   alg: 01 = 3DES, 03 = SM4 (the FCI flag values)
 """
 
@@ -61,6 +65,16 @@ class EmulatedPsam:
             key = card_crypto.card_key(alg, self.keys.read, data[:16])
             self.pending = card_crypto.ecb_encrypt(alg, key, data[16:])
             return sw(0x6110)
+        if ins == 0xF4:
+            if p1 != 0x00:
+                return sw(0x6A86)
+            if not 25 <= len(data) <= 24 + 64:
+                return sw(0x6700)
+            if self.keys.pin_reload is None:
+                return sw(0x6A88)
+            key = card_crypto.card_key(alg, self.keys.pin_reload, data[:16])
+            self.pending = card_crypto.pin_reload_mac(alg, key, data[16:24], data[24:])
+            return sw(0x6104)
         if ins == 0xF2:
             if len(data) != 48:
                 return sw(0x6700)

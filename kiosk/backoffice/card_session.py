@@ -86,6 +86,9 @@ class BackOfficeProof:
     def external_auth_cryptogram(self, *_args: Any) -> bytes:
         raise NotImplementedError("the back office proof only checks the card")
 
+    def pin_reload_mac(self, *_args: Any) -> bytes:
+        raise NotImplementedError("the back office proof only checks the card")
+
     def close(self) -> None:
         pass
 
