@@ -38,8 +38,9 @@ def _key(
     path: str | None = None,
     zone: bool = False,
 ) -> Any:
-    """Declare a config key. `path` is "file" (must exist), "optional-file" ("" = unused)
-    or "output" (a place the kiosk writes to; its folder is created when needed). `zone`: an
+    """Declare a config key. `path` is "file" (must exist), "optional-file" ("" = unused),
+    "output" (a place the kiosk writes to; its folder is created when needed) or "folder"
+    (resolved only: the part that reads it says when it is missing). `zone`: an
     IANA time zone name zoneinfo knows."""
     meta = {
         "min": min,
@@ -257,6 +258,22 @@ class EppConfig:
 
 
 @dataclass(frozen=True)
+class IdCardReaderConfig:
+    """The resident ID-card reader (kiosk.devices.idcard, docs/idcard.md): none, the emulated
+    reader (a pty peer serving card files), or a GA 467 reader on a serial line."""
+
+    kind: str = _key(default="none", choices=("none", "emulated", "serial"))
+    device: str = _key(default="/dev/ttyUSB1")
+    baudrate: int = _key(default=115200, choices=(9600, 19200, 38400, 57600, 115200))
+    timeout: float = _key(default=3.0, min=0.1, max=30.0)
+    # kind = "emulated": the card files, the seeded card profiles their `profile` keys name,
+    # and the card on the reader at start ("" = none; the demo panel places one).
+    cards_dir: Path = _key(default=REPO_ROOT / "kiosk/devices/idcard/cards", path="folder")
+    profiles_dir: Path = _key(default=Path("var/demo/cards"), path="folder")
+    card: str = _key(default="", pattern=r"[A-Za-z0-9_-]{0,64}")
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     ui: UIConfig = field(default_factory=UIConfig)
@@ -274,6 +291,7 @@ class KioskConfig:
     emv: EmvConfig = field(default_factory=EmvConfig)
     acquirer: AcquirerConfig = field(default_factory=AcquirerConfig)
     epp: EppConfig = field(default_factory=EppConfig)
+    idcard_reader: IdCardReaderConfig = field(default_factory=IdCardReaderConfig)
     source: Path | None = None
 
 

@@ -10,6 +10,7 @@ the reader's presence proof), `ReceiptPrinterPort`, `A4PrinterPort`, `VoicePort`
 Services: `MemberDataPort` (what the session loads), `MemberRecordsPort` and `CertificatePort`
 (the back office's member calls), `PaymentClientPort` (its payment calls), `HeartbeatSender`.
 Payment devices: `EppPort` (the encrypting PIN pad: kiosk.devices).
+Identity: `IdCardReaderPort` (the resident ID-card reader: kiosk.devices.idcard).
 Time: `Clock` (monotonic seconds) and `Today` (the hall's date).
 """
 
@@ -24,6 +25,7 @@ from cardio.security import SecurityModule
 from cardio.ssse import CardInfo
 from common.pos8583 import WorkingKeys
 from kiosk.devices.epp import PinEntryState
+from kiosk.devices.idcard.text import IdCardReading
 from kiosk.domain import CardHolder, Money, Period, Scheme
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.cards import CardRecord
@@ -270,3 +272,20 @@ class EppPort(Protocol):
 
     def cancel(self) -> None:
         """Close the entry and wipe what was typed."""
+
+
+# -- the resident ID-card reader -----------------------------------------------------------------
+
+
+class IdCardReaderPort(Protocol):
+    """The resident ID-card (居民身份证) reader (kiosk.devices.idcard: SerialIdCardReader,
+    EmulatedIdCardReader; config.toml [idcard_reader] chooses). Errors:
+    kiosk.devices.idcard.errors.IdCardReaderError (CardRemoved, InvalidIdCard, ReaderTimeout,
+    FrameError...)."""
+
+    def read_card(self) -> IdCardReading | None:
+        """Find, select and read the card on the reader; None when there is none. The photo
+        in the reading is opaque (encrypted wlt on a real card)."""
+
+    def close(self) -> None:
+        """Release the serial line."""
