@@ -19,6 +19,7 @@ from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
 from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
+from kiosk.devices.idcard import open_idcard_reader
 from kiosk.domain.zone import today_in
 from kiosk.i18n import Translator
 from kiosk.payments.card_desk import CardDesk
@@ -27,6 +28,7 @@ from kiosk.payments.client import PaymentClient
 from kiosk.payments.flow import PayFlow
 from kiosk.payments.journal import Journal
 from kiosk.payments.service import PaymentService, PaymentSettings
+from kiosk.ports import IdCardReaderPort
 from kiosk.printing import PrintService
 from kiosk.session.auditor import SessionAuditor
 from kiosk.session.card import CardAdapter
@@ -48,6 +50,7 @@ class Kiosk:
     heartbeat: Heartbeat | None = None
     payments: PaymentService | None = None
     acquirer: AcquirerClient | None = None  # card sales; its PIN pad is `acquirer.epp`
+    idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]; no session step uses it yet
 
     def close(self) -> None:
         if self.heartbeat is not None:
@@ -60,6 +63,8 @@ class Kiosk:
         close_pad = getattr(self.acquirer.epp, "close", None) if self.acquirer else None
         if close_pad is not None:  # a serial pad holds its line open
             close_pad()
+        if self.idcard_reader is not None:
+            self.idcard_reader.close()
 
 
 def open_acquirer(cfg: KioskConfig) -> AcquirerClient:
@@ -155,5 +160,14 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     heartbeat.start()
     services.add_handlers(AdminTools(payments, heartbeat_probes, services.is_admin).handlers())
     return Kiosk(
-        controller, card, services, client, translator, audit, heartbeat, payments, acquirer
+        controller,
+        card,
+        services,
+        client,
+        translator,
+        audit,
+        heartbeat,
+        payments,
+        acquirer,
+        idcard_reader=open_idcard_reader(cfg.idcard_reader),
     )
