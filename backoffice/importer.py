@@ -26,6 +26,7 @@ from backoffice.errors import BackOfficeServerError
 from backoffice.policy import Policy
 from backoffice.rules.interest import account_years
 from backoffice.storage import Database
+from backoffice.storage.certification import CertificationRow
 from backoffice.storage.members import (
     MEMBER_TABLES,
     AccountYearRow,
@@ -280,6 +281,7 @@ class _Member:
     benefits: list[dict[str, Any]]
     card: dict[str, Any] | None
     employer_refs: list[tuple[str, str, str]]  # (where, field, code)
+    last_certified: dt.date | None = None  # a retiree's last certification (issue 20)
 
 
 _MEMBER_KEYS = (
@@ -300,6 +302,7 @@ _MEMBER_KEYS = (
     "medical_account",
     "benefits",
     "card",
+    "last_certified",
 )
 _ENROLMENT_KEYS = ("scheme", "status", "since", "until", "employer")
 _CONTRIBUTION_KEYS = (
@@ -376,6 +379,9 @@ def _read_member(r: _Reader, index: int) -> _Member:
     first_insured = r.month("first_insured", required=False)
     deemed = r.integer("deemed_months", 0, 600, default=0)
     medical_balance = r.amount("medical_balance") if "medical_balance" in r.obj else None
+    last_certified = r.date("last_certified", required=False)
+    if last_certified is not None and not retired:
+        r.p.add(r.at("last_certified"), "only a retiree (retired: true) certifies")
     refs: list[tuple[str, str, str]] = []
 
     enrolments: list[dict[str, Any]] = []
@@ -550,6 +556,7 @@ def _read_member(r: _Reader, index: int) -> _Member:
         benefits=benefits,
         card=card,
         employer_refs=refs,
+        last_certified=last_certified,
     )
 
 
@@ -779,10 +786,29 @@ def _write(
             if values:
                 conn.execute(insert(table), values)
                 rows[str(table.__tablename__)] += len(values)
+        if m.last_certified is not None:
+            conn.execute(insert(CertificationRow).values(imported_certification(member_id, m)))
         rows["member"] += 1
         report.member_nos.append(str(m.row["member_no"]))
     report.members = rows["member"]
     report.rows = rows
+
+
+def imported_certification(member_id: int, m: _Member) -> dict[str, Any]:
+    """The city's record of the last certification, as one success (method "import"); its
+    instant is noon of that day (the day is what the rule reads)."""
+    assert m.last_certified is not None
+    return {
+        "member_id": member_id,
+        "at": dt.datetime.combine(m.last_certified, dt.time(12)),
+        "day": m.last_certified,
+        "method": "import",
+        "result": "success",
+        "terminal_id": "import",
+        "idempotency_key": f"import:{m.row['member_no']}",
+        "request_hash": "",
+        "attempt_no": 0,
+    }
 
 
 def _pension_years(

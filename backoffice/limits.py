@@ -48,6 +48,7 @@ LIMITS: tuple[BodyLimit, ...] = (
     BodyLimit("POST", "/v1/terminals/heartbeat", 16 * KiB),
     BodyLimit("POST", "/v1/cards/{card_identifier}/loss", 1 * KiB),
     BodyLimit("POST", "/v1/members/{member_no}/certificates", 1 * KiB),
+    BodyLimit("POST", "/v1/members/{member_no}/certifications", 1 * KiB),
     # MAX_MONTHS (240) months of 11 bytes each ("2024-03", ) and the scheme, base and tier.
     BodyLimit("POST", "/v1/members/{member_no}/quotes", 4 * KiB),
     BodyLimit("POST", "/v1/orders", 1 * KiB),

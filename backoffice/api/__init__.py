@@ -14,6 +14,7 @@ def routers() -> list[APIRouter]:
         card_sales,
         cards,
         certificates,
+        certification,
         dues,
         estimate,
         health,
@@ -29,6 +30,7 @@ def routers() -> list[APIRouter]:
         members.router,
         dues.router,
         certificates.router,
+        certification.router,  # the retiree's annual certification (issue 20)
         estimate.router,
         terminals.router,
         verify.router,

@@ -13,6 +13,7 @@ def all_tables() -> None:
     from backoffice.storage import (  # noqa: F401
         acquirer,
         certificates,
+        certification,
         members,
         payments,
         shared_state,
