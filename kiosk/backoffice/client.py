@@ -20,6 +20,7 @@ from kiosk.domain import ContributionMonth, Period, PersonalAccounts, Scheme, wi
 from kiosk.domain.benefits import BenefitPayment
 from kiosk.domain.cards import CardRecord
 from kiosk.domain.certificates import Certificate, CertificateKind, VerificationResult
+from kiosk.domain.certification import Certification, CertificationAttempt, CertificationMethod
 from kiosk.domain.dues import Due
 from kiosk.domain.estimate import PensionEstimate
 from kiosk.domain.summary import MemberSummary
@@ -177,6 +178,41 @@ class BackOfficeClient:
             f"/v1/members/{_seg(member_no)}/certificates", payload, idempotency_key=idempotency_key
         )
         return decode(wire.certificate, body)
+
+    # --- the retiree's annual certification (issue 20) ---------------------------------------
+
+    def certification(self, member_no: str) -> Certification:
+        """The retiree's status (Rejected NOT_A_RETIREE for a member who is not one)."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/certification")
+        return decode(wire.certification, body)
+
+    def record_certification(
+        self,
+        member_no: str,
+        method: CertificationMethod,
+        *,
+        success: bool,
+        score: str | None = None,
+        evidence_ref: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CertificationAttempt:
+        """One attempt. The face match is asserted here (the back office records it only in the
+        lab until its own face check exists: Rejected FACE_VERIFICATION_REQUIRED elsewhere); the
+        day's last failed attempt is Rejected COUNTER_REQUIRED."""
+        payload: dict[str, Any] = {
+            "method": method.value,
+            "result": "success" if success else "failure",
+        }
+        if score is not None:
+            payload["score"] = score
+        if evidence_ref is not None:
+            payload["evidence_ref"] = evidence_ref
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/certifications",
+            payload,
+            idempotency_key=idempotency_key,
+        )
+        return decode(wire.certification_attempt, body)
 
     def verify(self, code: str) -> VerificationResult:
         """What the public verification page says about a code."""

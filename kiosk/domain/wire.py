@@ -27,6 +27,12 @@ from kiosk.domain.certificates import (
     CertificateKind,
     VerificationResult,
 )
+from kiosk.domain.certification import (
+    Certification,
+    CertificationAttempt,
+    CertificationMethod,
+    CertificationStatus,
+)
 from kiosk.domain.dues import Due, DueKind, DueLine, Tier
 from kiosk.domain.errors import DomainError
 from kiosk.domain.estimate import Assumption, PensionEstimate
@@ -452,4 +458,37 @@ def order(b: Any) -> Order:
         reason_zh=b.get("reason_zh"),
         reason_en=b.get("reason_en"),
         paid_at=None if paid is None else dt.datetime.fromisoformat(paid),
+    )
+
+
+def certification(b: Any) -> Certification:
+    """GET /v1/members/{no}/certification."""
+    last = _opt(b, "last_certified", str)
+    return Certification(
+        member_no=_get(b, "member_no", str),
+        as_of=_date(_get(b, "as_of", str)),
+        status=CertificationStatus(_get(b, "status", str)),
+        last_certified=None if last is None else _date(last),
+        due_by=_date(_get(b, "due_by", str)),
+        remind_from=_date(_get(b, "remind_from", str)),
+        grace_until=_date(_get(b, "grace_until", str)),
+        suspended=_get(b, "suspended", bool),
+        suspended_from=_opt_period(b, "suspended_from"),
+        attempts_left=_get(b, "attempts_left", int),
+        attempts_per_day=_get(b, "attempts_per_day", int),
+    )
+
+
+def certification_attempt(b: Any) -> CertificationAttempt:
+    """POST /v1/members/{no}/certifications (201)."""
+    result = _get(b, "result", str)
+    if result not in ("success", "failure"):
+        raise WireError(f"field 'result': {result!r}")
+    return CertificationAttempt(
+        attempt_id=_get(b, "attempt_id", int),
+        method=CertificationMethod(_get(b, "method", str)),
+        success=result == "success",
+        at=_datetime(_get(b, "at", str)),
+        score=_opt(b, "score", str),
+        certification=certification(_get(b, "certification", dict)),
     )

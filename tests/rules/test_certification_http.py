@@ -18,6 +18,10 @@ from backoffice.errors import ConflictProblem
 from backoffice.harness import RunningService
 from backoffice.policy import load_policy
 from backoffice.rules.certification import CertificationStatus, certification_state
+from kiosk.backoffice.errors import Rejected
+from kiosk.domain.certification import CertificationMethod
+from kiosk.domain.certification import CertificationStatus as KioskStatus
+from tests.helpers.backoffice import client_for
 from tests.helpers.builders import imported, member
 
 TODAY = dt.date(2026, 6, 20)
@@ -209,3 +213,26 @@ def test_outside_the_lab_an_asserted_face_score_is_refused() -> None:
     check_attempt(face, view, rules, asserted_scores=True)  # the lab: recorded
     counter = Attempt("counter", "success", None, None, None)
     check_attempt(counter, view, rules, asserted_scores=False)  # the counter needs no face
+
+
+def test_the_kiosk_client(svc: RunningService) -> None:
+    # the kiosk's client over the real service: the due retiree (certified 2025-07-05, due
+    # 2026-07-05, reminder from 2026-06-05) sees the reminder; a success by the app's face check
+    # on 2026-06-20 makes it due 2027-06-20
+    with client_for(svc) as c:
+        before = c.certification(CERTIFIED)
+        assert before.status is KioskStatus.CERTIFIED and not before.reminder
+        assert before.last_certified == dt.date(2025, 9, 1)
+        assert before.due_by == dt.date(2026, 9, 1)
+        new = c.certification(NEW)
+        assert new.status is KioskStatus.NEVER_CERTIFIED and new.last_certified is None
+        done = c.record_certification(
+            CERTIFIED, CertificationMethod.FACE_APP, success=True, score="0.905"
+        )
+        assert done.success and done.method is CertificationMethod.FACE_APP
+        assert done.score == "0.905"
+        assert done.certification.last_certified == TODAY
+        assert done.certification.due_by == dt.date(2027, 6, 20)
+        with pytest.raises(Rejected) as e:
+            c.certification(WORKING)
+        assert e.value.code == "NOT_A_RETIREE"
