@@ -231,8 +231,9 @@ class EmulatedIdCardReader:
         self.profiles_dir = profiles_dir
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # no echo, no CR/NL translation: bytes as they are
+        self.device = os.ttyname(self._slave)  # the serial device the kiosk's side opens
         self.peer = IdCardReaderPeer(self._master).start()
-        self.reader = SerialIdCardReader(os.ttyname(self._slave), timeout=timeout)
+        self.reader = SerialIdCardReader(self.device, timeout=timeout)
         if card:
             self.place(card)
 
