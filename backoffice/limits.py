@@ -47,6 +47,7 @@ LIMITS: tuple[BodyLimit, ...] = (
     # 32 devices of 40 + 200 characters are under 8 KiB as JSON; room for escapes and the head.
     BodyLimit("POST", "/v1/terminals/heartbeat", 16 * KiB),
     BodyLimit("POST", "/v1/cards/{card_identifier}/loss", 1 * KiB),
+    BodyLimit("POST", "/v1/cards/{card_identifier}/loss/cancel", 1 * KiB),
     BodyLimit("POST", "/v1/members/{member_no}/certificates", 1 * KiB),
     BodyLimit("POST", "/v1/members/{member_no}/certifications", 1 * KiB),
     # MAX_MONTHS (240) months of 11 bytes each ("2024-03", ) and the scheme, base and tier.

@@ -1,4 +1,5 @@
-"""Cards: status by card identifier and number; temporary loss report (临时挂失)."""
+"""Cards: status by card identifier and number; temporary loss report (临时挂失) and its
+cancellation (解除临时挂失)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,33 @@ def report_loss(
         raise ConflictProblem("该卡已注销，无需挂失", "The card is void already", code="CARD_VOID")
     if card.status != "lost":
         card.status = "lost"
+        card.status_changed_at = ctx.settings.now()
+        db.commit()
+    return _out(card, member_no)
+
+
+@router.post(
+    "/{card_identifier}/loss/cancel",
+    response_model=CardOut,
+    responses={**ERRORS, 409: {"model": ErrorBody, "description": "the card is void"}},
+)
+def cancel_loss(
+    card_identifier: CardIdentifier, body: LossReport, db: Db, ctx: Ctx, _t: Terminal
+) -> dict[str, Any]:
+    """Cancel a temporary loss report (解除临时挂失): the card is valid again. The kiosk sends
+    it only after the card in its reader verified the member's PIN. Repeating it, or cancelling
+    for a valid card, is harmless. A void card (formal loss: 正式挂失 voids the card and a new
+    one is issued) is refused: 409 CARD_VOID."""
+    card, member_no = _card(db, card_identifier, body.card_number)
+    if card.status == "void":
+        raise ConflictProblem(
+            "该卡已注销（正式挂失或作废），不能解除挂失，请到柜台补换卡",
+            "The card is void (formal loss or cancelled): the loss cannot be lifted; "
+            "a new card is issued at the counter",
+            code="CARD_VOID",
+        )
+    if card.status == "lost":
+        card.status = "valid"
         card.status_changed_at = ctx.settings.now()
         db.commit()
     return _out(card, member_no)

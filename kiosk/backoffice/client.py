@@ -97,6 +97,18 @@ class BackOfficeClient:
         )
         return decode(wire.card, body)
 
+    def cancel_loss(
+        self, card_identifier: str, card_number: str, *, idempotency_key: str | None = None
+    ) -> CardRecord:
+        """解除临时挂失: the card valid again (after the card verified the PIN). Raises
+        Rejected CARD_VOID for a void card."""
+        body = self._post(
+            f"/v1/cards/{_seg(card_identifier)}/loss/cancel",
+            {"card_number": card_number},
+            idempotency_key=idempotency_key,
+        )
+        return decode(wire.card, body)
+
     # --- member records -------------------------------------------------------------------
 
     def summary(self, member_no: str) -> MemberSummary:
