@@ -3,10 +3,10 @@ protocol: frames.py), the card's text block (text.py), a reader over pyserial
 (serial_reader.py) and an emulated reader on a pseudo-terminal serving card files
 (emulated.py). docs/idcard.md describes the protocol as implemented.
 
-Written here, not taken from a library: PyPI has no package for this protocol worth depending
-on (searched 2026-12: readers' vendors ship C/Windows SDKs; the few Python snippets published
-are unmaintained scripts without tests). The protocol is small: three commands, one frame
-format, an XOR checksum.
+Written here, not taken from a library: no package on PyPI speaks this protocol (searched for
+issue 20: the registry has readers for other countries' ID cards and for magnetic-stripe
+readers; the readers' vendors ship C and Windows SDKs). The protocol is small: three commands,
+one frame format, an XOR checksum.
 
 `open_idcard_reader` picks the reader config.toml's [idcard_reader] names."""
 
