@@ -199,32 +199,86 @@ _REPLAYED = re.compile(
 )
 
 
+def _logged(
+    host: RunningTlsService, since: int, paths: list[str], line: re.Pattern[str] = _ANSWERED
+) -> dict[str, int]:
+    """{path: pid of the worker that logged it}: a line is written after its answer is sent,
+    so wait (a little) for every path's."""
+    deadline = time.monotonic() + 10
+    while True:
+        text = host.log_text()[since:]
+        # The access log also logs the guards' refusals (401): the answer's line is the other.
+        found = {
+            m.group(2): int(m.group(1))
+            for m in line.finditer(text)
+            if line is not _ANSWERED or m.group(3) != "401"
+        }
+        if set(paths) <= set(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def _probe(
+    host: RunningTlsService, pki: Path, session: requests.Session, target: str, codes: list[int]
+) -> None:
+    r = session.get(host.url + target, headers=signed(pki, "GET", target), timeout=10)
+    codes.append(r.status_code)
+
+
+def _a_connection_on_each_worker(host: RunningTlsService, pki: Path) -> list[requests.Session]:
+    """Two kept-alive connections that two different workers accepted. The kernel, not the
+    test, picks the worker that accepts a connection (on a quiet machine often the same one
+    every time), so open connections at once, several at a time, and ask the log which worker
+    answered each (a probe path per connection) until both workers hold one."""
+    for _attempt in range(20):
+        since = len(host.log_text())
+        sessions = [tls_session(pki) for _ in range(8)]
+        probes = [f"/v1/orders/by-key/probe-{uuid.uuid4().hex}" for _ in sessions]
+
+        codes: list[int] = []
+        threads = [
+            threading.Thread(target=_probe, args=(host, pki, session, target, codes))
+            for session, target in zip(sessions, probes, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert codes == [404] * len(sessions), codes
+        answered = _logged(host, since, probes)
+        by_worker: dict[int, requests.Session] = {}
+        for session, target in zip(sessions, probes, strict=True):
+            by_worker.setdefault(answered[target], session)
+        if len(by_worker) == 2:
+            return list(by_worker.values())
+        for session in sessions:
+            session.close()
+    raise AssertionError("the two workers never both accepted a connection")
+
+
 def test_a_replay_is_refused_by_the_other_worker(tls_hosts: TlsHosts) -> None:
     hosts = tls_hosts
+    one, other = _a_connection_on_each_worker(hosts.a, hosts.pki)
     since = len(hosts.a.log_text())
-    paths: list[str] = []
-    # The kernel, not the test, picks the worker that accepts a connection, and it often picks
-    # the one that just answered: send rounds of pairs until a replay met the other worker
-    # (every replay must be refused, whichever worker got it).
-    for _batch in range(10):
-        for _ in range(ROUNDS):
-            target = f"/v1/orders/by-key/replay-{uuid.uuid4().hex}"  # the log tells who answered
-            paths.append(target)
+    paths = [f"/v1/orders/by-key/replay-{uuid.uuid4().hex}" for _ in range(ROUNDS)]
+    try:
+        for n, target in enumerate(paths):  # a path per round: the log tells who answered
             headers = signed(hosts.pki, "GET", target)
-            first = send(hosts.a, hosts.pki, "GET", target, headers=headers)
-            again = send(hosts.a, hosts.pki, "GET", target, headers=headers)
+            # Alternate which worker sees the original and which the replay.
+            first_on, again_on = (one, other) if n % 2 == 0 else (other, one)
+            first = first_on.get(hosts.a.url + target, headers=headers, timeout=10)
+            again = again_on.get(hosts.a.url + target, headers=headers, timeout=10)
             assert (first.status_code, first.json()["code"]) == (404, "ORDER_NOT_FOUND")
             assert (again.status_code, again.json()["code"]) == (401, "REPLAYED")
-        # The signature guard refuses before the access log sees the request: its own line.
-        text = hosts.a.log_text()[since:]
-        answered = {m.group(2): int(m.group(1)) for m in _ANSWERED.finditer(text)}
-        refused = {m.group(2): int(m.group(1)) for m in _REPLAYED.finditer(text)}
-        assert set(answered) == set(refused) == set(paths)
-        if any(answered[p] != refused[p] for p in paths):
-            break
-    assert len(set(answered.values()) | set(refused.values())) == 2  # both workers answered
-    # The point: replays refused by the worker that had not seen the original.
-    assert any(answered[p] != refused[p] for p in paths), (answered, refused)
+    finally:
+        one.close()
+        other.close()
+    # The signature guard refuses before the access log sees the request: its own line.
+    answered = _logged(hosts.a, since, paths)
+    refused = _logged(hosts.a, since, paths, _REPLAYED)
+    assert set(answered) == set(refused) == set(paths)
+    # The point: every replay was refused by the worker that had not seen the original.
+    assert all(answered[p] != refused[p] for p in paths), [(answered[p], refused[p]) for p in paths]
 
 
 def test_a_replay_is_refused_by_the_other_host(tls_hosts: TlsHosts) -> None:
