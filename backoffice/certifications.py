@@ -87,14 +87,23 @@ def view(
     """The retiree's status today (NOT_A_RETIREE for a member who is not one)."""
     if not member.retired:
         raise not_a_retiree()
-    state = certification_state(
+    failures = failures_on(db, member.id, today)
+    return CertificationView(
+        state(db, member, rules, today), failures, attempts_left(failures, rules)
+    )
+
+
+def state(
+    db: Session, member: Member, rules: CertificationRules, today: dt.date
+) -> CertificationState:
+    """The retiree's certification state today (whether the pension is suspended: the benefits
+    answer reads it here too). The member must be a retiree."""
+    return certification_state(
         today,
         rules,
         last_certified=last_success(db, member.id),
         retired_on=retirement_date(member.birth_date, member.retirement_age),
     )
-    failures = failures_on(db, member.id, today)
-    return CertificationView(state, failures, attempts_left(failures, rules))
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from backoffice.importer import FORMAT
 from backoffice.storage import Database
+from backoffice.storage.certification import CertificationRow
 from backoffice.storage.members import (
     AccountYearRow,
     BenefitRow,
@@ -42,6 +43,11 @@ def _month(yyyymm: int | None) -> str | None:
 
 def _day(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def _date(value: Any) -> dt.date | None:
+    """A day from an aggregate (SQLite gives max() of a date column as text)."""
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def _code(employer_id: int | None) -> str | None:
@@ -95,6 +101,20 @@ def _rows_by_member(conn: Connection, ids: list[int]) -> dict[str, Any]:
             ):
                 grouped[row.member_id].append(row)
         per[key] = grouped
+    # A retiree's last certification (the file holds that day only: the rule reads no more).
+    per["last_certified"] = {}
+    for lo in range(0, len(ids), 500):
+        per["last_certified"].update(
+            (member_id, day)
+            for member_id, day in conn.execute(
+                select(CertificationRow.member_id, func.max(CertificationRow.day))
+                .where(
+                    CertificationRow.member_id.in_(ids[lo : lo + 500]),
+                    CertificationRow.result == "success",
+                )
+                .group_by(CertificationRow.member_id)
+            )
+        )
     for rows in per["enrolments"].values():
         per["employers"].update(r.employer_id for r in rows if r.employer_id is not None)
     for rows in per["contributions"].values():
@@ -164,6 +184,11 @@ def _member(m: Any, per: dict[str, Any]) -> dict[str, Any]:
             {"kind": b.kind, "period": _month(b.period), "amount": _amount(b.amount_fen)}
             for b in per["benefits"].get(m.id, [])
         ],
+        **(
+            {"last_certified": _day(_date(per["last_certified"].get(m.id)))}
+            if m.retired and m.id in per["last_certified"]
+            else {}
+        ),
         "card": None
         if card is None
         else {

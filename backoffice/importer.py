@@ -788,6 +788,7 @@ def _write(
                 rows[str(table.__tablename__)] += len(values)
         if m.last_certified is not None:
             conn.execute(insert(CertificationRow).values(imported_certification(member_id, m)))
+            rows["certification"] += 1
         rows["member"] += 1
         report.member_nos.append(str(m.row["member_no"]))
     report.members = rows["member"]

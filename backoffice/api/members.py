@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from backoffice import certifications as certs
 from backoffice import records
 from backoffice.api import encode
 from backoffice.api.common import MEMBER_ERRORS, problem
@@ -97,8 +98,20 @@ def accounts(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
 
 @router.get("/{member_no}/benefits", response_model=BenefitsOut)
 def benefits(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
+    """The payments, and whether the pension is suspended because the retiree's annual
+    certification is overdue (the same rule as GET /v1/members/{member_no}/certification)."""
     with ctx.db.sessions() as db:
-        found = records.benefits(db, records.find_member(db, member_no))
+        member = records.find_member(db, member_no)
+        found = records.benefits(db, member)
+        state = None
+        if member.retired:
+            state = certs.state(db, member, ctx.policy.certification, ctx.settings.current_date())
+    suspended_from = state.suspended_from if state is not None else None
     return encode.json_response(
-        {"member_no": member_no, "payments": [encode.benefit(b) for b in found]}
+        {
+            "member_no": member_no,
+            "payments": [encode.benefit(b) for b in found],
+            "suspended": state is not None and state.suspended,
+            "suspended_from": None if suspended_from is None else str(suspended_from),
+        }
     )

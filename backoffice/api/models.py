@@ -248,6 +248,13 @@ class BenefitOut(_Out):
 class BenefitsOut(_Out):
     member_no: str
     payments: list[BenefitOut]
+    suspended: bool = Field(
+        description="the pension is suspended: the retiree's annual certification is overdue"
+        " (GET /v1/members/{member_no}/certification); false for a member who is not a retiree"
+    )
+    suspended_from: Month | None = Field(
+        description="the first pension month withheld until the retiree certifies; null: none"
+    )
 
 
 class DueLineOut(_Out):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from backoffice.policy import EMPLOYEE_SCHEMES, Policy
+from backoffice.rules.certification import CertificationStatus, retirement_date
 from backoffice.rules.estimate import (
     account_pension,
     average_index,
@@ -23,9 +24,11 @@ from backoffice.rules.estimate import (
 )
 from backoffice.rules.interest import account_years
 from backoffice.seed import names
+from backoffice.seed.certifications import CertificationDrawer
 from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
+    CertificationRecord,
     Contribution,
     Enrolment,
     MedicalYear,
@@ -68,6 +71,10 @@ SHOWCASES = (
     Showcase(EMPLOYEE, INITIAL_PIN, "void", "card void", 1988),
     Showcase(EMPLOYEE, "135790", "valid", "transferred in from another city", 1979, True),
 )
+
+# The showcase retiree's certification on the seeding day: due soon, so the menu reminds (a new
+# retiree, if the seed drew one, is never certified).
+SHOWCASE_CERTIFICATION = CertificationStatus.DUE
 
 N_LOCAL_EMPLOYERS = 300
 N_OTHER_EMPLOYERS = 40
@@ -124,6 +131,8 @@ class History:
     account_years: list[PensionYear] = field(default_factory=list)
     medical_years: list[MedicalYear] = field(default_factory=list)
     benefits: list[BenefitPayment] = field(default_factory=list)
+    # A retiree's certification attempts (backoffice.seed.certifications).
+    certifications: list[CertificationRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +174,7 @@ class LifeMaker:
         self._id_numbers: set[str] = set()
         self._base_cache: dict[tuple[int, str], int] = {}
         self._amounts: dict[tuple[int, Decimal, Decimal], tuple[int, int]] = {}
+        self.certifier = CertificationDrawer(seed, as_of, policy.certification, policy.timezone)
 
     def take_id_numbers(self, numbers: set[str]) -> None:
         """Draw against these ID numbers, already given to the members before the next one
@@ -275,9 +285,19 @@ class LifeMaker:
             deemed_months=0,
         )
         card, profile = self._card(rng, index, show, member, ethnicity, birthplace)
+        note = show.note if show else archetype
+        if retired:
+            # From a generator of its own: every row above is the same with or without these.
+            retired_on = retirement_date(birth, retire_age)
+            history.certifications = self.certifier.draw(
+                member_id, member_no, retired_on, wanted=SHOWCASE_CERTIFICATION if show else None
+            )
+            if show:
+                state = self.certifier.state_of(history.certifications, retired_on)
+                note += f"; certification {state.value}"
         return Life(
             archetype=archetype,
-            note=show.note if show else archetype,
+            note=note,
             member=member,
             card=card,
             profile=profile,

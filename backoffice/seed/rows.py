@@ -84,3 +84,21 @@ class BenefitPayment(NamedTuple):
     kind: str
     period: int
     amount_fen: int
+
+
+class CertificationRecord(NamedTuple):
+    """One attempt of a retiree's annual certification (table certification; its id is the
+    database's own, so later attempts through the API take the next one)."""
+
+    member_id: int
+    at: dt.datetime  # naive UTC
+    day: dt.date  # the city's date of `at`
+    method: str
+    result: str
+    terminal_id: str
+    score_milli: int | None
+    evidence_ref: str | None
+    verification_id: str | None
+    idempotency_key: str
+    request_hash: str
+    attempt_no: int

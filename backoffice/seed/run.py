@@ -38,6 +38,7 @@ from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, Life, LifeMaker, emplo
 from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
+    CertificationRecord,
     Contribution,
     Enrolment,
     MedicalYear,
@@ -424,6 +425,7 @@ _HISTORY_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("pension_account_year", PensionYear._fields, "account_years"),
     ("medical_account_year", MedicalYear._fields, "medical_years"),
     ("benefit_payment", BenefitPayment._fields, "benefits"),
+    ("certification", CertificationRecord._fields, "certifications"),
 )
 
 

@@ -151,4 +151,5 @@ MEMBER_TABLES = (
     "pension_account_year",
     "medical_account_year",
     "benefit_payment",
+    "certification",  # a retiree's certifications (backoffice/storage/certification.py)
 )

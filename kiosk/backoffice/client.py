@@ -17,7 +17,7 @@ from urllib.parse import quote
 from kiosk.backoffice.transport import HttpSession, Retry, Transport, decode
 from kiosk.config import BackOfficeConfig, KioskConfig
 from kiosk.domain import ContributionMonth, Period, PersonalAccounts, Scheme, wire
-from kiosk.domain.benefits import BenefitPayment
+from kiosk.domain.benefits import BenefitPayment, Benefits
 from kiosk.domain.cards import CardRecord
 from kiosk.domain.certificates import Certificate, CertificateKind, VerificationResult
 from kiosk.domain.certification import Certification, CertificationAttempt, CertificationMethod
@@ -142,6 +142,11 @@ class BackOfficeClient:
     def benefits(self, member_no: str) -> list[BenefitPayment]:
         body = self._get(f"/v1/members/{_seg(member_no)}/benefits")
         return decode(wire.benefits, body)
+
+    def benefits_answer(self, member_no: str) -> Benefits:
+        """The payments with the pension's suspension (an overdue annual certification)."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/benefits")
+        return decode(wire.benefits_answer, body)
 
     def dues(self, member_no: str) -> list[Due]:
         body = self._get(f"/v1/members/{_seg(member_no)}/dues")

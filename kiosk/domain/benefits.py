@@ -29,3 +29,13 @@ class BenefitPayment:
     kind: BenefitKind
     period: Period
     amount: Money
+
+
+@dataclass(frozen=True)
+class Benefits:
+    """GET /v1/members/{no}/benefits: the payments, and whether the pension is suspended because
+    the retiree's annual certification (养老金领取资格认证) is overdue."""
+
+    payments: tuple[BenefitPayment, ...]
+    suspended: bool
+    suspended_from: Period | None  # the first month withheld until the retiree certifies

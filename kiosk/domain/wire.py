@@ -16,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from kiosk.domain.benefits import BenefitKind, BenefitPayment
+from kiosk.domain.benefits import BenefitKind, BenefitPayment, Benefits
 from kiosk.domain.cards import CardRecord, CardStatus
 from kiosk.domain.certificates import (
     AttestedContent,
@@ -392,6 +392,15 @@ def contributions(b: Any) -> list[ContributionMonth]:
 
 def benefits(b: Any) -> list[BenefitPayment]:
     return [_benefit(r) for r in _list(b, "payments")]
+
+
+def benefits_answer(b: Any) -> Benefits:
+    """GET /v1/members/{no}/benefits whole: the payments and the pension's suspension."""
+    suspended = _get(b, "suspended", bool)
+    since = _opt_period(b, "suspended_from")
+    if suspended != (since is not None):
+        raise WireError("field 'suspended_from': given exactly when suspended")
+    return Benefits(tuple(benefits(b)), suspended, since)
 
 
 def dues(b: Any) -> list[Due]:
