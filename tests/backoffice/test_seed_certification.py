@@ -24,6 +24,8 @@ from backoffice.seed import seed_database
 from backoffice.seed.certifications import CertificationDrawer
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES
+from kiosk.domain import wire
+from kiosk.domain.wire import WireError
 from tests.helpers.backoffice import client_for
 
 TODAY = dt.date(2026, 6, 20)
@@ -175,3 +177,17 @@ def test_the_certifications_leave_every_other_row_as_it_was(
     finally:
         with_them.dispose()
         without.dispose()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"suspended": True, "suspended_from": None},  # suspended from when?
+        {"suspended": False, "suspended_from": "2026-07"},
+        {"suspended": "false", "suspended_from": None},
+        {"suspended_from": None},  # an answer without the flag
+    ],
+)
+def test_the_kiosk_refuses_an_inconsistent_suspension(extra: dict[str, Any]) -> None:
+    with pytest.raises(WireError):
+        wire.benefits_answer({"member_no": "11010000000101", "payments": [], **extra})

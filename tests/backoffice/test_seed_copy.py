@@ -4,6 +4,7 @@ the same report, and the tables keep every key, index and foreign key."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,46 @@ def test_copy_gives_the_members_the_sqlite_path_gives(
     assert pg.report.showcases == sqlite_seeded.report.showcases
 
 
+def _certifications(url: str) -> list[tuple[object, ...]]:
+    """Every certification row but its id (the database's own: ranges COPY in any order)."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as c:
+            rows = c.execute(
+                text(
+                    "SELECT m.member_no, c.at, c.day, c.method, c.result, c.terminal_id,"
+                    " c.score_milli, c.evidence_ref, c.verification_id, c.idempotency_key,"
+                    " c.request_hash, c.attempt_no FROM certification c"
+                    " JOIN member m ON m.id = c.member_id ORDER BY m.member_no, c.at"
+                )
+            ).all()
+    finally:
+        db.dispose()
+    # SQLite gives the instant and the day as text, PostgreSQL as datetime and date.
+    return [
+        (r[0], dt.datetime.fromisoformat(str(r[1])), dt.date.fromisoformat(str(r[2])), *r[3:])
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("path", ["copy_seeded", "parallel_seeded"])
+def test_copy_writes_the_certifications_the_sqlite_path_writes(
+    path: str, sqlite_seeded: RunningService, request: pytest.FixtureRequest
+) -> None:
+    pg: RunningService = request.getfixturevalue(path)
+    want = _certifications(sqlite_seeded.database)
+    assert len({r[0] for r in want}) > 10  # many retirees' histories
+    assert _certifications(pg.database) == want
+    # The retirees' states over the API are the same too.
+    headers = {"X-Terminal-Id": pg.terminal_id, "Authorization": f"Bearer {pg.api_key}"}
+    for no in sorted({str(r[0]) for r in want})[:8]:
+        a, b = (
+            requests.get(f"{s.url}/v1/members/{no}/certification", headers=headers, timeout=30)
+            for s in (pg, sqlite_seeded)
+        )
+        assert (a.status_code, a.json()) == (b.status_code, b.json()), no
+
+
 @pytest.mark.parametrize("path", ["copy_seeded", "parallel_seeded"])
 def test_the_keys_indexes_and_foreign_keys_are_back_after_copy(
     path: str, postgres_url: str, request: pytest.FixtureRequest
@@ -186,6 +227,8 @@ def test_id_numbers_that_collide_across_ranges_are_drawn_as_one_process_draws_th
         assert len(set(got)) == MEMBERS
         # The simulated bank's accounts follow the cards drawn again.
         assert _accounts(url) == _accounts(one.url)
+        # and so do the retirees' certifications (keyed by member number, not drawn again)
+        assert _certifications(url) == _certifications(one.url)
         assert b.rows == a.rows
         assert b.changed_pins == a.changed_pins
     finally:
