@@ -18,9 +18,11 @@ seed shows each state."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backoffice.rules.certification import (
@@ -135,12 +137,10 @@ class CertificationDrawer:
             rows += self._attempts(rng, member_id, member_no, n, day)
         return rows
 
-    def _after(self, status: CertificationStatus, retired_on: dt.date) -> list[int]:
-        return [
-            b
-            for b in self._days.by_status[status]
-            if self.as_of - dt.timedelta(days=b) >= retired_on
-        ]
+    def _after(self, status: CertificationStatus, retired_on: dt.date) -> Sequence[int]:
+        """The state's days that are not before the retirement (each list is ascending)."""
+        days = self._days.by_status[status]
+        return days[: bisect.bisect_right(days, (self.as_of - retired_on).days)]
 
     def _attempts(
         self, rng: random.Random, member_id: int, member_no: str, n: int, day: dt.date
