@@ -206,7 +206,9 @@ def _security_module(pki: Path) -> str:
     return f'[security_module]\nkeys_file = "{keys}"' if keys.exists() else ""
 
 
-def _config(run: Path, svc, cups, pki: Path, acquirer_port: int) -> Path:
+def _config(run: Path, svc, cups, pki: Path, acquirer_port: int = 9) -> Path:
+    """The kiosk's config for the TLS service; acquirer_port: where its card sales go (port 9,
+    discard: a test that pays by no card)."""
     kiosk = pki / "kiosks" / "KIOSK-0001"
     p = run / "kiosk.toml"
     p.write_text(
