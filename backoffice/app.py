@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backoffice.api import routers
+from backoffice.api import routers, threads
 from backoffice.api.models import invalid_request
 from backoffice.context import Context
 from backoffice.errors import ApiError
@@ -43,6 +43,7 @@ def create_app(settings: Settings, *, parts: AppParts, db: Database | None = Non
 
     database = db or Database(settings.database)
     database.create_schema()
+    threads.use_defaults_for(sqlite=database.is_sqlite)
     app = _BackOffice(
         title="Social insurance back office — kiosk API",
         version="1.0",

@@ -136,6 +136,9 @@ def app_from_env() -> Any:
     if not text:
         raise ServeSpecError(f"{ENV} is not set: start the service with python -m backoffice")
     spec = AppSpec.from_json(text)
+    from backoffice.api.threads import database_threads
+
+    database_threads()  # a wrong BACKOFFICE_DATABASE_THREADS stops the start, not a request
     # A spawned worker starts with no logging: every logger redacted here as in the parent.
     service_logging(access_log=spec.access_log)
     # The event loop and the endpoint's worker thread hand the GIL to each other several times

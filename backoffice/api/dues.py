@@ -14,12 +14,14 @@ from backoffice.api.common import MEMBER_ERRORS
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import DuesOut
+from backoffice.api.threads import on_database_threads
 from backoffice.quotes import member_dues
 
 router = APIRouter(prefix="/v1/members", tags=["dues"], responses=MEMBER_ERRORS)
 
 
 @router.get("/{member_no}/dues", response_model=DuesOut)
+@on_database_threads
 def dues(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
     today = ctx.settings.current_date()
     policy = ctx.policy

@@ -28,6 +28,7 @@ from backoffice.api.models import (
     SummaryOut,
     YearQuery,
 )
+from backoffice.api.threads import on_database_threads
 from backoffice.errors import BadRequestProblem
 from kiosk.domain import DomainError, Period
 
@@ -37,6 +38,7 @@ MonthQuery = MonthQueryText | None
 
 
 @router.get("/{member_no}/summary", response_model=SummaryOut)
+@on_database_threads
 def summary(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
     with ctx.db.sessions() as db:
         member = records.find_member(db, member_no)
@@ -63,6 +65,7 @@ def _month(text: str | None, name: str) -> int | None:
         400: problem("BAD_PERIOD: from or to is not a month, or from is after to"),
     },
 )
+@on_database_threads
 def contributions(
     member_no: MemberNo,
     ctx: Ctx,
@@ -90,6 +93,7 @@ def contributions(
 
 
 @router.get("/{member_no}/accounts", response_model=AccountsOut)
+@on_database_threads
 def accounts(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
     with ctx.db.sessions() as db:
         found = records.accounts(db, records.find_member(db, member_no))
@@ -97,6 +101,7 @@ def accounts(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
 
 
 @router.get("/{member_no}/benefits", response_model=BenefitsOut)
+@on_database_threads
 def benefits(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> Response:
     """The payments, and whether the pension is suspended because the retiree's annual
     certification is overdue (the same rule as GET /v1/members/{member_no}/certification)."""

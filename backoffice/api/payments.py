@@ -31,6 +31,7 @@ from backoffice.api.models import (
 )
 from backoffice.api.payments_deps import Pay
 from backoffice.api.payments_out import NoOrderOut, OrderOut, QuoteOut, ReconciliationOut
+from backoffice.api.threads import on_database_threads
 from backoffice.api.verify import not_found_page
 from backoffice.errors import ApiError, NotFoundProblem, receipt_not_found
 from backoffice.orders import Payments
@@ -164,6 +165,7 @@ class ReconcileIn(BaseModel):
         409: problem("NOTHING_DUE, PERIOD_NOT_DUE, BACK_PAYMENT_TOO_OLD (pay at the counter)"),
     },
 )
+@on_database_threads
 def create_quote(member_no: MemberNo, body: QuoteIn, p: Pay, t: Terminal) -> dict[str, Any]:
     """Price a choice; the kiosk shows the lines and the total and asks to confirm."""
     # Through from_json: a month the domain refuses (years past Period's range: "3999-10" was
