@@ -13,7 +13,8 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from backoffice.acquirer.server import AcquirerServer
 from backoffice.api.models import AcquirerTerminalText, IsoDate
-from backoffice.errors import ApiError, BadRequestProblem
+from backoffice.errors import ApiError
+from backoffice.switchboard import update_or_400
 
 
 class AcquirerNotRunning(ApiError):
@@ -54,12 +55,7 @@ def set_switches(
 ) -> dict[str, Any]:
     """e.g. {"no_answer": 1}, {"answer_then_drop": 1}, {"duplicate_answer": 1},
     {"wrong_mac": 1}, {"slow_seconds": 2.5}, for every terminal or (?terminal=) one."""
-    try:
-        a.switches.update(dict(values), terminal)
-    except KeyError as e:
-        raise BadRequestProblem("没有这个开关", f"No such switch: {e.args[0]}") from None
-    except ValueError as e:
-        raise BadRequestProblem("开关取值无效", str(e)) from None
+    update_or_400(a.switches, dict(values), terminal)
     return switches(a, terminal)
 
 

@@ -20,6 +20,7 @@ from backoffice.api.models import IsoDate, TerminalIdText
 from backoffice.api.payments_deps import Pay
 from backoffice.errors import ApiError, BadRequestProblem, NotFoundProblem
 from backoffice.gateway.simulator import GatewayDeclined, GatewaySimulator, GatewayTxn
+from backoffice.switchboard import update_or_400
 
 
 class JsonRequired(ApiError):
@@ -83,12 +84,7 @@ def set_switches(
         if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
             raise BadRequestProblem("参数无效", "in_doubt_after: expected seconds >= 0")
         p.in_doubt_after = float(v)
-    try:
-        p.switches.update(values, terminal)
-    except KeyError as e:
-        raise BadRequestProblem("没有这个开关", f"No such switch: {e.args[0]}") from None
-    except ValueError as e:
-        raise BadRequestProblem("开关取值无效", str(e)) from None
+    update_or_400(p.switches, values, terminal)
     return switches(p, terminal)
 
 
