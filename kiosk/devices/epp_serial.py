@@ -24,10 +24,8 @@ wrong, 05 no PIN (entry not finished, too short or cancelled)."""
 
 from __future__ import annotations
 
-import os
 import struct
 import threading
-import time
 from collections.abc import Callable
 from typing import Final
 
@@ -35,6 +33,7 @@ import serial
 
 import common.pos8583 as p
 from kiosk.devices.epp import EmulatedEpp, EppError, EppKeyError, PinEntryError, PinEntryState
+from kiosk.devices.pty_peer import PtyPeer
 
 STX, ETX = 0x02, 0x03
 OK, UNKNOWN, BAD, NO_KEY, BAD_CHECK, NO_PIN = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05
@@ -141,54 +140,25 @@ class SerialEpp:
         self._ask(b"C")
 
 
-class EppDevicePeer:
+class EppDevicePeer(PtyPeer):
     """Plays a serial pad on a file descriptor (the master side of a pty): the keys and the
     cryptography are an EmulatedEpp's; `press` is a key of its own keypad."""
 
     def __init__(self, fd: int, tmk: bytes) -> None:
-        self._fd = fd
+        super().__init__(fd, "epp-peer")
         self._pad = EmulatedEpp(tmk)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="epp-peer", daemon=True)
-
-    def start(self) -> EppDevicePeer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
 
     def press(self, key: str) -> PinEntryState:
         return self._pad.press(key)
 
-    def _read(self, n: int) -> bytes:
-        out = b""
-        while len(out) < n and not self._stop.is_set():
-            try:
-                chunk = os.read(self._fd, n - len(out))
-            except BlockingIOError:
-                time.sleep(0.005)
-                continue
-            except OSError:
-                self._stop.set()
-                break
-            out += chunk
-        return out
-
-    def _serve(self) -> None:
-        os.set_blocking(self._fd, False)
-        while not self._stop.is_set():
-            try:
-                body = read_frame(self._read)
-            except EppError:
-                continue
-            cmd, data = body[:1], body[1:]
-            status, out = self._do(cmd, data)
-            try:
-                os.write(self._fd, encode_frame(cmd, out, status))
-            except OSError:
-                return
+    def _serve_one(self) -> None:
+        try:
+            body = read_frame(self._read)
+        except EppError:
+            return
+        cmd, data = body[:1], body[1:]
+        status, out = self._do(cmd, data)
+        self._send(encode_frame(cmd, out, status))
 
     def _do(self, cmd: bytes, data: bytes) -> tuple[int, bytes]:
         pad = self._pad

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 import tomllib
 import tty
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from kiosk.devices.idcard import frames as f
 from kiosk.devices.idcard.errors import FrameError, IdCardReaderError
 from kiosk.devices.idcard.serial_reader import SerialIdCardReader
 from kiosk.devices.idcard.text import PHOTO_BYTES, IdCardReading, encode_base_info, encode_text
+from kiosk.devices.pty_peer import PtyPeer
 
 SHIPPED_CARDS: Final = Path(__file__).resolve().parent / "cards"
 PHOTO_TAG: Final = b"EMU-PHOTO:"  # the emulated card's photo: this, the reference, zeros
@@ -109,29 +109,21 @@ def card_names(cards_dir: Path = SHIPPED_CARDS) -> list[str]:
     return sorted(p.stem for p in cards_dir.glob("*.toml"))
 
 
-class IdCardReaderPeer:
+class IdCardReaderPeer(PtyPeer):
     """The reader's side on a file descriptor (a pty's master). `place` and `remove` are the
     member's hand; `fault` makes the next answer to one command go wrong once:
     "checksum" (one bit flipped in CHK), "silent" (no answer), "short" (half a frame),
     "status:XX" (SW3 = XX), "pull" (the card is taken away as the command arrives)."""
 
+    poll_seconds = 0.002
+
     def __init__(self, fd: int) -> None:
-        self._fd = fd
+        super().__init__(fd, "idcard-peer")
         self._card: EmulatedCard | None = None
         self._selected = False
         self._faults: dict[tuple[int, int], str] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="idcard-peer", daemon=True)
         self.requests: list[tuple[int, int]] = []  # every command received, in order
-
-    def start(self) -> IdCardReaderPeer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
 
     def place(self, card: EmulatedCard) -> None:
         with self._lock:
@@ -149,50 +141,28 @@ class IdCardReaderPeer:
         with self._lock:
             self._faults[command] = kind
 
-    def _read(self, n: int) -> bytes:
-        out = b""
-        while len(out) < n and not self._stop.is_set():
-            try:
-                chunk = os.read(self._fd, n - len(out))
-            except BlockingIOError:
-                time.sleep(0.002)
-                continue
-            except OSError:
-                self._stop.set()
-                break
-            out += chunk
-        return out
-
-    def _serve(self) -> None:
-        os.set_blocking(self._fd, False)
-        while not self._stop.is_set():
-            try:
-                req = f.parse_request(f.read_body(self._read))
-            except IdCardReaderError as e:
-                if isinstance(e, FrameError) and not self._stop.is_set():
-                    self._send(f.answer(0x10))  # the reader's "checksum/frame of the request"
-                continue
-            self.requests.append(req.command)
-            with self._lock:
-                kind = self._faults.pop(req.command, "")
-                if kind == "pull":
-                    self._card, self._selected = None, False
-                out = self._do(req)
-            if kind == "silent":
-                continue
-            if kind == "checksum":
-                out = out[:-1] + bytes([out[-1] ^ 0x01])
-            elif kind == "short":
-                out = out[: len(out) // 2]
-            elif kind.startswith("status:"):
-                out = f.answer(int(kind[7:], 16))
-            self._send(out)
-
-    def _send(self, data: bytes) -> None:
+    def _serve_one(self) -> None:
         try:
-            os.write(self._fd, data)
-        except OSError:
-            self._stop.set()
+            req = f.parse_request(f.read_body(self._read))
+        except IdCardReaderError as e:
+            if isinstance(e, FrameError) and not self._stop.is_set():
+                self._send(f.answer(0x10))  # the reader's "checksum/frame of the request"
+            return
+        self.requests.append(req.command)
+        with self._lock:
+            kind = self._faults.pop(req.command, "")
+            if kind == "pull":
+                self._card, self._selected = None, False
+            out = self._do(req)
+        if kind == "silent":
+            return
+        if kind == "checksum":
+            out = out[:-1] + bytes([out[-1] ^ 0x01])
+        elif kind == "short":
+            out = out[: len(out) // 2]
+        elif kind.startswith("status:"):
+            out = f.answer(int(kind[7:], 16))
+        self._send(out)
 
     def _do(self, req: f.Request) -> bytes:
         cmd, card = req.command, self._card
