@@ -18,6 +18,7 @@ from cardio.ssse import CardInfo
 from kiosk.domain import CardHolder, Sex
 from kiosk.ports import CardAccessError, CardReading, PinRefused, PinResult, Today
 from kiosk.session.machine import CardProblem
+from kiosk.session.pin_refusals import pin_refusal_key
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +121,8 @@ class CardAdapter:
         new[:] = bytes(len(new))
         try:
             self.reader.change_pin(old_pin, new_pin)
-        except ce.InitialPinForbidden:
-            raise PinRefused("pin.initial_not_allowed") from None
-        except ce.PinUnchanged:
-            raise PinRefused("pin.same_as_old") from None
-        except ce.PinFormatError:
-            raise PinRefused("pin.format") from None
+        except (ce.InitialPinForbidden, ce.PinUnchanged, ce.PinFormatError) as e:
+            raise PinRefused(pin_refusal_key(e)) from None
         except ce.WrongPin:
             raise PinRefused("pin.wrong") from None
         except ce.PinBlockedError:

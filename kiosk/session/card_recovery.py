@@ -24,6 +24,7 @@ from kiosk.backoffice.errors import BackOfficeError, Rejected
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardRecord
 from kiosk.errors import KioskError
+from kiosk.session.pin_refusals import pin_refusal_key
 
 PROOF_SECONDS = 120.0  # a face check older than this no longer opens a PIN reset
 
@@ -148,12 +149,8 @@ class PinResetService:
             pins.append(_take(confirm))
             self.reader.reload_pin(pins[0], pins[1])
             proof.spend()
-        except ce.PinMismatch:
-            raise RecoveryError("pin.mismatch") from None
-        except ce.InitialPinForbidden:
-            raise RecoveryError("pin.initial_not_allowed") from None
-        except ce.PinFormatError:
-            raise RecoveryError("pin.format") from None
+        except (ce.PinMismatch, ce.InitialPinForbidden, ce.PinFormatError) as e:
+            raise RecoveryError(pin_refusal_key(e)) from None
         except ce.NoPinReloadKey:
             raise RecoveryError("pin_reset.unavailable") from None
         except ce.PinReloadRefused as e:
