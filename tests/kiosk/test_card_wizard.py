@@ -7,7 +7,6 @@ by the screen's keypad keys."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from backoffice.acquirer.accounts import add_account, add_terminal
+from backoffice.acquirer.accounts import add_account
 from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import RunningService, running_service
 from backoffice.storage import Database
@@ -26,13 +25,13 @@ from common import emv_profile
 from kiosk.domain import CardHolder, Scheme
 from kiosk.domain.payments import Outcome
 from kiosk.payments.card_desk import CardDesk
-from kiosk.payments.card_lab import InProcessCardRunner, emulated_bank_card, lab_card_sale
+from kiosk.payments.card_lab import InProcessCardRunner, emulated_bank_card
 from kiosk.payments.flow import PayFlow, PayResult, PayStepError
 from kiosk.payments.wizard import PayStep, PayWizard
 from kiosk.session.data import MemberData
 from kiosk.session.intents import RequestName
 from kiosk.session.machine import SessionState
-from tests.helpers.payments import TODAY, Kiosk, make_kiosk
+from tests.helpers.payments import TODAY, Kiosk, card_sale_kiosk
 
 PIN = "246810"  # the card's 金融密码 (lab_finance's default)
 HOLDER = CardHolder("110101199003071234", "张三", "X00000019", "1101", "110100")
@@ -169,26 +168,9 @@ _n = iter(range(1, 10**6))
 
 @pytest.fixture
 def cl(lab: PaymentsLab, backoffice: RunningService, tmp_path: Path) -> Iterator[Lab]:
-    k = make_kiosk(lab, tmp_path / "journal.sqlite3", settle_wait=6.0, recheck_interval=0.2)
-    db = Database(backoffice.database)
     terminal_no = f"W{next(_n):07d}"
-    add_terminal(db, terminal_no, kiosk_id=k.terminal)
-    assert backoffice.acquirer_port is not None
-    k.service.card_sale = lab_card_sale(
-        k.journal,
-        k.client,
-        host="127.0.0.1",
-        port=backoffice.acquirer_port,
-        terminal_no=terminal_no,
-        read_timeout=1.5,
-        reversal_pause=0.1,
-        local_now=lambda: dt.datetime.combine(TODAY, dt.datetime.now().time()),
-    )
-    yield Lab(k, terminal_no, db, backoffice)
-    k.service.stop()
-    k.journal.close()
-    k.bo.close()
-    db.dispose()
+    with card_sale_kiosk(lab, backoffice, tmp_path / "journal.sqlite3", terminal_no) as (k, db):
+        yield Lab(k, terminal_no, db, backoffice)
 
 
 def switches(cl: Lab, **values: float) -> None:

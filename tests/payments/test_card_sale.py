@@ -5,7 +5,6 @@ real back office over HTTP posting the order only for an approved, not reversed 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from backoffice.acquirer.accounts import add_account, add_terminal
+from backoffice.acquirer.accounts import add_account
 from backoffice.gateway.harness import PaymentsLab
 from backoffice.harness import RunningService, running_service
 from backoffice.storage import Database
@@ -25,7 +24,7 @@ from kiosk.domain.payments import IntentState, Outcome, Payer, PayMethod
 from kiosk.payments.card_lab import emulated_bank_card, lab_bank_card, lab_card_sale, lab_finance
 from kiosk.payments.journal import CardStep
 from kiosk.payments.service import PendingPayment
-from tests.helpers.payments import TODAY, Kiosk, make_kiosk
+from tests.helpers.payments import TODAY, Kiosk, card_sale_kiosk, make_kiosk
 
 PAYER = Payer("", "*某某", "110***********0000")
 PIN = "246810"
@@ -81,27 +80,11 @@ _n = iter(range(1, 10**6))
 
 @pytest.fixture
 def ck(lab: PaymentsLab, backoffice: RunningService, tmp_path: Path) -> Iterator[CardKiosk]:
-    k = make_kiosk(lab, tmp_path / "journal.sqlite3", settle_wait=6.0, recheck_interval=0.2)
-    db = Database(backoffice.database)
     terminal_no = f"C{next(_n):04d}{tmp_path.name[-3:].upper():>3}"[:8].replace("_", "0")
-    add_terminal(db, terminal_no, kiosk_id=k.terminal)
-    assert backoffice.acquirer_port is not None
-    k.service.card_sale = lab_card_sale(
-        k.journal,
-        k.client,
-        host="127.0.0.1",
-        port=backoffice.acquirer_port,
-        terminal_no=terminal_no,
-        read_timeout=1.5,
-        reversal_pause=0.1,
-        local_now=lambda: dt.datetime.combine(TODAY, dt.datetime.now().time()),
-    )
-    k.service.card_sale.acquirer.sign_on()  # the kiosk signs on at start: faults hit sales
-    yield CardKiosk(k, terminal_no, db, backoffice)
-    k.service.stop()
-    k.journal.close()
-    k.bo.close()
-    db.dispose()
+    with card_sale_kiosk(lab, backoffice, tmp_path / "journal.sqlite3", terminal_no) as (k, db):
+        assert k.service.card_sale is not None
+        k.service.card_sale.acquirer.sign_on()  # the kiosk signs on at start: faults hit sales
+        yield CardKiosk(k, terminal_no, db, backoffice)
 
 
 def confirm(ck: CardKiosk, lab: PaymentsLab, months: int = 1) -> tuple[str, PendingPayment]:
