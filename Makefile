@@ -18,11 +18,13 @@ lint: setup
 
 # requirements.lock: every package setup installs, at one version, with its files' hashes,
 # resolved from pyproject.toml's pins (with [dev] and [postgres]) for CPython 3.11 on x86_64 Linux.
+# `dlib` is excluded (scripts/lock-excludes.txt): face_recognition declares it, dlib-bin provides it.
 # Run after changing a pin in pyproject.toml; pins already in the lock stay unless the change
 # needs otherwise (uv keeps them as preferences). Then setup installs the new lock.
 lock: setup
 	@.venv/bin/uv pip compile pyproject.toml --extra dev --extra postgres --generate-hashes \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --excludes scripts/lock-excludes.txt \
 	  --custom-compile-command "make lock" --quiet -o requirements.lock
 	@bash scripts/setup.sh
 

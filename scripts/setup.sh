@@ -44,10 +44,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   pip_q install -q pip==26.3
   # Exactly the locked versions, each file checked against its hash (pyscard builds from source
   # with swig and libpcsclite-dev, installed above); then the project itself, its deps being
-  # the lock's.
-  pip_q install -q --require-hashes -r requirements.lock
+  # the lock's. --no-deps: the lock is complete, and face_recognition's declared `dlib` (a long
+  # source build) is provided by dlib-bin, which the lock holds instead.
+  pip_q install -q --require-hashes --no-deps -r requirements.lock
   pip_q install -q --no-deps -e .
-  .venv/bin/python -c "import smartcard, kivy, escpos, reportlab, fastapi, sqlalchemy, psycopg" \
+  .venv/bin/python -c "import smartcard, kivy, escpos, reportlab, fastapi, sqlalchemy, psycopg, dlib, face_recognition_models" \
     || { echo "setup: Python packages failed to install" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
+# The face photos of the lab (issue 20): from a pinned PyPI source distribution, not the repo.
+.venv/bin/python scripts/face_photos.py --dest var/faces 2>&1 | grep -v "^WARNING: Location" || true
+[ -f var/faces/obama.jpg ] || { echo "setup: the face photos could not be fetched" >&2; exit 1; }
