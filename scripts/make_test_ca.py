@@ -210,7 +210,9 @@ def make_card_keys(out: Path) -> None:
     _write_secret(
         path,
         "# card master keys of this test PKI (common.card_crypto.load_keys)\n[master]\n"
-        f'internal = "{secrets.token_hex(16)}"\nread = "{secrets.token_hex(16)}"',
+        f'internal = "{secrets.token_hex(16)}"\nread = "{secrets.token_hex(16)}"\n'
+        # RELOAD PIN's MAC key (issue 20): without it the cards of this PKI answer 6A88
+        f'pin_reload = "{secrets.token_hex(16)}"',
     )
 
 

@@ -48,7 +48,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # source build) is provided by dlib-bin, which the lock holds instead.
   pip_q install -q --require-hashes --no-deps -r requirements.lock
   pip_q install -q --no-deps -e .
-  .venv/bin/python -c "import smartcard, kivy, escpos, reportlab, fastapi, sqlalchemy, psycopg, dlib, face_recognition_models" \
+  .venv/bin/python -W "ignore:pkg_resources is deprecated" -c "import smartcard, kivy, escpos, reportlab, fastapi, sqlalchemy, psycopg, dlib, face_recognition_models" \
     || { echo "setup: Python packages failed to install" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
