@@ -1,9 +1,12 @@
 """The retiree's certifications in the back office: the status read from the table and the
 policy (backoffice/rules/certification.py), and an attempt recorded (success or failure).
 
-Face verification is in progress (issue 20): for now the caller asserts the match and its score,
-and only the lab app accepts that (`asserted_scores`); the later face check in the back office
-will make a verification record of its own, and an attempt will name it (`verification_id`)."""
+A face method names the back office's own face verification (`verification_id`: matched and live,
+fresh, unused, of the same terminal and member; backoffice/face/service.py spends it) and the
+score recorded is the verification's. Only the lab app still accepts a face attempt without one,
+its match and score asserted by the caller (`asserted_scores`: the lab's tests and the 掌上 app's
+simulated checks); anywhere else that is 409 FACE_VERIFICATION_REQUIRED. The day's failed
+attempts are the failed certifications and the failed face verifications together."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backoffice.errors import ConflictProblem
+from backoffice.face import store as face_store
 from backoffice.records import Member
 from backoffice.rules.certification import (
     CertificationRules,
@@ -47,8 +51,8 @@ def counter_required(rules: CertificationRules) -> ConflictProblem:
 
 def face_check_required() -> ConflictProblem:
     return ConflictProblem(
-        "人脸核验服务尚未开通，请到柜台办理资格认证",
-        "Face verification by the back office is not available yet; please certify at the counter",
+        "请先在自助机上完成人脸核验",
+        "A face certification needs the back office's face verification (verification_id)",
         code="FACE_VERIFICATION_REQUIRED",
     )
 
@@ -71,6 +75,8 @@ def last_success(db: Session, member_id: int) -> dt.date | None:
 
 
 def failures_on(db: Session, member_id: int, day: dt.date) -> int:
+    """The day's failed attempts: failed certifications and failed face verifications (of any
+    purpose: backoffice/face/service.py) share [certification] attempts_per_day."""
     n = db.scalar(
         select(func.count()).where(
             CertificationRow.member_id == member_id,
@@ -78,7 +84,7 @@ def failures_on(db: Session, member_id: int, day: dt.date) -> int:
             CertificationRow.result == "failure",
         )
     )
-    return int(n or 0)
+    return int(n or 0) + face_store.failures_on(db, member_id, day)
 
 
 def view(
@@ -126,9 +132,8 @@ def check_attempt(
 ) -> None:
     """Refuse an attempt the back office may not record (before anything is written)."""
     if attempt.method in FACE_METHODS:
-        if attempt.verification_id is not None or not asserted_scores:
-            # The back office's own face verification records do not exist yet: nothing can
-            # be named, and outside the lab an asserted score is not proof of the face.
+        if attempt.verification_id is None and not asserted_scores:
+            # Outside the lab an asserted score is not proof of the face.
             raise face_check_required()
         if view_now.attempts_left == 0:
             raise counter_required(rules)

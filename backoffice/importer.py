@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.errors import BackOfficeServerError
+from backoffice.face.store import enrol_many
 from backoffice.policy import Policy
 from backoffice.rules.interest import account_years
 from backoffice.storage import Database
@@ -81,12 +82,14 @@ class ImportReport:
     employers_created: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     member_nos: list[str] = field(default_factory=list)
+    faces_enrolled: int = 0  # members whose face_photo was enrolled
 
     def text(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.rows.items())
+        faces = f"; faces enrolled {self.faces_enrolled}" if self.faces_enrolled else ""
         return (
             f"{self.source}: imported {self.members} members "
-            f"({self.employers_created} employers created); rows: {counts}"
+            f"({self.employers_created} employers created); rows: {counts}{faces}"
         )
 
 
@@ -282,6 +285,8 @@ class _Member:
     card: dict[str, Any] | None
     employer_refs: list[tuple[str, str, str]]  # (where, field, code)
     last_certified: dt.date | None = None  # a retiree's last certification (issue 20)
+    face_photo: str | None = None  # the enrolment photo's path as written (issue 20)
+    face_encoding: tuple[float, ...] | None = None  # its encoding, once checked
 
 
 _MEMBER_KEYS = (
@@ -303,6 +308,7 @@ _MEMBER_KEYS = (
     "benefits",
     "card",
     "last_certified",
+    "face_photo",
 )
 _ENROLMENT_KEYS = ("scheme", "status", "since", "until", "employer")
 _CONTRIBUTION_KEYS = (
@@ -382,6 +388,7 @@ def _read_member(r: _Reader, index: int) -> _Member:
     last_certified = r.date("last_certified", required=False)
     if last_certified is not None and not retired:
         r.p.add(r.at("last_certified"), "only a retiree (retired: true) certifies")
+    face_photo = r.text("face_photo", required=False, max_len=400)
     refs: list[tuple[str, str, str]] = []
 
     enrolments: list[dict[str, Any]] = []
@@ -557,6 +564,7 @@ def _read_member(r: _Reader, index: int) -> _Member:
         card=card,
         employer_refs=refs,
         last_certified=last_certified,
+        face_photo=face_photo,
     )
 
 
@@ -579,8 +587,10 @@ class _File:
     members: list[_Member]
 
 
-def read_import(data: Any, source: str = "<import>") -> _File:
-    """Check a parsed file; raise ImportFileError with every problem found."""
+def read_import(data: Any, source: str = "<import>", *, base: Path | None = None) -> _File:
+    """Check a parsed file; raise ImportFileError with every problem found. A member's
+    `face_photo` is read relative to `base` (the file's folder; None: the current one) and
+    enrolled only if it holds one face (the photo itself is not stored)."""
     p = _Problems()
     if not isinstance(data, dict):
         raise ImportFileError(source, ["the file must hold one JSON object"])
@@ -628,7 +638,30 @@ def read_import(data: Any, source: str = "<import>") -> _File:
             first.setdefault(v, m.where)
     if p.items:
         raise ImportFileError(source, p.items)
+    _check_photos(members, base, p)
+    if p.items:
+        raise ImportFileError(source, p.items)
     return _File(employers=employers, members=members)
+
+
+def _check_photos(members: Sequence[_Member], base: Path | None, p: _Problems) -> None:
+    """Each face_photo's encoding (the face model loads only when a member names one)."""
+    from backoffice.face.engine import FaceError
+
+    named = [m for m in members if m.face_photo]
+    if not named:
+        return
+    from backoffice.face.enrolment import encode_file
+
+    for m in named:
+        assert m.face_photo is not None
+        path = Path(m.face_photo)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        try:
+            m.face_encoding = encode_file(path)
+        except FaceError as e:
+            p.add(f"{m.where}.face_photo", str(e))
 
 
 def load_json(path: Path) -> Any:
@@ -669,13 +702,19 @@ def ensure_demo_access(db: Database, policy: Policy) -> None:
 
 def import_file(db: Database, policy: Policy, path: Path, *, today: dt.date) -> ImportReport:
     """Check and load one file in one transaction (the schema is created if absent)."""
-    return import_data(db, policy, load_json(path), today=today, source=str(path))
+    return import_data(db, policy, load_json(path), today=today, source=str(path), base=path.parent)
 
 
 def import_data(
-    db: Database, policy: Policy, data: Any, *, today: dt.date, source: str = "<import>"
+    db: Database,
+    policy: Policy,
+    data: Any,
+    *,
+    today: dt.date,
+    source: str = "<import>",
+    base: Path | None = None,
 ) -> ImportReport:
-    parsed = read_import(data, source)
+    parsed = read_import(data, source, base=base)
     db.create_schema()
     report = ImportReport(source=source)
     try:
@@ -789,6 +828,11 @@ def _write(
         if m.last_certified is not None:
             conn.execute(insert(CertificationRow).values(imported_certification(member_id, m)))
             rows["certification"] += 1
+        if m.face_encoding is not None:
+            at = dt.datetime.combine(today, dt.time(0, 0))
+            report.faces_enrolled += enrol_many(
+                conn, [member_id], m.face_encoding, at=at, source="import"
+            )
         rows["member"] += 1
         report.member_nos.append(str(m.row["member_no"]))
     report.members = rows["member"]

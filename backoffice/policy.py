@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.errors import ConflictProblem, PolicyError
+from backoffice.face.rules import FaceRules
 from backoffice.rules.certification import CYCLE_FROM, CertificationRules
 from kiosk.domain import Money, Scheme
 
@@ -85,6 +86,7 @@ class Policy:
     crediting_rates: dict[int, Decimal]
     average_wage_fallbacks: dict[int, Money] = field(default_factory=dict)
     certification: CertificationRules = field(default_factory=CertificationRules)
+    face: FaceRules = field(default_factory=FaceRules)
 
     def average_wage(self, year: int) -> Money:
         """Average annual wage of a year as the policy states it: the published figure, else the
@@ -231,6 +233,7 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         crediting_rates=crediting,
         average_wage_fallbacks=fallbacks,
         certification=_certification(r),
+        face=_face(r),
     )
 
 
@@ -255,6 +258,38 @@ def _certification(r: _Reader) -> CertificationRules:
     if counts["attempts_per_day"] < 1:
         raise PolicyError(f"{r.source}: [certification] attempts_per_day: must be >= 1")
     return CertificationRules(cycle_from=cycle_from, **counts)
+
+
+def _face(r: _Reader) -> FaceRules:
+    """[face] (optional section: every key has the default in default.toml)."""
+    if "face" not in r.data:
+        return FaceRules()
+    d = FaceRules()
+    t = r.get_table("face")
+    shares: dict[str, Decimal] = {
+        key: r.rate(t[key], f"[face] {key}") if key in t else getattr(d, key)
+        for key in ("threshold", "yaw_delta", "frontal")
+    }
+    for key, value in shares.items():
+        if not 0 < value < 2:
+            raise PolicyError(f"{r.source}: [face] {key}: must be between 0 and 2, found {value}")
+    counts: dict[str, int] = {
+        key: r.optional("face", key, int, getattr(d, key))
+        for key in ("frames", "challenge_seconds", "verification_seconds")
+    }
+    if not 3 <= counts["frames"] <= 8:
+        raise PolicyError(f"{r.source}: [face] frames: must be 3 to 8 (the API takes 3-8)")
+    for key in ("challenge_seconds", "verification_seconds"):
+        if counts[key] < 1:
+            raise PolicyError(f"{r.source}: [face] {key}: must be >= 1")
+    return FaceRules(
+        threshold=shares["threshold"],
+        yaw_delta=shares["yaw_delta"],
+        frontal=shares["frontal"],
+        frames=counts["frames"],
+        challenge_seconds=counts["challenge_seconds"],
+        verification_seconds=counts["verification_seconds"],
+    )
 
 
 def _zone_name(name: object, source: str) -> str:

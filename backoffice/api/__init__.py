@@ -17,6 +17,7 @@ def routers() -> list[APIRouter]:
         certification,
         dues,
         estimate,
+        face,
         health,
         members,
         payments,
@@ -31,6 +32,7 @@ def routers() -> list[APIRouter]:
         dues.router,
         certificates.router,
         certification.router,  # the retiree's annual certification (issue 20)
+        face.router,  # face verification (issue 20)
         estimate.router,
         terminals.router,
         verify.router,

@@ -2,17 +2,20 @@
 (the status: certified on, due by, overdue and suspended, attempts left today) and POST
 /v1/members/{no}/certifications (one attempt, success or failure, with an Idempotency-Key).
 
-In progress (issue 20): the face check is to run in the back office, which will keep a
-verification record of its own that an attempt names (`verification_id`). Until then a face
-method's match and score are asserted by the caller and only the lab app records them; any other
-app answers 409 FACE_VERIFICATION_REQUIRED (and so does a `verification_id`, as none exist yet).
-The counter (柜台) records its certifications through the same route (method "counter")."""
+A face method names the back office's face verification (`verification_id`, from POST
+/v1/face/verifications: matched and live, at most [face] verification_seconds old, unused, of the
+same terminal and member) and records its score: similarity = 1 - distance, in thousandths
+(backoffice/face/matching.py). Without one a face method answers 409
+FACE_VERIFICATION_REQUIRED, except in the lab app, which still records a score asserted by the
+caller (its tests, the 掌上 app's simulated checks). The counter (柜台) records its
+certifications through the same route (method "counter")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -29,6 +32,8 @@ from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
 from backoffice.api.models import IdempotencyKeyText, Month
 from backoffice.errors import BadRequestProblem, ConflictProblem
+from backoffice.face import service as face_service
+from backoffice.face.matching import similarity_milli
 from backoffice.rules.certification import CertificationState
 from backoffice.storage.certification import CertificationRow
 
@@ -75,14 +80,18 @@ class CertificationIn(BaseModel):
     method: Literal["face/kiosk", "face/app", "id_card+face", "counter"]
     result: Literal["success", "failure"]
     score: ScoreText | None = Field(
-        default=None, description="the face match's similarity (face methods; asserted, lab only)"
+        default=None,
+        description="the face match's similarity asserted by the caller (the lab app only;"
+        " with a verification_id the score is the verification's)",
     )
     evidence_ref: ReferenceText | None = Field(
         default=None, description="the terminal's reference of its evidence (capture id)"
     )
     verification_id: ReferenceText | None = Field(
         default=None,
-        description="the back office's face verification record (in progress: none exist yet)",
+        description="the back office's face verification (POST /v1/face/verifications):"
+        " matched and live, fresh, unused, of this terminal and member; required by a face"
+        " method outside the lab",
     )
 
 
@@ -127,14 +136,24 @@ def certification(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> dict[str, Any]
     return _status_json(member_no, today, v, rules.attempts_per_day)
 
 
-def _attempt(req: CertificationIn) -> certs.Attempt:
+def _attempt(req: CertificationIn, *, asserted: bool) -> certs.Attempt:
     if req.method == "counter":
-        if req.result != "success" or req.score is not None:
+        if req.result != "success" or req.score is not None or req.verification_id is not None:
             raise BadRequestProblem(
                 "柜台认证只登记认证成功，且无人脸比对分数",
                 "A counter certification is a success and has no face score",
                 code="BAD_CERTIFICATION",
             )
+    elif req.verification_id is not None:
+        if req.result != "success" or req.score is not None:
+            raise BadRequestProblem(
+                "人脸核验的分数由后台给出，且核验通过才能认证",
+                "With a verification_id the score is the verification's, and the result a"
+                " success (a failed verification is already counted)",
+                code="BAD_CERTIFICATION",
+            )
+    elif not asserted:
+        raise certs.face_check_required()
     elif req.score is None:
         raise BadRequestProblem(
             "人脸认证须附比对分数", "A face certification needs its score", code="BAD_CERTIFICATION"
@@ -154,11 +173,15 @@ def _hash(member_no: str, req: CertificationIn) -> str:
     status_code=201,
     responses={
         201: {"description": "the attempt recorded; the same again for a retry with the same key"},
-        400: problem("BAD_CERTIFICATION: a counter attempt with a score, a face one without"),
+        400: problem(
+            "BAD_CERTIFICATION: a counter attempt with a score, a face one without a score or a"
+            " verification, a verification with a score or a failure"
+        ),
         409: problem(
             "NOT_A_RETIREE; COUNTER_REQUIRED: the day's last face attempt failed (recorded) or"
-            " none is left; FACE_VERIFICATION_REQUIRED: a face method outside the lab (the back"
-            " office's face check is in progress); IDEMPOTENCY_CONFLICT"
+            " none is left; FACE_VERIFICATION_REQUIRED: a face method without a valid"
+            " verification_id (unknown, failed, spent, expired, another terminal's or member's;"
+            " outside the lab: none given); IDEMPOTENCY_CONFLICT"
         ),
     },
 )
@@ -179,9 +202,15 @@ def certify(
     again = _by_key(db, terminal_id, idempotency_key)
     if again is not None:
         return _answer(db, member, again, wanted, today, ctx)
-    attempt = _attempt(req)
+    attempt = _attempt(req, asserted=asserted)
     now_view = certs.view(db, member, rules, today)
     certs.check_attempt(attempt, now_view, rules, asserted_scores=asserted)
+    if attempt.verification_id is not None:
+        checked = face_service.spend(
+            db, ctx, attempt.verification_id, terminal_id=terminal_id, member_id=member.id
+        )
+        assert checked.distance_milli is not None  # a matched verification has its distance
+        attempt = replace(attempt, score_milli=similarity_milli(checked.distance_milli))
     row = certs.record(
         db,
         member,

@@ -25,6 +25,7 @@ from sqlalchemy import func, insert, make_url, select
 from sqlalchemy.engine import Connection
 
 from backoffice.errors import BackOfficeServerError
+from backoffice.face.enrolment import enrol_showcases
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
 from backoffice.seed.copy import SetAside, bulk_load, copy_rows
@@ -175,6 +176,12 @@ def _finish(
     index_rows: list[dict[str, Any]],
 ) -> SeedReport:
     with db.engine.begin() as conn:
+        # The showcase members' faces (backoffice.seed.lives: member id = index + 1): one
+        # encoding of the lab's photo, computed once per process, for each of them.
+        showcases = list(range(1, min(report.members, len(SHOWCASES)) + 1))
+        counts["face_enrolment"] = enrol_showcases(
+            conn, showcases, at=dt.datetime.combine(report.as_of, dt.time(0, 0))
+        )
         conn.exec_driver_sql("ANALYZE")
     report.rows = counts
     seed, as_of = report.seed, report.as_of

@@ -14,6 +14,7 @@ def all_tables() -> None:
         acquirer,
         certificates,
         certification,
+        face,
         members,
         payments,
         shared_state,

@@ -40,8 +40,8 @@ class CertificationRow(Base):
     # compared (counter, import).
     score_milli: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # The back office's own face verification record (a later session: the face check runs in
-    # the back office); None while the score is asserted by the caller (the lab only).
+    # The back office's own face verification (backoffice/storage/face.py) whose distance gave
+    # the score; None: no face compared, or a score asserted by the caller (the lab only).
     verification_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))

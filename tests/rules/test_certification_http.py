@@ -178,8 +178,14 @@ def test_three_failures_send_the_retiree_to_the_counter(svc: RunningService) -> 
         ({"method": "face/app", "result": "success"}, 400, "BAD_CERTIFICATION"),
         ({"method": "face/kiosk", "result": "success", "score": "1.5"}, 422, "INVALID_REQUEST"),
         ({"method": "palm", "result": "success"}, 422, "INVALID_REQUEST"),
-        # no face verification record exists yet in the back office (in progress, issue 20)
-        (_face() | {"verification_id": "fv-1"}, 409, "FACE_VERIFICATION_REQUIRED"),
+        # a verification gives its own score: none may be asserted beside it
+        (_face() | {"verification_id": "fv-1"}, 400, "BAD_CERTIFICATION"),
+        # no such face verification in the back office (tests/backoffice/test_face_*.py: real)
+        (
+            {"method": "face/kiosk", "result": "success", "verification_id": "fv-1"},
+            409,
+            "FACE_VERIFICATION_REQUIRED",
+        ),
     ],
 )
 def test_refused_attempts(
@@ -201,7 +207,7 @@ def test_the_key_is_required(svc: RunningService) -> None:
 
 
 def test_outside_the_lab_an_asserted_face_score_is_refused() -> None:
-    # the production app has no face check of its own yet: a face method is refused there
+    # outside the lab a face method must name the back office's face verification
     rules = load_policy().certification
     state = certification_state(TODAY, rules, last_certified=None, retired_on=dt.date(2025, 9, 15))
     assert state.status is CertificationStatus.NEVER_CERTIFIED

@@ -1,0 +1,118 @@
+"""Synthetic but honest camera frames for the face tests, built from the lab's photos
+(var/faces: obama*.jpg one person, biden.jpg another; scripts/face_photos.py fetches them).
+
+- `turning`: a head turn as the challenge asks: the face region warped horizontally, most at
+  the nose and fading away from it (a Gaussian bump a little above the nose tip), so the nose
+  moves across the eyes' line while the eyes move little; the real face model then measures the
+  turn on the warped picture (nothing here tells the back office the answer).
+- `still_photo`: the photo held to the camera: the same picture shifted a few pixels and scaled
+  slightly from frame to frame (a flat picture moved: the yaw proxy does not change).
+- `side_by_side`: two photos in one frame (two faces); `no_face`: a picture without a face.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from backoffice.face.engine import decode, engine
+
+REPO = Path(__file__).resolve().parents[2]
+FACES = REPO / "var" / "faces"
+# How far the nose is carried in each frame, in eye distances (the first frame is the photo
+# itself, near frontal); the model reads about 0.7 of it as a change of r on obama2.jpg.
+TURN = (0.0, 0.1, 0.25, 0.4, 0.5)
+
+
+def photo(name: str) -> bytes:
+    path = FACES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: run .venv/bin/python scripts/face_photos.py")
+    return path.read_bytes()
+
+
+def pixels(name: str) -> np.ndarray:
+    return np.asarray(decode(photo(name)), dtype=np.uint8)
+
+
+def jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def b64(frames: list[bytes]) -> list[str]:
+    return [base64.b64encode(f).decode("ascii") for f in frames]
+
+
+def landmarks(
+    image: np.ndarray,
+) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """(left eye, right eye, nose) of the one face, measured by the back office's engine."""
+    frame = engine().measure(jpeg(image, 95))
+    assert len(frame.faces.faces) == 1, "the photo must hold one face"
+    left, right, nose = frame.faces.faces[0]
+    return (left.x, left.y), (right.x, right.y), (nose.x, nose.y)
+
+
+def warp(image: np.ndarray, amount: float) -> np.ndarray:
+    """The nose moved by `amount` eye distances along +x (the member's left in an unmirrored
+    picture), the rest of the face less the farther from it (bilinear along x)."""
+    (lx, ly), (rx, ry), (nx, ny) = landmarks(image)
+    d = float(np.hypot(rx - lx, ry - ly))
+    sx, sy = 0.45 * d, 0.65 * d  # the bump's width and height
+    cx, cy = nx, ny - 0.25 * d  # centred on the nose's length, not its tip
+    rows, cols = image.shape[:2]
+    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    bump = np.exp(-((xs - cx) ** 2) / (2 * sx * sx) - ((ys - cy) ** 2) / (2 * sy * sy))
+    src = np.clip(xs - amount * d * bump, 0, cols - 1.001)
+    x0 = np.floor(src).astype(np.intp)
+    frac = (src - x0)[..., None]
+    yi = ys.astype(np.intp)
+    out = image[yi, x0] * (1 - frac) + image[yi, x0 + 1] * frac
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def turning(name: str, action: str, steps: tuple[float, ...] = TURN) -> list[bytes]:
+    """JPEG frames of the photo's head turning as `action` asks."""
+    sign = 1.0 if action == "turn_left" else -1.0
+    image = pixels(name)
+    return [jpeg(image if a == 0 else warp(image, sign * a)) for a in steps]
+
+
+def still_photo(name: str, n: int = 5) -> list[bytes]:
+    """The photo held still in front of the camera: shifted by a few pixels and scaled by up to
+    3% from frame to frame (a hand holding it), never turned."""
+    image = Image.fromarray(pixels(name))
+    frames = []
+    for i in range(n):
+        scale = 1.0 + 0.0075 * i
+        w, h = round(image.width * scale), round(image.height * scale)
+        moved = Image.new("RGB", image.size, (128, 128, 128))
+        moved.paste(image.resize((w, h)), (3 * i - 6, 2 * i - 4))
+        frames.append(jpeg(np.asarray(moved)))
+    return frames
+
+
+def side_by_side(a: str, b: str) -> bytes:
+    """Two photos in one frame (scaled to the same height): two faces."""
+    left, right = Image.fromarray(pixels(a)), Image.fromarray(pixels(b))
+    h = min(left.height, right.height)
+    left = left.resize((round(left.width * h / left.height), h))
+    right = right.resize((round(right.width * h / right.height), h))
+    both = Image.new("RGB", (left.width + right.width, h))
+    both.paste(left, (0, 0))
+    both.paste(right, (left.width, 0))
+    return jpeg(np.asarray(both))
+
+
+def no_face(width: int = 480, height: int = 360) -> bytes:
+    """A smooth grey gradient with a few bars: a picture, but nobody in it."""
+    x = np.linspace(40, 200, width, dtype=np.float32)
+    image = np.repeat(np.tile(x, (height, 1))[..., None], 3, axis=2)
+    image[::40] = 30
+    return jpeg(image.astype(np.uint8))
