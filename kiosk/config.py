@@ -274,6 +274,27 @@ class IdCardReaderConfig:
 
 
 @dataclass(frozen=True)
+class CameraConfig:
+    """The camera of the face check (kiosk.devices.camera, docs/face.md): none, the emulated
+    camera (the lab's face photos: the demo and the tests) or a V4L2 camera."""
+
+    kind: str = _key(default="none", choices=("none", "emulated", "v4l2"))
+    # kind = "v4l2": the device, the picture size asked of it (frames are sent at most 640 px
+    # wide), and its format ("auto": MJPEG when offered, else YUYV).
+    device: str = _key(default="/dev/video0", pattern=r"/dev/[A-Za-z0-9/_.-]{1,64}")
+    width: int = _key(default=640, min=320, max=1920)
+    height: int = _key(default=480, min=240, max=1080)
+    pixel_format: str = _key(default="auto", choices=("auto", "mjpeg", "yuyv"))
+    # Seconds between the frames taken while the screen asks for the turn.
+    interval: float = _key(default=0.15, min=0.05, max=1.0)
+    # kind = "emulated": the folder of the lab's face photos and who stands in front.
+    photos: Path = _key(default=Path("var/faces"), path="folder")
+    subject: str = _key(
+        default="member", choices=("member", "someone_else", "no_face", "photo", "gone")
+    )
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     ui: UIConfig = field(default_factory=UIConfig)
@@ -292,6 +313,7 @@ class KioskConfig:
     acquirer: AcquirerConfig = field(default_factory=AcquirerConfig)
     epp: EppConfig = field(default_factory=EppConfig)
     idcard_reader: IdCardReaderConfig = field(default_factory=IdCardReaderConfig)
+    camera: CameraConfig = field(default_factory=CameraConfig)
     source: Path | None = None
 
 

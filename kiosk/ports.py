@@ -10,7 +10,8 @@ the reader's presence proof), `ReceiptPrinterPort`, `A4PrinterPort`, `VoicePort`
 Services: `MemberDataPort` (what the session loads), `MemberRecordsPort` and `CertificatePort`
 (the back office's member calls), `PaymentClientPort` (its payment calls), `HeartbeatSender`.
 Payment devices: `EppPort` (the encrypting PIN pad: kiosk.devices).
-Identity: `IdCardReaderPort` (the resident ID-card reader: kiosk.devices.idcard).
+Identity: `IdCardReaderPort` (the resident ID-card reader: kiosk.devices.idcard), `CameraPort`
+(the face check's camera: kiosk.devices.camera).
 Time: `Clock` (monotonic seconds) and `Today` (the hall's date).
 """
 
@@ -289,3 +290,23 @@ class IdCardReaderPort(Protocol):
 
     def close(self) -> None:
         """Release the serial line."""
+
+
+# -- the camera of the face check ----------------------------------------------------------------
+
+
+class CameraPort(Protocol):
+    """The camera (kiosk.devices.camera: V4l2Camera, EmulatedCamera; config.toml [camera]
+    chooses). Errors: kiosk.devices.camera.errors.CameraError (CameraUnavailable, CameraGone).
+    Frames are JPEG in bytearrays, so that the face check can wipe them after the answer."""
+
+    def prompt(self, action: str) -> None:
+        """What the screen asks the member now ("turn_left", "turn_right"): the emulated
+        person follows it; a real camera does nothing."""
+
+    def capture(self, n: int, interval: float) -> list[bytearray]:
+        """`n` JPEG frames about `interval` seconds apart, at most 640 px wide. Raises
+        CameraGone when the device disappears mid-capture, CameraUnavailable without one."""
+
+    def close(self) -> None:
+        """Release the device."""
