@@ -47,10 +47,15 @@ Today = Callable[[], dt.date]  # the date in the hall's zone
 
 
 class CardAccessError(KioskError):
-    """The card cannot be used; `problem` says why in the session's terms."""
+    """The card cannot be used; `problem` says why in the session's terms. `holder`: the
+    card's holder data, for a problem the member can solve at the kiosk (a blocked PIN, a
+    temporary loss report: kiosk.session.machine.RECOVERABLE)."""
 
-    def __init__(self, problem: CardProblem, detail: str = "") -> None:
+    def __init__(
+        self, problem: CardProblem, detail: str = "", *, holder: CardHolder | None = None
+    ) -> None:
         self.problem = problem
+        self.holder = holder
         super().__init__(f"{problem.value}: {detail}" if detail else problem.value)
 
 

@@ -117,7 +117,11 @@ class EscposReceiptPrinter:
     def print_receipt(self, receipt: PaymentReceipt, *, force: bool = False) -> None:
         """Check the status, then send the receipt. `force` prints even when status is unknown
         (a printer without status support); paper out / cover open / offline always refuse."""
-        data = receipt_bytes(receipt)
+        self.print_bytes(receipt_bytes(receipt), force=force)
+
+    def print_bytes(self, data: bytes, *, force: bool = False) -> None:
+        """Send a document's ESC/POS bytes (a receipt, a certification slip) as print_receipt
+        does: the status first, on the same connection."""
         with self._lock:
             p = self._open()
             try:
@@ -154,6 +158,9 @@ class NoReceiptPrinter:
         return PrinterStatus.NOT_FITTED
 
     def print_receipt(self, receipt: PaymentReceipt, *, force: bool = False) -> None:
+        raise PrinterError("no receipt printer is configured (kind = none)")
+
+    def print_bytes(self, data: bytes, *, force: bool = False) -> None:
         raise PrinterError("no receipt printer is configured (kind = none)")
 
 

@@ -211,6 +211,7 @@ class BackOfficeClient:
         success: bool,
         score: str | None = None,
         evidence_ref: str | None = None,
+        verification_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> CertificationAttempt:
         """One attempt. The face match is asserted here (the back office records it only in the
@@ -224,6 +225,10 @@ class BackOfficeClient:
             payload["score"] = score
         if evidence_ref is not None:
             payload["evidence_ref"] = evidence_ref
+        if verification_id is not None:
+            # The back office's own face verification (POST /v1/face/verifications): the
+            # score is taken from it, none is asserted.
+            payload["verification_id"] = verification_id
         body = self._post(
             f"/v1/members/{_seg(member_no)}/certifications",
             payload,

@@ -17,7 +17,7 @@ from cardio.reader import INSERTED, READER_BACK, REMOVED, CardReader
 from cardio.ssse import CardInfo
 from kiosk.domain import CardHolder, Sex
 from kiosk.ports import CardAccessError, CardReading, PinRefused, PinResult, Today
-from kiosk.session.machine import CardProblem
+from kiosk.session.machine import RECOVERABLE, CardProblem
 from kiosk.session.pin_refusals import pin_refusal_key
 
 log = logging.getLogger(__name__)
@@ -91,11 +91,12 @@ class CardAdapter:
         if self.checker is not None:
             check = self.checker(info)
             if check.problem is not None:
-                raise CardAccessError(check.problem)
+                kept = holder_of(info) if check.problem in RECOVERABLE else None
+                raise CardAccessError(check.problem, holder=kept)
             admin = check.admin
         try:
             if self.reader.pin_tries_left() == 0:
-                raise CardAccessError(CardProblem.BLOCKED)
+                raise CardAccessError(CardProblem.BLOCKED, holder=holder_of(info))
             pinpad = self.reader.pinpad_available()
         except ce.CardError as e:
             raise CardAccessError(CardProblem.UNREADABLE, type(e).__name__) from None

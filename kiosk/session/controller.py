@@ -27,26 +27,36 @@ from kiosk.ports import (
     PinRefused,
     VoicePort,
 )
+from kiosk.session.identity import FaceRefused, IdentityPort
 from kiosk.session.intents import Key
 from kiosk.session.machine import (
+    CancelLoss,
     CardFailed,
     CardInserted,
     CardProblem,
     CardRead,
     CardRemoved,
     ChangePin,
+    CheckFace,
     Effect,
     Event,
+    FaceFailed,
+    FacePassed,
+    FaceStep,
     Forget,
     Load,
     Loaded,
     LoadFailed,
+    LossCancelled,
     PinBlocked,
     PinChanged,
     PinChangeRefused,
     PinOk,
+    PinResetDone,
     PinWrong,
     ReadCard,
+    RecoveryRefused,
+    ResetPin,
     Said,
     Say,
     Session,
@@ -90,8 +100,10 @@ class Controller:
         voice: VoicePort | None = None,
         clock: Clock = time.monotonic,
         tick_interval: float = 0.25,
+        identity: IdentityPort | None = None,
     ) -> None:
         self.session = session
+        self.identity = identity  # face check, PIN reset, loss cancellation (issue 20)
         self.card = card
         self.data = data
         self.translator = translator
@@ -198,6 +210,13 @@ class Controller:
                 holder = self.session.state.holder
                 if holder is not None:
                     self._io_pool.submit(self._load, key, holder, params, gen)
+            case CheckFace(id_number=id_number, purpose=purpose, card_identifier=card):
+                # Seconds of camera and back office: the I/O pool, never the card thread.
+                self._io_pool.submit(self._check_face, id_number, purpose, card, gen)
+            case ResetPin(holder=holder, proof=proof, new=new, confirm=confirm):
+                self._card_pool.submit(self._reset_pin, holder, proof, new, confirm, gen)
+            case CancelLoss(holder=holder, digits=digits):
+                self._card_pool.submit(self._cancel_loss, holder, digits, gen)
             case Forget():
                 self._card_pool.submit(self.card.forget)
                 forget = getattr(self.data, "forget", None)
@@ -222,7 +241,7 @@ class Controller:
             r = self.card.read()
         except CardAccessError as e:
             log.info("card not usable: %s", e.problem.value)
-            self._post_if_current(gen, CardFailed(e.problem))
+            self._post_if_current(gen, CardFailed(e.problem, e.holder))
             return
         except Exception:
             log.exception("card read failed")
@@ -264,6 +283,66 @@ class Controller:
             old[:] = b"\x00" * len(old)
             new[:] = b"\x00" * len(new)
         self._post_if_current(gen, PinChanged())
+
+    # -- identity (issue 20) --------------------------------------------------------------
+
+    def _check_face(self, id_number: str, purpose: str, card: str | None, gen: int) -> None:
+        if self.identity is None:
+            self._post_if_current(gen, FaceFailed("face.unavailable", final=True))
+            return
+
+        def on_step(step: str, action: str | None) -> None:
+            self._post_if_current(gen, FaceStep(step, action))
+
+        try:
+            proof = self.identity.check_face(id_number, purpose, card, on_step)
+        except FaceRefused as e:
+            event: Event = FaceFailed(e.message_key, e.attempts_left, final=e.final)
+        except Exception:  # a bug: the member is told the check is unavailable
+            log.exception("face check failed")
+            event = FaceFailed("face.unavailable", final=True)
+        else:
+            event = FacePassed(proof)
+        self._post_if_current(gen, event)
+
+    def _reset_pin(
+        self, holder: CardHolder, proof: object, new: bytearray, confirm: bytearray, gen: int
+    ) -> None:
+        try:
+            if self.identity is None:
+                raise KioskError("no identity port")
+            self.identity.reset_pin(holder, proof, new, confirm)
+        except KioskError as e:
+            self._post_if_current(gen, RecoveryRefused(e.message_key))
+            return
+        except Exception:
+            log.exception("PIN reset failed")
+            self._post_if_current(gen, RecoveryRefused(KioskError.message_key))
+            return
+        finally:
+            new[:] = bytes(len(new))
+            confirm[:] = bytes(len(confirm))
+        self._post_if_current(gen, PinResetDone())
+
+    def _cancel_loss(self, holder: CardHolder, digits: bytearray, gen: int) -> None:
+        try:
+            if self.identity is None:
+                raise KioskError("no identity port")
+            self.identity.cancel_loss(holder, digits)
+        except KioskError as e:
+            if e.message_key == "problem.blocked.title":
+                self._post_if_current(gen, PinBlocked())
+            else:
+                tries = getattr(e, "tries_left", None)
+                self._post_if_current(gen, RecoveryRefused(e.message_key, tries))
+            return
+        except Exception:
+            log.exception("loss cancellation failed")
+            self._post_if_current(gen, RecoveryRefused(KioskError.message_key))
+            return
+        finally:
+            digits[:] = bytes(len(digits))
+        self._post_if_current(gen, LossCancelled())
 
     def _load(self, key: Key, holder: CardHolder, params: dict[str, Any], gen: int) -> None:
         try:

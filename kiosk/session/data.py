@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the answers' types; their modules import the session machine
     from kiosk.domain.benefits import BenefitPayment
     from kiosk.domain.cards import CardRecord
+    from kiosk.domain.certification import Certification
     from kiosk.domain.dues import Due
     from kiosk.domain.estimate import PensionEstimate
     from kiosk.domain.records import ContributionMonth, PersonalAccounts
     from kiosk.domain.summary import MemberSummary
     from kiosk.payments.flow import PayQuote, PayResult, QrShown
     from kiosk.printing import PrintDone, PrintPreview
+    from kiosk.session.certification import Certified
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class MemberData(Mapping[str, object]):
     admin_status: dict[str, str] | None = None
     admin_reprint: str | None = None
     admin_reconcile: dict[str, Any] | None = None
+    certification: Certification | None = None  # None once arrived: not a retiree
+    certify: Certified | None = None
     arrived: tuple[str, ...] = ()
 
     def with_answer(self, key: str, value: object) -> MemberData:

@@ -19,12 +19,14 @@ class DataKey(enum.StrEnum):
     DUES = "dues"
     ESTIMATE = "estimate"
     CARD_STATUS = "card_status"
+    CERTIFICATION = "certification"  # a retiree's annual certification; None: not a retiree
 
 
 class RequestName(enum.StrEnum):
     """A member's request from a page (kiosk.session.machine.Request): runs like a load."""
 
     REPORT_LOSS = "report_loss"
+    CERTIFY = "certify"  # record the certification a face check proved, print the slip
     PRINT_PREVIEW = "print_preview"
     PRINT_SUBMIT = "print_submit"
     PAY_QUOTE = "pay_quote"
@@ -47,5 +49,8 @@ class RequestName(enum.StrEnum):
 
 
 PAYING = frozenset({RequestName.PAY_CARD, RequestName.PAY_QR_START, RequestName.PAY_QR_WAIT})
+
+# Loaded behind the page (the menu's certification reminder): no busy indicator for them.
+BACKGROUND = frozenset({DataKey.CERTIFICATION})
 
 Key = DataKey | RequestName

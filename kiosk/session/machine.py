@@ -41,6 +41,10 @@ class Page(enum.StrEnum):
     ESTIMATE = "estimate"
     GOODBYE = "goodbye"
     ADMIN = "admin"
+    FACE = "face"  # the face check, for whichever flow asked (FaceState.purpose)
+    CERTIFY = "certify"  # the retiree's annual certification
+    PIN_RESET = "pin_reset"  # a new PIN after the face check (blocked or forgotten)
+    LOSS_CANCEL = "loss_cancel"  # 解除临时挂失: the PIN on the card, then the back office
 
 
 # Pages a member reaches from the menu, and the data each needs loaded.
@@ -53,10 +57,11 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
     Page.PAY: (DataKey.DUES,),
     Page.CARD_SERVICES: (DataKey.CARD_STATUS,),
     Page.ESTIMATE: (DataKey.ESTIMATE,),
+    Page.CERTIFY: (DataKey.CERTIFICATION,),
 }
 
 # Pages on which the session holds a member (everything between PIN and goodbye).
-MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN}
+MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN, Page.FACE}
 
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
 PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
@@ -75,6 +80,35 @@ class CardProblem(enum.StrEnum):
     UNREADABLE = "unreadable"
     NOT_A_SOCIAL_SECURITY_CARD = "not_ssc"
     BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
+
+
+# Problems the member can solve at the kiosk with the card still in the reader: a blocked PIN
+# (face check, new PIN) and a temporary loss report (the PIN). The session keeps the card's
+# holder data (read before any PIN) for them as `recovery_holder`.
+RECOVERABLE = frozenset({CardProblem.BLOCKED, CardProblem.REPORTED_LOST})
+
+
+class FacePurpose(enum.StrEnum):
+    """Why the face is checked (the back office's challenge purpose): where the result goes."""
+
+    CERTIFICATION = "certification"
+    PIN_RESET = "pin_reset"
+    ID_SESSION = "id_session"
+
+
+@dataclass(frozen=True)
+class FaceState:
+    """The face page: which flow asked, where "back" leads, and how far the check is.
+    step: "starting" (camera), "prompt" (the action shown), "checking" (the back office
+    decides), "failed" (`reason` an i18n key; `final`: no retry, e.g. the counter)."""
+
+    purpose: FacePurpose
+    back_to: Page
+    step: str = "starting"
+    action: str | None = None  # "turn_left" | "turn_right" while prompting
+    reason: str | None = None
+    attempts_left: int | None = None
+    final: bool = False
 
 
 # --- events --------------------------------------------------------------------------------
@@ -102,6 +136,7 @@ class CardRead:
 @dataclass(frozen=True)
 class CardFailed:
     problem: CardProblem
+    holder: CardHolder | None = None  # kept for a RECOVERABLE problem only
 
 
 @dataclass(frozen=True)
@@ -192,6 +227,83 @@ class LoadFailed:
 
 
 @dataclass(frozen=True)
+class StartFace:
+    """A member's "verify my face" (certify, reset a PIN, open an ID-card session; "again"
+    after a failed check)."""
+
+    purpose: FacePurpose
+
+
+@dataclass(frozen=True)
+class FaceStep:
+    """The check's progress (the controller, from the verifier's on_step)."""
+
+    step: str  # "prompt" | "checking"
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class FacePassed:
+    """The face matched and was live: `proof` is the verifier's FaceVerified (its
+    verification_id for the back office; the PIN reset spends it)."""
+
+    proof: Any = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FaceFailed:
+    reason: str  # i18n key: face.no_match, face.not_live, face.counter_required, ...
+    attempts_left: int | None = None
+    final: bool = False  # no retry at the kiosk (the counter, not enrolled, no camera)
+
+
+@dataclass(frozen=True)
+class FaceBack:
+    """Leave the face page ("back") to the page that asked."""
+
+
+@dataclass(frozen=True)
+class PinResetSubmitted:
+    """The new PIN, typed twice on the PIN reset page (matched there)."""
+
+    new: bytearray = field(repr=False)
+    confirm: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PinResetDone:
+    pass
+
+
+@dataclass(frozen=True)
+class RecoveryRefused:
+    """A PIN reset or a loss cancellation refused: `reason` an i18n key."""
+
+    reason: str
+    tries_left: int | None = None
+
+
+@dataclass(frozen=True)
+class StartLossCancel:
+    """解除临时挂失, from the reported-lost card's problem page."""
+
+
+@dataclass(frozen=True)
+class LossCancelSubmitted:
+    digits: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LossCancelled:
+    pass
+
+
+@dataclass(frozen=True)
+class ResumeWithCard:
+    """After a PIN reset or a loss cancellation: read the card again, as if just inserted."""
+
+
+@dataclass(frozen=True)
 class Touched:
     """Any touch: resets the page timer and dismisses the timeout warning."""
 
@@ -225,6 +337,18 @@ Event = (
     | Touched
     | ExitPressed
     | Tick
+    | StartFace
+    | FaceStep
+    | FacePassed
+    | FaceFailed
+    | FaceBack
+    | PinResetSubmitted
+    | PinResetDone
+    | RecoveryRefused
+    | StartLossCancel
+    | LossCancelSubmitted
+    | LossCancelled
+    | ResumeWithCard
 )
 
 # --- effects -------------------------------------------------------------------------------
@@ -264,7 +388,33 @@ class Say:
     key: str
 
 
-Effect = ReadCard | VerifyPin | ChangePin | Load | Forget | Say
+@dataclass(frozen=True)
+class CheckFace:
+    """Run the face check (camera + back office) on a worker thread. `card_identifier`: the
+    card the proof is bound to (a PIN reset), None for a check not tied to a card."""
+
+    id_number: str = field(repr=False)
+    purpose: FacePurpose
+    card_identifier: str | None = None
+
+
+@dataclass(frozen=True)
+class ResetPin:
+    """RELOAD PIN on the card in the reader, opened by the face proof."""
+
+    holder: CardHolder = field(repr=False)
+    proof: Any = field(repr=False)
+    new: bytearray = field(repr=False)
+    confirm: bytearray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CancelLoss:
+    holder: CardHolder = field(repr=False)
+    digits: bytearray = field(repr=False)
+
+
+Effect = ReadCard | VerifyPin | ChangePin | Load | Forget | Say | CheckFace | ResetPin | CancelLoss
 
 # --- state ---------------------------------------------------------------------------------
 
@@ -292,10 +442,19 @@ class SessionState:
     goodbye_until: float | None = None
     ended_by: str | None = None  # "exit", "timeout", "card_removed", "problem"
     pay_outcome_at: float | None = None  # when the last payment outcome arrived
+    recovery_holder: CardHolder | None = None  # a RECOVERABLE card problem's holder
+    face: FaceState | None = None  # the face page
+    face_proof: Any = field(default=None, repr=False)  # a passed check, until a reset spends it
+    recovered: bool = False  # the PIN reset or the loss cancellation succeeded
 
     @property
     def has_personal_data(self) -> bool:
-        return self.holder is not None or bool(self.data)
+        return (
+            self.holder is not None
+            or self.recovery_holder is not None
+            or self.face_proof is not None
+            or bool(self.data)
+        )
 
 
 class Session:
@@ -310,7 +469,7 @@ class Session:
     def page_timeout(self, page: Page) -> float | None:
         if page in (Page.ATTRACT, Page.GOODBYE, Page.READING):
             return None
-        if page in (Page.PIN, Page.CHANGE_PIN):
+        if page in (Page.PIN, Page.CHANGE_PIN, Page.PIN_RESET, Page.LOSS_CANCEL):
             return float(self.timeouts.pin)
         if page is Page.PAY:
             return float(self.timeouts.payment)
@@ -374,12 +533,18 @@ class Session:
                     pin_message=None,
                 )
                 effects.append(Say("voice.pin_pad" if pinpad else "voice.pin"))
-            case CardFailed(problem=problem) if s.page in (Page.READING, Page.PIN):
+            case CardFailed(problem=problem, holder=holder) if s.page in (
+                Page.READING,
+                Page.PIN,
+                Page.LOSS_CANCEL,
+            ):
                 s = self._on_page(
-                    replace(s, holder=None, data=MemberData()),
+                    replace(s, holder=None, data=MemberData(), face=None, face_proof=None),
                     Page.CARD_PROBLEM,
                     now,
                     problem=problem,
+                    recovery_holder=holder if problem in RECOVERABLE else None,
+                    recovered=False,
                 )
                 s = replace(s, deadline=now + self.timeouts.page, warn_at=None)
                 effects += [Forget(), Say(f"problem.{problem.value}.title")]
@@ -405,8 +570,9 @@ class Session:
                     warning=False,
                 )
                 effects.append(Say("voice.pin_wrong"))
-            case PinBlocked() if s.page in (Page.PIN, Page.CHANGE_PIN):
-                return self.handle(CardFailed(CardProblem.BLOCKED), now)
+            case PinBlocked() if s.page in (Page.PIN, Page.CHANGE_PIN, Page.LOSS_CANCEL):
+                holder = s.holder or s.recovery_holder
+                return self.handle(CardFailed(CardProblem.BLOCKED, holder), now)
             case PinChangeSubmitted(old=old, new=new) if s.page is Page.CHANGE_PIN:
                 s = replace(s, pin_message=None, deadline=self._refresh(s, now))
                 effects.append(ChangePin(old, new))
@@ -443,6 +609,10 @@ class Session:
                     errors={k: v for k, v in s.errors.items() if k != key},
                     said={k: v for k, v in s.said.items() if k != key},
                 )
+                if key == RequestName.CERTIFY and value is not None:
+                    # The status after the attempt (certified now, the next due date).
+                    status = value.attempt.certification
+                    s = replace(s, data=s.data.with_answer(DataKey.CERTIFICATION, status))
                 if key in (RequestName.PAY_CARD, RequestName.PAY_QR_WAIT):
                     s = replace(s, pay_outcome_at=now)
                 if key in PAYING_KEYS:
@@ -458,6 +628,22 @@ class Session:
                 s = replace(s, loading=s.loading - {key}, errors={**s.errors, key: msg}, said=words)
                 if key in PAYING_KEYS and not s.card_present:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
+            case (
+                StartFace()
+                | FaceStep()
+                | FacePassed()
+                | FaceFailed()
+                | FaceBack()
+                | PinResetSubmitted()
+                | PinResetDone()
+                | RecoveryRefused()
+                | StartLossCancel()
+                | LossCancelSubmitted()
+                | LossCancelled()
+                | ResumeWithCard()
+            ):
+                s, more = self._identity(s, event, now)
+                effects += more
             case Touched():
                 if s.deadline is not None:
                     limit = self.page_timeout(s.page)  # as _refresh, s.deadline known to be set
@@ -476,8 +662,171 @@ class Session:
                 effects += more
             case _:
                 pass  # an event that does not apply to this page (a late answer, say): ignore
+        s, more = self._menu_reminder(s)
+        effects += more
         self.state = s
         return effects
+
+    # -- face check, certification, PIN reset, loss cancellation (issue 20) ---------------
+
+    def _menu_reminder(self, s: SessionState) -> tuple[SessionState, list[Effect]]:
+        """On the menu, a retiree's certification status once a session (the reminder, and
+        whether the menu offers the certification at all)."""
+        key = DataKey.CERTIFICATION
+        if (
+            s.page is not Page.MENU
+            or not s.pin_verified
+            or s.admin
+            or s.holder is None
+            or key in s.data
+            or key in s.loading
+            or key in s.errors
+        ):
+            return s, []
+        return replace(s, loading=s.loading | {key}), [Load(key)]
+
+    def _face_subject(self, s: SessionState, purpose: FacePurpose) -> CheckFace | None:
+        """Whose face a check started on this page is for (None: not from here)."""
+        if purpose is FacePurpose.CERTIFICATION:
+            if s.page is Page.CERTIFY and s.pin_verified and s.holder is not None:
+                return CheckFace(s.holder.id_number, purpose)
+        elif purpose is FacePurpose.PIN_RESET:
+            holder = s.holder if s.page is Page.PIN else s.recovery_holder
+            if holder is not None and (
+                s.page is Page.PIN
+                or (s.page is Page.CARD_PROBLEM and s.problem is CardProblem.BLOCKED)
+            ):
+                return CheckFace(holder.id_number, purpose, holder.card_identifier)
+        return None
+
+    def _identity(
+        self, s: SessionState, event: Event, now: float
+    ) -> tuple[SessionState, list[Effect]]:
+        face = s.face
+        match event:
+            case StartFace(purpose=purpose) if (
+                s.page is Page.FACE
+                and face is not None
+                and face.step == "failed"
+                and not face.final
+                and face.purpose is purpose
+            ):
+                # "Try again" on the face page: the same check once more.
+                s = replace(s, page=face.back_to)
+                return self._identity(s, event, now)
+            case StartFace(purpose=purpose):
+                check = self._face_subject(s, purpose)
+                if check is None:
+                    return s, []
+                if purpose is FacePurpose.PIN_RESET and s.page is Page.PIN:
+                    s = replace(s, recovery_holder=s.holder)  # "forgot my PIN"
+                s = self._on_page(
+                    s, Page.FACE, now, face=FaceState(purpose, back_to=s.page), face_proof=None
+                )
+                return s, [check, Say("face.look")]
+            case FaceStep(step=step, action=action) if s.page is Page.FACE and face:
+                if face.step == "failed":
+                    return s, []
+                s = replace(s, face=replace(face, step=step, action=action))
+                return s, [Say(f"face.action.{action}")] if step == "prompt" and action else []
+            case FacePassed(proof=proof) if s.page is Page.FACE and face:
+                return self._face_passed(s, face, proof, now)
+            case FaceFailed(reason=reason, attempts_left=left, final=final) if (
+                s.page is Page.FACE and face
+            ):
+                failed = replace(
+                    face, step="failed", action=None, reason=reason, attempts_left=left, final=final
+                )
+                s = replace(s, face=failed, deadline=self._refresh(s, now))
+                effects: list[Effect] = [Say(reason)]
+                if face.purpose is FacePurpose.CERTIFICATION:
+                    # The day's attempts left changed at the back office.
+                    key = DataKey.CERTIFICATION
+                    s = replace(s, loading=s.loading | {key})
+                    effects.append(Load(key))
+                return s, effects
+            case FaceBack() if s.page is Page.FACE and face and face.step == "failed":
+                back = face.back_to
+                s = self._on_page(s, back, now, face=None)
+                if back is Page.CARD_PROBLEM:
+                    s = replace(s, warn_at=None)
+                return s, []
+            case PinResetSubmitted(new=new, confirm=confirm) if (
+                s.page is Page.PIN_RESET and not s.recovered and s.recovery_holder is not None
+            ):
+                s = replace(s, pin_message=None, deadline=self._refresh(s, now))
+                assert s.recovery_holder is not None  # the guard's
+                return s, [ResetPin(s.recovery_holder, s.face_proof, new, confirm)]
+            case PinResetDone() if s.page is Page.PIN_RESET:
+                s = replace(s, recovered=True, face_proof=None, pin_message="pin_reset.done")
+                return s, [Say("pin_reset.done")]
+            case RecoveryRefused(reason=reason) if s.page is Page.PIN_RESET:
+                if reason == "pin_reset.identity_required":
+                    # The proof is stale or spent: the face again.
+                    s = replace(s, face_proof=None)
+                return replace(s, pin_message=reason, deadline=self._refresh(s, now)), []
+            case StartLossCancel() if (
+                s.page is Page.CARD_PROBLEM
+                and s.problem is CardProblem.REPORTED_LOST
+                and s.recovery_holder is not None
+            ):
+                s = self._on_page(s, Page.LOSS_CANCEL, now, pin_message=None, pin_tries_left=None)
+                return s, [Say("voice.pin")]
+            case LossCancelSubmitted(digits=digits) if (
+                s.page is Page.LOSS_CANCEL and not s.recovered and s.recovery_holder is not None
+            ):
+                s = replace(s, pin_message=None, deadline=self._refresh(s, now))
+                assert s.recovery_holder is not None  # the guard's
+                return s, [CancelLoss(s.recovery_holder, digits)]
+            case LossCancelled() if s.page is Page.LOSS_CANCEL:
+                s = replace(s, recovered=True, pin_message="loss.cancelled", pin_tries_left=None)
+                return s, [Say("loss.cancelled")]
+            case RecoveryRefused(reason=reason, tries_left=tries) if s.page is Page.LOSS_CANCEL:
+                s = replace(
+                    s, pin_message=reason, pin_tries_left=tries, deadline=self._refresh(s, now)
+                )
+                return s, []
+            case ResumeWithCard() if (
+                s.page in (Page.PIN_RESET, Page.LOSS_CANCEL) and s.recovered and s.card_present
+            ):
+                # The card works again: read it afresh (the back office's word, a new session),
+                # then the PIN, as for a card just inserted.
+                s = self._on_page(SessionState(), Page.READING, now, card_present=True)
+                return s, [Forget(), ReadCard(), Say("voice.reading")]
+        return s, []
+
+    def _face_passed(
+        self, s: SessionState, face: FaceState, proof: Any, now: float
+    ) -> tuple[SessionState, list[Effect]]:
+        """Hand a passed face check to the flow that asked for it."""
+        if face.purpose is FacePurpose.CERTIFICATION:
+            key = RequestName.CERTIFY
+            status = s.data.certification
+            params = {
+                "verification_id": getattr(proof, "verification_id", None),
+                "suspended": bool(status is not None and status.suspended),
+            }
+            s = self._on_page(s, Page.CERTIFY, now, face=None)
+            s = replace(
+                s,
+                loading=s.loading | {key},
+                errors={k: v for k, v in s.errors.items() if k != key},
+                said={k: v for k, v in s.said.items() if k != key},
+                data=s.data.without((key,)),
+            )
+            return s, [Load(key, params), Say("certify.checking")]
+        if face.purpose is FacePurpose.PIN_RESET:
+            s = self._on_page(
+                s,
+                Page.PIN_RESET,
+                now,
+                face=None,
+                face_proof=proof,
+                pin_message=None,
+                recovered=False,
+            )
+            return s, [Say("pin_reset.voice")]
+        return s, []
 
     def _refresh(self, s: SessionState, now: float) -> float | None:
         limit = self.page_timeout(s.page)
