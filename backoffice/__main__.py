@@ -88,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             "(mark QR orders paid, faults, the clock); tests and the demo only",
         )
         sp.add_argument(
+            "--card-sessions",
+            action="store_true",
+            help="with --lab: member data only for a card or ID-card session (X-Card-Session),"
+            " as in production",
+        )
+        sp.add_argument(
             "--acquirer-port",
             type=int,
             default=None,
@@ -264,6 +270,7 @@ def _serve(args: argparse.Namespace) -> int:
         ),
         variant="lab" if args.lab else "plain",
         access_log=args.access_log,
+        lab_card_sessions=bool(args.lab and getattr(args, "card_sessions", False)),
     )
     if args.lab:
         logging.getLogger("backoffice").warning(

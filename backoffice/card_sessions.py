@@ -18,6 +18,11 @@ Challenges and sessions are rows of the database (backoffice.storage.shared_stat
 only as its SHA-256), so every worker of every host behind the load balancer sees them: a
 session opened through one host reads member data through another, one closed anywhere is
 closed everywhere, and a challenge is answered once whichever host takes the answer.
+
+A session has a scope (`SCOPES`): a card session is "full"; an ID-card session
+(backoffice/id_sessions.py) is "limited" (the member's dues, quotes for a payment and the
+annual certification: `LIMITED_ROUTES`) until a face verification makes it "full". The guard
+refuses a limited session anything else with 403 FULL_SESSION_REQUIRED.
 """
 
 from __future__ import annotations
@@ -51,7 +56,14 @@ IDLE_SECONDS = 360.0  # longer than any kiosk page timeout (payment: 300 s)
 # A use extends the session only when that moves its expiry by more than this: most uses are
 # one read, no write (the idle limit is then between IDLE - EXTEND_AFTER and IDLE seconds).
 EXTEND_AFTER = 15.0
-_MEMBER_PATH = re.compile(r"^/v1/members/([^/]+)/")
+_MEMBER_PATH = re.compile(r"^/v1/members/([^/]+)/([^/]*)")
+FULL, LIMITED = "full", "limited"
+SCOPES = (FULL, LIMITED)
+# What a limited session (an ID card without a face match) may reach under
+# /v1/members/{member_no}/: what paying dues by QR and certifying need, no records.
+LIMITED_ROUTES = frozenset({"dues", "quotes", "certification", "certifications"})
+# The guard's answer for a refused scope (the others are "missing", "expired or unknown"...).
+NEEDS_FULL = "limited"
 
 
 class CardProofRefused(ApiError):
@@ -94,17 +106,31 @@ class CardSessionStore:
             card_crypto.internal_auth_response(algorithm, key, ch.challenge), answer
         )
 
-    def open(self, terminal_id: str, member_no: str, card_identifier: str) -> str:
+    def open(
+        self, terminal_id: str, member_no: str, card_identifier: str, scope: str = FULL
+    ) -> str:
         """A new token; one member session per terminal: a new card ends the previous one's."""
         now = self._clock()
         token = secrets.token_urlsafe(32)
-        session = OpenSession(terminal_id, member_no, card_identifier, now + IDLE_SECONDS)
+        session = OpenSession(terminal_id, member_no, card_identifier, now + IDLE_SECONDS, scope)
         self._state.open_session(_digest(token), session, now=now)
         return token
 
-    def use(self, token: str, terminal_id: str | None, member_no: str) -> str | None:
-        """None if the token may read `member_no` for `terminal_id` (and extends it), else why.
-        One read; the expiry is written again only once it is EXTEND_AFTER seconds old."""
+    def current(self, token: str, terminal_id: str) -> OpenSession | None:
+        """The live session of this token for this terminal (None: unknown, expired, another
+        terminal's)."""
+        s = self._state.session(_digest(token))
+        if s is None or s.expires < self._clock() or s.terminal_id != terminal_id:
+            return None
+        return s
+
+    def use(
+        self, token: str, terminal_id: str | None, member_no: str, route: str = ""
+    ) -> str | None:
+        """None if the token may read `route` (the path's segment after the member number) of
+        `member_no` for `terminal_id` (and extends it), else why (NEEDS_FULL: a limited session
+        outside LIMITED_ROUTES). One read; the expiry is written again only once it is
+        EXTEND_AFTER seconds old."""
         now = self._clock()
         digest = _digest(token)
         s = self._state.session(digest)
@@ -114,6 +140,8 @@ class CardSessionStore:
             return "another terminal's"
         if s.member_no != member_no:
             return "another member's"
+        if s.scope != FULL and route not in LIMITED_ROUTES:
+            return NEEDS_FULL
         if now + IDLE_SECONDS - s.expires > EXTEND_AFTER:
             self._state.extend_session(digest, now + IDLE_SECONDS)
         return None
@@ -239,21 +267,29 @@ class CardSessionGuard:
         # which reads the same (single) header through the same helper.
         token = claim.card_session
         why = (
-            await run_in_threadpool(self.store.use, token, claim.terminal_id, m.group(1))
+            await run_in_threadpool(
+                self.store.use, token, claim.terminal_id, m.group(1), m.group(2)
+            )
             if token
             else "missing"
         )
         if why is None:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {
+        if why == NEEDS_FULL:
+            refusal = {
+                "code": "FULL_SESSION_REQUIRED",
+                "message_zh": "凭身份证查询记录或打印，须先通过人脸识别；或插入社会保障卡并验证密码",
+                "message_en": "With an ID card, records and documents need a face check first,"
+                " or the social security card and its PIN",
+            }
+        else:
+            refusal = {
                 "code": "CARD_SESSION_REQUIRED",
                 "message_zh": "请插入本人社会保障卡并验证密码",
                 "message_en": f"Member data needs a card session of this card ({why})",
-            },
-            ensure_ascii=False,
-        ).encode()
+            }
+        body = json.dumps(refusal, ensure_ascii=False).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -265,9 +301,14 @@ class CardSessionGuard:
 
 
 def install_card_sessions(app: Any, *, require: bool, keys: card_crypto.MasterKeys) -> None:
-    """The card-session endpoints, and (require=True) the guard on member data."""
+    """The card-session and ID-session endpoints, and (require=True) the guard on member
+    data."""
+    from backoffice.id_sessions import router as id_router
+
     app.state.card_sessions = CardSessionStore(for_app(app), keys)
     if not any(getattr(r, "path", "").startswith("/v1/card-sessions") for r in app.routes):
         app.include_router(router)
+    if not any(getattr(r, "path", "").startswith("/v1/id-sessions") for r in app.routes):
+        app.include_router(id_router)
     if require:
         app.add_middleware(CardSessionGuard, store=app.state.card_sessions)

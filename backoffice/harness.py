@@ -122,11 +122,13 @@ def running_service(
     env: dict[str, str] | None = None,
     workers: int = 1,
     acquirer: bool = False,
+    card_sessions: bool = False,
 ) -> Iterator[RunningService]:
     """`now` freezes the service's clock at an aware instant (--now); `env` is the
     subprocess's environment (e.g. TZ=UTC: no rule may depend on the host's zone); `workers`
     processes serve the port (--workers; the lab's /sim switches are per worker); `acquirer`
-    also runs the reference acquirer on a free port (--acquirer-port; one worker)."""
+    also runs the reference acquirer on a free port (--acquirer-port; one worker);
+    `card_sessions` requires a card or ID-card session for member data (--card-sessions)."""
     with ExitStack() as stack:
         work = Path(tempfile.mkdtemp(prefix="backoffice-"))
         stack.callback(shutil.rmtree, work, True)
@@ -187,6 +189,8 @@ def running_service(
             cmd += ["--policy", policy_file]
         if access_log:
             cmd.append("--access-log")
+        if card_sessions:
+            cmd.append("--card-sessions")
         acquirer_port = free_port() if acquirer else None
         if acquirer_port is not None:
             cmd += ["--acquirer-port", str(acquirer_port)]

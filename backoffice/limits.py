@@ -64,6 +64,8 @@ LIMITS: tuple[BodyLimit, ...] = (
     # 8 frames of at most 250,000 base64 characters (backoffice/api/face.py: a JPEG of 187 KB;
     # a 640x480 frame is 40-80 KB) are 2,000,000 bytes; 2 MiB leaves 97 KB for the JSON.
     BodyLimit("POST", "/v1/face/verifications", 2048 * KiB),
+    BodyLimit("POST", "/v1/id-sessions", 1 * KiB),
+    BodyLimit("POST", "/v1/id-sessions/current/upgrade", 1 * KiB),
     # The lab's simulator controls (backoffice.gateway.api and the reference acquirer's; never
     # in the production app).
     BodyLimit("POST", "/sim/gateway/switches", 4 * KiB),

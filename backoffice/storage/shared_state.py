@@ -68,8 +68,11 @@ class CardSessionRow(Base):
     token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     terminal_id: Mapped[str] = mapped_column(String(32), index=True)
     member_no: Mapped[str] = mapped_column(String(16))
-    card_identifier: Mapped[str] = mapped_column(String(32))
+    card_identifier: Mapped[str] = mapped_column(String(32))  # "" for an ID-card session
     expires: Mapped[float] = mapped_column(Float, index=True)
+    # What the session may read (backoffice.card_sessions.SCOPES): "full" (a card + PIN, or an
+    # ID card with a face match) or "limited" (an ID card alone: dues, payment, certification).
+    scope: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
 
 
 TABLES = (ReplayNonceRow, CardChallengeRow, CardSessionRow)
@@ -80,7 +83,7 @@ _NONCE_SQL = (
     "DO UPDATE SET expires = excluded.expires WHERE replay_nonce.expires <= %s RETURNING digest"
 )
 _SESSION_SQL = (
-    "SELECT terminal_id, member_no, card_identifier, expires FROM card_session "
+    "SELECT terminal_id, member_no, card_identifier, expires, scope FROM card_session "
     "WHERE token_digest = %s"
 )
 _EXTEND_SQL = "UPDATE card_session SET expires = %s WHERE token_digest = %s"
@@ -100,6 +103,7 @@ class OpenSession:
     member_no: str
     card_identifier: str
     expires: float
+    scope: str = "full"
 
 
 def create_tables(db: Database) -> None:
@@ -185,6 +189,7 @@ class SharedState:
                     "member_no": s.member_no,
                     "card_identifier": s.card_identifier,
                     "expires": s.expires,
+                    "scope": s.scope,
                 },
             )
 
