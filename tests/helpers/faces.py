@@ -2,7 +2,8 @@
 (var/faces: obama*.jpg one person, biden.jpg another; scripts/face_photos.py fetches them).
 
 - `turning`: a head turn as the challenge asks: the face region warped horizontally, most at
-  the nose and fading away from it (a Gaussian bump a little above the nose tip), so the nose
+  the nose and fading away from it (a Gaussian bump a little above the nose tip: the kiosk's
+  kiosk.devices.camera.warp, which the emulated camera uses too), so the nose
   moves across the eyes' line while the eyes move little; the real face model then measures the
   turn on the warped picture (nothing here tells the back office the answer).
 - `still_photo`: the photo held to the camera: the same picture shifted a few pixels and scaled
@@ -20,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from backoffice.face.engine import decode, engine
+from kiosk.devices.camera.warp import FaceGeometry, turn_head
 
 REPO = Path(__file__).resolve().parents[2]
 FACES = REPO / "var" / "faces"
@@ -49,32 +51,21 @@ def b64(frames: list[bytes]) -> list[str]:
     return [base64.b64encode(f).decode("ascii") for f in frames]
 
 
-def landmarks(
-    image: np.ndarray,
-) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
-    """(left eye, right eye, nose) of the one face, measured by the back office's engine."""
+def geometry(image: np.ndarray) -> FaceGeometry:
+    """The one face's eye centres and nose, measured by the back office's own engine (the
+    kiosk's warp takes them; face_recognition's module, which loads all four of its models,
+    is not needed for that)."""
     frame = engine().measure(jpeg(image, 95))
     assert len(frame.faces.faces) == 1, "the photo must hold one face"
     left, right, nose = frame.faces.faces[0]
-    return (left.x, left.y), (right.x, right.y), (nose.x, nose.y)
+    return FaceGeometry((left.x, left.y), (right.x, right.y), (nose.x, nose.y))
 
 
 def warp(image: np.ndarray, amount: float) -> np.ndarray:
     """The nose moved by `amount` eye distances along +x (the member's left in an unmirrored
-    picture), the rest of the face less the farther from it (bilinear along x)."""
-    (lx, ly), (rx, ry), (nx, ny) = landmarks(image)
-    d = float(np.hypot(rx - lx, ry - ly))
-    sx, sy = 0.45 * d, 0.65 * d  # the bump's width and height
-    cx, cy = nx, ny - 0.25 * d  # centred on the nose's length, not its tip
-    rows, cols = image.shape[:2]
-    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
-    bump = np.exp(-((xs - cx) ** 2) / (2 * sx * sx) - ((ys - cy) ** 2) / (2 * sy * sy))
-    src = np.clip(xs - amount * d * bump, 0, cols - 1.001)
-    x0 = np.floor(src).astype(np.intp)
-    frac = (src - x0)[..., None]
-    yi = ys.astype(np.intp)
-    out = image[yi, x0] * (1 - frac) + image[yi, x0 + 1] * frac
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    picture), the rest of the face less the farther from it: the emulated camera's warp
+    (kiosk/devices/camera/warp.py), one copy for both."""
+    return turn_head(image, geometry(image), amount)
 
 
 def turning(name: str, action: str, steps: tuple[float, ...] = TURN) -> list[bytes]:
