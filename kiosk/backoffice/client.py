@@ -1,5 +1,5 @@
 """The kiosk's client of the back office's member API (docs/api.md): cards, records, dues,
-the pension estimate, certificates and the heartbeat.
+the pension estimate, certificates, the face check and the heartbeat.
 
 It sends through kiosk.backoffice.transport (one session, timeouts, TLS, signing, the retry
 policy and the errors: see there) and builds kiosk.domain objects with kiosk.domain.wire.
@@ -7,9 +7,10 @@ Every method blocks: call them from a worker thread, never from the UI thread. N
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +24,7 @@ from kiosk.domain.certificates import Certificate, CertificateKind, Verification
 from kiosk.domain.certification import Certification, CertificationAttempt, CertificationMethod
 from kiosk.domain.dues import Due
 from kiosk.domain.estimate import PensionEstimate
+from kiosk.domain.face import FaceAnswer, FaceChallenge
 from kiosk.domain.summary import MemberSummary
 
 
@@ -235,6 +237,27 @@ class BackOfficeClient:
             idempotency_key=idempotency_key,
         )
         return decode(wire.certification_attempt, body)
+
+    # --- face verification (issue 20, docs/face.md) ----------------------------------------
+
+    def face_challenge(self, id_number: str, purpose: str) -> FaceChallenge:
+        """What the screen must ask while the frames are taken. Keyed by the resident ID
+        number (no card session needed). Rejected NOT_FOUND (no such member), NOT_ENROLLED,
+        COUNTER_REQUIRED (the day's failed attempts used up)."""
+        body = self._post("/v1/face/challenges", {"id_number": id_number, "purpose": purpose})
+        return decode(wire.face_challenge, body)
+
+    def face_verify(self, challenge_id: str, frames: Sequence[bytes | bytearray]) -> FaceAnswer:
+        """The frames (JPEG) taken while the challenge's action was shown: liveness and the
+        match. Sent once, never retried (a challenge answers once). Rejected BAD_IMAGE,
+        CHALLENGE_USED / _EXPIRED / _NOT_FOUND / _OTHER_TERMINAL, COUNTER_REQUIRED;
+        BackOfficeUnavailable for 503 FACE_SERVICE_UNAVAILABLE (the model missing)."""
+        payload = {
+            "challenge_id": challenge_id,
+            "frames": [base64.b64encode(frame).decode("ascii") for frame in frames],
+        }
+        body = self.transport.post("/v1/face/verifications", payload, once=True)
+        return decode(wire.face_answer, body)
 
     def verify(self, code: str) -> VerificationResult:
         """What the public verification page says about a code."""

@@ -36,6 +36,9 @@ from kiosk.domain.certification import (
 from kiosk.domain.dues import Due, DueKind, DueLine, Tier
 from kiosk.domain.errors import DomainError
 from kiosk.domain.estimate import Assumption, PensionEstimate
+from kiosk.domain.face import ACTIONS as FACE_ACTIONS
+from kiosk.domain.face import REASONS as FACE_REASONS
+from kiosk.domain.face import FaceAnswer, FaceChallenge
 from kiosk.domain.money import Money
 from kiosk.domain.payments import Order, OrderState, PayMethod, Quote, QuoteLine
 from kiosk.domain.people import Sex
@@ -500,4 +503,35 @@ def certification_attempt(b: Any) -> CertificationAttempt:
         at=_datetime(_get(b, "at", str)),
         score=_opt(b, "score", str),
         certification=certification(_get(b, "certification", dict)),
+    )
+
+
+def face_challenge(b: Any) -> FaceChallenge:
+    """POST /v1/face/challenges (201)."""
+    action = _get(b, "action", str)
+    if action not in FACE_ACTIONS:
+        raise WireError(f"field 'action': {action!r}")
+    return FaceChallenge(
+        challenge_id=_get(b, "challenge_id", str),
+        action=action,
+        frames=_get(b, "frames", int),
+        expires_in=_get(b, "expires_in", int),
+    )
+
+
+def face_answer(b: Any) -> FaceAnswer:
+    """POST /v1/face/verifications (200)."""
+    reason = _opt(b, "reason", str)
+    if reason is not None and reason not in FACE_REASONS:
+        raise WireError(f"field 'reason': {reason!r}")
+    distance = _opt(b, "distance", str)
+    return FaceAnswer(
+        verification_id=_opt(b, "verification_id", str),
+        matched=_get(b, "matched", bool),
+        live=_get(b, "live", bool),
+        distance=None if distance is None else Decimal(distance),
+        threshold=Decimal(_get(b, "threshold", str)),
+        reason=reason,
+        member_no=_opt(b, "member_no", str),
+        attempts_left=_get(b, "attempts_left", int),
     )

@@ -6,8 +6,10 @@
 - `LossCancelService`: 解除临时挂失 with the card and its PIN: the card verifies the PIN, then
   the back office makes the card valid again.
 
-Who the member is comes through the `IdentityProof` port. The real face verification lands in
-a later session; `EmulatedIdentityProof` (tests, the demo panel) stands in for it and says so.
+Who the member is comes through the `IdentityProof` port (kiosk.identity.proof, with
+`FaceVerified`, `IdentityNotProven` and `RecoveryError`, imported here for this module's
+callers): kiosk.identity.face.FaceVerifier checks the face with the camera and the back office.
+`EmulatedIdentityProof` stands in for it in unit tests of one class only, and says so.
 Runs on the controller's card thread, like the card port.
 """
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from cardio import errors as ce
@@ -23,67 +24,27 @@ from cardio.pin import ScreenPin
 from kiosk.backoffice.errors import BackOfficeError, Rejected
 from kiosk.domain import CardHolder
 from kiosk.domain.cards import CardRecord
-from kiosk.errors import KioskError
+from kiosk.identity.proof import FaceVerified, IdentityNotProven, IdentityProof, RecoveryError
 from kiosk.session.pin_refusals import pin_refusal_key
 
 PROOF_SECONDS = 120.0  # a face check older than this no longer opens a PIN reset
 
 
-class RecoveryError(KioskError):
-    """A reset or a loss cancellation refused; `message_key` says why (kiosk/locale)."""
-
-    def __init__(
-        self,
-        message_key: str,
-        detail: str = "",
-        *,
-        tries_left: int | None = None,
-        message_zh: str = "",
-        message_en: str = "",
-    ) -> None:
-        self.message_key = message_key
-        self.tries_left = tries_left
-        self.message_zh, self.message_en = message_zh, message_en
-        super().__init__(f"{message_key}: {detail}" if detail else message_key)
-
-
-class IdentityNotProven(RecoveryError):
-    """No proof, or one for another card, stale or already used: the face must be checked."""
-
-    def __init__(self, detail: str = "") -> None:
-        super().__init__("pin_reset.identity_required", detail)
-
-
-@dataclass(frozen=True, eq=False)
-class FaceVerified:
-    """The face in front of the kiosk matched the member of `card_identifier` (a token issued
-    by an `IdentityProof`; never built by a screen). `emulated`: issued by the stand-in."""
-
-    card_identifier: str
-    score: float
-    at: float  # monotonic seconds
-    emulated: bool = False
-    _used: list[bool] = field(default_factory=lambda: [False], repr=False)
-
-    @property
-    def spent(self) -> bool:
-        return self._used[0]
-
-    def spend(self) -> None:
-        """One proof opens one reset."""
-        self._used[0] = True
-
-
-class IdentityProof(Protocol):
-    """The port the face verification implements (a later session: camera + back office)."""
-
-    def prove(self, holder: CardHolder) -> FaceVerified:
-        """Check that the person in front of the kiosk is `holder`. Raises IdentityNotProven."""
+__all__ = [
+    "EmulatedIdentityProof",
+    "FaceVerified",
+    "IdentityNotProven",
+    "IdentityProof",
+    "LossCancelService",
+    "PinResetService",
+    "RecoveryError",
+]
 
 
 class EmulatedIdentityProof:
-    """EMULATED, for tests and the demo panel only: no camera, no face model. `outcome` is
-    what the demo panel picks: "member" matches, "someone_else" and "no_face" do not."""
+    """EMULATED, for unit tests of one class only: no camera, no face model (the demo runs
+    the real check on the emulated camera). `outcome`: "member" matches, "someone_else" and
+    "no_face" do not."""
 
     OUTCOMES = ("member", "someone_else", "no_face")
 
