@@ -21,7 +21,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kiosk.config import KioskConfig
 from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
-from kiosk.session.intents import PAYING
+from kiosk.session.intents import BACKGROUND, PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
 from screens import qr, shader_warmup, theme, widgets
 from screens.accounts import AccountsScreen
@@ -30,16 +30,20 @@ from screens.attract import AttractScreen
 from screens.benefits import BenefitsScreen
 from screens.card_problem import CardProblemScreen
 from screens.card_services import CardServicesScreen
+from screens.certify import CertifyScreen
 from screens.change_pin import ChangePinScreen
 from screens.estimate import EstimateScreen
+from screens.face import FaceScreen
 from screens.frames import FrameMonitor
 from screens.goodbye import GoodbyeScreen
 from screens.history import HistoryScreen
 from screens.insurance import InsuranceScreen
+from screens.loss_cancel import LossCancelScreen
 from screens.menu import MenuScreen
 from screens.overlays import BusyOverlay, TimeoutBanner
 from screens.pay import PayScreen
 from screens.pin import PinScreen
+from screens.pin_reset import PinResetScreen
 from screens.print import PrintScreen
 from screens.reading import ReadingScreen
 from screens.sound import KeyTone
@@ -64,6 +68,10 @@ SCREENS = {
     Page.PRINT: PrintScreen,
     Page.PAY: PayScreen,
     Page.ADMIN: AdminScreen,
+    Page.FACE: FaceScreen,
+    Page.CERTIFY: CertifyScreen,
+    Page.PIN_RESET: PinResetScreen,
+    Page.LOSS_CANCEL: LossCancelScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
@@ -290,7 +298,7 @@ class KioskApp(App):
     def _update_busy(self, state: SessionState) -> None:
         # A payment's wait is the pay page's own step (paying, the card's questions, the QR
         # code): the overlay would cover the PIN pad's keys.
-        waiting = bool(state.loading - PAYING)
+        waiting = bool(state.loading - PAYING - BACKGROUND)
         if waiting and self._busy_event is None and not self.busy.active:
             self._busy_event = Clock.schedule_once(lambda _dt: self._show_busy(), BUSY_AFTER)
         elif not waiting:
@@ -301,7 +309,7 @@ class KioskApp(App):
 
     def _show_busy(self) -> None:
         self._busy_event = None
-        if self.state is not None and self.state.loading - PAYING:
+        if self.state is not None and self.state.loading - PAYING - BACKGROUND:
             self.busy.active = True
 
     def _update_countdown(self, *_a) -> None:

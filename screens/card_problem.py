@@ -1,13 +1,37 @@
 """A card that cannot be used: what happened and what to do, then take the card."""
 
-from kiosk.session.machine import SessionState
+from kivy.properties import StringProperty
+
+from kiosk.session.machine import (
+    CardProblem,
+    FacePurpose,
+    SessionState,
+    StartFace,
+    StartLossCancel,
+)
 from screens.base import KioskScreen
+
+# What the member can do here, with the card still in the reader (issue 20).
+RECOVER = {
+    CardProblem.BLOCKED: "recover.reset_pin",  # face check, then a new PIN
+    CardProblem.REPORTED_LOST: "recover.cancel_loss",  # the PIN, then the back office
+}
 
 
 class CardProblemScreen(KioskScreen):
+    recover_key = StringProperty("")  # the recovery button's text key; "": none
+
     def show(self, state: SessionState) -> None:
         self.problem = state.problem.value if state.problem else "unreadable"
+        kept = state.recovery_holder is not None and state.problem in RECOVER
+        self.recover_key = RECOVER[state.problem] if kept and state.problem else ""
         self._render()
+
+    def recover(self) -> None:
+        if self.problem == CardProblem.BLOCKED.value:
+            self.kiosk.post(StartFace(FacePurpose.PIN_RESET))
+        elif self.problem == CardProblem.REPORTED_LOST.value:
+            self.kiosk.post(StartLossCancel())
 
     def _render(self, *_a) -> None:
         tr = self.kiosk.tr
@@ -15,6 +39,8 @@ class CardProblemScreen(KioskScreen):
         self.ids.title.text = tr(f"problem.{p}.title")
         self.ids.todo.text = tr(f"problem.{p}.todo")
         self.ids.take.text = tr("problem.take_card")
+        self.ids.recover.text = tr(self.recover_key) if self.recover_key else ""
+        self.ids.or_counter.text = tr("recover.or_counter") if self.recover_key else ""
 
     def on_kv_post(self, base_widget) -> None:
         self.kiosk.watch_language(self._render)

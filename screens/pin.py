@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.session.machine import PinSubmitted, SessionState
+from kiosk.session.machine import FacePurpose, PinSubmitted, SessionState, StartFace
 from screens.base import KioskScreen
 
 
@@ -11,6 +11,10 @@ class PinScreen(KioskScreen):
         pad = self.ids.keypad
         pad.on_submit_digits = lambda digits: self.kiosk.post(PinSubmitted(digits))
         pad.on_key = self.kiosk.key_tone
+
+    def forgot(self) -> None:
+        """忘记密码: the face check, then a new PIN (issue 20)."""
+        self.kiosk.post(StartFace(FacePurpose.PIN_RESET))
 
     def on_pre_enter(self, *_a) -> None:
         self.ids.keypad.clear()
