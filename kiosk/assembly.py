@@ -14,9 +14,11 @@ from cardio.reader import open_reader
 from kiosk.acquirer import AcquirerClient
 from kiosk.admin import AdminTools
 from kiosk.audit import AuditLog
+from kiosk.backoffice.card_session import HEADER as CARD_SESSION_HEADER
 from kiosk.backoffice.card_session import card_session_card
 from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
+from kiosk.backoffice.id_session import IdSessionApi
 from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
 from kiosk.devices.idcard import open_idcard_reader
@@ -33,6 +35,7 @@ from kiosk.printing import PrintService
 from kiosk.session.auditor import SessionAuditor
 from kiosk.session.card import CardAdapter
 from kiosk.session.controller import Controller
+from kiosk.session.idcard_entry import IdCardEntry
 from kiosk.session.machine import Session
 from kiosk.session.services import MemberServices
 from kiosk.voice import EspeakVoice
@@ -50,7 +53,7 @@ class Kiosk:
     heartbeat: Heartbeat | None = None
     payments: PaymentService | None = None
     acquirer: AcquirerClient | None = None  # card sales; its PIN pad is `acquirer.epp`
-    idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]; no session step uses it yet
+    idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]: ID-card entry
 
     def close(self) -> None:
         if self.heartbeat is not None:
@@ -136,8 +139,26 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     card_port = card_session_card(card, client) if cfg.backoffice.card_session else card
     payments.start()  # recovery now (needs neither member nor card), then every interval
     voice = EspeakVoice() if cfg.ui.voice else None
+    # ID-card entry: the reader watched, the member's ID session at the back office.
+    idcard_reader = open_idcard_reader(cfg.idcard_reader)
+    id_entry = (
+        IdCardEntry(
+            idcard_reader,
+            IdSessionApi(client.transport),
+            lambda token: client.transport.set_header(CARD_SESSION_HEADER, token),
+            services.admit,
+            today=lambda: today_in(zone),
+        )
+        if idcard_reader is not None
+        else None
+    )
     controller = Controller(
-        Session(cfg.timeouts), card_port, services, translator=translator, voice=voice
+        Session(cfg.timeouts),
+        card_port,
+        services,
+        translator=translator,
+        voice=voice,
+        id_entry=id_entry,
     )
     audit = AuditLog(
         cfg.audit.path,
@@ -169,5 +190,5 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         heartbeat,
         payments,
         acquirer,
-        idcard_reader=open_idcard_reader(cfg.idcard_reader),
+        idcard_reader=idcard_reader,
     )

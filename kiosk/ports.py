@@ -293,6 +293,9 @@ class IdCardReaderPort(Protocol):
         """Find, select and read the card on the reader; None when there is none. The photo
         in the reading is opaque (encrypted wlt on a real card)."""
 
+    def find_card(self) -> bool:
+        """A card lies on the reader (one short exchange: how a card read is watched)."""
+
     def close(self) -> None:
         """Release the serial line."""
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.domain import CardHolder
+from kiosk.domain.idcard import IdCard
 from kiosk.errors import KioskError
 from kiosk.i18n import Translator
 from kiosk.ports import (
@@ -27,6 +28,7 @@ from kiosk.ports import (
     PinRefused,
     VoicePort,
 )
+from kiosk.session.idcard_entry import IdCardEntry, IdEntryRefused, UpgradeRefused
 from kiosk.session.identity import FaceRefused, IdentityPort
 from kiosk.session.intents import Key
 from kiosk.session.machine import (
@@ -44,10 +46,15 @@ from kiosk.session.machine import (
     FacePassed,
     FaceStep,
     Forget,
+    IdCardFailed,
+    IdCardPlaced,
+    IdCardRemoved,
+    IdSessionOpened,
     Load,
     Loaded,
     LoadFailed,
     LossCancelled,
+    OpenIdSession,
     PinBlocked,
     PinChanged,
     PinChangeRefused,
@@ -62,6 +69,7 @@ from kiosk.session.machine import (
     Session,
     SessionState,
     Tick,
+    UpgradeIdSession,
     VerifyPin,
 )
 from kiosk.session.pin_rules import check_new_pin
@@ -101,8 +109,10 @@ class Controller:
         clock: Clock = time.monotonic,
         tick_interval: float = 0.25,
         identity: IdentityPort | None = None,
+        id_entry: IdCardEntry | None = None,
     ) -> None:
         self.session = session
+        self.id_entry = id_entry  # the resident ID card's way in (issue 20)
         self.identity = identity  # face check, PIN reset, loss cancellation (issue 20)
         self.card = card
         self.data = data
@@ -151,6 +161,12 @@ class Controller:
 
     def start(self) -> None:
         self.card.watch(lambda: self.post(CardInserted()), lambda: self.post(CardRemoved()))
+        if self.id_entry is not None:
+            self.id_entry.watch(
+                lambda card: self.post(IdCardPlaced(card)),
+                lambda: self.post(IdCardRemoved()),
+                lambda problem: self.post(IdCardFailed(problem)),
+            )
         for name, target in (("session", self._run), ("ticker", self._tick)):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
@@ -159,6 +175,8 @@ class Controller:
     def stop(self) -> None:
         self._stop.set()
         self._events.put(None)
+        if self.id_entry is not None:
+            self.id_entry.stop()
         for t in self._threads:
             t.join(timeout=2)
         self._card_pool.shutdown(wait=False, cancel_futures=True)
@@ -217,8 +235,14 @@ class Controller:
                 self._card_pool.submit(self._reset_pin, holder, proof, new, confirm, gen)
             case CancelLoss(holder=holder, digits=digits):
                 self._card_pool.submit(self._cancel_loss, holder, digits, gen)
+            case OpenIdSession(card=card):
+                self._io_pool.submit(self._open_id_session, card, gen)
+            case UpgradeIdSession(verification_id=vid):
+                self._io_pool.submit(self._upgrade_id_session, vid, gen)
             case Forget():
                 self._card_pool.submit(self.card.forget)
+                if self.id_entry is not None:
+                    self.id_entry.forget()  # the token off at once; closed on the I/O pool
                 forget = getattr(self.data, "forget", None)
                 if forget is not None:
                     forget()
@@ -343,6 +367,36 @@ class Controller:
         finally:
             digits[:] = bytes(len(digits))
         self._post_if_current(gen, LossCancelled())
+
+    # -- ID-card entry (issue 20) ---------------------------------------------------------
+
+    def _open_id_session(self, card: IdCard, gen: int) -> None:
+        assert self.id_entry is not None  # the effect comes only from its watcher's card
+        try:
+            entered = self.id_entry.open(card)
+        except IdEntryRefused as e:
+            log.info("ID card not usable: %s", e.problem.value)
+            self._post_if_current(gen, IdCardFailed(e.problem))
+            return
+        except Exception:
+            log.exception("ID session failed")
+            self._post_if_current(gen, IdCardFailed(CardProblem.BACKOFFICE_UNAVAILABLE))
+            return
+        if gen != self._generation:  # the card went away meanwhile: close what was opened
+            self.id_entry.forget()
+            return
+        self.post(IdSessionOpened(entered.holder, entered.scope))
+
+    def _upgrade_id_session(self, verification_id: str | None, gen: int) -> None:
+        assert self.id_entry is not None
+        try:
+            entered = self.id_entry.upgrade(verification_id)
+        except Exception as e:
+            if not isinstance(e, UpgradeRefused):
+                log.exception("ID session upgrade failed")
+            self._post_if_current(gen, FaceFailed(UpgradeRefused.message_key, final=True))
+            return
+        self._post_if_current(gen, IdSessionOpened(entered.holder, entered.scope))
 
     def _load(self, key: Key, holder: CardHolder, params: dict[str, Any], gen: int) -> None:
         try:

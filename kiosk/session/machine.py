@@ -18,6 +18,7 @@ from typing import Any
 
 from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
+from kiosk.domain.idcard import IdCard
 from kiosk.session.data import MemberData
 from kiosk.session.intents import PAYING, DataKey, Key, RequestName
 
@@ -63,6 +64,20 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
 # Pages on which the session holds a member (everything between PIN and goodbye).
 MEMBER_PAGES = frozenset(MENU_PAGES) | {Page.MENU, Page.CHANGE_PIN, Page.ADMIN, Page.FACE}
 
+# ID-card entry: what a session opened with the ID card alone ("limited") may open, and what
+# one widened by a face check ("full") may; never the card's own pages (no card in the reader).
+ID_LIMITED, ID_FULL = "limited", "full"
+ID_LIMITED_PAGES = frozenset({Page.MENU, Page.PAY, Page.CERTIFY, Page.FACE})
+ID_FULL_PAGES = ID_LIMITED_PAGES | {
+    Page.INSURANCE,
+    Page.HISTORY,
+    Page.ACCOUNTS,
+    Page.BENEFITS,
+    Page.PRINT,
+    Page.ESTIMATE,
+}
+ID_CARD_REFUSED = frozenset({RequestName.PAY_CARD, RequestName.REPORT_LOSS})
+
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
 PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
 PAYING_KEYS = PAYING  # requests during which money moves
@@ -80,6 +95,11 @@ class CardProblem(enum.StrEnum):
     UNREADABLE = "unreadable"
     NOT_A_SOCIAL_SECURITY_CARD = "not_ssc"
     BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
+    # The resident ID card's (ID-card entry, kiosk.session.idcard_entry):
+    ID_INVALID = "id_invalid"  # its text is no valid card (a misread or a forgery)
+    ID_EXPIRED = "id_expired"
+    ID_UNKNOWN = "id_unknown"  # no member with this ID number
+    ID_NAME_MISMATCH = "id_name"  # the card's name is not the record's
 
 
 # Problems the member can solve at the kiosk with the card still in the reader: a blocked PIN
@@ -304,6 +324,34 @@ class ResumeWithCard:
 
 
 @dataclass(frozen=True)
+class IdCardPlaced:
+    """A resident ID card was laid on the reader and read (ID-card entry)."""
+
+    card: IdCard = field(repr=False)
+
+
+@dataclass(frozen=True)
+class IdCardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class IdCardFailed:
+    """The ID card opens no session (unreadable, expired, unknown, the name differs...)."""
+
+    problem: CardProblem
+
+
+@dataclass(frozen=True)
+class IdSessionOpened:
+    """The back office's ID session: `scope` "limited" (dues, paying by QR, certifying) or
+    "full" (after a face check: records and documents too)."""
+
+    holder: CardHolder
+    scope: str
+
+
+@dataclass(frozen=True)
 class Touched:
     """Any touch: resets the page timer and dismisses the timeout warning."""
 
@@ -349,6 +397,10 @@ Event = (
     | LossCancelSubmitted
     | LossCancelled
     | ResumeWithCard
+    | IdCardPlaced
+    | IdCardRemoved
+    | IdCardFailed
+    | IdSessionOpened
 )
 
 # --- effects -------------------------------------------------------------------------------
@@ -414,7 +466,33 @@ class CancelLoss:
     digits: bytearray = field(repr=False)
 
 
-Effect = ReadCard | VerifyPin | ChangePin | Load | Forget | Say | CheckFace | ResetPin | CancelLoss
+@dataclass(frozen=True)
+class OpenIdSession:
+    """Ask the back office for the member of this ID card (kiosk.session.idcard_entry)."""
+
+    card: IdCard = field(repr=False)
+
+
+@dataclass(frozen=True)
+class UpgradeIdSession:
+    """The face matched: widen the ID session with the verification."""
+
+    verification_id: str | None = field(repr=False)
+
+
+Effect = (
+    ReadCard
+    | VerifyPin
+    | ChangePin
+    | Load
+    | Forget
+    | Say
+    | CheckFace
+    | ResetPin
+    | CancelLoss
+    | OpenIdSession
+    | UpgradeIdSession
+)
 
 # --- state ---------------------------------------------------------------------------------
 
@@ -446,6 +524,16 @@ class SessionState:
     face: FaceState | None = None  # the face page
     face_proof: Any = field(default=None, repr=False)  # a passed check, until a reset spends it
     recovered: bool = False  # the PIN reset or the loss cancellation succeeded
+    # ID-card entry: the session began with the resident ID card (no social security card,
+    # no PIN); its scope at the back office, "limited" or "full" (after a face check).
+    id_entry: bool = False
+    id_scope: str | None = None
+    id_card_present: bool = False
+
+    @property
+    def signed_in(self) -> bool:
+        """A member is in: the card's PIN verified, or the back office's ID session open."""
+        return self.pin_verified or self.id_scope is not None
 
     @property
     def has_personal_data(self) -> bool:
@@ -580,12 +668,14 @@ class Session:
                 s = self._on_page(s, Page.MENU, now, initial_pin=False, pin_message="pin.changed")
             case PinChangeRefused(reason=reason) if s.page is Page.CHANGE_PIN:
                 s = replace(s, pin_message=reason, deadline=self._refresh(s, now))
-            case Navigate(page=page, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
+            case Navigate(page=page, params=params) if s.page in MEMBER_PAGES and s.signed_in:
                 s, more = self._navigate(s, page, params, now)
                 effects += more
             case Request(key=key) if key.startswith("admin_") and not s.admin:
                 pass  # administrators' tools only for an administrator's card
-            case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.pin_verified:
+            case Request(key=key) if s.id_scope is not None and key in ID_CARD_REFUSED:
+                pass  # no social security card in the reader: no card payment, no card service
+            case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.signed_in:
                 if key.startswith("pay_"):
                     # The payment service checks these itself before any card-in payment.
                     params = {
@@ -644,6 +734,9 @@ class Session:
             ):
                 s, more = self._identity(s, event, now)
                 effects += more
+            case IdCardPlaced() | IdCardRemoved() | IdCardFailed() | IdSessionOpened():
+                s, more = self._id_card(s, event, now)
+                effects += more
             case Touched():
                 if s.deadline is not None:
                     limit = self.page_timeout(s.page)  # as _refresh, s.deadline known to be set
@@ -675,7 +768,7 @@ class Session:
         key = DataKey.CERTIFICATION
         if (
             s.page is not Page.MENU
-            or not s.pin_verified
+            or not s.signed_in
             or s.admin
             or s.holder is None
             or key in s.data
@@ -688,7 +781,7 @@ class Session:
     def _face_subject(self, s: SessionState, purpose: FacePurpose) -> CheckFace | None:
         """Whose face a check started on this page is for (None: not from here)."""
         if purpose is FacePurpose.CERTIFICATION:
-            if s.page is Page.CERTIFY and s.pin_verified and s.holder is not None:
+            if s.page is Page.CERTIFY and s.signed_in and s.holder is not None:
                 return CheckFace(s.holder.id_number, purpose)
         elif purpose is FacePurpose.PIN_RESET:
             holder = s.holder if s.page is Page.PIN else s.recovery_holder
@@ -697,6 +790,13 @@ class Session:
                 or (s.page is Page.CARD_PROBLEM and s.problem is CardProblem.BLOCKED)
             ):
                 return CheckFace(holder.id_number, purpose, holder.card_identifier)
+        elif (
+            purpose is FacePurpose.ID_SESSION
+            and s.page is Page.MENU
+            and s.id_scope == ID_LIMITED
+            and s.holder is not None
+        ):
+            return CheckFace(s.holder.id_number, purpose)
         return None
 
     def _identity(
@@ -826,6 +926,79 @@ class Session:
                 recovered=False,
             )
             return s, [Say("pin_reset.voice")]
+        if face.purpose is FacePurpose.ID_SESSION:
+            # The back office widens the session (IdSessionOpened), or FaceFailed.
+            s = replace(s, face=replace(face, step="checking", action=None))
+            return s, [UpgradeIdSession(getattr(proof, "verification_id", None))]
+        return s, []
+
+    # -- ID-card entry (issue 20) ---------------------------------------------------------
+
+    def _id_card(
+        self, s: SessionState, event: Event, now: float
+    ) -> tuple[SessionState, list[Effect]]:
+        match event:
+            case IdCardPlaced(card=card) if (
+                s.page is Page.ATTRACT or (s.page is Page.GOODBYE and s.goodbye_until is not None)
+            ) and not s.card_present:
+                s = self._on_page(
+                    SessionState(), Page.READING, now, id_entry=True, id_card_present=True
+                )
+                return s, [OpenIdSession(card), Say("voice.reading")]
+            case IdCardPlaced():
+                return replace(s, id_card_present=True), []
+            case IdSessionOpened(holder=holder, scope=scope) if (
+                s.id_entry and s.page is Page.READING
+            ):
+                s = self._on_page(s, Page.MENU, now, holder=holder, id_scope=scope, params={})
+                return s, [Say("voice.menu")]
+            case IdSessionOpened(scope=scope) if s.id_entry and s.page is Page.FACE:
+                # The face widened the session: the whole menu, "records" included.
+                s = self._on_page(
+                    s, Page.MENU, now, id_scope=scope, face=None, pin_message="idcard.full_now"
+                )
+                return s, [Say("idcard.full_now")]
+            case IdCardFailed(problem=problem) if s.id_entry and s.page is Page.READING:
+                s = self._on_page(
+                    replace(s, holder=None, data=MemberData()),
+                    Page.CARD_PROBLEM,
+                    now,
+                    problem=problem,
+                )
+                s = replace(s, deadline=now + self.timeouts.page, warn_at=None)
+                return s, [Forget(), Say(f"problem.{problem.value}.title")]
+            case IdCardFailed(problem=problem) if s.page is Page.ATTRACT and not s.card_present:
+                # Read, but no valid card: say so (the page ends when the card is taken away).
+                s = self._on_page(
+                    SessionState(),
+                    Page.CARD_PROBLEM,
+                    now,
+                    problem=problem,
+                    id_entry=True,
+                    id_card_present=True,
+                )
+                s = replace(s, deadline=now + self.timeouts.page, warn_at=None)
+                return s, [Say(f"problem.{problem.value}.title")]
+            case IdCardRemoved() if not s.id_entry or s.page is Page.ATTRACT:
+                return replace(s, id_card_present=False), []
+            case IdCardRemoved() if s.page is Page.GOODBYE:
+                return replace(s, id_card_present=False, goodbye_until=now + GOODBYE_SECONDS), []
+            case IdCardRemoved() if s.page is Page.PAY and (
+                any(k in s.loading for k in PAYING_KEYS)
+                or (s.pay_outcome_at is not None and now - s.pay_outcome_at < OUTCOME_FRESH)
+            ):
+                # Money is moving: as for the social security card (CardRemoved).
+                s = replace(
+                    s,
+                    id_card_present=False,
+                    deadline=now + PAID_NOTICE_SECONDS,
+                    warn_at=None,
+                    warning=False,
+                )
+                return s, []
+            case IdCardRemoved():
+                s = replace(s, id_card_present=False)
+                return self._end(s, now, "card_removed", card_out=not s.card_present)
         return s, []
 
     def _refresh(self, s: SessionState, now: float) -> float | None:
@@ -835,6 +1008,12 @@ class Session:
     def _navigate(
         self, s: SessionState, page: Page, params: dict[str, Any], now: float
     ) -> tuple[SessionState, list[Effect]]:
+        if s.id_scope is not None and page not in (
+            ID_FULL_PAGES if s.id_scope == ID_FULL else ID_LIMITED_PAGES
+        ):
+            # An ID card alone: records and documents after a face check (the menu says so).
+            notice = "idcard.needs_face" if page in ID_FULL_PAGES else "idcard.needs_card"
+            return self._on_page(s, Page.MENU, now, params={}, pin_message=notice), []
         if page is Page.MENU:
             return self._on_page(s, Page.MENU, now, params={}), []
         if page is Page.PAY and s.initial_pin:
@@ -867,11 +1046,15 @@ class Session:
     def _end(
         self, s: SessionState, now: float, why: str, *, card_out: bool
     ) -> tuple[SessionState, list[Effect]]:
-        """End the session: personal data gone at once, then 'please take your card'."""
+        """End the session: personal data gone at once, then 'please take your card' (the ID
+        card too, when it opened the session and still lies on the reader)."""
+        id_waiting = s.id_entry and s.id_card_present
         ended = SessionState(
             page=Page.GOODBYE,
             card_present=not card_out,
             ended_by=why,
-            goodbye_until=now + GOODBYE_SECONDS if card_out else None,
+            goodbye_until=now + GOODBYE_SECONDS if card_out and not id_waiting else None,
+            id_entry=s.id_entry,
+            id_card_present=s.id_card_present,
         )
         return ended, [Forget(), Say("voice.goodbye")]

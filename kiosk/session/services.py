@@ -103,6 +103,12 @@ class MemberServices:
         }[rec.status]
         return CardCheck(problem, admin=rec.admin)
 
+    def admit(self, key: str, member_no: str) -> None:
+        """The member of a session opened without a card check (an ID card: the back office's
+        ID session gave the number; kiosk.session.idcard_entry), known under `key`."""
+        with self._lock:
+            self._member_no[key] = member_no
+
     def is_admin(self, holder: CardHolder) -> bool:
         with self._lock:
             return holder.card_identifier in self._admins

@@ -224,6 +224,9 @@ class EmulatedIdCardReader:
     def read_card(self) -> IdCardReading | None:
         return self.reader.read_card()
 
+    def find_card(self) -> bool:
+        return self.reader.find_card()
+
     def close(self) -> None:
         self.reader.close()
         self.peer.stop()

@@ -1,0 +1,230 @@
+"""ID-card entry in the session machine (issue 20): the ID card opens a limited session, the
+limited menu refuses records, the face widens it, taking the card away or the timer ends it
+and wipes the data, card payment is not offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.config import TimeoutConfig
+from kiosk.domain import CardHolder
+from kiosk.domain.idcard import IdCard
+from kiosk.session.idcard_entry import ID_CARD_KEY
+from kiosk.session.intents import RequestName
+from kiosk.session.machine import (
+    CardInserted,
+    CardProblem,
+    CheckFace,
+    ExitPressed,
+    FaceFailed,
+    FacePassed,
+    FacePurpose,
+    Forget,
+    IdCardFailed,
+    IdCardPlaced,
+    IdCardRemoved,
+    IdSessionOpened,
+    Load,
+    Loaded,
+    Navigate,
+    OpenIdSession,
+    Page,
+    Request,
+    Session,
+    StartFace,
+    Tick,
+    UpgradeIdSession,
+)
+
+T = TimeoutConfig(page=45, pin=40, payment=300, warning=20)
+# GB 11643's check character of 11010519491231002: the digits times 7 9 10 5 8 4 2 1 6 3 7 9 10
+# 5 8 4 2 are 7 9 0 5 0 20 2 9 24 27 7 18 30 5 0 0 4, sum 167; 167 mod 11 = 2; "10X98765432"[2]
+# is "X".
+CARD = IdCard(
+    name="张三",
+    sex="1",
+    nation="01",
+    birth_date=dt.date(1949, 12, 31),
+    address="北京市东城区示例胡同1号",
+    id_number="11010519491231002X",
+    authority="北京市公安局东城分局",
+    valid_from=dt.date(2010, 1, 1),
+    valid_to=None,
+)
+HOLDER = CardHolder(
+    id_number=CARD.id_number,
+    name=CARD.name,
+    card_number="",
+    card_identifier=ID_CARD_KEY,
+    region="110105",
+)
+
+
+class Proof:
+    """What the face verifier hands over (FaceVerified): only its verification_id matters."""
+
+    verification_id = "v-1"
+
+
+@pytest.fixture
+def s() -> Session:
+    return Session(T)
+
+
+def to_limited_menu(s: Session, t: float = 0.0) -> None:
+    effects = s.handle(IdCardPlaced(CARD), t)
+    assert s.state.page is Page.READING and s.state.id_entry
+    assert isinstance(effects[0], OpenIdSession)
+    assert effects[0].card is CARD
+    s.handle(IdSessionOpened(HOLDER, "limited"), t + 0.5)
+    assert s.state.page is Page.MENU and s.state.id_scope == "limited"
+
+
+def test_an_id_card_opens_a_limited_session_without_a_pin(s):
+    to_limited_menu(s)
+    assert not s.state.pin_verified and s.state.signed_in
+    assert s.state.holder == HOLDER
+    # Paying (dues) and certifying are open: their loads go out.
+    effects = s.handle(Navigate(Page.PAY), 1)
+    assert s.state.page is Page.PAY
+    assert {e.key for e in effects if isinstance(e, Load)} == {"dues"}
+
+
+@pytest.mark.parametrize(
+    "page", [Page.HISTORY, Page.INSURANCE, Page.ACCOUNTS, Page.PRINT, Page.ESTIMATE]
+)
+def test_records_are_refused_without_a_face_check(s, page):
+    to_limited_menu(s)
+    effects = s.handle(Navigate(page), 1)
+    assert s.state.page is Page.MENU and s.state.pin_message == "idcard.needs_face"
+    assert not [e for e in effects if isinstance(e, Load)]
+
+
+def test_card_pages_and_card_payment_need_the_social_security_card(s):
+    to_limited_menu(s)
+    s.handle(Navigate(Page.CARD_SERVICES), 1)
+    assert s.state.page is Page.MENU and s.state.pin_message == "idcard.needs_card"
+    s.handle(Navigate(Page.CHANGE_PIN), 1.5)
+    assert s.state.page is Page.MENU
+    s.handle(Navigate(Page.PAY), 2)
+    assert s.handle(Request(RequestName.PAY_CARD), 3) == []
+    assert RequestName.PAY_CARD not in s.state.loading
+    effects = s.handle(Request(RequestName.PAY_QR_START), 4)
+    assert [e.key for e in effects if isinstance(e, Load)] == ["pay_qr_start"]
+    assert effects[0].params["pin_verified"] is False
+
+
+def test_the_face_widens_the_session_to_records(s):
+    to_limited_menu(s)
+    effects = s.handle(StartFace(FacePurpose.ID_SESSION), 1)
+    assert s.state.page is Page.FACE
+    check = next(e for e in effects if isinstance(e, CheckFace))
+    assert check.id_number == CARD.id_number and check.purpose is FacePurpose.ID_SESSION
+    effects = s.handle(FacePassed(Proof()), 5)
+    assert s.state.page is Page.FACE and s.state.face.step == "checking"
+    assert [e for e in effects if isinstance(e, UpgradeIdSession)] == [UpgradeIdSession("v-1")]
+    s.handle(IdSessionOpened(HOLDER, "full"), 6)
+    assert s.state.page is Page.MENU and s.state.id_scope == "full"
+    assert s.state.pin_message == "idcard.full_now"
+    effects = s.handle(Navigate(Page.HISTORY), 7)
+    assert s.state.page is Page.HISTORY
+    assert {e.key for e in effects if isinstance(e, Load)} >= {"history"}
+    # Still no card's pages.
+    s.handle(Navigate(Page.CARD_SERVICES), 8)
+    assert s.state.page is Page.MENU
+
+
+def test_a_refused_upgrade_leaves_the_session_limited(s):
+    to_limited_menu(s)
+    s.handle(StartFace(FacePurpose.ID_SESSION), 1)
+    s.handle(FacePassed(Proof()), 2)
+    s.handle(FaceFailed("idcard.upgrade_refused", final=True), 3)
+    assert s.state.page is Page.FACE and s.state.face.reason == "idcard.upgrade_refused"
+    assert s.state.id_scope == "limited"
+
+
+def test_a_face_check_for_the_session_only_from_a_limited_menu(s):
+    assert s.handle(StartFace(FacePurpose.ID_SESSION), 0) == []  # nobody in
+    assert s.state.page is Page.ATTRACT
+
+
+def test_taking_the_id_card_away_ends_the_session_and_wipes_the_data(s):
+    to_limited_menu(s)
+    s.handle(Navigate(Page.PAY), 1)
+    s.handle(Loaded("dues", ["a due"]), 2)
+    assert s.state.has_personal_data
+    effects = s.handle(IdCardRemoved(), 3)
+    assert s.state.page is Page.GOODBYE and s.state.ended_by == "card_removed"
+    assert not s.state.has_personal_data and s.state.id_scope is None
+    assert any(isinstance(e, Forget) for e in effects)
+    s.handle(Tick(), 3 + 5.1)
+    assert s.state.page is Page.ATTRACT
+
+
+def test_removal_while_the_qr_payment_runs_lets_it_finish(s):
+    to_limited_menu(s)
+    s.handle(Navigate(Page.PAY), 1)
+    s.handle(Request(RequestName.PAY_QR_WAIT), 2)
+    s.handle(IdCardRemoved(), 3)
+    assert s.state.page is Page.PAY and not s.state.id_card_present
+    assert s.state.deadline == 3 + 20  # PAID_NOTICE_SECONDS: the outcome is told, then the end
+
+
+def test_timeout_ends_the_session_and_waits_for_the_id_card(s):
+    to_limited_menu(s)
+    s.handle(Tick(), 0.5 + 45.1)  # the menu opened at 0.5; its timeout is 45 s
+    assert s.state.page is Page.GOODBYE and s.state.ended_by == "timeout"
+    assert not s.state.has_personal_data
+    s.handle(Tick(), 200)
+    assert s.state.page is Page.GOODBYE  # "please take your ID card" until it is taken
+    s.handle(IdCardRemoved(), 201)
+    s.handle(Tick(), 206.1)
+    assert s.state.page is Page.ATTRACT
+
+
+def test_exit_waits_for_the_id_card_then_the_same_card_again_starts_afresh(s):
+    to_limited_menu(s)
+    s.handle(ExitPressed(), 1)
+    assert s.state.page is Page.GOODBYE and s.state.goodbye_until is None
+    assert s.handle(IdCardPlaced(CARD), 2) == []  # nothing new while it is said goodbye to
+    s.handle(IdCardRemoved(), 3)
+    s.handle(Tick(), 8.1)
+    assert s.state.page is Page.ATTRACT
+    to_limited_menu(s, 10)
+
+
+@pytest.mark.parametrize(
+    "problem", [CardProblem.ID_UNKNOWN, CardProblem.ID_NAME_MISMATCH, CardProblem.ID_EXPIRED]
+)
+def test_a_refused_id_card_shows_its_problem_until_taken_away(s, problem):
+    s.handle(IdCardPlaced(CARD), 0)
+    effects = s.handle(IdCardFailed(problem), 1)
+    assert s.state.page is Page.CARD_PROBLEM and s.state.problem is problem
+    assert any(isinstance(e, Forget) for e in effects) and s.state.holder is None
+    s.handle(IdCardRemoved(), 2)
+    assert s.state.page is Page.GOODBYE
+
+
+def test_an_invalid_id_card_on_the_attract_page(s):
+    s.handle(IdCardFailed(CardProblem.ID_INVALID), 0)
+    assert s.state.page is Page.CARD_PROBLEM and s.state.problem is CardProblem.ID_INVALID
+    s.handle(IdCardRemoved(), 1)
+    assert s.state.page is Page.GOODBYE
+
+
+def test_the_social_security_card_first_keeps_its_session(s):
+    s.handle(CardInserted(), 0)
+    assert s.handle(IdCardPlaced(CARD), 1) == []
+    assert s.state.page is Page.READING and not s.state.id_entry
+    s.handle(IdCardRemoved(), 2)  # not the session's card: nothing ends
+    assert s.state.page is Page.READING
+
+
+def test_a_late_id_session_after_the_card_went_away_is_dropped(s):
+    s.handle(IdCardPlaced(CARD), 0)
+    s.handle(IdCardRemoved(), 0.5)
+    assert s.state.page is Page.GOODBYE
+    s.handle(IdSessionOpened(HOLDER, "limited"), 1)
+    assert s.state.page is Page.GOODBYE and s.state.holder is None
