@@ -17,6 +17,7 @@ from typing import Any
 from backoffice.errors import ConflictProblem, PolicyError
 from backoffice.face.rules import FaceRules
 from backoffice.rules.certification import CYCLE_FROM, CertificationRules
+from backoffice.rules.unemployment import UnemploymentRules, parse_unemployment
 from kiosk.domain import Money, Scheme
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "policies" / "default.toml"
@@ -86,6 +87,7 @@ class Policy:
     crediting_rates: dict[int, Decimal]
     average_wage_fallbacks: dict[int, Money] = field(default_factory=dict)
     certification: CertificationRules = field(default_factory=CertificationRules)
+    unemployment: UnemploymentRules = field(default_factory=UnemploymentRules)
     face: FaceRules = field(default_factory=FaceRules)
 
     def average_wage(self, year: int) -> Money:
@@ -233,6 +235,7 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         crediting_rates=crediting,
         average_wage_fallbacks=fallbacks,
         certification=_certification(r),
+        unemployment=parse_unemployment(data.get("unemployment"), source),
         face=_face(r),
     )
 

@@ -22,6 +22,7 @@ def routers() -> list[APIRouter]:
         members,
         payments,
         terminals,
+        unemployment,
         verify,
     )
 
@@ -33,6 +34,7 @@ def routers() -> list[APIRouter]:
         certificates.router,
         certification.router,  # the retiree's annual certification (issue 20)
         face.router,  # face verification (issue 20)
+        unemployment.router,  # 失业保险 (issue 17)
         estimate.router,
         terminals.router,
         verify.router,

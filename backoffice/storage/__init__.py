@@ -19,6 +19,7 @@ def all_tables() -> None:
         payments,
         shared_state,
         terminals,
+        unemployment,
     )
 
 
