@@ -1,7 +1,7 @@
 """The demo's hardware panel (demo mode only): play the member's hands and the hall's faults.
 
 Buttons insert a demo card, remove it, run the receipt printer out of paper, take the back
-office down. Each action runs on a worker thread: the emulator and the back office take a
+office down, and choose who stands in front of the emulated camera (the face check). Each action runs on a worker thread: the emulator and the back office take a
 moment, and the UI thread never waits for them.
 """
 
@@ -10,12 +10,32 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
+
+# Who stands in front of the emulated camera (kiosk.devices.camera.emulated set_subject).
+CAMERA_SUBJECTS = (
+    ("镜头前：本人 / the member", "member"),
+    ("镜头前：他人 / someone else", "someone_else"),
+    ("镜头前：照片 / a photo", "photo"),
+    ("镜头前：无人 / no face", "no_face"),
+)
+
+
+def set_camera_subject(subject: str) -> str:
+    """The emulated camera's subject, from now on (the kiosk's face check reads it)."""
+    app: Any = App.get_running_app()
+    identity = getattr(app.controller, "identity", None) if app is not None else None
+    camera = getattr(identity, "camera", None)
+    if camera is None or not hasattr(camera, "set_subject"):
+        raise RuntimeError("no emulated camera ([camera] kind = emulated)")
+    camera.set_subject(subject)
+    return subject
 
 
 class DemoPanel(BoxLayout):
@@ -31,6 +51,10 @@ class DemoPanel(BoxLayout):
                 on_release=lambda _b, p=profile, t=label: self.run(f"插卡 {t}", self.hw.insert, p)
             )
             cards.add_widget(b)
+        for label, subject in CAMERA_SUBJECTS:
+            b = Factory.DemoButton(text=label)
+            b.bind(on_release=lambda _b, s=subject, t=label: self.run(t, set_camera_subject, s))
+            self.ids.camera.add_widget(b)
 
     def run(self, what: str, fn: Any, *args: Any) -> None:
         self.status = f"{what}…"
