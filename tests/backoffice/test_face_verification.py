@@ -229,6 +229,23 @@ def test_shared_with_the_certification(svc: RunningService) -> None:
     assert (r.status_code, r.json()["code"]) == (409, "FACE_VERIFICATION_REQUIRED")
 
 
+def test_a_verification_lasts_300_seconds(svc: RunningService) -> None:
+    member_no, id_number = _member(svc, RETIREE)
+    v = _attempt(svc, id_number, "member")
+    assert v["verification_id"]
+    # 301 seconds pass for this verification: its expiry moved back in the shared table, as
+    # the clock would (policy [face] verification_seconds = 300)
+    with sqlite3.connect(svc.database) as c:
+        c.execute(
+            "UPDATE face_verification SET expires = expires - 301 WHERE verification_id = ?",
+            (v["verification_id"],),
+        )
+    body = {"method": "face/kiosk", "result": "success", "verification_id": v["verification_id"]}
+    r = _certify(svc, member_no, body)
+    assert (r.status_code, r.json()["code"]) == (409, "FACE_VERIFICATION_REQUIRED")
+    assert "expired" in r.json()["message_en"]
+
+
 def test_challenge_once_and_for_its_terminal(svc: RunningService) -> None:
     _, id_number = _member(svc, 5)
     ch = _challenge(svc, id_number).json()
