@@ -21,21 +21,25 @@ from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
 from kiosk.backoffice.id_session import IdSessionApi
 from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
+from kiosk.devices.camera import open_camera
 from kiosk.devices.idcard import open_idcard_reader
 from kiosk.domain.zone import today_in
 from kiosk.i18n import Translator
+from kiosk.identity.face import FaceVerifier
 from kiosk.payments.card_desk import CardDesk
 from kiosk.payments.card_sale import CardRunner, CardSale, CardSaleSettings
 from kiosk.payments.client import PaymentClient
 from kiosk.payments.flow import PayFlow
 from kiosk.payments.journal import Journal
 from kiosk.payments.service import PaymentService, PaymentSettings
-from kiosk.ports import IdCardReaderPort
+from kiosk.ports import CameraPort, IdCardReaderPort
 from kiosk.printing import PrintService
 from kiosk.session.auditor import SessionAuditor
 from kiosk.session.card import CardAdapter
+from kiosk.session.certification import CertificationService, SlipPrinter
 from kiosk.session.controller import Controller
 from kiosk.session.idcard_entry import IdCardEntry
+from kiosk.session.identity import IdentityFlows
 from kiosk.session.machine import Session
 from kiosk.session.services import MemberServices
 from kiosk.voice import EspeakVoice
@@ -54,6 +58,7 @@ class Kiosk:
     payments: PaymentService | None = None
     acquirer: AcquirerClient | None = None  # card sales; its PIN pad is `acquirer.epp`
     idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]: ID-card entry
+    camera: CameraPort | None = None  # [camera]: the face check
 
     def close(self) -> None:
         if self.heartbeat is not None:
@@ -68,6 +73,8 @@ class Kiosk:
             close_pad()
         if self.idcard_reader is not None:
             self.idcard_reader.close()
+        if self.camera is not None:
+            self.camera.close()
 
 
 def open_acquirer(cfg: KioskConfig) -> AcquirerClient:
@@ -152,6 +159,22 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         if idcard_reader is not None
         else None
     )
+    # The face check (certification, PIN reset, the ID card's records) and the card's
+    # recovery at the kiosk: PIN reset, 解除临时挂失 (issue 20).
+    camera = open_camera(cfg.camera)
+    verifier = (
+        FaceVerifier(client, camera, interval=cfg.camera.interval) if camera is not None else None
+    )
+    identity = IdentityFlows(verifier, reader, client)
+    slips = payments.printer  # the receipt printer prints the certification slip too
+    certification = CertificationService(
+        client,
+        slips if isinstance(slips, SlipPrinter) else None,
+        hall_name=cfg.terminal.hall_name,
+        terminal_id=cfg.terminal.id,
+        zone=zone,
+    )
+    services.add_handlers(certification.handlers())
     controller = Controller(
         Session(cfg.timeouts),
         card_port,
@@ -159,6 +182,7 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         translator=translator,
         voice=voice,
         id_entry=id_entry,
+        identity=identity,
     )
     audit = AuditLog(
         cfg.audit.path,
@@ -191,4 +215,5 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         payments,
         acquirer,
         idcard_reader=idcard_reader,
+        camera=camera,
     )

@@ -17,7 +17,7 @@ import logging
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kiosk.backoffice.errors import Rejected
 from kiosk.domain import CardHolder
@@ -46,6 +46,7 @@ class CertificationClient(Protocol):
     ) -> CertificationAttempt: ...
 
 
+@runtime_checkable
 class SlipPrinter(Protocol):
     """The receipt printer as the slip needs it (printer.EscposReceiptPrinter)."""
 

@@ -10,9 +10,10 @@ import pytest
 
 from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
+from kiosk.identity.face import CounterRequired, FaceNotMatched, FaceUnavailable, NotEnrolled
 from kiosk.session.card_recovery import RecoveryError
 from kiosk.session.controller import Controller
-from kiosk.session.identity import FaceRefused
+from kiosk.session.identity import FaceRefused, IdentityFlows
 from kiosk.session.intents import DataKey
 from kiosk.session.machine import (
     CancelLoss,
@@ -381,3 +382,76 @@ def test_controller_without_identity_port_says_unavailable():
         assert c.session.state.face.reason == "face.unavailable" and c.session.state.face.final
     finally:
         c.stop()
+
+
+# -- IdentityFlows: the face verifier's refusals and the card reader, in the session's terms ----
+
+
+class StubVerifier:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[tuple] = []
+
+    def verify(self, id_number, purpose, on_step=None, *, card_identifier=None):
+        self.calls.append((id_number, purpose, card_identifier))
+        if self.error is not None:
+            raise self.error
+        return SimpleNamespace(verification_id="vf-2")
+
+
+class StubReader:
+    def __init__(self, card_identifier: str) -> None:
+        self.card = card_identifier
+        self.reloads = 0
+
+    @property
+    def card_identifier(self):
+        return self.card
+
+    def read_card(self, *, require_genuine=True):
+        return SimpleNamespace(card_identifier=self.card)
+
+    def reload_pin(self, new, confirm):
+        self.reloads += 1
+
+    def verify_pin(self, pin):
+        return None
+
+
+@pytest.mark.parametrize(
+    ("error", "key", "left", "final"),
+    [
+        (FaceNotMatched("no_match", 2), "face.no_match", 2, False),
+        (FaceNotMatched("not_live", 1), "face.not_live", 1, False),
+        (CounterRequired("no_match"), "face.counter_required", 0, True),
+        (NotEnrolled(), "face.not_enrolled", None, True),
+        (FaceUnavailable("camera: CameraGone"), "face.unavailable", None, False),
+    ],
+)
+def test_identity_flows_maps_the_verifier_refusals(error, key, left, final):
+    flows = IdentityFlows(StubVerifier(error), StubReader(HOLDER.card_identifier), None)
+    with pytest.raises(FaceRefused) as e:
+        flows.check_face(HOLDER.id_number, "certification", None, lambda *_a: None)
+    assert (e.value.message_key, e.value.attempts_left, e.value.final) == (key, left, final)
+
+
+def test_identity_flows_without_a_camera_and_with_one():
+    flows = IdentityFlows(None, StubReader(HOLDER.card_identifier), None)
+    with pytest.raises(FaceRefused) as e:
+        flows.check_face(HOLDER.id_number, "pin_reset", None, lambda *_a: None)
+    assert e.value.message_key == "face.unavailable" and e.value.final
+    verifier = StubVerifier()
+    flows = IdentityFlows(verifier, StubReader(HOLDER.card_identifier), None)
+    proof = flows.check_face(HOLDER.id_number, "pin_reset", HOLDER.card_identifier, print)
+    assert proof.verification_id == "vf-2"
+    assert verifier.calls == [(HOLDER.id_number, "pin_reset", HOLDER.card_identifier)]
+
+
+def test_identity_flows_refuses_a_reset_of_another_card_and_wipes_the_pins():
+    reader = StubReader("110100D156000005FFFFFFFFFFFFFFFF")  # swapped in meanwhile
+    flows = IdentityFlows(StubVerifier(), reader, None)
+    new, again = bytearray(b"246801"), bytearray(b"246801")
+    with pytest.raises(RecoveryError) as e:
+        flows.reset_pin(HOLDER, PROOF, new, again)
+    assert e.value.message_key == "problem.unreadable.title"
+    assert reader.reloads == 0 and new == bytearray(6) and again == bytearray(6)
