@@ -18,6 +18,7 @@ from urllib.parse import quote
 from kiosk.backoffice.transport import HttpSession, Retry, Transport, decode
 from kiosk.config import BackOfficeConfig, KioskConfig
 from kiosk.domain import ContributionMonth, Period, PersonalAccounts, Scheme, wire
+from kiosk.domain import unemployment as unemp
 from kiosk.domain.benefits import BenefitPayment, Benefits
 from kiosk.domain.cards import CardRecord
 from kiosk.domain.certificates import Certificate, CertificateKind, VerificationResult
@@ -26,6 +27,7 @@ from kiosk.domain.dues import Due
 from kiosk.domain.estimate import PensionEstimate
 from kiosk.domain.face import FaceAnswer, FaceChallenge
 from kiosk.domain.summary import MemberSummary
+from kiosk.domain.unemployment import SkillSubsidy, UnemploymentStatus
 
 
 class BackOfficeClient:
@@ -278,6 +280,78 @@ class BackOfficeClient:
             payload["audit_head"] = dict(audit_head)
         body = self._post("/v1/terminals/heartbeat", payload)
         return decode(wire.server_time, body)
+
+    # --- unemployment insurance (失业保险; docs/api.md) -------------------------------------
+
+    def unemployment(self, member_no: str) -> UnemploymentStatus:
+        """The member's standing: the job that ended, each condition met or not, the claim."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/unemployment")
+        return decode(unemp.unemployment_status, body)
+
+    def register_unemployed(
+        self,
+        member_no: str,
+        phone: str,
+        job_wishes: Sequence[str],
+        *,
+        idempotency_key: str | None = None,
+    ) -> UnemploymentStatus:
+        """失业登记 + 求职登记 with the phone and job wishes the member confirmed (again:
+        updated). Rejected NO_SEPARATION_RECORD when no job that ended is on record."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/unemployment/registration",
+            {"phone": phone, "job_wishes": list(job_wishes)},
+            idempotency_key=idempotency_key,
+        )
+        return decode(unemp.unemployment_status, body)
+
+    def apply_unemployment(
+        self, member_no: str, *, idempotency_key: str | None = None
+    ) -> UnemploymentStatus:
+        """申领失业保险金. Rejected (409, nothing recorded) UNEMPLOYMENT_NOT_ELIGIBLE,
+        UNEMPLOYMENT_WINDOW_CLOSED, UNEMPLOYMENT_NOT_REGISTERED, UNEMPLOYMENT_ALREADY_CLAIMED,
+        NO_SEPARATION_RECORD; a retry with the same key hears the first answer."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/unemployment/application",
+            {},
+            idempotency_key=idempotency_key,
+        )
+        return decode(unemp.unemployment_status, body)
+
+    def stop_unemployment(
+        self,
+        member_no: str,
+        *,
+        on: dt.date | None = None,
+        idempotency_key: str | None = None,
+    ) -> UnemploymentStatus:
+        """Stop the benefit on re-employment (from `on`, default the back office's today)."""
+        payload: dict[str, Any] = {"reason": "reemployed"}
+        if on is not None:
+            payload["date"] = on.isoformat()
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/unemployment/application/stop",
+            payload,
+            idempotency_key=idempotency_key,
+        )
+        return decode(unemp.unemployment_status, body)
+
+    def skill_subsidy(self, member_no: str) -> SkillSubsidy:
+        """技能提升补贴: the conditions and the certificates on record."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/unemployment/skill-subsidy")
+        return decode(unemp.skill_subsidy, body)
+
+    def apply_skill_subsidy(
+        self, member_no: str, certificate_no: str, *, idempotency_key: str | None = None
+    ) -> SkillSubsidy:
+        """Claim the subsidy for a certificate (Rejected SKILL_SUBSIDY_NOT_ELIGIBLE,
+        VOCATIONAL_CERTIFICATE_UNKNOWN; nothing recorded)."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/unemployment/skill-subsidies",
+            {"certificate_no": certificate_no},
+            idempotency_key=idempotency_key,
+        )
+        return decode(unemp.skill_subsidy, body)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return self.transport.get(path, params)
