@@ -99,8 +99,10 @@ class FaceEngine:
     """dlib's detector, 5-point predictor and encoder, loaded from `directory`."""
 
     def __init__(self, directory: Path) -> None:
-        import dlib
-
+        try:
+            import dlib
+        except ImportError as e:
+            raise FaceModelMissing(f"dlib is not installed (dlib-bin): {e}") from None
         missing = [
             name for name in (LANDMARKS_FILE, ENCODER_FILE) if not (directory / name).is_file()
         ]

@@ -190,6 +190,7 @@ def verify(
         raise ConflictProblem(
             "该核验请求已使用", "This challenge was already answered", code="CHALLENGE_USED"
         )
+    db.commit()  # answered now: SQLite's write lock is not held while the encoding is computed
     liveness = judge([m.faces for m in measured], challenge.action, face_rules.liveness)
     dist: float | None = None
     if liveness.frontal_frame is not None:
