@@ -8,14 +8,18 @@ that moves the nose sideways by a fraction of the eye distance moves r by about 
 `calibrate` measures r on the warped picture (the face model's own landmarks) and searches the
 amount that gives a wanted r, so a turn is "clearly more than the threshold" for any photo.
 
-Only the emulator uses this: the real camera films a real head. The face model is imported
-lazily (it is heavy, and a kiosk with a real camera never loads it).
+Only the emulator uses this: the real camera films a real head. The face model (dlib's
+detector and 5-point predictor) is loaded on first use only: a kiosk with a real camera never
+loads it.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,10 +53,10 @@ class FaceGeometry:
         return yaw_proxy(self.left_eye, self.right_eye, self.nose_tip)
 
     @classmethod
-    def from_landmarks(cls, landmarks: dict[str, Sequence[tuple[int, int]]]) -> FaceGeometry:
+    def from_landmarks(cls, landmarks: dict[str, Sequence[tuple[float, float]]]) -> FaceGeometry:
         """From one face of face_recognition.face_landmarks(..., model="small")."""
 
-        def centre(points: Sequence[tuple[int, int]]) -> tuple[float, float]:
+        def centre(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
             x, y = np.mean(np.asarray(points, dtype=float), axis=0)
             return float(x), float(y)
 
@@ -99,18 +103,46 @@ def turn_head(image: Image, face: FaceGeometry, amount: float) -> Image:
     return out
 
 
-def locate(image: Image) -> FaceGeometry | None:
-    """The landmarks of the one face in `image` (the face model, 5-point), or None."""
-    import face_recognition
-
-    faces: list[dict[str, Any]] = face_recognition.face_landmarks(image, model="small")
-    if len(faces) != 1:
-        return None
-    return FaceGeometry.from_landmarks(faces[0])
-
-
 class CalibrationError(ValueError):
     """The face could not be found in the warped picture, or no amount gives the wanted r."""
+
+
+PREDICTOR_FILE = "shape_predictor_5_face_landmarks.dat"
+_model_lock = threading.Lock()
+_models: list[Any] = []  # [detector, predictor] once loaded
+
+
+def _load_models() -> tuple[Any, Any]:
+    """dlib's HOG face detector and the 5-point predictor of face-recognition-models, loaded
+    once. Not through face_recognition's module: it loads all four of its models at import
+    (100 MB) and exits the process when the models package is missing."""
+    with _model_lock:
+        if not _models:
+            spec = importlib.util.find_spec("face_recognition_models")
+            folder = Path(next(iter(spec.submodule_search_locations or []), "")) if spec else None
+            path = folder / "models" / PREDICTOR_FILE if folder else Path(PREDICTOR_FILE)
+            if not path.is_file():
+                raise CalibrationError(f"the face model {PREDICTOR_FILE} is not installed")
+            import dlib
+
+            _models.extend((dlib.get_frontal_face_detector(), dlib.shape_predictor(str(path))))
+        return _models[0], _models[1]
+
+
+def locate(image: Image) -> FaceGeometry | None:
+    """The landmarks of the one face in `image` (dlib's 5-point model: the corners of each
+    eye and the bottom of the nose, as the back office measures them), or None."""
+    detector, predictor = _load_models()
+    with _model_lock:  # dlib's objects: one caller at a time
+        faces = detector(image, 0)
+        if len(faces) != 1:
+            return None
+        shape = predictor(image, faces[0])
+        points = [(float(shape.part(i).x), float(shape.part(i).y)) for i in range(5)]
+    # Points 0-1 one eye's corners, 2-3 the other's, 4 the nose (face_recognition's order).
+    return FaceGeometry.from_landmarks(
+        {"right_eye": points[0:2], "left_eye": points[2:4], "nose_tip": points[4:5]}
+    )
 
 
 def calibrate(
