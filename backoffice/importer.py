@@ -646,7 +646,7 @@ def read_import(data: Any, source: str = "<import>", *, base: Path | None = None
 
 def _check_photos(members: Sequence[_Member], base: Path | None, p: _Problems) -> None:
     """Each face_photo's encoding (the face model loads only when a member names one)."""
-    from backoffice.face.engine import FaceError
+    from backoffice.face.engine import FaceCheckError
 
     named = [m for m in members if m.face_photo]
     if not named:
@@ -660,7 +660,7 @@ def _check_photos(members: Sequence[_Member], base: Path | None, p: _Problems) -
             path = base / path
         try:
             m.face_encoding = encode_file(path)
-        except FaceError as e:
+        except FaceCheckError as e:
             p.add(f"{m.where}.face_photo", str(e))
 
 

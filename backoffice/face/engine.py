@@ -45,15 +45,15 @@ MAX_PIXELS = 40_000_000
 UPSAMPLE = 0
 
 
-class FaceError(BackOfficeServerError):
+class FaceCheckError(BackOfficeServerError):
     """Root of the face package's errors."""
 
 
-class FaceModelMissing(FaceError):
+class FaceModelMissing(FaceCheckError):
     """The model files are not on disk (or unreadable): no verification can run."""
 
 
-class BadImage(FaceError):
+class BadImage(FaceCheckError):
     """The bytes are not an image Pillow can decode (or one too large)."""
 
 
@@ -144,7 +144,7 @@ class FaceEngine:
         return self.encoding(frame)
 
 
-class NoFaceInPhoto(FaceError):
+class NoFaceInPhoto(FaceCheckError):
     """An enrolment photo without exactly one face."""
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from backoffice.face import store
-from backoffice.face.engine import BadImage, FaceError, NoFaceInPhoto, engine
+from backoffice.face.engine import BadImage, FaceCheckError, NoFaceInPhoto, engine
 
 log = logging.getLogger("backoffice.face")
 
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHOWCASE_PHOTO = REPO / "var" / "faces" / "obama.jpg"
 
 
-class EnrolmentPhotoError(FaceError):
+class EnrolmentPhotoError(FaceCheckError):
     """A photo that cannot be enrolled; the message names the file and why."""
 
 
@@ -59,7 +59,7 @@ def enrol_showcases(conn: Connection, member_ids: list[int], *, at: dt.datetime)
     says why: the seed is still usable, without face verification."""
     try:
         encoding = encode_file(SHOWCASE_PHOTO)
-    except FaceError as e:
+    except FaceCheckError as e:
         log.warning("showcase members not enrolled for face verification: %s", e)
         return 0
     return store.enrol_many(conn, member_ids, encoding, at=at, source="seed")
