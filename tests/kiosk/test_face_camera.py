@@ -188,6 +188,7 @@ class FakeSource:
         self.fmt, self.frames, self.now = fmt, frames, now
         self.started = self.stopped = False
         self.asked: tuple[int, int, tuple[str, ...]] | None = None
+        self.handed: list[bytearray] = []  # every frame read, to see them wiped
 
     def start(self, width: int, height: int, fourccs: Sequence[str]) -> StreamFormat:
         self.asked = (width, height, tuple(fourccs))
@@ -196,13 +197,16 @@ class FakeSource:
         self.started = True
         return self.fmt
 
-    def read(self, timeout: float) -> bytes | None:
+    def read(self, timeout: float) -> bytearray | None:
         self.now[0] = round(self.now[0] + 0.05, 6)
         item = self.frames.pop(0) if self.frames else None
         if isinstance(item, Exception):
             raise item
-        assert item is None or isinstance(item, bytes)
-        return item
+        if item is None:
+            return None
+        assert isinstance(item, bytes)
+        self.handed.append(bytearray(item))
+        return self.handed[-1]
 
     def stop(self) -> None:
         self.stopped = True
@@ -233,6 +237,8 @@ def test_v4l2_yuyv_frames_paced_and_converted() -> None:
     source = FakeSource(StreamFormat("YUYV", 8, 4), list(raws), now)
     frames = _camera(source, now).capture(3, 0.2)
     assert source.asked == (640, 480, ("MJPG", "YUYV")) and source.stopped
+    # Every raw frame read (kept or dropped between due times) is wiped once encoded.
+    assert len(source.handed) == 10 and all(not any(raw) for raw in source.handed)
     # Reads at 0.05, 0.10, ...: settle until 0.1 (read 2 is the first kept, Y=17), then the
     # first read at or after 0.3 (read 6, Y=21) and 0.5 (read 10, Y=25). Y=25: 1.164 * 9
     # = 10.5 -> 10 (round half to even).
@@ -260,6 +266,7 @@ def test_v4l2_device_gone_mid_capture(code: int) -> None:
     with pytest.raises(CameraGone, match="/dev/video7"):
         _camera(source, now).capture(5, 0.1)
     assert source.stopped
+    assert source.handed and all(not any(raw) for raw in source.handed)
 
 
 def test_v4l2_frozen_stream_is_gone() -> None:

@@ -33,7 +33,7 @@ def to_jpeg(picture: Image.Image, max_width: int = MAX_WIDTH) -> bytearray:
         out.close()
 
 
-def decode_mjpeg(data: bytes) -> Image.Image:
+def decode_mjpeg(data: bytes | bytearray) -> Image.Image:
     """One MJPEG frame. CameraError when it is not a JPEG Pillow can read (some cameras leave
     out the Huffman tables: [camera] pixel_format = "yuyv" then)."""
     try:
@@ -45,7 +45,7 @@ def decode_mjpeg(data: bytes) -> Image.Image:
 
 
 def yuyv_to_rgb(
-    data: bytes, width: int, height: int, bytes_per_line: int = 0
+    data: bytes | bytearray, width: int, height: int, bytes_per_line: int = 0
 ) -> npt.NDArray[np.uint8]:
     """YUYV 4:2:2 (Y0 U Y1 V per two pixels, BT.601 limited range) to RGB, height x width x 3:
     R = 1.164 (Y-16) + 1.596 (V-128); G = 1.164 (Y-16) - 0.392 (U-128) - 0.813 (V-128);

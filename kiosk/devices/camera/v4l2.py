@@ -49,8 +49,9 @@ class FrameSource(Protocol):
     def start(self, width: int, height: int, fourccs: Sequence[str]) -> StreamFormat:
         """Open the device, set the first of `fourccs` it offers, start streaming."""
 
-    def read(self, timeout: float) -> bytes | None:
-        """The next frame's bytes, or None when none came within `timeout` seconds."""
+    def read(self, timeout: float) -> bytearray | None:
+        """The next frame's bytes (a copy the caller wipes), or None when none came within
+        `timeout` seconds."""
 
     def stop(self) -> None:
         """Stop streaming and close the device (harmless when not started)."""
@@ -86,12 +87,12 @@ class LinuxpySource:
         self._capture.open()  # buffers mapped, stream on
         return StreamFormat(fourcc, int(got.width), int(got.height), int(got.bytes_per_line))
 
-    def read(self, timeout: float) -> bytes | None:
+    def read(self, timeout: float) -> bytearray | None:
         ready, _, _ = select.select([self._device], [], [], timeout)
         if not ready:
             return None
         frame = self._capture.buffer.raw_read()
-        return bytes(frame.data)
+        return bytearray(frame.data)
 
     def stop(self) -> None:
         capture, device = self._capture, self._device
@@ -141,16 +142,17 @@ class V4l2Camera:
             raise ValueError("n >= 1 and interval >= 0")
         source = self._source(self.device)
         frames: list[bytearray] = []
+        raws: list[bytearray] = []
         try:
             fmt = self._start(source)
-            raws = self._take(source, n, interval)
+            self._take(source, n, interval, raws)
             for raw in raws:
                 frames.append(self._encode(raw, fmt))
         except BaseException:
-            for frame in frames:
-                frame[:] = bytes(len(frame))
+            _wipe(frames)
             raise
         finally:
+            _wipe(raws)
             with contextlib.suppress(OSError):
                 source.stop()
         return frames
@@ -172,11 +174,11 @@ class V4l2Camera:
         except Exception as e:  # linuxpy's V4L2Error and its kin: no usable device
             raise CameraUnavailable(f"camera {self.device}: {type(e).__name__}: {e}") from None
 
-    def _take(self, source: FrameSource, n: int, interval: float) -> list[bytes]:
-        """Read the stream continuously; keep the newest frame at each due time."""
+    def _take(self, source: FrameSource, n: int, interval: float, kept: list[bytearray]) -> None:
+        """Read the stream continuously; keep (in `kept`) the first frame at or after each
+        due time; the frames in between are wiped as soon as they are read."""
         begin = self._clock() + self.settle
         due = [begin + i * interval for i in range(n)]
-        kept: list[bytes] = []
         while len(kept) < n:
             try:
                 raw = source.read(self.frame_timeout)
@@ -188,12 +190,18 @@ class V4l2Camera:
                 raise CameraGone(f"camera {self.device}: no frame for {self.frame_timeout} s")
             if self._clock() >= due[len(kept)]:
                 kept.append(raw)
-        return kept
+            else:
+                raw[:] = bytes(len(raw))
 
-    def _encode(self, raw: bytes, fmt: StreamFormat) -> bytearray:
+    def _encode(self, raw: bytearray, fmt: StreamFormat) -> bytearray:
         if fmt.fourcc == "MJPG":
             picture = decode_mjpeg(raw)
         else:
             pixels = yuyv_to_rgb(raw, fmt.width, fmt.height, fmt.bytes_per_line)
             picture = Image.fromarray(pixels)
         return to_jpeg(picture, self.max_width)
+
+
+def _wipe(buffers: list[bytearray]) -> None:
+    for buf in buffers:
+        buf[:] = bytes(len(buf))
