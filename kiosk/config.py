@@ -281,7 +281,7 @@ class CameraConfig:
     kind: str = _key(default="none", choices=("none", "emulated", "v4l2"))
     # kind = "v4l2": the device, the picture size asked of it (frames are sent at most 640 px
     # wide), and its format ("auto": MJPEG when offered, else YUYV).
-    device: str = _key(default="/dev/video0", pattern=r"/dev/[A-Za-z0-9/_.-]{1,64}")
+    device: str = _key(default="/dev/video0", pattern=r"/dev/[A-Za-z0-9/_.:-]{1,128}")
     width: int = _key(default=640, min=320, max=1920)
     height: int = _key(default=480, min=240, max=1080)
     pixel_format: str = _key(default="auto", choices=("auto", "mjpeg", "yuyv"))

@@ -319,6 +319,8 @@ def test_camera_config_is_checked_and_opened(tmp_path: Path) -> None:
     assert cam.photos == tmp_path / "var" / "faces"  # relative to the config file
     v4l2 = open_camera(parse_config({"camera": {"kind": "v4l2", "device": "/dev/video2"}}).camera)
     assert isinstance(v4l2, V4l2Camera) and v4l2.device == "/dev/video2"
+    by_path = "/dev/v4l/by-path/pci-0000:00:14.0-usb-0:1:1.0-video-index0"
+    assert parse_config({"camera": {"device": by_path}}).camera.device == by_path
 
 
 def test_shipped_config_uses_the_emulated_camera_on_the_lab_photos() -> None:
