@@ -145,6 +145,23 @@ def test_missing_photos_are_camera_unavailable(tmp_path: Path) -> None:
         camera.set_subject("ghost")
 
 
+def test_face_model_missing_is_camera_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The emulated camera's calibration without dlib's predictor file: a clear error, never
+    an exit (face_recognition's module would quit the process)."""
+    from kiosk.devices.camera import warp
+
+    monkeypatch.setattr(warp, "_models", [])  # not loaded yet in this "process"
+    monkeypatch.setattr(warp, "PREDICTOR_FILE", "no-such-predictor.dat")
+    photos = tmp_path / "faces"
+    photos.mkdir()
+    (photos / "obama2.jpg").write_bytes((PHOTOS / "obama2.jpg").read_bytes())
+    camera = EmulatedCamera(photos, "member")
+    with pytest.raises(CameraUnavailable, match=r"no-such-predictor\.dat"):
+        camera.prompt("turn_left")
+
+
 # -- frames --------------------------------------------------------------------------------------
 
 
