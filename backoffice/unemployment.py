@@ -161,17 +161,20 @@ def claim_view(db: Session, row: ClaimRow) -> ClaimView:
     return ClaimView(row, payments)
 
 
-def _claim_of(db: Session, separation_id: int) -> ClaimRow | None:
-    return db.scalars(select(ClaimRow).where(ClaimRow.separation_id == separation_id)).first()
+def _claim_of(db: Session, sep: SeparationRow) -> ClaimRow | None:
+    return db.scalars(
+        select(ClaimRow).where(
+            ClaimRow.member_id == sep.member_id, ClaimRow.separation_day == sep.last_day
+        )
+    ).first()
 
 
 def _earlier_claim(db: Session, member_id: int, separation: SeparationRow) -> ClaimRow | None:
     """The latest claim of an earlier separation."""
     return db.scalars(
         select(ClaimRow)
-        .join(SeparationRow, SeparationRow.id == ClaimRow.separation_id)
-        .where(ClaimRow.member_id == member_id, SeparationRow.last_day < separation.last_day)
-        .order_by(SeparationRow.last_day.desc())
+        .where(ClaimRow.member_id == member_id, ClaimRow.separation_day < separation.last_day)
+        .order_by(ClaimRow.separation_day.desc())
         .limit(1)
     ).first()
 
@@ -195,16 +198,19 @@ def view(db: Session, member: Member, rules: UnemploymentRules, today: dt.date) 
             False,
         )
     registration = db.scalars(
-        select(RegistrationRow).where(RegistrationRow.separation_id == sep.id)
+        select(RegistrationRow).where(
+            RegistrationRow.member_id == sep.member_id,
+            RegistrationRow.separation_day == sep.last_day,
+        )
     ).first()
-    claim = _claim_of(db, sep.id)
+    claim = _claim_of(db, sep)
     if claim is not None:
         months, carried = claim.contribution_months, claim.months_carried
     else:
         # Re-employed and unemployed again: contributions count afresh after the earlier
         # claim's job ended, and that claim's months not drawn are carried over.
         earlier = _earlier_claim(db, member.id, sep)
-        after = None if earlier is None else yyyymm(Period.of(_separation_day(db, earlier)))
+        after = None if earlier is None else yyyymm(Period.of(earlier.separation_day))
         months = contribution_months(db, member.id, after)
         carried = 0 if earlier is None else claim_view(db, earlier).not_drawn
     reasons = benefit_reasons(
@@ -231,12 +237,6 @@ def view(db: Session, member: Member, rules: UnemploymentRules, today: dt.date) 
     )
 
 
-def _separation_day(db: Session, claim: ClaimRow) -> dt.date:
-    day = db.scalar(select(SeparationRow.last_day).where(SeparationRow.id == claim.separation_id))
-    assert day is not None
-    return day
-
-
 # --- the member's registration, claim and stop -------------------------------------------
 
 
@@ -254,15 +254,20 @@ def register(
     sep = latest_separation(db, member.id)
     if sep is None or sep.last_day >= today:
         raise no_separation()
-    claim = _claim_of(db, sep.id)
+    claim = _claim_of(db, sep)
     if claim is not None and claim.stopped_on is not None:
         raise reemployed()
-    row = db.scalars(select(RegistrationRow).where(RegistrationRow.separation_id == sep.id)).first()
+    row = db.scalars(
+        select(RegistrationRow).where(
+            RegistrationRow.member_id == sep.member_id,
+            RegistrationRow.separation_day == sep.last_day,
+        )
+    ).first()
     wishes = json.dumps(job_wishes, ensure_ascii=False)
     if row is None:
         row = RegistrationRow(
             member_id=member.id,
-            separation_id=sep.id,
+            separation_day=sep.last_day,
             registered_on=today,
             phone=phone,
             job_wishes=wishes,
@@ -333,7 +338,7 @@ def claim(
     sep = check_claim(v, today)
     row = ClaimRow(
         member_id=member.id,
-        separation_id=sep.id,
+        separation_day=sep.last_day,
         applied_on=today,
         applied_at=now,
         first_period=yyyymm(Period.of(today)),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from backoffice.policy import EMPLOYEE_SCHEMES, Policy
+from backoffice.records import COUNTED
 from backoffice.rules.certification import CertificationStatus, retirement_date
 from backoffice.rules.estimate import (
     account_pension,
@@ -29,12 +30,17 @@ from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
     CertificationRecord,
+    ClaimRecord,
     Contribution,
     Enrolment,
     MedicalYear,
     MemberRecord,
     PensionYear,
+    RegistrationRecord,
+    SeparationRecord,
+    VocationalCertificateRecord,
 )
+from backoffice.seed.unemployment import Plan, UnemploymentDrawer
 from kiosk.domain import Money, Scheme, id_check_digit
 
 RECORDS_START = 1993 * 12  # month index of 1993-01: the first month of synthetic records
@@ -133,6 +139,12 @@ class History:
     benefits: list[BenefitPayment] = field(default_factory=list)
     # A retiree's certification attempts (backoffice.seed.certifications).
     certifications: list[CertificationRecord] = field(default_factory=list)
+    # The unemployed's records (backoffice.seed.unemployment).
+    separations: list[SeparationRecord] = field(default_factory=list)
+    registrations: list[RegistrationRecord] = field(default_factory=list)
+    claims: list[ClaimRecord] = field(default_factory=list)
+    vocational_certificates: list[VocationalCertificateRecord] = field(default_factory=list)
+    last_employer: int | None = None  # the employer of the last job (the unemployed's)
 
 
 @dataclass
@@ -175,6 +187,7 @@ class LifeMaker:
         self._base_cache: dict[tuple[int, str], int] = {}
         self._amounts: dict[tuple[int, Decimal, Decimal], tuple[int, int]] = {}
         self.certifier = CertificationDrawer(seed, as_of, policy.certification, policy.timezone)
+        self.unemployment = UnemploymentDrawer(seed, as_of, policy.unemployment, policy.timezone)
 
     def take_id_numbers(self, numbers: set[str]) -> None:
         """Draw against these ID numbers, already given to the members before the next one
@@ -256,12 +269,21 @@ class LifeMaker:
         retire_m = month_index(birth) + retire_age * 12
         retired = archetype == RETIREE
         history = History(index=index, member_id=member_id)
+        plan: Plan | None = None
         if archetype == RESIDENT:
             self._resident_life(rng, history, birth)
         else:
             end = retire_m if retired else self.now_m + 1
+            # The unemployed's state, from a generator of its own, says when the job ended.
+            plan = self.unemployment.plan(index) if archetype == UNEMPLOYED else None
             self._working_life(
-                rng, history, birth, end, archetype, transfer=bool(show and show.transfer_in)
+                rng,
+                history,
+                birth,
+                end,
+                archetype,
+                transfer=bool(show and show.transfer_in),
+                unemployment=plan,
             )
         if retired:
             self._pension_payments(history, retire_m, retire_age)
@@ -286,6 +308,25 @@ class LifeMaker:
         )
         card, profile = self._card(rng, index, show, member, ethnicity, birthplace)
         note = show.note if show else archetype
+        if plan is not None and history.last_employer is not None:
+            drawn = self.unemployment.draw(
+                index,
+                plan,
+                member_id=member_id,
+                member_no=member_no,
+                employer_id=history.last_employer,
+                counted_months=sum(
+                    1
+                    for c in history.contributions
+                    if c.scheme == "unemployment" and c.status in COUNTED
+                ),
+            )
+            history.separations = drawn.separations
+            history.registrations = drawn.registrations
+            history.claims = drawn.claims
+            history.benefits += drawn.payments
+            history.vocational_certificates = drawn.certificates
+            note += f"; {drawn.label}"
         if retired:
             # From a generator of its own: every row above is the same with or without these.
             retired_on = retirement_date(birth, retire_age)
@@ -362,6 +403,7 @@ class LifeMaker:
         archetype: str,
         *,
         transfer: bool,
+        unemployment: Plan | None = None,
     ) -> None:
         """Segments of employment, flexible employment and gaps from first job to `end`."""
         start = max(RECORDS_START, month_index(birth) + 12 * rng.randint(18, 24))
@@ -372,6 +414,12 @@ class LifeMaker:
             final_kind = rng.choice(("emp", "emp", "flex"))
         final_len = rng.randint(12, 96) if history.index != 0 else 11 * 12 + (self.now_m % 12)
         tail_gap = rng.randint(3, 20) if archetype == UNEMPLOYED else 0
+        if unemployment is not None:
+            tail_gap = unemployment.tail_gap
+            if unemployment.first_job_months is not None:
+                # A first job, short: the whole working life.
+                final_len = unemployment.first_job_months
+                start = max(RECORDS_START, end - tail_gap - final_len)
         final_start = max(start, end - tail_gap - final_len)
         segs: list[_Segment] = []
         t = start
@@ -413,12 +461,9 @@ class LifeMaker:
                 self._flexible_rows(rng, history, first, stop, flex_share, archetype)
                 current_employer = None
         if archetype == UNEMPLOYED:
-            stop = end - tail_gap
-            amount = 180000 + rng.randint(0, 60) * 500
-            for m in range(stop, min(stop + 12, self.now_m + 1)):
-                history.benefits.append(
-                    BenefitPayment(history.member_id, "unemployment", yyyymm(m), amount)
-                )
+            rng.randint(0, 60)  # drawn as before: the later draws stay the same
+            # The benefit's payments follow the claim (backoffice.seed.unemployment).
+            history.last_employer = segs[-1].employer
         self._enrolments(history, archetype, current_employer)
         self._pension_account(history, min(end, self.now_m + 1))
 

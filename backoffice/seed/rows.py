@@ -102,3 +102,53 @@ class CertificationRecord(NamedTuple):
     idempotency_key: str
     request_hash: str
     attempt_no: int
+
+
+class SeparationRecord(NamedTuple):
+    """An employer's record of a job that ended (table unemployment_separation)."""
+
+    member_id: int
+    employer_id: int
+    last_day: dt.date
+    reason: str
+
+
+class RegistrationRecord(NamedTuple):
+    """失业登记/求职登记 (table unemployment_registration)."""
+
+    member_id: int
+    separation_day: dt.date
+    registered_on: dt.date
+    phone: str
+    job_wishes: str  # JSON list
+    terminal_id: str
+    updated_at: dt.datetime  # naive UTC
+
+
+class ClaimRecord(NamedTuple):
+    """申领失业保险金 (table unemployment_claim)."""
+
+    member_id: int
+    separation_day: dt.date
+    applied_on: dt.date
+    applied_at: dt.datetime  # naive UTC
+    first_period: int
+    contribution_months: int
+    months_carried: int
+    months_granted: int
+    monthly_fen: int
+    stopped_on: dt.date | None
+    stop_reason: str | None
+    terminal_id: str
+    idempotency_key: str
+    request_hash: str
+
+
+class VocationalCertificateRecord(NamedTuple):
+    """A vocational certificate on record (table vocational_certificate)."""
+
+    member_id: int
+    certificate_no: str
+    occupation: str
+    level: int
+    issued_on: dt.date

@@ -40,11 +40,15 @@ from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
     CertificationRecord,
+    ClaimRecord,
     Contribution,
     Enrolment,
     MedicalYear,
     MemberRecord,
     PensionYear,
+    RegistrationRecord,
+    SeparationRecord,
+    VocationalCertificateRecord,
 )
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES, EmployerRow, MemberRow
@@ -433,6 +437,10 @@ _HISTORY_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("medical_account_year", MedicalYear._fields, "medical_years"),
     ("benefit_payment", BenefitPayment._fields, "benefits"),
     ("certification", CertificationRecord._fields, "certifications"),
+    ("unemployment_separation", SeparationRecord._fields, "separations"),
+    ("unemployment_registration", RegistrationRecord._fields, "registrations"),
+    ("unemployment_claim", ClaimRecord._fields, "claims"),
+    ("vocational_certificate", VocationalCertificateRecord._fields, "vocational_certificates"),
 )
 
 

@@ -152,4 +152,9 @@ MEMBER_TABLES = (
     "medical_account_year",
     "benefit_payment",
     "certification",  # a retiree's certifications (backoffice/storage/certification.py)
+    # unemployment insurance (backoffice/storage/unemployment.py)
+    "unemployment_separation",
+    "unemployment_registration",
+    "unemployment_claim",
+    "vocational_certificate",
 )

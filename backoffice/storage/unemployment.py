@@ -4,7 +4,11 @@ vocational certificates and the skill-upgrading subsidy (技能提升补贴).
 
 The benefit's monthly payments are rows of benefit_payment (kind "unemployment"), as before:
 what a claim has paid, and its months left, are read from them and the claim, never stored
-twice. Whether a claim is running, stopped or exhausted is derived the same way."""
+twice. Whether a claim is running, stopped or exhausted is derived the same way.
+
+A registration and a claim name their separation by (member, the job's last day), the
+separation's own key: no generated id ties the rows together, so the seeder writes them in
+bulk (COPY) and the database numbers every row itself."""
 
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -30,6 +33,7 @@ class SeparationRow(Base):
     reason is the employer's, one of backoffice.rules.unemployment.SEPARATION_REASONS."""
 
     __tablename__ = "unemployment_separation"
+    __table_args__ = (UniqueConstraint("member_id", "last_day"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
@@ -42,12 +46,11 @@ class RegistrationRow(Base):
     """失业登记 + 求职登记 for one separation; registering again updates phone and wishes."""
 
     __tablename__ = "unemployment_registration"
+    __table_args__ = (UniqueConstraint("member_id", "separation_day"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    separation_id: Mapped[int] = mapped_column(
-        ForeignKey("unemployment_separation.id"), unique=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    separation_day: Mapped[dt.date] = mapped_column(Date)  # its separation's last_day
     registered_on: Mapped[dt.date] = mapped_column(Date)  # the city's date
     phone: Mapped[str] = mapped_column(String(20))
     job_wishes: Mapped[str] = mapped_column(String(400))  # JSON list of short texts
@@ -59,13 +62,14 @@ class ClaimRow(Base):
     """申领失业保险金: one claim per separation, the months granted fixed when it is made."""
 
     __tablename__ = "unemployment_claim"
-    __table_args__ = (UniqueConstraint("terminal_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "idempotency_key"),
+        UniqueConstraint("member_id", "separation_day"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    separation_id: Mapped[int] = mapped_column(
-        ForeignKey("unemployment_separation.id"), unique=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    separation_day: Mapped[dt.date] = mapped_column(Date)  # its separation's last_day
     applied_on: Mapped[dt.date] = mapped_column(Date)
     applied_at: Mapped[dt.datetime] = mapped_column(DateTime)  # naive UTC
     first_period: Mapped[int] = mapped_column(Integer)  # YYYYMM: the first month of benefit
@@ -113,6 +117,3 @@ class SkillSubsidyRow(Base):
     terminal_id: Mapped[str] = mapped_column(String(32))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
-
-
-Index("ix_unemployment_separation_member_day", SeparationRow.member_id, SeparationRow.last_day)

@@ -66,7 +66,7 @@ def _claim(
     db.add(
         ClaimRow(
             member_id=sep.member_id,
-            separation_id=sep.id,
+            separation_day=sep.last_day,
             applied_on=applied_on,
             applied_at=dt.datetime.combine(applied_on, dt.time(2)),
             first_period=first.year * 100 + first.month,
