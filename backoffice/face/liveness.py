@@ -46,7 +46,7 @@ class FrameFaces:
 class LivenessRules:
     """The policy's [face] keys the check reads."""
 
-    yaw_delta: float = 0.10
+    yaw_delta: float = 0.15
     frontal: float = 0.12
 
 

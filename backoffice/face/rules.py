@@ -12,7 +12,7 @@ from backoffice.face.liveness import LivenessRules
 @dataclass(frozen=True)
 class FaceRules:
     threshold: Decimal = Decimal("0.6")  # the largest distance that is the same person
-    yaw_delta: Decimal = Decimal("0.10")  # the turn asked for, in eye distances of the nose
+    yaw_delta: Decimal = Decimal("0.15")  # the turn asked for, in eye distances of the nose
     frontal: Decimal = Decimal("0.12")  # the first frame's |r| at most
     frames: int = 5  # frames the terminal takes while the action is shown
     challenge_seconds: int = 60  # a challenge is answered within this

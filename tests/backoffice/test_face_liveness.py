@@ -104,7 +104,7 @@ def test_the_match_numbers() -> None:
 def test_the_policy_face_section() -> None:
     face_rules = load_policy().face
     assert face_rules.threshold == Decimal("0.6") and face_rules.frames == 5
-    assert face_rules.liveness == LivenessRules(yaw_delta=0.10, frontal=0.12)
+    assert face_rules.liveness == LivenessRules(yaw_delta=0.15, frontal=0.12)
     assert (face_rules.challenge_seconds, face_rules.verification_seconds) == (60, 300)
     base = tomllib.loads(DEFAULT_POLICY.read_text(encoding="utf-8"))
 

@@ -1,11 +1,10 @@
 """Synthetic but honest camera frames for the face tests, built from the lab's photos
 (var/faces: obama*.jpg one person, biden.jpg another; scripts/face_photos.py fetches them).
 
-- `turning`: a head turn as the challenge asks: the face region warped horizontally, most at
-  the nose and fading away from it (a Gaussian bump a little above the nose tip: the kiosk's
-  kiosk.devices.camera.warp, which the emulated camera uses too), so the nose
-  moves across the eyes' line while the eyes move little; the real face model then measures the
-  turn on the warped picture (nothing here tells the back office the answer).
+- `turning`: a head turn as the challenge asks, played by the kiosk's emulated camera with the
+  photo cast as the member (kiosk/devices/camera: the face region warped so the nose moves
+  across the eyes' line); the real face model then measures the turn on the warped picture
+  (nothing here tells the back office the answer).
 - `still_photo`: the photo held to the camera: the same picture shifted a few pixels and scaled
   slightly from frame to frame (a flat picture moved: the yaw proxy does not change).
 - `side_by_side`: two photos in one frame (two faces); `no_face`: a picture without a face.
@@ -20,14 +19,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from backoffice.face.engine import decode, engine
-from kiosk.devices.camera.warp import FaceGeometry, turn_head
+from backoffice.face.engine import decode
+from kiosk.devices.camera.emulated import EmulatedCamera
 
 REPO = Path(__file__).resolve().parents[2]
 FACES = REPO / "var" / "faces"
-# How far the nose is carried in each frame, in eye distances (the first frame is the photo
-# itself, near frontal); the model reads about 0.7 of it as a change of r on obama2.jpg.
-TURN = (0.0, 0.1, 0.25, 0.4, 0.5)
 
 
 def photo(name: str) -> bytes:
@@ -51,28 +47,14 @@ def b64(frames: list[bytes]) -> list[str]:
     return [base64.b64encode(f).decode("ascii") for f in frames]
 
 
-def geometry(image: np.ndarray) -> FaceGeometry:
-    """The one face's eye centres and nose, measured by the back office's own engine (the
-    kiosk's warp takes them; face_recognition's module, which loads all four of its models,
-    is not needed for that)."""
-    frame = engine().measure(jpeg(image, 95))
-    assert len(frame.faces.faces) == 1, "the photo must hold one face"
-    left, right, nose = frame.faces.faces[0]
-    return FaceGeometry((left.x, left.y), (right.x, right.y), (nose.x, nose.y))
-
-
-def warp(image: np.ndarray, amount: float) -> np.ndarray:
-    """The nose moved by `amount` eye distances along +x (the member's left in an unmirrored
-    picture), the rest of the face less the farther from it: the emulated camera's warp
-    (kiosk/devices/camera/warp.py), one copy for both."""
-    return turn_head(image, geometry(image), amount)
-
-
-def turning(name: str, action: str, steps: tuple[float, ...] = TURN) -> list[bytes]:
-    """JPEG frames of the photo's head turning as `action` asks."""
-    sign = 1.0 if action == "turn_left" else -1.0
-    image = pixels(name)
-    return [jpeg(image if a == 0 else warp(image, sign * a)) for a in steps]
+def turning(name: str, action: str, n: int = 5) -> list[bytes]:
+    """JPEG frames of the photo's head turning as `action` asks: the kiosk's emulated camera
+    with `name` cast as the member (the one copy of the person who follows the prompt: framed,
+    shown the way round that turns with the photo's own lean, the turn calibrated on the face
+    model's landmarks), paced at once."""
+    camera = EmulatedCamera(FACES, "member", seed=7, sleep=lambda _s: None, cast={"member": name})
+    camera.prompt(action)
+    return [bytes(frame) for frame in camera.capture(n, 0.0)]
 
 
 def still_photo(name: str, n: int = 5) -> list[bytes]:

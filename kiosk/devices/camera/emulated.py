@@ -73,8 +73,11 @@ class EmulatedCamera:
         seed: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        cast: dict[str, str] | None = None,
     ) -> None:
         self.photos = Path(photos)
+        # who plays whom: the file of each subject in `photos` (tests cast other photos)
+        self._cast = PHOTOS | (cast or {})
         self._lock = threading.Lock()
         self._subject = _checked(subject)
         self._action: str | None = None
@@ -96,7 +99,7 @@ class EmulatedCamera:
         with self._lock:
             self._action = action
             subject = self._subject
-        if subject in PHOTOS and subject != "photo":
+        if subject in self._cast and subject != "photo":
             self._pose(subject, DIRECTIONS.get(action, 0))  # the person gets ready
 
     def capture(self, n: int, interval: float) -> list[bytearray]:
@@ -137,7 +140,7 @@ class EmulatedCamera:
         return _sway(picture, self._rng, 1.0 if subject == "photo" else 0.15)
 
     def _pose(self, subject: str, direction: int) -> _Pose:
-        path = self.photos / PHOTOS[subject]
+        path = self.photos / self._cast[subject]
         if not path.is_file():
             raise CameraUnavailable(
                 f"emulated camera: no {path} (fetch the lab's photos: scripts/face_photos.py)"
