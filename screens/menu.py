@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.domain import mask_name
 from kiosk.domain.certification import Certification, CertificationStatus
-from kiosk.session.machine import SessionState
+from kiosk.session.machine import ID_LIMITED, FacePurpose, SessionState, StartFace
 from screens.base import KioskScreen
+
+# What the session may tell the member on the menu (pin_message): a changed PIN, ID-card entry.
+NOTICES = frozenset({"pin.changed", "idcard.needs_face", "idcard.needs_card", "idcard.full_now"})
 
 
 class MenuScreen(KioskScreen):
     certify_shown = BooleanProperty(False)  # a retiree: the certification's row
+    # ID-card entry: "" (card + PIN), "limited" (pay, certify, records after a face check) or
+    # "full" (after the face check: everything but the card's own services).
+    id_scope = StringProperty("")
 
     def show(self, state: SessionState) -> None:
         self.certification: Certification | None = state.data.certification
         self.certify_shown = self.certification is not None
         # A passer-by can see the screen: the greeting shows the name masked.
         self.member_name = mask_name(state.holder.name) if state.holder else ""
-        msg = state.pin_message if state.pin_message == "pin.changed" else None
+        self.id_scope = state.id_scope or ""
+        msg = state.pin_message if state.pin_message in NOTICES else None
         self.ids.notice.text = self.kiosk.tr(msg) if msg else ""
         self._render()
 
@@ -30,6 +37,13 @@ class MenuScreen(KioskScreen):
             "menu.greeting", name=getattr(self, "member_name", "")
         )
         self.ids.certify_reminder.text = self._reminder()
+        scope = getattr(self, "id_scope", "")
+        self.ids.id_note.text = self.kiosk.tr(f"idcard.menu_scope_{scope}") if scope else ""
+
+    def check_face(self) -> None:
+        """With an ID card alone, "my records" starts the face check that widens the session."""
+        if self.id_scope == ID_LIMITED:
+            self.kiosk.post(StartFace(FacePurpose.ID_SESSION))
 
     def _reminder(self) -> str:
         c = getattr(self, "certification", None)

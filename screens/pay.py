@@ -253,6 +253,19 @@ class PayScreen(KioskScreen):
         ready = pq.readiness.value == "ready"
         ids.readiness.text = "" if ready else tr(pq.readiness.message_key)
         ids.pay_card.disabled = ids.pay_qr.disabled = False
+        self._card_payment_offered(st is None or st.id_scope is None)
+
+    def _card_payment_offered(self, offered: bool) -> None:
+        """With an ID card there is no card in the reader to pay with: QR only, and why."""
+        card = self.ids.pay_card
+        card.disabled = card.disabled or not offered
+        card.opacity = 1 if offered else 0
+        card.size_hint_x = 1 if offered else None
+        if not offered:
+            card.width = 0
+            note = self.kiosk.tr("idcard.no_card_payment")
+            text = self.ids.readiness.text
+            self.ids.readiness.text = f"{text}\n{note}" if text else note
 
     def _render_applications(self, prompt: CardPrompt | None) -> None:
         ids = self.ids
