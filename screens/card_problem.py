@@ -23,7 +23,6 @@ class CardProblemScreen(KioskScreen):
 
     def show(self, state: SessionState) -> None:
         self.problem = state.problem.value if state.problem else "unreadable"
-        self.id_card = state.id_entry  # an ID card's problem: "take your ID card"
         kept = state.recovery_holder is not None and state.problem in RECOVER
         self.recover_key = RECOVER[state.problem] if kept and state.problem else ""
         self._render()
@@ -38,10 +37,10 @@ class CardProblemScreen(KioskScreen):
         tr = self.kiosk.tr
         p = getattr(self, "problem", "unreadable")
         self.ids.title.text = tr(f"problem.{p}.title")
-        self.ids.todo.text = tr(f"problem.{p}.todo")
-        self.ids.take.text = tr(
-            "idcard.take_card" if getattr(self, "id_card", False) else "problem.take_card"
-        )
+        # With the recovery at hand, the todo says so (the counter comes as the other way).
+        todo = f"{self.recover_key}_todo" if self.recover_key else f"problem.{p}.todo"
+        self.ids.todo.text = tr(todo)
+        self.ids.take.text = tr("problem.take_card")
         self.ids.recover.text = tr(self.recover_key) if self.recover_key else ""
         self.ids.or_counter.text = tr("recover.or_counter") if self.recover_key else ""
 

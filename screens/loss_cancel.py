@@ -17,11 +17,23 @@ class LossCancelScreen(KioskScreen):
         pad.on_submit_digits = lambda digits: self.kiosk.post(LossCancelSubmitted(digits))
         pad.on_key = self.kiosk.key_tone
         self._state: SessionState | None = None
+        # kv's ids are weak: the page holds the one of the two out of the tree
+        self._pad, self._resume = self.ids.keypad.__self__, self.ids.resume.__self__
+        self._swap()
         self.kiosk.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.ids.keypad.clear()
         self.ids.keypad.scramble()
+
+    def _swap(self) -> None:
+        """The keypad while the PIN is asked, the one button once done: never both."""
+        box, pad, resume = self.ids.pad_box.__self__, self._pad, self._resume
+        shown, hidden = (resume, pad) if self.done else (pad, resume)
+        if hidden.parent is box:
+            box.remove_widget(hidden)
+        if shown.parent is None:
+            box.add_widget(shown)
 
     def resume(self) -> None:
         self.kiosk.post(ResumeWithCard())
@@ -39,6 +51,7 @@ class LossCancelScreen(KioskScreen):
 
     def _render(self) -> None:
         tr = self.kiosk.tr
+        self._swap()
         s = self._state
         self.ids.mark.text = "✓" if self.done else ""
         if self.done:

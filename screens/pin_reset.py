@@ -21,6 +21,9 @@ class PinResetScreen(KioskScreen):
         self._bufs: list[bytearray] = []
         self.local_message = ""
         self.state_message: str | None = None
+        # kv's ids are weak: the page holds the one of the two out of the tree
+        self._pad, self._resume = self.ids.keypad.__self__, self.ids.resume.__self__
+        self._swap()
         self.kiosk.watch_language(self._render)
 
     def _wipe(self) -> None:
@@ -54,6 +57,15 @@ class PinResetScreen(KioskScreen):
         self.ids.keypad.scramble()
         self._render()
 
+    def _swap(self) -> None:
+        """The keypad while the PIN is asked, the one button once done: never both."""
+        box, pad, resume = self.ids.pad_box.__self__, self._pad, self._resume
+        shown, hidden = (resume, pad) if self.done else (pad, resume)
+        if hidden.parent is box:
+            box.remove_widget(hidden)
+        if shown.parent is None:
+            box.add_widget(shown)
+
     def resume(self) -> None:
         self.kiosk.post(ResumeWithCard())
 
@@ -66,6 +78,7 @@ class PinResetScreen(KioskScreen):
 
     def _render(self) -> None:
         tr = self.kiosk.tr
+        self._swap()
         self.ids.mark.text = "✓" if self.done else ""
         if self.done:
             self.ids.title.text = tr("pin_reset.done")
