@@ -23,6 +23,7 @@ class CardProblemScreen(KioskScreen):
 
     def show(self, state: SessionState) -> None:
         self.problem = state.problem.value if state.problem else "unreadable"
+        self.id_card = state.id_entry  # an ID card's problem: "take your ID card"
         kept = state.recovery_holder is not None and state.problem in RECOVER
         self.recover_key = RECOVER[state.problem] if kept and state.problem else ""
         self._render()
@@ -40,7 +41,9 @@ class CardProblemScreen(KioskScreen):
         # With the recovery at hand, the todo says so (the counter comes as the other way).
         todo = f"{self.recover_key}_todo" if self.recover_key else f"problem.{p}.todo"
         self.ids.todo.text = tr(todo)
-        self.ids.take.text = tr("problem.take_card")
+        self.ids.take.text = tr(
+            "idcard.take_card" if getattr(self, "id_card", False) else "problem.take_card"
+        )
         self.ids.recover.text = tr(self.recover_key) if self.recover_key else ""
         self.ids.or_counter.text = tr("recover.or_counter") if self.recover_key else ""
 
