@@ -1,7 +1,8 @@
 """The seeded unemployed members (backoffice/seed/unemployment.py) through the real back office:
 each state the issue names exists in a small seed (eligible, not yet eligible, receiving,
 exhausted), and each answers as the rule says. Seed 1, 400 members (32 unemployed), today
-2026-06-20, the default policy: 2,540.00 x 0.9 = 2,286.00 a month, 60 days to claim."""
+2026-06-20, the default policy: 2,540.00 x 0.9 = 2,286.00 a month, 60 days to claim. On
+SQLite, and (marked postgres) on PostgreSQL, where the seeder COPYs the rows."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import json
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from backoffice.harness import RunningService, running_service
+from backoffice.harness import RunningService, postgres_server, running_service
 from kiosk.domain import Period
 
 TODAY = dt.date(2026, 6, 20)
@@ -25,13 +27,19 @@ MEMBERS = 400
 LAST_MONTH = Period(2026, 5)
 
 
-@pytest.fixture(scope="module")
-def svc() -> Iterator[RunningService]:
-    with (
-        tempfile.TemporaryDirectory(prefix="cards-") as cards,
-        running_service(members=MEMBERS, seed=SEED, today=TODAY, cards_dir=Path(cards)) as s,
-    ):
-        yield s
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def svc(request: pytest.FixtureRequest) -> Iterator[RunningService]:
+    with ExitStack() as stack:
+        # PostgreSQL: a server of its own (the session's is seeded for other tests)
+        database = stack.enter_context(postgres_server()) if request.param == "postgres" else None
+        cards = stack.enter_context(tempfile.TemporaryDirectory(prefix="cards-"))
+        yield stack.enter_context(
+            running_service(
+                members=MEMBERS, seed=SEED, today=TODAY, cards_dir=Path(cards), database=database
+            )
+        )
 
 
 def _by_state(svc: RunningService) -> dict[str, list[str]]:
