@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from kiosk.domain.money import Money
 from kiosk.domain.period import Period
-from kiosk.domain.wire import WireError
-
-T = TypeVar("T")
+from kiosk.domain.wire import _get, _opt  # the one copy of the field readers
 
 
 class Condition(StrEnum):
@@ -139,21 +137,6 @@ class SkillSubsidy:
 
 
 # --- the answers' parsers ----------------------------------------------------------------
-
-
-def _get(obj: Any, key: str, kind: type[T]) -> T:
-    if not isinstance(obj, dict) or key not in obj:
-        raise WireError(f"missing field {key!r}")
-    value = obj[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise WireError(f"field {key!r}: expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _opt(obj: Any, key: str, kind: type[T]) -> T | None:
-    if not isinstance(obj, dict) or obj.get(key) is None:
-        return None
-    return _get(obj, key, kind)
 
 
 def _date(obj: Any, key: str) -> dt.date:
