@@ -159,6 +159,13 @@ def reset_pin_then_cancel_loss(app, out):
     shot("identity-blocked")
     _camera(app).set_subject("member")
     tap(widget(app, "recover", "card_problem"))
+    # the prompt lasts the capture (5 frames 0.15 s apart): read it at once
+    yield from wait_until(
+        lambda: app.state.face is not None and app.state.face.step == "prompt", 20, "prompt"
+    )
+    yield 0
+    out["reset_face_prompt"] = _face_texts(app)
+    shot("identity-face-prompt-large")
     yield from wait_until(
         lambda: page(app) == "pin_reset",
         60,

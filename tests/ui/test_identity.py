@@ -172,6 +172,7 @@ def test_pin_reset_of_a_blocked_card_then_loss_cancelled(stack, run_scenario, tm
         "--large-text",
     )
     assert seen["blocked_title"] == "密码已锁定" and seen["blocked_button"] == "刷脸重置密码"
+    assert seen["reset_face_prompt"]["prompt"] in ("请向左转头", "请向右转头")
     assert seen["reset_title"] == "请输入新密码（6位数字）"
     assert seen["reset_title_again"] == "请再次输入新密码"
     assert (seen["reset_mark"], seen["reset_done"]) == ("✓", "密码已重置，请牢记新密码")
