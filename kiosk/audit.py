@@ -85,6 +85,14 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
         "request": ("session", "key", "admin"),
         "request.done": ("session", "key", *OUTCOME_FIELDS),
         "request.failed": ("session", "key", "reason"),
+        # issue 20: the face check, the certification it opens, the card's recovery
+        "face.passed": ("session", "purpose"),
+        "face.failed": ("session", "purpose", "reason", "attempts_left"),
+        "certification.recorded": ("session", "status", "slip"),
+        "pin.reset": ("session",),
+        "pin.reset_refused": ("session", "reason"),
+        "loss.cancelled": ("session",),
+        "loss.cancel_refused": ("session", "reason", "tries_left"),
         "audit.purged": ("files", "through_seq", "through_hash"),
     }.items()
 }

@@ -7,6 +7,9 @@ state before and after, on the session thread. It writes one record per business
     card.accepted   the card was read and is valid (masked ID and card number; admin or not)
     card.refused    the card cannot be used (the problem)
     pin.ok / pin.wrong (tries left) / pin.blocked / pin.changed / pin.change_refused (reason)
+    face.passed / face.failed (purpose; reason and attempts left)   the face check
+    certification.recorded   the retiree's certification (its status after, the slip printed)
+    pin.reset / pin.reset_refused, loss.cancelled / loss.cancel_refused   the card's recovery
     admin.login     the admin card and its PIN opened admin mode
     request         a member's request (print, pay, report loss...): its key, never its params
     request.done / request.failed   its outcome
@@ -29,14 +32,19 @@ from kiosk.session.machine import (
     CardInserted,
     CardRead,
     Event,
+    FaceFailed,
+    FacePassed,
     Loaded,
     LoadFailed,
+    LossCancelled,
     Page,
     PinBlocked,
     PinChanged,
     PinChangeRefused,
     PinOk,
+    PinResetDone,
     PinWrong,
+    RecoveryRefused,
     Request,
     SessionState,
 )
@@ -88,6 +96,22 @@ class SessionAuditor:
         elif isinstance(event, Request) and event.key in after.loading:
             self._requests.add(event.key)
             self._write("request", key=event.key, admin=after.admin)
+        elif isinstance(event, FacePassed | FaceFailed) and before.face is not None:
+            self._face(event, before, after)
+        elif isinstance(event, Loaded) and event.key == "certify" and after.data.certify:
+            done = after.data.certify
+            status = done.attempt.certification.status.value
+            self._write("certification.recorded", status=status, slip=done.slip_printed)
+        elif isinstance(event, LoadFailed) and event.key == "certify":
+            self._write("request.failed", key="certify", reason=event.message_key)
+        elif isinstance(event, PinResetDone) and after.recovered and not before.recovered:
+            self._write("pin.reset")
+        elif isinstance(event, LossCancelled) and after.recovered and not before.recovered:
+            self._write("loss.cancelled")
+        elif isinstance(event, RecoveryRefused) and before.page is Page.PIN_RESET:
+            self._write("pin.reset_refused", reason=event.reason)
+        elif isinstance(event, RecoveryRefused) and before.page is Page.LOSS_CANCEL:
+            self._write("loss.cancel_refused", reason=event.reason, tries_left=event.tries_left)
         elif isinstance(event, Loaded) and event.key in self._requests:
             self._requests.discard(event.key)
             self._write("request.done", key=event.key, **_outcome(event.value))
@@ -98,6 +122,23 @@ class SessionAuditor:
             self._write("session.end", ended_by=after.ended_by or "problem")
             self.session_id = None
             self._requests.clear()
+
+    def _face(
+        self, event: FacePassed | FaceFailed, before: SessionState, after: SessionState
+    ) -> None:
+        assert before.face is not None  # the caller's
+        if before.page is not Page.FACE or before.face.step == "failed":
+            return  # a late answer the session ignored
+        purpose = before.face.purpose.value
+        if isinstance(event, FacePassed):
+            self._write("face.passed", purpose=purpose)
+        else:
+            self._write(
+                "face.failed",
+                purpose=purpose,
+                reason=event.reason,
+                attempts_left=event.attempts_left,
+            )
 
 
 # The facts recorded of a result: exactly the fields kiosk.audit accepts for "request.done".

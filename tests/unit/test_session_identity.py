@@ -455,3 +455,39 @@ def test_identity_flows_refuses_a_reset_of_another_card_and_wipes_the_pins():
         flows.reset_pin(HOLDER, PROOF, new, again)
     assert e.value.message_key == "problem.unreadable.title"
     assert reader.reloads == 0 and new == bytearray(6) and again == bytearray(6)
+
+
+# -- the audit trail of a face check and a PIN reset ------------------------------------------
+
+
+def test_face_check_and_pin_reset_leave_their_trail_without_pin_or_id(tmp_path):
+    import json
+
+    from kiosk.audit import AuditLog, month_files
+    from kiosk.session.auditor import SessionAuditor
+
+    identity = FakeIdentity()
+    c = make(BlockedCard(), identity)
+    log = AuditLog(tmp_path / "audit", terminal_id="KIOSK-0001", key_file=tmp_path / "audit.key")
+    c.listen(SessionAuditor(log))
+    try:
+        c.post(CardInserted())
+        assert wait_for(lambda: c.session.state.page is Page.CARD_PROBLEM)
+        c.post(StartFace(RESET))
+        assert wait_for(lambda: c.session.state.page is Page.PIN_RESET)
+        c.post(PinResetSubmitted(bytearray(b"246801"), bytearray(b"246801")))
+        assert wait_for(lambda: c.session.state.recovered)
+    finally:
+        c.stop()
+    (path,) = month_files(tmp_path / "audit")
+    text = path.read_text()
+    events = [json.loads(line) for line in text.splitlines()]
+    assert [e["event"] for e in events] == [
+        "session.start",
+        "card.refused",
+        "face.passed",
+        "pin.reset",
+    ]
+    assert events[2]["purpose"] == "pin_reset"
+    for secret in ("246801", HOLDER.id_number, HOLDER.card_number, "vf-9"):
+        assert secret not in text
