@@ -79,7 +79,7 @@ def test_retiree_certifies_by_face_after_a_photo_fails_liveness(stack, run_scena
     assert before.status is CertificationStatus.DUE  # the seed's showcase retiree
     jobs_before = len(cups.receipt.jobs)
 
-    seen = run(stack, run_scenario, tmp_path, "certify", retiree)
+    seen = run(stack, run_scenario, tmp_path, "certify", retiree, "--large-text")
 
     due = before.due_by.isoformat()
     assert (
