@@ -25,11 +25,11 @@ def _camera(app):
     return app.controller.identity.camera
 
 
-def _face_step(app, step: str, timeout: float = 40.0):
+def _face_step(app, step, timeout=40.0):
     yield from wait_until(
         lambda: page(app) == "face" and app.state.face is not None and app.state.face.step == step,
         timeout,
-        lambda: f"face step {step} (now {page(app)}, {app.state.face})",
+        lambda: f"face step {step} (now {page(app)}, {app.state.face})",  # said when it times out
     )
     yield 0.3
 
