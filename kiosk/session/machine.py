@@ -862,8 +862,12 @@ class Session:
                 return s, [Say("pin_reset.done")]
             case RecoveryRefused(reason=reason) if s.page is Page.PIN_RESET:
                 if reason == "pin_reset.identity_required":
-                    # The proof is stale or spent: the face again.
-                    s = replace(s, face_proof=None)
+                    # The proof is stale (the member took too long) or spent: the face page,
+                    # saying so, with "try again" from where the reset began.
+                    back = Page.CARD_PROBLEM if s.problem is CardProblem.BLOCKED else Page.PIN
+                    face = FaceState(FacePurpose.PIN_RESET, back, step="failed", reason=reason)
+                    s = self._on_page(s, Page.FACE, now, face=face, face_proof=None)
+                    return s, [Say(reason)]
                 return replace(s, pin_message=reason, deadline=self._refresh(s, now)), []
             case StartLossCancel() if (
                 s.page is Page.CARD_PROBLEM

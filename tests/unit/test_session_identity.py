@@ -242,8 +242,13 @@ def test_stale_proof_sends_the_member_back_to_the_face(s):
     s.handle(FacePassed(PROOF), 3)
     s.handle(PinResetSubmitted(bytearray(b"246801"), bytearray(b"246801")), 4)
     s.handle(RecoveryRefused("pin_reset.identity_required"), 5)
-    assert s.state.pin_message == "pin_reset.identity_required" and s.state.face_proof is None
-    assert s.handle(ResumeWithCard(), 6) == [] and s.state.page is Page.PIN_RESET
+    # the face page says why, with "try again" (the proof is gone)
+    assert s.state.page is Page.FACE and s.state.face_proof is None
+    face = s.state.face
+    assert (face.step, face.reason, face.final) == ("failed", "pin_reset.identity_required", False)
+    assert s.handle(ResumeWithCard(), 6) == [] and s.state.page is Page.FACE
+    effects = s.handle(StartFace(RESET), 7)
+    assert any(isinstance(e, CheckFace) for e in effects) and s.state.face.step == "starting"
 
 
 # -- loss cancellation -----------------------------------------------------------------------
