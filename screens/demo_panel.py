@@ -1,7 +1,8 @@
 """The demo's hardware panel (demo mode only): play the member's hands and the hall's faults.
 
-Buttons insert a demo card, remove it, run the receipt printer out of paper, take the back
-office down, and choose who stands in front of the emulated camera (the face check). Each action runs on a worker thread: the emulator and the back office take a
+Buttons insert a demo card, remove it, place a resident ID card on the emulated ID-card reader
+or take it away, run the receipt printer out of paper, take the back office down, and choose
+who stands in front of the emulated camera (the face check). Each action runs on a worker thread: the emulator and the back office take a
 moment, and the UI thread never waits for them.
 """
 
@@ -38,6 +39,54 @@ def set_camera_subject(subject: str) -> str:
     return subject
 
 
+# The emulated ID-card reader's cards on the panel (kiosk/devices/idcard/cards/, docs/idcard.md):
+# showcase members (the seeded profiles give name and number), and cards that open nothing.
+ID_CARDS = (
+    ("showcase-1", "可缴费 / can pay"),
+    ("showcase-3", "退休 / retiree"),
+    ("showcase-5", "社保卡挂失 / card lost"),
+    ("showcase-0", "欠费 / arrears"),
+    ("showcase-2-expired", "过期 / expired"),
+    ("stranger", "未参保 / unknown"),
+    ("bad-check-digit", "校验位错 / bad check digit"),
+)
+
+
+def idcard_reader() -> Any:
+    """The kiosk's emulated ID-card reader ([idcard_reader] kind = emulated), or None."""
+    app: Any = App.get_running_app()
+    entry = getattr(getattr(app, "controller", None), "id_entry", None)
+    reader = getattr(entry, "reader", None)
+    return reader if hasattr(reader, "place") else None
+
+
+def idcard_label(reader: Any, name: str, note: str) -> str:
+    """The button's text, e.g. "身份证 张三 · 可缴费": the name as the reader will serve it."""
+    from kiosk.devices.idcard.emulated import IdCardFileError, load_card
+
+    try:
+        holder = load_card(reader.cards_dir / f"{name}.toml", reader.profiles_dir).fields["name"]
+    except IdCardFileError:  # its seeded profile is not there (yet): the file's name
+        holder = name
+    return f"身份证 {holder} · {note}"
+
+
+def place_idcard(name: str) -> str:
+    reader = idcard_reader()
+    if reader is None:
+        raise RuntimeError("no emulated ID-card reader ([idcard_reader] kind = emulated)")
+    reader.place(name)
+    return name
+
+
+def take_idcard() -> bool:
+    reader = idcard_reader()
+    if reader is None:
+        raise RuntimeError("no emulated ID-card reader ([idcard_reader] kind = emulated)")
+    reader.remove()
+    return True
+
+
 class DemoPanel(BoxLayout):
     status = StringProperty("")
 
@@ -55,6 +104,12 @@ class DemoPanel(BoxLayout):
             b = Factory.DemoButton(text=label)
             b.bind(on_release=lambda _b, s=subject, t=label: self.run(t, set_camera_subject, s))
             self.ids.camera.add_widget(b)
+        reader = idcard_reader()
+        for name, note in ID_CARDS if reader is not None else ():
+            label = idcard_label(reader, name, note)
+            b = Factory.DemoButton(text=label)
+            b.bind(on_release=lambda _b, n=name, t=label: self.run(f"放 {t}", place_idcard, n))
+            self.ids.idcards.add_widget(b)
 
     def run(self, what: str, fn: Any, *args: Any) -> None:
         self.status = f"{what}…"

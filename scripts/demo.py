@@ -5,7 +5,8 @@ card profiles) with the reference acquirer on config.toml's [acquirer] port (858
 card's bank account; the kiosk's emulated PIN pad signs on to it), pcscd + the card/PSAM emulator (vpcd), the virtual receipt printer on
 127.0.0.1:9100, a private cupsd with the KioskA4 cups-pdf queue on 127.0.0.1:6631. Then opens
 the kiosk (config.toml as shipped) with a side panel: insert one of the demo cards, remove the
-card, paper out, back office down. Everything stops when the window closes.
+card, lay a resident ID card on the emulated ID-card reader or take it away (docs/idcard.md), paper
+out, back office down. Everything stops when the window closes.
 
     python scripts/demo.py [--screenshot PATH]     (PATH: draw and exit, for a headless machine)
 """

@@ -197,3 +197,40 @@ def idcard_records_need_the_face(app, out):
     out["history_rows"] = len(app.state.data.get("history") or [])
     out["shot_history"] = shot("idcard-history")
     yield from _end(app, out)
+
+
+def demo_panel_places_the_card(app, out):
+    """The demo's hardware panel (scripts/demo.py) beside the kiosk: its ID-card buttons place
+    the emulated reader's card and take it away."""
+    from kivy.core.window import Window
+    from kivy.lang import Builder
+
+    from screens.app import KV_DIR
+    from screens.demo_panel import DemoPanel
+
+    class Hardware:  # the demo's other hardware is not needed here
+        cards = ()
+
+        def remove(self) -> None: ...
+
+    yield from wait_page(app, "attract")
+    Builder.load_file(str(KV_DIR / "demo_panel.kv"))
+    panel = DemoPanel(Hardware(), size_hint=(None, 1), width=300, pos=(Window.width - 300, 0))
+    Window.add_widget(panel)
+    yield 0.5
+    buttons = {b.text: b for b in panel.ids.idcards.children}
+    out["idcard_buttons"] = sorted(buttons)
+    out["shot_panel"] = shot("idcard-demo-panel")
+    tap(next(b for t, b in buttons.items() if "可缴费" in t))
+    yield from wait_page(app, "menu", 20)
+    out["scope"] = app.state.id_scope
+    take = next(b for b in panel.walk() if getattr(b, "text", "").startswith("取走身份证"))
+    yield 0.5
+    tap(take)
+    yield from wait_until(
+        lambda: "取走身份证" in panel.status, 10, lambda: f"status {panel.status}"
+    )
+    yield from wait_page(app, "goodbye", 20)
+    yield from wait_page(app, "attract", 20)
+    out["panel_status"] = panel.status
+    Window.remove_widget(panel)

@@ -120,3 +120,16 @@ def test_records_are_refused_without_the_members_face(stack, run_scenario, tmp_p
     # Nothing the scenario saw carries the full ID number (the screens show it masked).
     card = load_card(SHIPPED_CARDS / "showcase-0.toml", stack[0].cards_dir)
     assert card.fields["id_number"] not in json.dumps(seen, ensure_ascii=False)
+
+
+def test_the_demo_panel_places_and_takes_away_the_id_card(stack, run_scenario, tmp_path):
+    svc = stack[0]
+    seen = run(stack, run_scenario, tmp_path, "demo_panel_places_the_card", "showcase-1")
+    # Each shipped card on a button, labelled with the name the reader serves (the seeded
+    # showcase's for a showcase card).
+    name = load_card(SHIPPED_CARDS / "showcase-1.toml", svc.cards_dir).fields["name"]
+    assert f"身份证 {name} · 可缴费 / can pay" in seen["idcard_buttons"]
+    assert len(seen["idcard_buttons"]) == 7
+    assert seen["scope"] == "limited"
+    assert seen["panel_status"] == "取走身份证: 是"
+    not_blank(seen["shot_panel"])
