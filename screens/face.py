@@ -88,7 +88,9 @@ class FaceScreen(KioskScreen):
             ids.prompt.text = tr("face.checking")
             ids.status.text = ""
         else:
-            ids.prompt.text = tr("face.failed_title")
+            # a refusal of the check itself, or another flow's "check again" (a stale proof)
+            failed = face.reason is None or face.reason.startswith("face.")
+            ids.prompt.text = tr("face.failed_title" if failed else "face.title")
             ids.detail.text = tr(face.reason) if face.reason else ""
             if face.attempts_left is not None and not face.final:
                 ids.hint.text = tr("face.attempts_left", attempts=face.attempts_left)
