@@ -76,6 +76,8 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
         "session.end": ("session", "ended_by"),
         "card.accepted": ("session", "id_number", "card_number", "admin"),
         "card.refused": ("session", "problem"),
+        # issue 20: ID-card entry (the back office's ID session opened or widened: its scope)
+        "idcard.accepted": ("session", "id_number", "scope"),
         "pin.ok": ("session", "initial"),
         "admin.login": ("session", "initial"),
         "pin.wrong": ("session", "tries_left"),

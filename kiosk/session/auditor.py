@@ -3,7 +3,9 @@
 `SessionAuditor` is a controller listener: the controller calls it with every event and the
 state before and after, on the session thread. It writes one record per business event:
 
-    session.start   a card was inserted on the attract screen
+    session.start   a card was inserted (or an ID card laid on the reader) on the attract screen
+    idcard.accepted the back office's ID session for an ID card: opened, or widened by the face
+                    (masked ID number; its scope, limited or full)
     card.accepted   the card was read and is valid (masked ID and card number; admin or not)
     card.refused    the card cannot be used (the problem)
     pin.ok / pin.wrong (tries left) / pin.blocked / pin.changed / pin.change_refused (reason)
@@ -34,6 +36,9 @@ from kiosk.session.machine import (
     Event,
     FaceFailed,
     FacePassed,
+    IdCardFailed,
+    IdCardPlaced,
+    IdSessionOpened,
     Loaded,
     LoadFailed,
     LossCancelled,
@@ -69,7 +74,11 @@ class SessionAuditor:
         self.audit.record(name, session=self.session_id, **fields)
 
     def _on(self, event: Event, before: SessionState, after: SessionState) -> None:
-        if isinstance(event, CardInserted) and before.page in _IDLE and after.page not in _IDLE:
+        if (
+            isinstance(event, CardInserted | IdCardPlaced | IdCardFailed)
+            and before.page in _IDLE
+            and after.page not in _IDLE
+        ):
             self.session_id = uuid.uuid4().hex[:16]
             self._requests.clear()
             self._write("session.start")
@@ -81,7 +90,10 @@ class SessionAuditor:
                 card_number=h.card_number,
                 admin=event.admin,
             )
-        elif isinstance(event, CardFailed) and after.page is Page.CARD_PROBLEM:
+        elif isinstance(event, IdSessionOpened) and after.id_scope == event.scope:
+            if after.id_scope != before.id_scope:
+                self._write("idcard.accepted", id_number=event.holder.id_number, scope=event.scope)
+        elif isinstance(event, CardFailed | IdCardFailed) and after.page is Page.CARD_PROBLEM:
             self._write("card.refused", problem=event.problem.value)
         elif isinstance(event, PinOk) and after.pin_verified and not before.pin_verified:
             self._write("admin.login" if after.admin else "pin.ok", initial=event.initial_pin)

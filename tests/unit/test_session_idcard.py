@@ -5,13 +5,17 @@ and wipes the data, card payment is not offered."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
+from kiosk.audit import AuditLog, month_files
 from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
 from kiosk.domain.idcard import IdCard
-from kiosk.session.idcard_entry import ID_CARD_KEY
+from kiosk.session.auditor import SessionAuditor
+from kiosk.session.controller import Controller
+from kiosk.session.idcard_entry import ID_CARD_KEY, IdEntered
 from kiosk.session.intents import RequestName
 from kiosk.session.machine import (
     CardInserted,
@@ -37,6 +41,7 @@ from kiosk.session.machine import (
     Tick,
     UpgradeIdSession,
 )
+from tests.helpers.fakes import FakeCard, SlowData, wait_for
 
 T = TimeoutConfig(page=45, pin=40, payment=300, warning=20)
 # GB 11643's check character of 11010519491231002: the digits times 7 9 10 5 8 4 2 1 6 3 7 9 10
@@ -86,6 +91,8 @@ def test_an_id_card_opens_a_limited_session_without_a_pin(s):
     to_limited_menu(s)
     assert not s.state.pin_verified and s.state.signed_in
     assert s.state.holder == HOLDER
+    # The menu asks for the certification status (a retiree certifies with the ID card too).
+    assert "certification" in s.state.loading
     # Paying (dues) and certifying are open: their loads go out.
     effects = s.handle(Navigate(Page.PAY), 1)
     assert s.state.page is Page.PAY
@@ -228,3 +235,51 @@ def test_a_late_id_session_after_the_card_went_away_is_dropped(s):
     assert s.state.page is Page.GOODBYE
     s.handle(IdSessionOpened(HOLDER, "limited"), 1)
     assert s.state.page is Page.GOODBYE and s.state.holder is None
+
+
+class FakeEntry:
+    """kiosk.session.idcard_entry.IdCardEntry without reader or back office: the test is the
+    member's hand (placed / removed) and the back office's answer (limited)."""
+
+    def __init__(self) -> None:
+        self.forgot = 0
+        self.opened: list[IdCard] = []
+
+    def watch(self, on_placed, on_removed, on_failed) -> None:
+        self.placed, self.removed, self.failed = on_placed, on_removed, on_failed
+
+    def open(self, card: IdCard) -> IdEntered:
+        self.opened.append(card)
+        return IdEntered(HOLDER, "limited")
+
+    def forget(self) -> None:
+        self.forgot += 1
+
+    def stop(self) -> None:
+        pass
+
+
+def test_the_controller_runs_an_id_session_and_the_audit_log_keeps_its_trail(tmp_path):
+    entry = FakeEntry()
+    c = Controller(Session(T), FakeCard(), SlowData(), tick_interval=0.05, id_entry=entry)
+    folder, key_file = tmp_path / "audit", tmp_path / "audit.key"
+    c.listen(SessionAuditor(AuditLog(folder, terminal_id="KIOSK-0001", key_file=key_file)))
+    page = lambda: c.session.state.page.value  # noqa: E731
+    c.start()
+    try:
+        entry.placed(CARD)
+        assert wait_for(lambda: page() == "menu")
+        assert entry.opened == [CARD] and c.session.state.id_scope == "limited"
+        entry.removed()
+        assert wait_for(lambda: page() == "goodbye")
+        assert wait_for(lambda: entry.forgot >= 1)  # the Forget effect: the token closed
+        assert not c.session.state.has_personal_data
+    finally:
+        c.stop()
+    (path,) = month_files(folder)
+    text = path.read_text()
+    events = [json.loads(line) for line in text.splitlines()]
+    assert [e["event"] for e in events] == ["session.start", "idcard.accepted", "session.end"]
+    assert events[1]["id_number"] == "110***********002X" and events[1]["scope"] == "limited"
+    assert events[2]["ended_by"] == "card_removed"
+    assert CARD.id_number not in text and CARD.name not in text
