@@ -528,7 +528,10 @@ class Payments:
         base, amount = Money.of(line["base"]).fen, Money.of(line["amount"]).fen
         late = Money.of(line["late_fee"]).fen
         to_account = Money.of(line["to_account"]).fen
-        subsidy = to_account - amount if row.scheme == "resident_pension" else 0
+        # 代缴: the government paid this part of the contribution for the member; the row keeps
+        # the whole contribution (the tier or fee) as the personal part, as without it.
+        contribution = amount + Money.of(line.get("paid_by_government", "0")).fen
+        subsidy = to_account - contribution if row.scheme == "resident_pension" else 0
         status = "back_paid" if line.get("back_payment") else "paid"
         s.add(
             PostingRow(
@@ -548,7 +551,7 @@ class Payments:
             s.add(month)
         month.base_fen = base
         month.employer_fen = 0
-        month.personal_fen = amount
+        month.personal_fen = contribution
         month.account_fen = to_account
         month.subsidy_fen = subsidy
         month.status = status
@@ -627,6 +630,7 @@ def quote_json(row: QuoteRow, member_no: str, priced: Priced, choice: Choice) ->
         "amount": f"{priced.amount.yuan:.2f}",
         "late_fee": f"{priced.late_fee.yuan:.2f}",
         "subsidy": f"{priced.subsidy.yuan:.2f}",
+        "paid_by_government": f"{priced.paid_by_government.yuan:.2f}",
         "total": f"{priced.total.yuan:.2f}",
         "as_of": row.as_of.isoformat(),
         "rate": format(priced.due.rate.normalize(), "f"),

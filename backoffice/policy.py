@@ -17,6 +17,7 @@ from typing import Any
 from backoffice.errors import ConflictProblem, PolicyError
 from backoffice.face.rules import FaceRules
 from backoffice.rules.certification import CYCLE_FROM, CertificationRules
+from backoffice.rules.fee_reductions import FeeReductions, parse_fee_reductions
 from backoffice.rules.unemployment import UnemploymentRules, parse_unemployment
 from kiosk.domain import Money, Scheme
 
@@ -89,6 +90,7 @@ class Policy:
     certification: CertificationRules = field(default_factory=CertificationRules)
     unemployment: UnemploymentRules = field(default_factory=UnemploymentRules)
     face: FaceRules = field(default_factory=FaceRules)
+    fee_reductions: FeeReductions = field(default_factory=FeeReductions)  # 代缴
 
     def average_wage(self, year: int) -> Money:
         """Average annual wage of a year as the policy states it: the published figure, else the
@@ -237,6 +239,7 @@ def parse_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
         certification=_certification(r),
         unemployment=parse_unemployment(data.get("unemployment"), source),
         face=_face(r),
+        fee_reductions=parse_fee_reductions(data.get("fee_reductions"), source),
     )
 
 

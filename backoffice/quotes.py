@@ -7,6 +7,7 @@ kiosk asks for a new quote. Prices come from backoffice.rules.dues, never from t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from backoffice import records
 from backoffice.errors import ApiError, BadRequestProblem, ConflictProblem, NotFoundProblem
+from backoffice.fee_reductions import member_category
+from backoffice.flexible import flexible_terms
 from backoffice.policy import Policy
 from backoffice.rules.dues import (
     FLEXIBLE_SCHEMES,
@@ -26,7 +29,7 @@ from backoffice.rules.dues import (
 )
 from backoffice.storage.payments import QuoteRow
 from kiosk.domain import DomainError, Money, Period, Scheme
-from kiosk.domain.dues import Due, DueKind, DueLine
+from kiosk.domain.dues import Due, DueKind, DueLine, FeeCategory
 
 
 def member_dues(
@@ -42,6 +45,8 @@ def member_dues(
         this_year=today.year * 100 + 1,
         last=(today.year + 1) * 100 + 12,
     )
+    bases, paused = flexible_terms(session, member.id)
+    category = policy.fee_reductions.category(member_category(session, member.id))
     return compute_dues(
         policy,
         today,
@@ -49,6 +54,14 @@ def member_dues(
         rows,
         retired=member.retired,
         retirement=retirement_month(member.birth_date, member.retirement_age),
+        bases=bases,
+        paused=paused,
+        reduction=functools.partial(
+            policy.fee_reductions.government_part, None if category is None else category.code
+        ),
+        fee_category=None
+        if category is None
+        else FeeCategory(category.code, category.zh, category.en),
     )
 
 
@@ -128,6 +141,11 @@ class Priced:
         return _sum(line.late_fee for line in self.lines)
 
     @property
+    def paid_by_government(self) -> Money:
+        """代缴: what the government pays of these lines for the member (not in the total)."""
+        return _sum(line.paid_by_government for line in self.lines)
+
+    @property
     def total(self) -> Money:
         return self.amount + self.late_fee
 
@@ -140,7 +158,19 @@ def _sum(values: Any) -> Money:
 
 
 def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -> Priced:
-    """The lines of `choice` against today's dues; BadRequestProblem / ConflictProblem when it cannot be paid."""
+    """The lines of `choice` against today's dues; BadRequestProblem / ConflictProblem when it
+    cannot be paid (nothing left to pay: the government pays it all, 代缴)."""
+    priced = _price(policy, today, dues, choice)
+    if not priced.total and priced.paid_by_government:
+        raise ConflictProblem(
+            "该项费用由政府全额代缴，您无需缴费",
+            "The government pays this in full for you (fee reduction): nothing to pay",
+            code="PAID_BY_GOVERNMENT",
+        )
+    return priced
+
+
+def _price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -> Priced:
     if choice.scheme in FLEXIBLE_SCHEMES and choice.periods:
         oldest = oldest_payable(policy, today)
         old = sorted(p for p in choice.periods if p < oldest)
@@ -175,11 +205,12 @@ def price(policy: Policy, today: dt.date, dues: Sequence[Due], choice: Choice) -
                 DueLine(
                     period=line.period,
                     base=found.amount,
-                    amount=found.amount,
+                    amount=found.member_part,  # the tier less 代缴
                     to_account=found.amount + found.subsidy,
                     late_fee=Money.zero(),
                     due_date=line.due_date,
                     back_payment=False,
+                    paid_by_government=found.paid_by_government,
                 ),
             ),
             found.subsidy,
@@ -232,8 +263,11 @@ def _flexible(policy: Policy, today: dt.date, due: Due, choice: Choice) -> tuple
 
 
 def lines_json(lines: Sequence[DueLine]) -> list[dict[str, Any]]:
-    return [
-        {
+    """The priced lines as quotes and orders keep them; `paid_by_government` (代缴) only where
+    the government pays a part (a line without it is what it always was)."""
+    out: list[dict[str, Any]] = []
+    for x in lines:
+        line: dict[str, Any] = {
             "period": str(x.period),
             "base": f"{x.base.yuan:.2f}",
             "amount": f"{x.amount.yuan:.2f}",
@@ -242,5 +276,7 @@ def lines_json(lines: Sequence[DueLine]) -> list[dict[str, Any]]:
             "total": f"{x.total.yuan:.2f}",
             "back_payment": x.back_payment,
         }
-        for x in lines
-    ]
+        if x.paid_by_government:
+            line["paid_by_government"] = f"{x.paid_by_government.yuan:.2f}"
+        out.append(line)
+    return out

@@ -4,7 +4,9 @@ Names and ID numbers are masked here (mask_name, mask_id): a receipt is often le
 Columns are aligned by display width (48 half-width columns in font A). The layout is in
 docs/printing.md ("The payment receipt"): one amount line per run of consecutive months at
 one base, each with its base; the late fee on its own line; the lines add up to 合计金额; the
-residents' pension subsidy (政府补贴) after the total, not in it.
+residents' pension subsidy (政府补贴) after the total, not in it, and so the part the government
+paid for the member (政府代缴, a fee reduction). A receipt printed again is marked 补打 under the
+title, in bold, so it is never taken for a second payment.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ TITLE = "社会保险费缴费凭证"
 RULE = "-" * COLUMNS
 BASE_INDENT = "    "
 SUBSIDY_LABEL = "政府补贴（不计入合计）"
+GOVERNMENT_LABEL = "政府代缴（不计入合计）"
+REPRINT_MARK = "【补打】"
 
 
 def receipt_bytes(r: PaymentReceipt, columns: int = COLUMNS) -> bytes:
     """The whole receipt, from ESC @ to the cut."""
     w = EscPosWriter()
     w.align(Align.CENTER).bold(True).size(2, 2).line(TITLE).size(1, 1).bold(False)
+    if r.reprint:
+        w.bold(True).line(f"{REPRINT_MARK} REPRINT").bold(False)
     w.line(r.hall_name)
     w.align(Align.LEFT).line("-" * columns)
 
@@ -54,6 +60,9 @@ def receipt_bytes(r: PaymentReceipt, columns: int = COLUMNS) -> bytes:
     if r.subsidy is not None and r.subsidy:
         # Paid by the state into the member's account: shown, never part of the total.
         w.line(two_columns(SUBSIDY_LABEL, r.subsidy.display(), columns))
+    if r.paid_by_government is not None and r.paid_by_government:
+        # 代缴: the government paid this much of the contribution for the member.
+        w.line(two_columns(GOVERNMENT_LABEL, r.paid_by_government.display(), columns))
     field("支付方式", r.payment_method)
     w.feed(1)
     w.align(Align.CENTER).qr(r.verification.url, module_size=6)

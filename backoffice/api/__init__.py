@@ -18,8 +18,10 @@ def routers() -> list[APIRouter]:
         dues,
         estimate,
         face,
+        flexible,
         health,
         members,
+        my_payments,
         payments,
         terminals,
         unemployment,
@@ -35,6 +37,8 @@ def routers() -> list[APIRouter]:
         certification.router,  # the retiree's annual certification (issue 20)
         face.router,  # face verification (issue 20)
         unemployment.router,  # 失业保险 (issue 17)
+        flexible.router,  # 灵活就业 (issue 17)
+        my_payments.router,  # the member's own receipts (issue 17)
         estimate.router,
         terminals.router,
         verify.router,

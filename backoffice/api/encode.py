@@ -209,6 +209,7 @@ def due_line(line: DueLine) -> dict[str, Any]:
         "late_fee": money(line.late_fee),
         "due_date": line.due_date,
         "back_payment": line.back_payment,
+        "paid_by_government": money(line.paid_by_government),
     }
 
 
@@ -223,7 +224,15 @@ def due(d: Due) -> dict[str, Any]:
         "base_min": money(d.base_min),
         "base_max": money(d.base_max),
         "base_default": money(d.base_default),
-        "tiers": [{"amount": money(t.amount), "subsidy": money(t.subsidy)} for t in d.tiers],
+        "tiers": [
+            {
+                "amount": money(t.amount),
+                "subsidy": money(t.subsidy),
+                "paid_by_government": money(t.paid_by_government),
+                "member_part": money(t.member_part),
+            }
+            for t in d.tiers
+        ],
         "annual_fee": money(d.annual_fee),
         "lines": [due_line(line) for line in d.lines],
         "amount": money(d.amount),
@@ -234,4 +243,8 @@ def due(d: Due) -> dict[str, Any]:
         "counter_only": [str(p) for p in d.counter_only],
         "average_wage": money(d.average_wage),
         "average_wage_year": d.average_wage_year,
+        "paid_by_government": money(d.paid_by_government),
+        "fee_category": None
+        if d.fee_category is None
+        else {"code": d.fee_category.code, "zh": d.fee_category.zh, "en": d.fee_category.en},
     }

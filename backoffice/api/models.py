@@ -265,11 +265,28 @@ class DueLineOut(_Out):
     late_fee: Amount
     due_date: dt.date
     back_payment: bool
+    paid_by_government: Amount = Field(
+        default="0.00",
+        description="代缴: the part of the contribution (base) the government pays for the member"
+        " (fee reduction); amount = base - this",
+    )
 
 
 class TierOut(_Out):
     amount: Amount
     subsidy: Amount
+    paid_by_government: Amount = Field(
+        default="0.00", description="代缴: what the government pays of this tier for the member"
+    )
+    member_part: Amount | None = Field(
+        default=None, description="what the member pays of this tier: amount - paid_by_government"
+    )
+
+
+class FeeCategoryOut(_Out):
+    code: str = Field(examples=["dibao"])
+    zh: str = Field(examples=["最低生活保障对象"])
+    en: str
 
 
 class DueOut(_Out):
@@ -301,6 +318,15 @@ class DueOut(_Out):
         "(base = average_wage x share / 12, rounded once)",
     )
     average_wage_year: int | None = Field(default=None, description="the year of average_wage")
+    paid_by_government: Amount = Field(
+        default="0.00",
+        description="代缴: what the government pays of the lines for the member; not in total",
+    )
+    fee_category: FeeCategoryOut | None = Field(
+        default=None,
+        description="the member's fee-reduction category (低保, 重度残疾) when the government"
+        " pays part of this due (policy [fee_reductions]); null: none",
+    )
 
 
 class DuesOut(_Out):

@@ -35,6 +35,11 @@ class PayLineOut(_Out):
     to_account: Amount = Field(description="credited to the personal account")
     total: Amount = Field(description="amount + late_fee")
     back_payment: bool = Field(description="补缴: a month of an earlier year")
+    paid_by_government: Amount | None = Field(
+        default=None,
+        description="代缴: the part of the contribution (base) the government pays for the"
+        " member (a fee reduction); amount = base - this. Absent: none",
+    )
 
 
 class ChoiceOut(_Out):
@@ -54,6 +59,11 @@ class QuoteOut(_Out):
     amount: Amount
     late_fee: Amount
     subsidy: Amount = Field(description="政府补贴 (residents' pension), not paid by the member")
+    paid_by_government: Amount = Field(
+        default="0.00",
+        description="代缴: what the government pays of the contributions for the member (a fee"
+        " reduction); not in amount or total",
+    )
     total: Amount = Field(description="what the member pays: amount + late_fee")
     as_of: dt.date
     rate: Rate

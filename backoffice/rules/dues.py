@@ -11,19 +11,36 @@
 - Residents' pension: the year's tier (档次) if the year is unpaid; the state's subsidy shown.
 - Residents' medical: the year's fee if unpaid (from September, next year's).
 
-`flexible_line` prices one month at a chosen base: the payments' quote uses it too."""
+`flexible_line` prices one month at a chosen base: the payments' quote uses it too.
+
+A flexible worker's registration (backoffice/flexible.py) gives the base the lines are priced
+at by default (`bases`, kept within the year's limits) and the months stopped (暂停: `paused`),
+which are never offered. A member of a fee-reduction category (代缴, `reduction`) pays a
+residents' contribution less the government's part (backoffice/rules/fee_reductions.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from backoffice.policy import AverageWageMissing, Policy
 from kiosk.domain import Enrolment, EnrolmentStatus, Money, Period, Scheme
-from kiosk.domain.dues import Due, DueKind, DueLine, Tier
+from kiosk.domain.dues import Due, DueKind, DueLine, FeeCategory, Tier
 
 FLEXIBLE_SCHEMES = (Scheme.PENSION, Scheme.MEDICAL)
+
+# (scheme, year, contribution) -> the part the government pays (代缴); Money.zero(): none.
+GovernmentPart = Callable[[Scheme, int, Money], Money]
+
+
+def _no_reduction(_scheme: Scheme, _year: int, _contribution: Money) -> Money:
+    return Money.zero()
+
+
+def paused_month(paused: Sequence[tuple[Period, Period | None]], period: Period) -> bool:
+    """Is `period` within a stop (first .. last, both included; last None: still stopped)?"""
+    return any(first <= period and (last is None or period <= last) for first, last in paused)
 
 
 def due_date(policy: Policy, period: Period) -> dt.date:
@@ -129,10 +146,16 @@ def compute_dues(
     *,
     retired: bool,
     retirement: Period | None = None,
+    bases: Mapping[Scheme, Money] | None = None,
+    paused: Sequence[tuple[Period, Period | None]] = (),
+    reduction: GovernmentPart = _no_reduction,
+    fee_category: FeeCategory | None = None,
 ) -> list[Due]:
     """Dues from the member's enrolments and contribution rows (scheme, YYYYMM, base, employer,
     personal, status, payer, ...) from rows_from(policy, today) on; `retirement` is the
-    member's retirement month (retirement_month), None when unknown."""
+    member's retirement month (retirement_month), None when unknown. `bases`: the flexible
+    worker's chosen base per scheme (default: the minimum); `paused`: the months stopped;
+    `reduction` and `fee_category`: the member's 代缴."""
     if retired:
         return []
     by_scheme = {e.scheme: e for e in enrolments}
@@ -169,7 +192,9 @@ def compute_dues(
         periods = [
             Period(year, m)
             for m in range(1, 13)
-            if first <= Period(year, m) <= last and year * 100 + m not in done
+            if first <= Period(year, m) <= last
+            and year * 100 + m not in done
+            and not paused_month(paused, Period(year, m))
         ]
         if not lines and not periods and not too_old:
             continue
@@ -187,8 +212,14 @@ def compute_dues(
             if periods:
                 raise  # this year's months need the limits: never guessed
             wage = lo = hi = None  # arrears only: priced at their assessed base
-        if lo is not None:
-            lines.extend(flexible_line(policy, scheme, p, lo, today) for p in periods)
+        default = lo
+        chosen = (bases or {}).get(scheme)
+        if lo is not None and hi is not None and chosen is not None:
+            # The base chosen at registration, within this year's limits (a base chosen
+            # last year may fall outside this year's band: the nearest limit).
+            default = min(max(chosen, lo), hi)
+        if default is not None:
+            lines.extend(flexible_line(policy, scheme, p, default, today) for p in periods)
         out.append(
             Due(
                 scheme=scheme,
@@ -199,7 +230,7 @@ def compute_dues(
                 account_rate=account_rate,
                 base_min=lo,
                 base_max=hi,
-                base_default=lo,
+                base_default=default,
                 tiers=(),
                 annual_fee=None,
                 lines=tuple(lines),
@@ -217,7 +248,10 @@ def compute_dues(
         and year * 100 + 1 not in taken.get(Scheme.RESIDENT_PENSION.value, set())
         and last_payable(e, retirement, year) >= max(e.since, Period(year, 1))
     ):
-        tiers = tuple(Tier(t, policy.resident_subsidy(t)) for t in policy.resident_pension_tiers)
+        tiers = tuple(
+            Tier(t, policy.resident_subsidy(t), reduction(Scheme.RESIDENT_PENSION, year, t))
+            for t in policy.resident_pension_tiers
+        )
         low = tiers[0]
         out.append(
             Due(
@@ -236,15 +270,17 @@ def compute_dues(
                     DueLine(
                         period=Period(year, 1),
                         base=low.amount,
-                        amount=low.amount,
+                        amount=low.member_part,
                         to_account=low.amount + low.subsidy,
                         late_fee=Money.zero(),
                         due_date=dt.date(year, 12, 31),
                         back_payment=False,
+                        paid_by_government=low.paid_by_government,
                     ),
                 ),
                 deadline=dt.date(year, 12, 31),
                 late_fee_rate_per_day=Decimal(0),
+                fee_category=fee_category if any(t.paid_by_government for t in tiers) else None,
             )
         )
     e = by_scheme.get(Scheme.RESIDENT_MEDICAL)
@@ -254,6 +290,7 @@ def compute_dues(
         fee_year = year + 1 if today.month >= 9 and year * 100 + 1 in done else year
         if fee_year * 100 + 1 not in done:
             fee = policy.resident_medical_fee
+            government = reduction(Scheme.RESIDENT_MEDICAL, fee_year, fee)
             out.append(
                 Due(
                     scheme=Scheme.RESIDENT_MEDICAL,
@@ -271,15 +308,17 @@ def compute_dues(
                         DueLine(
                             period=Period(fee_year, 1),
                             base=fee,
-                            amount=fee,
+                            amount=fee - government,
                             to_account=Money.zero(),
                             late_fee=Money.zero(),
                             due_date=dt.date(fee_year, 12, 31),
                             back_payment=False,
+                            paid_by_government=government,
                         ),
                     ),
                     deadline=dt.date(fee_year, 12, 31),
                     late_fee_rate_per_day=Decimal(0),
+                    fee_category=fee_category if government else None,
                 )
             )
     return out

@@ -15,6 +15,8 @@ def all_tables() -> None:
         certificates,
         certification,
         face,
+        fee_reductions,
+        flexible,
         members,
         payments,
         shared_state,

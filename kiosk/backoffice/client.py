@@ -17,7 +17,9 @@ from urllib.parse import quote
 
 from kiosk.backoffice.transport import HttpSession, Retry, Transport, decode
 from kiosk.config import BackOfficeConfig, KioskConfig
-from kiosk.domain import ContributionMonth, Period, PersonalAccounts, Scheme, wire
+from kiosk.domain import ContributionMonth, Money, Period, PersonalAccounts, Scheme, wire
+from kiosk.domain import flexible as flex
+from kiosk.domain import past_payments as past
 from kiosk.domain import unemployment as unemp
 from kiosk.domain.benefits import BenefitPayment, Benefits
 from kiosk.domain.cards import CardRecord
@@ -352,6 +354,61 @@ class BackOfficeClient:
             idempotency_key=idempotency_key,
         )
         return decode(unemp.skill_subsidy, body)
+
+    # --- flexible employment (灵活就业) and the member's own receipts (issue 17) ------------
+
+    def flexible(self, member_no: str) -> flex.FlexibleStatus:
+        """The member's standing as a flexible worker, the base and what a month costs."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/flexible")
+        return decode(flex.flexible_status, body)
+
+    def register_flexible(
+        self,
+        member_no: str,
+        plan: flex.FlexiblePlan,
+        *,
+        base: Money | None = None,
+        idempotency_key: str | None = None,
+    ) -> flex.FlexibleStatus:
+        """Register as a flexible worker (base None: the minimum). Rejected FLEXIBLE_EMPLOYED,
+        FLEXIBLE_ALREADY_REGISTERED, FLEXIBLE_RETIRED (409), BASE_OUT_OF_RANGE (400)."""
+        payload: dict[str, Any] = {"plan": plan.value}
+        if base is not None:
+            payload["base"] = f"{base.yuan:.2f}"
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/flexible/registration",
+            payload,
+            idempotency_key=idempotency_key,
+        )
+        return decode(flex.flexible_status, body)
+
+    def stop_flexible(
+        self, member_no: str, *, idempotency_key: str | None = None
+    ) -> flex.FlexibleStatus:
+        """暂停缴费 from this month. Rejected FLEXIBLE_ALREADY_STOPPED, FLEXIBLE_NOT_REGISTERED."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/flexible/stop", {}, idempotency_key=idempotency_key
+        )
+        return decode(flex.flexible_status, body)
+
+    def resume_flexible(
+        self, member_no: str, *, idempotency_key: str | None = None
+    ) -> flex.FlexibleStatus:
+        """恢复缴费 from this month. Rejected FLEXIBLE_NOT_STOPPED, FLEXIBLE_NOT_REGISTERED."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/flexible/resume", {}, idempotency_key=idempotency_key
+        )
+        return decode(flex.flexible_status, body)
+
+    def payments(self, member_no: str, *, limit: int = 20) -> list[past.PastPayment]:
+        """The member's own settled payments, newest first (at most `limit`, 1-50)."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/payments", {"limit": str(limit)})
+        return decode(past.past_payments, body)
+
+    def payment(self, member_no: str, order_no: str) -> past.PastPayment:
+        """One of the member's own settled payments (for a reprint); NotFound for another's."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/payments/{_seg(order_no)}")
+        return decode(past.past_payment, body)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return self.transport.get(path, params)

@@ -58,6 +58,10 @@ class PaymentReceipt:
     late_fee: Money | None = None
     subsidy: Money | None = None  # 政府补贴 (residents' pension): paid by the state, not the member
     note: str = "请妥善保管"
+    # 代缴 (a fee reduction): the part of the contribution the government paid for the member;
+    # the lines and the total are the member's own part.
+    paid_by_government: Money | None = None
+    reprint: bool = False  # 补打: printed again later (the administrator's or the member's)
 
     def __post_init__(self) -> None:
         if not self.lines:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from kiosk.domain.money import Money
@@ -32,6 +32,9 @@ class DueLine:
     late_fee: Money  # 滞纳金
     due_date: dt.date
     back_payment: bool  # 补缴: a month of an earlier calendar year (posted as back_paid)
+    # 代缴: the part of the contribution (base) the government pays for the member (a fee
+    # reduction, residents' schemes); `amount` is the member's own part, base - this.
+    paid_by_government: Money = field(default_factory=Money.zero)
 
     @property
     def total(self) -> Money:
@@ -44,6 +47,22 @@ class Tier:
 
     amount: Money
     subsidy: Money
+    paid_by_government: Money = field(default_factory=Money.zero)  # 代缴 (a fee reduction)
+
+    @property
+    def member_part(self) -> Money:
+        """What the member pays of the tier: amount - 代缴."""
+        return self.amount - self.paid_by_government
+
+
+@dataclass(frozen=True)
+class FeeCategory:
+    """The member's fee-reduction category (低保, 重度残疾 ...) whose contributions the
+    government pays in part (代缴)."""
+
+    code: str
+    zh: str
+    en: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,8 @@ class Due:
     # come from; a base of share s is average_wage x s / 12, rounded once.
     average_wage: Money | None = None
     average_wage_year: int | None = None
+    # 代缴: the member's fee-reduction category (None: none); each line's paid_by_government.
+    fee_category: FeeCategory | None = None
 
     def base_at(self, share: Decimal) -> Money | None:
         """The monthly base at `share` of the average wage, within base_min..base_max."""
@@ -90,6 +111,13 @@ class Due:
         total = Money.zero()
         for line in self.lines:
             total = total + line.late_fee
+        return total
+
+    @property
+    def paid_by_government(self) -> Money:
+        total = Money.zero()
+        for line in self.lines:
+            total = total + line.paid_by_government
         return total
 
     @property

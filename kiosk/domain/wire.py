@@ -33,7 +33,7 @@ from kiosk.domain.certification import (
     CertificationMethod,
     CertificationStatus,
 )
-from kiosk.domain.dues import Due, DueKind, DueLine, Tier
+from kiosk.domain.dues import Due, DueKind, DueLine, FeeCategory, Tier
 from kiosk.domain.errors import DomainError
 from kiosk.domain.estimate import Assumption, PensionEstimate
 from kiosk.domain.face import ACTIONS as FACE_ACTIONS
@@ -234,7 +234,11 @@ def _due(d: Any) -> Due:
         base_max=_opt_money(d, "base_max"),
         base_default=_opt_money(d, "base_default"),
         tiers=tuple(
-            Tier(amount=_money(t, "amount"), subsidy=_money(t, "subsidy"))
+            Tier(
+                amount=_money(t, "amount"),
+                subsidy=_money(t, "subsidy"),
+                paid_by_government=_opt_money(t, "paid_by_government") or Money.zero(),
+            )
             for t in _list(d, "tiers")
         ),
         annual_fee=_opt_money(d, "annual_fee"),
@@ -247,6 +251,7 @@ def _due(d: Any) -> Due:
                 late_fee=_money(x, "late_fee"),
                 due_date=_date(_get(x, "due_date", str)),
                 back_payment=_get(x, "back_payment", bool),
+                paid_by_government=_opt_money(x, "paid_by_government") or Money.zero(),
             )
             for x in _list(d, "lines")
         ),
@@ -255,7 +260,15 @@ def _due(d: Any) -> Due:
         counter_only=tuple(_period(p) for p in (_opt(d, "counter_only", list) or [])),
         average_wage=_opt_money(d, "average_wage"),
         average_wage_year=_opt(d, "average_wage_year", int),
+        fee_category=_fee_category(_opt(d, "fee_category", dict)),
     )
+
+
+def _fee_category(c: Any) -> FeeCategory | None:
+    """代缴: the member's fee-reduction category (None: none)."""
+    if c is None:
+        return None
+    return FeeCategory(_get(c, "code", str), _get(c, "zh", str), _get(c, "en", str))
 
 
 def _attested(s: Any) -> AttestedScheme:

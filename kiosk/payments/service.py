@@ -489,6 +489,7 @@ class PaymentService:
         for x in quote["lines"]:
             late = late + Money.of(x["late_fee"])
         subsidy = Money.of(quote.get("subsidy") or "0")
+        government = Money.of(quote.get("paid_by_government") or "0")  # 代缴
         assert entry.order_no is not None and entry.paid_at is not None
         return PaymentReceipt(
             hall_name=self.settings.hall_name,
@@ -507,6 +508,8 @@ class PaymentService:
             late_fee=late if late else None,
             subsidy=subsidy if subsidy else None,
             note="补打凭证 / reprint" if reprint else "请妥善保管",
+            paid_by_government=government if government else None,
+            reprint=reprint,
         )
 
     # --- recovery ------------------------------------------------------------------------
