@@ -2,7 +2,10 @@
 
 Kivy reads its environment and its Config at import time, so this module must run first:
 `configure(cfg)` sets the window from the kiosk's config, keeps Kivy's own command-line
-parsing and config file out of the way, and makes the CJK font the default font.
+parsing and config file out of the way, and makes the CJK font the default font: Noto Sans CJK
+SC with its real bold face when installed (fonts-noto-cjk), else the configured `[ui] font_path`
+(WenQuanYi Micro Hei, whose bold looks like its regular). It also registers the Material Icons
+font as `KioskIcons` (screens/icons.py names its glyphs).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk.config import KioskConfig
+from screens.fonts import ICON_FONT, ICON_FONT_NAME, TextFaces, text_faces
 
 
 class FontError(RuntimeError):
@@ -57,16 +61,36 @@ def configure(cfg: KioskConfig, extra_width: int = 0) -> None:
     # Touch panels send touches; the mouse must not leave red multitouch dots behind.
     Config.set("input", "mouse", "mouse,multitouch_on_demand")
     register_font(ui.font_path)
+    register_icon_font()
 
 
-def register_font(path: Path) -> None:
-    """Make `path` Kivy's default font: its text provider has no fallback, so this one font
-    must hold every glyph shown (Chinese, rare name characters, digits, Latin)."""
+def register_font(path: Path) -> TextFaces:
+    """Make Kivy's default font Noto Sans CJK SC (regular and bold) when installed, else
+    `path`: its text provider has no fallback, so this one font must hold every glyph shown
+    (Chinese, rare name characters, digits, Latin). Returns the files registered."""
     if not Path(path).is_file():
         raise FontError(f"font file not found: {path} (set [ui] font_path in config.toml)")
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
+    faces = text_faces(Path(path))
     try:
-        LabelBase.register(DEFAULT_FONT, str(path))
+        # Kivy's SDL2 text draws bold only from a bold file: it never emboldens a face itself.
+        LabelBase.register(DEFAULT_FONT, str(faces.regular), None, str(faces.bold))
     except OSError as e:  # pragma: no cover - depends on the file's contents
-        raise FontError(f"font file cannot be used: {path}: {e}") from None
+        raise FontError(f"font file cannot be used: {faces.regular}: {e}") from None
+    return faces
+
+
+def register_icon_font(path: Path = ICON_FONT) -> bool:
+    """Register the icon font as `KioskIcons`. Without it (fonts-material-design-icons-iconfont
+    not installed) icon widgets show only their text labels; returns whether it is there."""
+    from kivy.core.text import LabelBase
+
+    from screens import icons
+
+    if not path.is_file():
+        icons.font_ready = False
+        return False
+    LabelBase.register(ICON_FONT_NAME, str(path))
+    icons.font_ready = True
+    return True

@@ -6,7 +6,9 @@ Colours. Every text colour pair the kiosk draws is in PAIRS and keeps a contrast
 checks each one with the WCAG relative-luminance formula below. A new text colour or a new
 background for text gets its pair here first.
 
-Type. Sizes are in sp at the standard text size (kv: `font_size: sp(theme.FONT_BODY)`).
+Type. Sizes are in sp at the standard text size. In kv write `font_size: theme.font("body")`
+(the string "24sp"): Kivy recomputes an "sp" string when large-text mode changes
+Metrics.fontscale, but not the number `sp(theme.FONT_BODY)` gives, which keeps its first value.
 Large-text mode (长辈模式) multiplies every sp by `[ui] large_text_scale` (at least 1.4,
 screens/app.py sets Metrics.fontscale), so TYPE_SCALES["large"] is the standard scale times
 1.4 and its smallest size, FONT_CAPTION x 1.4 = 30.8 sp, stays at least 30 sp
@@ -78,6 +80,23 @@ FONT_TITLE = 34  # a page's title
 FONT_DISPLAY = 48  # the attract screen's call to action, a result's headline
 FONT_FIGURE = 64  # one big figure: a balance, an amount to pay
 
+FONT_ROLES = {
+    "caption": FONT_CAPTION,
+    "body": FONT_BODY,
+    "button": FONT_BUTTON,
+    "heading": FONT_HEADING,
+    "title": FONT_TITLE,
+    "display": FONT_DISPLAY,
+    "figure": FONT_FIGURE,
+}
+
+
+def font(role: str) -> str:
+    """The size of a type role as a kv font size, e.g. font("body") == "24sp" (a string, so it
+    follows large-text mode live; see the module docstring)."""
+    return f"{FONT_ROLES[role]}sp"
+
+
 # Large-text mode scales every sp by at least this much ([ui] large_text_scale's minimum).
 LARGE_TEXT_SCALE = 1.4
 LARGE_TEXT_MIN_SP = 30  # no text smaller than this in large-text mode
@@ -111,6 +130,13 @@ def type_scale(font_scale: float) -> TypeScale:
         figure=FONT_FIGURE * font_scale,
     )
 
+
+# Button kinds of IconButton: (background, text colour); each is a checked pair in PAIRS.
+BUTTON_KINDS = {
+    "primary": (ACCENT, TEXT_ON_ACCENT),
+    "secondary": (SURFACE, TEXT_ON_SURFACE),
+    "danger": (DANGER, TEXT_ON_DANGER),
+}
 
 TYPE_SCALES = {"standard": type_scale(1.0), "large": type_scale(LARGE_TEXT_SCALE)}
 

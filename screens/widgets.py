@@ -1,4 +1,5 @@
-"""Widgets the screens share: the scrambled PIN keypad, a data table, a bar chart."""
+"""Widgets the screens share: the scrambled PIN keypad, a data table, a bar chart, and an icon
+with its text label (IconLabel, IconButton)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from kivy.core.text import Label as CoreLabel
 from kivy.graphics import Color, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -20,7 +30,8 @@ from kivy.uix.recycleview import RecycleView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kivy.uix.widget import Widget
 
-from screens import theme
+from screens import icons, theme
+from screens.fonts import ICON_FONT_NAME
 
 
 class KeyButton(Button):
@@ -254,12 +265,151 @@ def _text_texture(text: str):
     return tex
 
 
+class IconText(Widget):
+    """An icon and its text label, drawn as two textures: the icon (screens/icons.py name)
+    left of the text, or above it when `vertical`; the pair centred in the widget, the text
+    wrapped to the room left. Its width comes from its layout, its `minimum_height` from the
+    text (never the other way round, so no layout loops). Without the icon font the text is
+    shown alone. The texts are white textures tinted by `color`, so a colour change (pressed,
+    disabled) costs no re-render."""
+
+    icon = StringProperty("")
+    text = StringProperty("")
+    color = ColorProperty(theme.TEXT_ON_BACKGROUND)
+    font_size = NumericProperty(theme.font("body"))
+    bold = BooleanProperty(False)
+    vertical = BooleanProperty(False)
+    halign = OptionProperty("center", options=["left", "center"])
+    padding_x = NumericProperty(dp(theme.SPACE_M))
+    padding_y = NumericProperty(dp(theme.SPACE_S))
+    spacing = NumericProperty(dp(theme.SPACE_S))
+    minimum_height = NumericProperty(0)
+    # Where the text and icon were drawn, in window-independent widget coordinates: for
+    # tests and layout checks ([x, y, w, h]; w = 0 when there is nothing to draw).
+    text_box = ListProperty([0, 0, 0, 0])
+    icon_box = ListProperty([0, 0, 0, 0])
+
+    def __init__(self, **kw) -> None:
+        self._text_tex: Texture | None = None
+        self._icon_tex: Texture | None = None
+        self._text_width = 0.0  # width of the longest line drawn
+        self._relayout = Clock.create_trigger(self.relayout, -1)
+        self._recolor = Clock.create_trigger(self._draw, -1)
+        super().__init__(**kw)
+        self.bind(
+            icon=self._relayout,
+            text=self._relayout,
+            font_size=self._relayout,
+            bold=self._relayout,
+            vertical=self._relayout,
+            halign=self._relayout,
+            padding_x=self._relayout,
+            padding_y=self._relayout,
+            spacing=self._relayout,
+            width=self._relayout,
+            pos=self._recolor,
+            height=self._recolor,
+            color=self._recolor,
+        )
+        self._relayout()
+
+    def icon_size(self) -> float:
+        return float(self.font_size) * theme.ICON_SCALE
+
+    def relayout(self, *_a: object) -> None:
+        """Render the textures for the current text, size and width, then draw."""
+        glyph = icons.glyph(self.icon) if self.icon else ""
+        self._icon_tex = _render(glyph, self.icon_size(), ICON_FONT_NAME) if glyph else None
+        icon_w = self._icon_tex.width if self._icon_tex else 0
+        room = self.width - 2 * self.padding_x
+        if self._icon_tex is not None and not self.vertical:
+            room -= icon_w + self.spacing
+        room = max(room, dp(40))
+        self._text_tex, self._text_width = (
+            _render_wrapped(self.text, float(self.font_size), self.bold, room, self.halign)
+            if self.text
+            else (None, 0.0)
+        )
+        icon_h = self._icon_tex.height if self._icon_tex else 0
+        text_h = self._text_tex.height if self._text_tex else 0
+        if self.vertical:
+            content = icon_h + text_h + (self.spacing if icon_h and text_h else 0)
+        else:
+            content = max(icon_h, text_h)
+        self.minimum_height = max(dp(theme.TARGET_DP), content + 2 * self.padding_y)
+        self._draw()
+
+    def _draw(self, *_a: object) -> None:
+        self.canvas.after.clear()
+        it, tt = self._icon_tex, self._text_tex
+        iw, ih = (it.width, it.height) if it else (0, 0)
+        tw, th = (tt.width, tt.height) if tt else (0, 0)
+        cx, cy = self.center_x, self.center_y
+        if self.vertical:
+            gap = self.spacing if it and tt else 0
+            total = ih + gap + th
+            top = cy + total / 2
+            ipos = (cx - iw / 2, top - ih)
+            tpos = (cx - tw / 2, top - ih - gap - th)
+        else:
+            gap = self.spacing if it and tt else 0
+            group = iw + gap + self._text_width
+            left = self.x + self.padding_x if self.halign == "left" else cx - group / 2
+            ipos = (left, cy - ih / 2)
+            # A wrapped text's texture is as wide as its room; its lines start at its left.
+            tpos = (left + iw + gap, cy - th / 2)
+        self.icon_box = [ipos[0] - self.x, ipos[1] - self.y, iw, ih]
+        self.text_box = [tpos[0] - self.x, tpos[1] - self.y, tw, th]
+        with self.canvas.after:
+            Color(*self.color)
+            if it is not None:
+                Rectangle(texture=it, pos=ipos, size=(iw, ih))
+            if tt is not None:
+                Rectangle(texture=tt, pos=tpos, size=(tw, th))
+
+
+def _render(text: str, size: float, font_name: str | None = None, bold: bool = False) -> Texture:
+    kw = {"font_name": font_name} if font_name else {}
+    lbl = CoreLabel(text=text, font_size=size, bold=bold, **kw)
+    lbl.refresh()
+    return lbl.texture
+
+
+def _render_wrapped(
+    text: str, size: float, bold: bool, room: float, halign: str
+) -> tuple[Texture, float]:
+    """The text on one line when it fits in `room`, else wrapped to `room` (centred lines
+    when halign is "center"); returns the texture and the width its lines take."""
+    lbl = CoreLabel(text=text, font_size=size, bold=bold)
+    lbl.refresh()
+    if lbl.texture.width <= room:
+        return lbl.texture, float(lbl.texture.width)
+    lbl = CoreLabel(text=text, font_size=size, bold=bold, text_size=(room, None), halign=halign)
+    lbl.refresh()
+    return lbl.texture, float(min(room, lbl.content_width))
+
+
+class IconLabel(IconText):
+    """An icon beside a line of text (status lines, result marks, empty states)."""
+
+
+class IconButton(ButtonBehavior, IconText):
+    """A button with an icon and a text label, always both (see screens/theme.py for its kv
+    use). `kind` picks its colours from theme.BUTTON_KINDS."""
+
+    kind = OptionProperty("primary", options=list(theme.BUTTON_KINDS))
+    background_color = ColorProperty(theme.ACCENT)
+
+
 def year_bars(counts: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:
     return [(str(y), c) for y, c in counts]
 
 
 __all__ = [
     "BarChart",
+    "IconButton",
+    "IconLabel",
+    "IconText",
     "KeyButton",
     "ObjectProperty",
     "PageManager",

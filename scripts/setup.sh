@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools        # card: PC/SC + virtual reader
   xvfb xauth libgl1-mesa-dri libmtdev1 fonts-wqy-microhei                # screen: Kivy under Xvfb, CJK font
+  fonts-noto-cjk fonts-material-design-icons-iconfont          # screen: CJK with a real bold, icons
   cups printer-driver-cups-pdf poppler-utils ghostscript       # A4 printing and PDF checks
   postgresql                                                   # the back office's big database
   espeak-ng                                                    # voice prompts

@@ -73,8 +73,24 @@ def test_kv_text_colours_are_checked_colours():
                 for name in re.findall(r"theme\.([A-Z_]+)", m.group(1)):
                     used.setdefault(name, set()).add(kv.name)
     assert used, "no kv text colours found: the scan is broken"
-    unchecked = {n: sorted(f) for n, f in used.items() if getattr(theme, n) not in paired}
+    unchecked = {
+        n: sorted(f)
+        for n, f in used.items()
+        if not isinstance(getattr(theme, n), dict) and getattr(theme, n) not in paired
+    }
     assert unchecked == {}
+
+
+def test_every_button_kind_is_a_checked_pair():
+    pairs = set(theme.PAIRS.values())
+    assert {(fg, bg) for bg, fg in theme.BUTTON_KINDS.values()} <= pairs
+
+
+def test_font_roles_are_the_type_scale():
+    assert set(theme.FONT_ROLES) == {f.name for f in fields(theme.TypeScale)}
+    for role, size in theme.FONT_ROLES.items():
+        assert theme.font(role) == f"{size}sp"
+        assert getattr(theme.TYPE_SCALES["standard"], role) == size
 
 
 def test_large_text_mode_draws_nothing_under_30_sp():

@@ -1,0 +1,192 @@
+"""The kiosk's font files: Noto Sans CJK SC (regular and a real bold) when installed, else the
+configured font; and the Material Icons font. No Kivy here: bootstrap registers what this
+module finds.
+
+Debian ships Noto Sans CJK only as collections (.ttc, ten faces each: JP, KR, SC, TC, HK and
+their Mono variants). Kivy's SDL2 text provider opens a file at face 0, which is the Japanese
+face (Japanese glyph shapes for shared Han characters), so the SC face is copied once into a
+standalone .otf in a cache folder and that file is registered."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
+NOTO_REGULAR = NOTO_DIR / "NotoSansCJK-Regular.ttc"
+NOTO_BOLD = NOTO_DIR / "NotoSansCJK-Bold.ttc"
+NOTO_SC_FAMILY = "Noto Sans CJK SC"
+ICON_FONT = Path(
+    "/usr/share/fonts/truetype/material-design-icons-iconfont/MaterialIcons-Regular.ttf"
+)
+# Debian's codepoint map of the icon font (name: hex), the source of screens/icons.py.
+ICON_CODEPOINTS = Path("/usr/share/fonts-material-design-icons-iconfont/scss/_variables.scss")
+ICON_FONT_NAME = "KioskIcons"
+
+
+class FontFileError(ValueError):
+    """A font file is not the kind of file expected (not a collection, no such face)."""
+
+
+@dataclass(frozen=True)
+class TextFaces:
+    """The files of the text font: `bold` is `regular` when the font has no bold file (then
+    Kivy's bold text looks like its regular text)."""
+
+    family: str
+    regular: Path
+    bold: Path
+
+    @property
+    def has_bold(self) -> bool:
+        return self.bold != self.regular
+
+
+def text_faces(fallback: Path, cache_dir: Path | None = None) -> TextFaces:
+    """Noto Sans CJK SC regular and bold when both collections are installed, else `fallback`
+    (the configured font, e.g. WenQuanYi Micro Hei, which has no bold)."""
+    if NOTO_REGULAR.is_file() and NOTO_BOLD.is_file():
+        folder = cache_dir or font_cache_dir()
+        try:
+            return TextFaces(
+                NOTO_SC_FAMILY,
+                extract_face(NOTO_REGULAR, NOTO_SC_FAMILY, folder),
+                extract_face(NOTO_BOLD, NOTO_SC_FAMILY, folder),
+            )
+        except (OSError, FontFileError):
+            pass  # a damaged or unexpected collection: the configured font still works
+    return TextFaces(fallback.stem, fallback, fallback)
+
+
+def font_cache_dir() -> Path:
+    """Where extracted faces live: $KIOSK_FONT_CACHE, else ~/.cache/kiosk-fonts, else a
+    folder in the temp dir (a read-only home)."""
+    env = os.environ.get("KIOSK_FONT_CACHE")
+    candidates = [Path(env)] if env else []
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    candidates.append((Path(xdg) if xdg else Path.home() / ".cache") / "kiosk-fonts")
+    candidates.append(Path(tempfile.gettempdir()) / f"kiosk-fonts-{os.getuid()}")
+    for c in candidates:
+        try:
+            c.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(c, os.W_OK):
+            return c
+    raise OSError("no writable folder for the font cache")
+
+
+def _u16(data: bytes, at: int) -> int:
+    return int(struct.unpack_from(">H", data, at)[0])
+
+
+def _u32(data: bytes, at: int) -> int:
+    return int(struct.unpack_from(">I", data, at)[0])
+
+
+def collection_faces(data: bytes) -> list[int]:
+    """Offsets of each face's table directory in a TrueType/OpenType collection."""
+    if data[:4] != b"ttcf":
+        raise FontFileError("not a font collection (no 'ttcf' header)")
+    count = _u32(data, 8)
+    return [_u32(data, 12 + 4 * i) for i in range(count)]
+
+
+def face_family(data: bytes, directory: int) -> str:
+    """The face's family name (name ID 1, Windows Unicode English record, else any
+    Windows Unicode record)."""
+    tables = _tables(data, directory)
+    if b"name" not in tables:
+        raise FontFileError("face has no name table")
+    base, _length = tables[b"name"]
+    count, strings = _u16(data, base + 2), base + _u16(data, base + 4)
+    found = ""
+    for i in range(count):
+        rec = base + 6 + 12 * i
+        platform, encoding, language, name_id, length, offset = struct.unpack_from(">6H", data, rec)
+        if name_id != 1 or platform != 3 or encoding not in (1, 10):
+            continue
+        text = data[strings + offset : strings + offset + length].decode("utf-16-be")
+        if language == 0x0409:
+            return text
+        found = found or text
+    return found
+
+
+def _tables(data: bytes, directory: int) -> dict[bytes, tuple[int, int]]:
+    count = _u16(data, directory + 4)
+    out = {}
+    for i in range(count):
+        rec = directory + 12 + 16 * i
+        tag = data[rec : rec + 4]
+        out[tag] = (_u32(data, rec + 8), _u32(data, rec + 12))
+    return out
+
+
+def _checksum(blob: bytes) -> int:
+    blob += b"\0" * (-len(blob) % 4)
+    return sum(struct.unpack(f">{len(blob) // 4}I", blob)) & 0xFFFFFFFF
+
+
+def standalone_face(data: bytes, directory: int) -> bytes:
+    """One face of a collection as a font file of its own: its table directory, then its
+    tables, each 4-byte aligned; the head table's whole-file checksum set as the OpenType
+    spec says (0xB1B0AFBA minus the sum of the file with the field zeroed)."""
+    sfnt_version = data[directory : directory + 4]
+    tables = sorted(_tables(data, directory).items())
+    n = len(tables)
+    entry_selector = max(0, n.bit_length() - 1)
+    search_range = 16 * (1 << entry_selector)
+    header = sfnt_version + struct.pack(
+        ">4H", n, search_range, entry_selector, 16 * n - search_range
+    )
+    offset = 12 + 16 * n
+    records, bodies = [], []
+    head_at = -1
+    for tag, (start, length) in tables:
+        body = bytearray(data[start : start + length])
+        if tag == b"head":
+            body[8:12] = b"\0\0\0\0"
+            head_at = offset
+        records.append(tag + struct.pack(">3I", _checksum(bytes(body)), offset, length))
+        bodies.append(bytes(body) + b"\0" * (-length % 4))
+        offset += len(bodies[-1])
+    out = bytearray(header + b"".join(records) + b"".join(bodies))
+    if head_at >= 0:
+        struct.pack_into(">I", out, head_at + 8, (0xB1B0AFBA - _checksum(bytes(out))) & 0xFFFFFFFF)
+    return bytes(out)
+
+
+def extract_face(collection: Path, family: str, cache_dir: Path) -> Path:
+    """The face named `family` of `collection`, as a standalone file in `cache_dir` (written
+    once per version of the collection: its name, size and mtime are in the file's name)."""
+    st = collection.stat()
+    key = hashlib.sha256(
+        f"{collection}|{st.st_size}|{st.st_mtime_ns}|{family}".encode()
+    ).hexdigest()
+    target = cache_dir / f"{collection.stem}-{family.replace(' ', '')}-{key[:12]}.otf"
+    if target.is_file():
+        return target
+    data = collection.read_bytes()
+    for directory in collection_faces(data):
+        if face_family(data, directory) == family:
+            blob = standalone_face(data, directory)
+            break
+    else:
+        raise FontFileError(f"{collection} has no face named {family!r}")
+    # Written under a temporary name, then renamed: a second kiosk process starting at the
+    # same time never reads half a file.
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

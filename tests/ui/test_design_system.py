@@ -1,0 +1,93 @@
+"""The design system as Kivy draws it (a fresh process under the test display): Noto Sans CJK
+SC is the default font and its bold draws bolder than its regular; every icon of
+screens/icons.py is a real glyph of the icon font; IconButton keeps its icon beside its label,
+at least 60 dp high, wrapping a long label, following large-text mode live."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from screens import icons, theme
+from tests.helpers.paths import REPO
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
+    out = tmp_path_factory.mktemp("design") / "probe.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.design_probe", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_noto_sans_cjk_sc_is_registered_with_a_real_bold(probe):
+    faces = probe["faces"]
+    assert faces["family"] == "Noto Sans CJK SC"
+    assert faces["regular"] != faces["bold"]
+    # Kivy resolves plain text to the regular file and bold text to the bold file ...
+    assert probe["regular"]["file"] == faces["regular"]
+    assert probe["bold"]["file"] == faces["bold"]
+    # ... and the bold strokes cover clearly more pixels than the regular ones (with
+    # WenQuanYi, which has no bold, both counts were the same).
+    assert probe["bold"]["ink"] > 1.25 * probe["regular"]["ink"] > 0
+
+
+def test_every_icon_draws_its_own_glyph(probe):
+    assert probe["icon_font"] is True
+    assert set(probe["icons"]) == set(icons.ICONS)
+    missing = [n for n, r in probe["icons"].items() if r["is_notdef"] or r["ink"] < 50]
+    assert missing == []
+
+
+def test_icon_button_shows_icon_beside_label(probe):
+    b = probe["button"]
+    ix, _iy, iw, ih = b["icon_box"]
+    tx, _ty, tw, _th = b["text_box"]
+    assert iw > 0 and tw > 0
+    assert ix + iw <= tx, "the icon is left of its label"
+    # the pair is centred in the button: equal room on both sides (to a pixel)
+    assert abs(ix - (b["width"] - (tx + tw))) <= 1
+    assert b["height"] >= b["min_target"]
+    assert b["height"] >= theme.PRIMARY_BUTTON_DP  # dp == px at this density
+    # the icon is drawn larger than the text's size
+    assert ih >= theme.ICON_SCALE * b["font_size"] * 0.9
+
+
+def test_long_label_wraps_inside_the_button(probe):
+    n = probe["narrow"]
+    tx, _ty, tw, th = n["text_box"]
+    assert tx + tw <= n["width"], "the label stays inside the button"
+    assert th >= 2 * n["one_line_text_h"] - 2, "the long label took two lines or more"
+    assert n["height"] > n["one_line_height"], "and the button grew to hold them"
+
+
+def test_tile_puts_icon_above_label(probe):
+    ix, iy, iw, _ih = probe["tile"]["icon_box"]
+    tx, ty, tw, th = probe["tile"]["text_box"]
+    assert iy >= ty + th, "icon above the label"
+    assert abs((ix + iw / 2) - (tx + tw / 2)) <= 1, "both centred on one axis"
+
+
+def test_icon_label_and_large_text(probe):
+    assert probe["label"]["icon_box"][2] > 0
+    b = probe["button"]
+    # FONT_BUTTON 26 sp x 1.4 = 36.4 sp, live when large-text mode switches on
+    assert b["font_size"] == pytest.approx(theme.FONT_BUTTON)
+    assert b["font_size_large"] == pytest.approx(36.4, abs=0.01)
+
+
+def test_without_the_icon_font_the_label_stands_alone(probe):
+    assert probe["bare"]["icon_box"][2] == 0
+    assert probe["bare"]["text_box"][2] > 0
