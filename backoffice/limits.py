@@ -55,6 +55,8 @@ LIMITS: tuple[BodyLimit, ...] = (
     BodyLimit("POST", "/v1/members/{member_no}/unemployment/application/stop", 1 * KiB),
     BodyLimit("POST", "/v1/members/{member_no}/unemployment/skill-subsidies", 1 * KiB),
     BodyLimit("POST", "/v1/members/{member_no}/flexible/registration", 1 * KiB),
+    BodyLimit("POST", "/v1/members/{member_no}/transfer/vouchers", 1 * KiB),  # {kind}
+    BodyLimit("POST", "/v1/members/{member_no}/transfer/requests", 1 * KiB),  # {from_city}
     # MAX_MONTHS (240) months of 11 bytes each ("2024-03", ) and the scheme, base and tier.
     BodyLimit("POST", "/v1/members/{member_no}/quotes", 4 * KiB),
     BodyLimit("POST", "/v1/orders", 1 * KiB),

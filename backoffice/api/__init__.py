@@ -20,10 +20,12 @@ def routers() -> list[APIRouter]:
         face,
         flexible,
         health,
+        medical,
         members,
         my_payments,
         payments,
         terminals,
+        transfer,
         unemployment,
         verify,
     )
@@ -39,6 +41,8 @@ def routers() -> list[APIRouter]:
         unemployment.router,  # 失业保险 (issue 17)
         flexible.router,  # 灵活就业 (issue 17)
         my_payments.router,  # the member's own receipts (issue 17)
+        transfer.router,  # 转移接续 (issue 17)
+        medical.router,  # 医保 (issue 17)
         estimate.router,
         terminals.router,
         verify.router,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from backoffice.api.deps import Ctx, Db
 from backoffice.api.models import ErrorBody, VerificationOut
 from backoffice.rules import certificates as rules
+from backoffice.rules import transfer
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import MonthStatus, Scheme
 from kiosk.domain.certificates import CertificateKind
@@ -68,8 +69,9 @@ def verify(
     content = json.loads(row.content_json)
     now = ctx.settings.now()
     expired = now > row.expires_at
+    voucher = transfer.is_voucher(content)  # a transfer voucher (issue 17): its own content
     out: dict[str, Any] = {
-        **rules.verification_view(content),
+        **(transfer.verification_view(content) if voucher else rules.verification_view(content)),
         "valid": not expired,
         "expired": expired,
         # Stored as naive UTC; shown in the city's zone with its offset (docs/rules.md, Time).
@@ -79,7 +81,7 @@ def verify(
     }
     if wants_json:
         return JSONResponse(out)
-    return HTMLResponse(_certificate_page(out))
+    return HTMLResponse(_voucher_page(out) if voucher else _certificate_page(out))
 
 
 def not_found_page(zh: str, en: str) -> HTMLResponse:
@@ -165,6 +167,50 @@ def _certificate_page(v: dict[str, Any]) -> str:
 <th>个人缴费</th><th>政府补贴</th><th>计入个人账户</th><th>状态</th><th>缴费单位</th></tr>
 {months}</table></details>"""
     return _page("参保证明核验 / Certificate verification", body)
+
+
+def _voucher_page(v: dict[str, Any]) -> str:
+    """A transfer voucher (参保缴费凭证): who, the insured periods by city, the account."""
+    kind = transfer.VoucherKind(v["kind"])
+    e = html.escape
+    state = (
+        '<p class="ok">✔ 有效凭证 / Valid voucher</p>'
+        if v["valid"]
+        else '<p class="bad">✘ 已过期 / Expired</p>'
+    )
+    account = (
+        "养老个人账户储存额 Pension account"
+        if kind is transfer.VoucherKind.PENSION
+        else ("医疗个人账户余额 Medical account")
+    )
+    facts = [
+        ("凭证类型 Kind", f"{kind.zh} / {kind.en}"),
+        ("姓名 Name", v["name_masked"]),
+        ("证件号码 ID number", v["id_number_masked"]),
+        ("个人编号 Member no.", v["member_no"]),
+        ("缴费月数 Months counted", str(v["months_paid"])),
+        ("其中转入 Transferred in", str(v["months_transferred_in"])),
+        (account, v["account_balance"]),
+        ("出具机构 Issuer", v["issuer"]),
+        ("数据截至 Data as of", v["as_of"]),
+        ("开具时间 Issued", v["issued_at"]),
+        ("有效期至 Valid until", v["expires_at"]),
+    ]
+    facts_html = "".join(f"<tr><th>{e(k)}</th><td>{e(str(x))}</td></tr>" for k, x in facts)
+    periods = "".join(
+        f"<tr><td>{e(p['city_zh'])}<br><small>{e(p['city_en'])}</small></td>"
+        f"<td>{e(p['first'])} ~ {e(p['last'])}</td><td>{p['months']}</td>"
+        f"<td>{e(p['personal_total'])}</td><td>{e(p['employer_total'])}</td></tr>"
+        for p in v["periods"]
+    )
+    body = f"""{state}
+<table class="facts">{facts_html}
+<tr><th>文件摘要 Digest (SHA-256)</th><td><code>{e(v["digest"])}</code></td></tr>
+</table>
+<table class="periods"><caption>参保缴费时段 Insured periods</caption>
+<tr><th>参保地 City</th><th>起止年月 Months</th><th>月数 Count</th><th>个人缴费 Personal</th>
+<th>单位缴费 Employer</th></tr>{periods}</table>"""
+    return _page("参保缴费凭证核验 / Voucher verification", body)
 
 
 def _page(title: str, body: str) -> str:

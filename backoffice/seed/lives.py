@@ -26,6 +26,7 @@ from backoffice.rules.estimate import (
 from backoffice.rules.interest import account_years
 from backoffice.seed import names
 from backoffice.seed.certifications import CertificationDrawer
+from backoffice.seed.medical import MEDICAL_SCHEMES, MedicalDrawer, SettlementRecord
 from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
@@ -40,6 +41,7 @@ from backoffice.seed.rows import (
     SeparationRecord,
     VocationalCertificateRecord,
 )
+from backoffice.seed.transfer import TransferDrawer, TransferRequestRecord
 from backoffice.seed.unemployment import Plan, UnemploymentDrawer
 from kiosk.domain import Money, Scheme, id_check_digit
 
@@ -144,6 +146,9 @@ class History:
     registrations: list[RegistrationRecord] = field(default_factory=list)
     claims: list[ClaimRecord] = field(default_factory=list)
     vocational_certificates: list[VocationalCertificateRecord] = field(default_factory=list)
+    # Transfer-in requests and medical settlements (backoffice.seed.transfer, .medical).
+    transfer_requests: list[TransferRequestRecord] = field(default_factory=list)
+    medical_settlements: list[SettlementRecord] = field(default_factory=list)
     last_employer: int | None = None  # the employer of the last job (the unemployed's)
 
 
@@ -188,6 +193,8 @@ class LifeMaker:
         self._amounts: dict[tuple[int, Decimal, Decimal], tuple[int, int]] = {}
         self.certifier = CertificationDrawer(seed, as_of, policy.certification, policy.timezone)
         self.unemployment = UnemploymentDrawer(seed, as_of, policy.unemployment, policy.timezone)
+        self.transfers = TransferDrawer(seed, as_of, policy.region, dict(employers(seed)))
+        self.medical = MedicalDrawer(seed, as_of, policy.city_name)
 
     def take_id_numbers(self, numbers: set[str]) -> None:
         """Draw against these ID numbers, already given to the members before the next one
@@ -336,6 +343,7 @@ class LifeMaker:
             if show:
                 state = self.certifier.state_of(history.certifications, retired_on)
                 note += f"; certification {state.value}"
+        self._transfers_and_medical(history, archetype)
         return Life(
             archetype=archetype,
             note=note,
@@ -343,6 +351,31 @@ class LifeMaker:
             card=card,
             profile=profile,
             history=history,
+        )
+
+    def _transfers_and_medical(self, history: History, archetype: str) -> None:
+        """Transfer-in requests and medical settlements, each from a generator of its own."""
+        rows = history.contributions
+        history.transfer_requests = self.transfers.draw(
+            history.index,
+            history.member_id,
+            [
+                (c.period, c.payer_id)
+                for c in rows
+                if c.scheme == "pension" and c.status == "transferred_in"
+            ],
+            working=archetype in (EMPLOYEE, FLEXIBLE, UNEMPLOYED),
+        )
+        credits: dict[int, int] = {}
+        for c in rows:
+            if c.scheme == "medical" and c.status != "arrears":
+                credits[c.period] = credits.get(c.period, 0) + c.account_fen
+        history.medical_settlements = self.medical.draw(
+            history.index,
+            history.member_id,
+            credits,
+            {y.year: (y.spending_fen, y.balance_fen) for y in history.medical_years},
+            insured=any(c.scheme in MEDICAL_SCHEMES for c in rows),
         )
 
     def _card(

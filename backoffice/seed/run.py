@@ -36,6 +36,7 @@ from backoffice.seed.finance import (
     seeded_pan,
 )
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, Life, LifeMaker, employers
+from backoffice.seed.medical import SettlementRecord
 from backoffice.seed.rows import (
     BenefitPayment,
     CardRecord,
@@ -50,6 +51,7 @@ from backoffice.seed.rows import (
     SeparationRecord,
     VocationalCertificateRecord,
 )
+from backoffice.seed.transfer import TransferRequestRecord
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES, EmployerRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow, TerminalRow
@@ -441,6 +443,8 @@ _HISTORY_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("unemployment_registration", RegistrationRecord._fields, "registrations"),
     ("unemployment_claim", ClaimRecord._fields, "claims"),
     ("vocational_certificate", VocationalCertificateRecord._fields, "vocational_certificates"),
+    ("transfer_request", TransferRequestRecord._fields, "transfer_requests"),  # issue 17
+    ("medical_settlement", SettlementRecord._fields, "medical_settlements"),  # issue 17
 )
 
 

@@ -17,10 +17,12 @@ def all_tables() -> None:
         face,
         fee_reductions,
         flexible,
+        medical,
         members,
         payments,
         shared_state,
         terminals,
+        transfer,
         unemployment,
     )
 

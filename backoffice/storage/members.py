@@ -157,4 +157,6 @@ MEMBER_TABLES = (
     "unemployment_registration",
     "unemployment_claim",
     "vocational_certificate",
+    "transfer_request",  # transfer-in requests (backoffice/storage/transfer.py)
+    "medical_settlement",  # medical settlements (backoffice/storage/medical.py)
 )

@@ -19,7 +19,9 @@ from kiosk.backoffice.transport import HttpSession, Retry, Transport, decode
 from kiosk.config import BackOfficeConfig, KioskConfig
 from kiosk.domain import ContributionMonth, Money, Period, PersonalAccounts, Scheme, wire
 from kiosk.domain import flexible as flex
+from kiosk.domain import medical as med
 from kiosk.domain import past_payments as past
+from kiosk.domain import transfer as xfer
 from kiosk.domain import unemployment as unemp
 from kiosk.domain.benefits import BenefitPayment, Benefits
 from kiosk.domain.cards import CardRecord
@@ -409,6 +411,68 @@ class BackOfficeClient:
         """One of the member's own settled payments (for a reprint); NotFound for another's."""
         body = self._get(f"/v1/members/{_seg(member_no)}/payments/{_seg(order_no)}")
         return decode(past.past_payment, body)
+
+    # --- transfers between cities (转移接续) and medical insurance (医保; issue 17) -----------
+
+    def transfer_voucher(
+        self, member_no: str, kind: xfer.VoucherKind, *, idempotency_key: str | None = None
+    ) -> xfer.TransferVoucher:
+        """Issue the pension or medical 参保缴费凭证 (a certificate: verification code, QR,
+        digest). Rejected NO_TRANSFER_RECORD (409) without a month of the scheme."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/transfer/vouchers",
+            {"kind": kind.value},
+            idempotency_key=idempotency_key,
+        )
+        return decode(xfer.voucher, body)
+
+    def transfer_requests(self, member_no: str) -> xfer.TransferRequests:
+        """The member's transfer-in requests, the latest first, and the open one."""
+        body = self._get(f"/v1/members/{_seg(member_no)}/transfer/requests")
+        return decode(xfer.transfer_requests, body)
+
+    def start_transfer(
+        self, member_no: str, from_city: str, *, idempotency_key: str | None = None
+    ) -> xfer.TransferRequests:
+        """A transfer-in request from the city (its region code). Rejected UNKNOWN_CITY
+        (400), TRANSFER_SAME_CITY, TRANSFER_ALREADY_OPEN (409); nothing recorded. The
+        transport sends a fresh key when none is given (the same on each retry)."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/transfer/requests",
+            {"from_city": from_city},
+            idempotency_key=idempotency_key,
+        )
+        return decode(xfer.transfer_requests, body)
+
+    def transfer_cities(self) -> xfer.Cities:
+        """This city and the cities a transfer-in request may name."""
+        return decode(xfer.cities, self._get("/v1/transfer/cities"))
+
+    def medical_account(self, member_no: str, year: int | None = None) -> med.MedicalAccount:
+        """The medical account month by month for the year (default this year)."""
+        params = None if year is None else {"year": str(year)}
+        body = self._get(f"/v1/members/{_seg(member_no)}/medical/account", params)
+        return decode(med.medical_account, body)
+
+    def medical_settlements(
+        self,
+        member_no: str,
+        year: int | None = None,
+        *,
+        kind: med.SettlementKind | None = None,
+        limit: int | None = None,
+    ) -> med.Settlements:
+        """The year's settlements, the latest first (at most `limit`, 1-200; default 50),
+        with the whole year's totals."""
+        params: dict[str, str] = {}
+        if year is not None:
+            params["year"] = str(year)
+        if kind is not None:
+            params["kind"] = kind.value
+        if limit is not None:
+            params["limit"] = str(limit)
+        body = self._get(f"/v1/members/{_seg(member_no)}/medical/settlements", params or None)
+        return decode(med.settlements, body)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return self.transport.get(path, params)
