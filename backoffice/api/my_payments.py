@@ -97,7 +97,8 @@ def payments(
         rows = db.scalars(
             select(OrderRow)
             .where(OrderRow.member_id == member.id, OrderRow.state == OrderState.POSTED.value)
-            .order_by(OrderRow.paid_at.desc(), OrderRow.order_no.desc())
+            # Instants are kept to the second: within one, the order made later first.
+            .order_by(OrderRow.paid_at.desc(), OrderRow.created_at.desc(), OrderRow.order_no.desc())
             .limit(limit)
         ).all()
         url = ctx.settings.public_url
