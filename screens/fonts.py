@@ -27,6 +27,14 @@ ICON_FONT = Path(
 ICON_CODEPOINTS = Path("/usr/share/fonts-material-design-icons-iconfont/scss/_variables.scss")
 ICON_FONT_NAME = "KioskIcons"
 
+# Regular text in Noto too (True), or only bold text (False: regular text stays in the
+# configured font). Memory is the trade-off: Kivy opens a FreeType face per font file and pixel
+# size, and a Noto CJK face costs ~2.3 MB (its CFF subroutines are copied per face) against
+# ~0.3 MB for WenQuanYi. Measured with every page built (tests' driver, 1280x800): peak RSS
+# 194 MB all WenQuanYi, 197 MB Noto for bold only, 228 MB Noto for both; after large-text mode
+# too 199 / 204 / 264 MB. Fewer distinct sizes (theme.FONT_ROLES) shrink the Noto cost.
+NOTO_FOR_REGULAR = True
+
 
 class FontFileError(ValueError):
     """A font file is not the kind of file expected (not a collection, no such face)."""
@@ -47,16 +55,17 @@ class TextFaces:
 
 
 def text_faces(fallback: Path, cache_dir: Path | None = None) -> TextFaces:
-    """Noto Sans CJK SC regular and bold when both collections are installed, else `fallback`
-    (the configured font, e.g. WenQuanYi Micro Hei, which has no bold)."""
+    """Noto Sans CJK SC regular and bold when both collections are installed (regular from
+    `fallback` when NOTO_FOR_REGULAR is off), else `fallback` for both (the configured font,
+    e.g. WenQuanYi Micro Hei, which has no bold)."""
     if NOTO_REGULAR.is_file() and NOTO_BOLD.is_file():
         folder = cache_dir or font_cache_dir()
         try:
-            return TextFaces(
-                NOTO_SC_FAMILY,
-                extract_face(NOTO_REGULAR, NOTO_SC_FAMILY, folder),
-                extract_face(NOTO_BOLD, NOTO_SC_FAMILY, folder),
+            bold = extract_face(NOTO_BOLD, NOTO_SC_FAMILY, folder)
+            regular = (
+                extract_face(NOTO_REGULAR, NOTO_SC_FAMILY, folder) if NOTO_FOR_REGULAR else fallback
             )
+            return TextFaces(NOTO_SC_FAMILY, regular, bold)
         except (OSError, FontFileError):
             pass  # a damaged or unexpected collection: the configured font still works
     return TextFaces(fallback.stem, fallback, fallback)

@@ -58,3 +58,11 @@ def test_a_damaged_collection_falls_back(tmp_path, monkeypatch):
     assert fonts.text_faces(WQY, cache_dir=tmp_path).regular == WQY
     with pytest.raises(fonts.FontFileError):
         fonts.collection_faces(bad.read_bytes())
+
+
+@needs_noto
+def test_noto_for_bold_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "NOTO_FOR_REGULAR", False)
+    faces = fonts.text_faces(WQY, cache_dir=tmp_path)
+    assert faces.regular == WQY and faces.has_bold
+    assert ImageFont.truetype(str(faces.bold), 20).getname() == ("Noto Sans CJK SC", "Bold")
