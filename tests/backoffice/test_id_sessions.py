@@ -63,6 +63,13 @@ def test_an_id_card_opens_a_limited_session(svc: RunningService) -> None:
         # The certification is reachable (this member is no retiree: the route's own answer).
         cert = s.get(f"{base}/certification", timeout=10)
         assert cert.status_code == 409 and cert.json()["code"] == "NOT_A_RETIREE"
+        cert = s.post(
+            f"{base}/certifications",
+            json={"method": "counter", "result": "success"},
+            headers={"Idempotency-Key": "id-session-cert-1"},
+            timeout=10,
+        )
+        assert cert.status_code == 409 and cert.json()["code"] == "NOT_A_RETIREE"
         # Records and documents are not, whatever the route.
         for path in ("summary", "contributions", "accounts", "benefits", "pension-estimate"):
             r = s.get(f"{base}/{path}", timeout=10)
