@@ -35,6 +35,7 @@ from backoffice.seed.finance import (
     insert_demo_acquirer,
     seeded_pan,
 )
+from backoffice.seed.flexible import seed_flexible_and_reductions
 from backoffice.seed.lives import INITIAL_PIN, SHOWCASES, Life, LifeMaker, employers
 from backoffice.seed.medical import SettlementRecord
 from backoffice.seed.rows import (
@@ -188,6 +189,8 @@ def _finish(
         counts["face_enrolment"] = enrol_showcases(
             conn, showcases, at=dt.datetime.combine(report.as_of, dt.time(0, 0))
         )
+        # Flexible workers who stopped, and fee-reduction categories (issue 17: seed/flexible.py).
+        counts.update(seed_flexible_and_reductions(conn, report.seed, report.as_of))
         conn.exec_driver_sql("ANALYZE")
     report.rows = counts
     seed, as_of = report.seed, report.as_of
