@@ -201,3 +201,27 @@ def test_the_face_widens_the_session_once(svc: RunningService) -> None:
         assert at_once.scope == FULL
         assert raw(svc, at_once.token).get(f"{base}/accounts", timeout=10).status_code == 200
         api.close(at_once.token)
+
+
+@pytest.mark.postgres
+def test_scopes_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The scope column and the guard on PostgreSQL (the shared state's raw SELECT)."""
+    with running_service(
+        members=4,
+        seed=7,
+        today=TODAY,
+        cards_dir=tmp_path,
+        database=postgres_url,
+        card_sessions=True,
+    ) as pg:
+        card = id_card(pg, 1)
+        with make_client(pg) as client:
+            api = IdSessionApi(client.transport)
+            session = api.open(card["id_number"], card["name"])
+            assert session.scope == LIMITED
+            base = f"{pg.url}/v1/members/{session.member_no}"
+            s = raw(pg, session.token)
+            assert s.get(f"{base}/dues", timeout=10).status_code == 200
+            r = s.get(f"{base}/summary", timeout=10)
+            assert (r.status_code, r.json()["code"]) == (403, "FULL_SESSION_REQUIRED")
+            api.close(session.token)
