@@ -283,3 +283,19 @@ def test_the_controller_runs_an_id_session_and_the_audit_log_keeps_its_trail(tmp
     assert events[1]["id_number"] == "110***********002X" and events[1]["scope"] == "limited"
     assert events[2]["ended_by"] == "card_removed"
     assert CARD.id_number not in text and CARD.name not in text
+
+
+def test_a_retiree_certifies_with_the_id_card(s):
+    to_limited_menu(s)
+    effects = s.handle(Navigate(Page.CERTIFY), 1)
+    assert s.state.page is Page.CERTIFY
+    assert "certification" in s.state.loading or any(isinstance(e, Load) for e in effects)
+    effects = s.handle(StartFace(FacePurpose.CERTIFICATION), 2)
+    assert s.state.page is Page.FACE
+    check = next(e for e in effects if isinstance(e, CheckFace))
+    assert check.id_number == CARD.id_number and check.purpose is FacePurpose.CERTIFICATION
+    effects = s.handle(FacePassed(Proof()), 5)
+    assert s.state.page is Page.CERTIFY
+    certify = next(e for e in effects if isinstance(e, Load))
+    assert certify.key == "certify" and certify.params["verification_id"] == "v-1"
+    assert s.state.id_scope == "limited"  # certifying widens nothing
