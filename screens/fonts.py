@@ -9,12 +9,19 @@ standalone .otf in a cache folder and that file is registered."""
 
 from __future__ import annotations
 
+import array
 import hashlib
+import io
+import mmap
 import os
 import struct
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
+
+Buffer = bytes | bytearray | mmap.mmap
 
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
 NOTO_REGULAR = NOTO_DIR / "NotoSansCJK-Regular.ttc"
@@ -89,15 +96,15 @@ def font_cache_dir() -> Path:
     raise OSError("no writable folder for the font cache")
 
 
-def _u16(data: bytes, at: int) -> int:
+def _u16(data: Buffer, at: int) -> int:
     return int(struct.unpack_from(">H", data, at)[0])
 
 
-def _u32(data: bytes, at: int) -> int:
+def _u32(data: Buffer, at: int) -> int:
     return int(struct.unpack_from(">I", data, at)[0])
 
 
-def collection_faces(data: bytes) -> list[int]:
+def collection_faces(data: Buffer) -> list[int]:
     """Offsets of each face's table directory in a TrueType/OpenType collection."""
     if data[:4] != b"ttcf":
         raise FontFileError("not a font collection (no 'ttcf' header)")
@@ -105,7 +112,7 @@ def collection_faces(data: bytes) -> list[int]:
     return [_u32(data, 12 + 4 * i) for i in range(count)]
 
 
-def face_family(data: bytes, directory: int) -> str:
+def face_family(data: Buffer, directory: int) -> str:
     """The face's family name (name ID 1, Windows Unicode English record, else any
     Windows Unicode record)."""
     tables = _tables(data, directory)
@@ -126,48 +133,76 @@ def face_family(data: bytes, directory: int) -> str:
     return found
 
 
-def _tables(data: bytes, directory: int) -> dict[bytes, tuple[int, int]]:
+def _tables(data: Buffer, directory: int) -> dict[bytes, tuple[int, int]]:
     count = _u16(data, directory + 4)
     out = {}
     for i in range(count):
         rec = directory + 12 + 16 * i
-        tag = data[rec : rec + 4]
+        tag = bytes(data[rec : rec + 4])
         out[tag] = (_u32(data, rec + 8), _u32(data, rec + 12))
     return out
 
 
-def _checksum(blob: bytes) -> int:
-    blob += b"\0" * (-len(blob) % 4)
-    return sum(struct.unpack(f">{len(blob) // 4}I", blob)) & 0xFFFFFFFF
+def _checksum(blob: bytes | bytearray | memoryview) -> int:
+    """OpenType checksum: the sum of big-endian 32-bit words, the tail padded with zeros. A C
+    array, not a tuple of Python ints: a 16 MB table would otherwise briefly take ~150 MB."""
+    words = array.array("I")
+    if words.itemsize != 4:  # pragma: no cover - every platform Kivy runs on
+        words = array.array("L")
+    whole = len(blob) - len(blob) % 4
+    words.frombytes(blob[:whole])
+    tail = bytes(blob[whole:])
+    if tail:
+        words.frombytes(tail + bytes(4 - len(tail)))
+    if sys.byteorder == "little":
+        words.byteswap()
+    return sum(words) & 0xFFFFFFFF
 
 
-def standalone_face(data: bytes, directory: int) -> bytes:
-    """One face of a collection as a font file of its own: its table directory, then its
-    tables, each 4-byte aligned; the head table's whole-file checksum set as the OpenType
-    spec says (0xB1B0AFBA minus the sum of the file with the field zeroed)."""
-    sfnt_version = data[directory : directory + 4]
+def write_face(data: Buffer, directory: int, out: BinaryIO) -> None:
+    """Write one face of a collection as a font file of its own: its table directory, then
+    its tables, each 4-byte aligned; the head table's whole-file checksum set as the OpenType
+    spec says (0xB1B0AFBA minus the sum of the file with the field zeroed). The file's sum is
+    the directory's plus each table's (each starts 4-byte aligned), so no table is copied."""
+    view = memoryview(data)
     tables = sorted(_tables(data, directory).items())
     n = len(tables)
     entry_selector = max(0, n.bit_length() - 1)
     search_range = 16 * (1 << entry_selector)
-    header = sfnt_version + struct.pack(
+    header = bytes(view[directory : directory + 4]) + struct.pack(
         ">4H", n, search_range, entry_selector, 16 * n - search_range
     )
     offset = 12 + 16 * n
-    records, bodies = [], []
-    head_at = -1
+    records: list[bytes] = []
+    bodies: list[memoryview | bytearray] = []
+    sums = 0
+    head: bytearray | None = None
     for tag, (start, length) in tables:
-        body = bytearray(data[start : start + length])
+        body: memoryview | bytearray = view[start : start + length]
         if tag == b"head":
-            body[8:12] = b"\0\0\0\0"
-            head_at = offset
-        records.append(tag + struct.pack(">3I", _checksum(bytes(body)), offset, length))
-        bodies.append(bytes(body) + b"\0" * (-length % 4))
-        offset += len(bodies[-1])
-    out = bytearray(header + b"".join(records) + b"".join(bodies))
-    if head_at >= 0:
-        struct.pack_into(">I", out, head_at + 8, (0xB1B0AFBA - _checksum(bytes(out))) & 0xFFFFFFFF)
-    return bytes(out)
+            head = bytearray(body)
+            head[8:12] = bytes(4)
+            body = head
+        checksum = _checksum(body)
+        sums += checksum
+        records.append(tag + struct.pack(">3I", checksum, offset, length))
+        bodies.append(body)
+        offset += length + (-length % 4)
+    directory_blob = header + b"".join(records)
+    if head is not None:
+        whole = (_checksum(directory_blob) + sums) & 0xFFFFFFFF
+        struct.pack_into(">I", head, 8, (0xB1B0AFBA - whole) & 0xFFFFFFFF)
+    out.write(directory_blob)
+    for body in bodies:
+        out.write(body)
+        out.write(bytes(-len(body) % 4))
+
+
+def standalone_face(data: Buffer, directory: int) -> bytes:
+    """One face of a collection as the bytes of a font file of its own (see write_face)."""
+    buf = io.BytesIO()
+    write_face(data, directory, buf)
+    return buf.getvalue()
 
 
 def extract_face(collection: Path, family: str, cache_dir: Path) -> Path:
@@ -180,22 +215,25 @@ def extract_face(collection: Path, family: str, cache_dir: Path) -> Path:
     target = cache_dir / f"{collection.stem}-{family.replace(' ', '')}-{key[:12]}.otf"
     if target.is_file():
         return target
-    data = collection.read_bytes()
-    for directory in collection_faces(data):
-        if face_family(data, directory) == family:
-            blob = standalone_face(data, directory)
-            break
-    else:
-        raise FontFileError(f"{collection} has no face named {family!r}")
-    # Written under a temporary name, then renamed: a second kiosk process starting at the
-    # same time never reads half a file.
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
+    with open(collection, "rb") as src:
+        data = mmap.mmap(src.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for directory in collection_faces(data):
+            if face_family(data, directory) == family:
+                break
+        else:
+            raise FontFileError(f"{collection} has no face named {family!r}")
+        # Written under a temporary name, then renamed: a second kiosk process starting at
+        # the same time never reads half a file.
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write_face(data, directory, f)
+            os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    finally:
+        data.close()
     return target

@@ -66,3 +66,10 @@ def test_noto_for_bold_only(tmp_path, monkeypatch):
     faces = fonts.text_faces(WQY, cache_dir=tmp_path)
     assert faces.regular == WQY and faces.has_bold
     assert ImageFont.truetype(str(faces.bold), 20).getname() == ("Noto Sans CJK SC", "Bold")
+
+
+def test_checksum_of_big_endian_words_with_a_padded_tail():
+    # words 0x00000001 + 0x00000002 + 0x01000000 (the tail byte 01 padded to 01 00 00 00)
+    # = 0x01000003; and the sum wraps at 32 bits: 0xFFFFFFFF + 0x00000002 = 0x00000001
+    assert fonts._checksum(b"\0\0\0\x01\0\0\0\x02\x01") == 0x01000003
+    assert fonts._checksum(b"\xff\xff\xff\xff\0\0\0\x02") == 0x00000001
