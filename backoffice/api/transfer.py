@@ -2,7 +2,9 @@
 
 - POST /v1/members/{no}/transfer/vouchers: the pension or medical 参保缴费凭证 a member takes to
   another city, issued like the other certificates (verification code, digest, /verify page);
-- GET /v1/members/{no}/transfer/requests: the member's transfer-in requests and their progress;
+- GET /v1/members/{no}/transfer: the member's transfer-in requests and their progress (a path
+  of its own, as GET .../unemployment and POST .../unemployment/registration: a 405's Allow
+  names one route's methods);
 - POST /v1/members/{no}/transfer/requests: start one, naming the city the member came from
   (Idempotency-Key required);
 - GET /v1/transfer/cities: the cities a request may name.
@@ -279,7 +281,7 @@ def _requests(db: Db, member: records.Member, today: dt.date) -> dict[str, Any]:
 
 
 @router.get(
-    "/v1/members/{member_no}/transfer/requests",
+    "/v1/members/{member_no}/transfer",
     response_model=TransferRequestsOut,
     responses=MEMBER_ERRORS,
 )

@@ -428,7 +428,7 @@ class BackOfficeClient:
 
     def transfer_requests(self, member_no: str) -> xfer.TransferRequests:
         """The member's transfer-in requests, the latest first, and the open one."""
-        body = self._get(f"/v1/members/{_seg(member_no)}/transfer/requests")
+        body = self._get(f"/v1/members/{_seg(member_no)}/transfer")
         return decode(xfer.transfer_requests, body)
 
     def start_transfer(

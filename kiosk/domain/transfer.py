@@ -1,8 +1,8 @@
 """Transfers between cities (转移接续) as the kiosk sees them: the voucher (参保缴费凭证) a member
 takes to another city, the member's transfer-in requests and how far each has gone, the cities
 a request may name; and the parsers of their answers (docs/api.md: .../transfer/vouchers,
-.../transfer/requests, /v1/transfer/cities). A parser raises WireError on a missing field or a
-wrong type, DomainError on figures that do not agree."""
+.../transfer, .../transfer/requests, /v1/transfer/cities). A parser raises WireError on a
+missing field or a wrong type, DomainError on figures that do not agree."""
 
 from __future__ import annotations
 
