@@ -1,17 +1,18 @@
 """The seeded flexible workers who stopped and the members with a fee-reduction category
 (backoffice/seed/flexible.py) through the real back office: seed 3, 150 members, today
-2026-06-20, the default policy. A stopped member is offered nothing and, resumed, never the
+2026-06-20, the default policy; on SQLite and (marked postgres) on PostgreSQL. A stopped member is offered nothing and, resumed, never the
 months stopped; a member on 低保 sees the government's part of the residents' fees."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from sqlalchemy import select
 
-from backoffice.harness import RunningService, running_service
+from backoffice.harness import RunningService, postgres_server, running_service
 from backoffice.storage import Database
 from backoffice.storage.fee_reductions import FeeCategoryRow
 from backoffice.storage.flexible import FlexiblePauseRow
@@ -23,10 +24,16 @@ from tests.helpers.backoffice import client_for
 TODAY = dt.date(2026, 6, 20)
 
 
-@pytest.fixture(scope="module")
-def svc() -> Iterator[RunningService]:
-    with running_service(members=150, seed=3, today=TODAY) as s:
-        yield s
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def svc(request: pytest.FixtureRequest) -> Iterator[RunningService]:
+    with ExitStack() as stack:
+        # PostgreSQL: a server of its own (the session's is seeded for other tests)
+        database = stack.enter_context(postgres_server()) if request.param == "postgres" else None
+        yield stack.enter_context(
+            running_service(members=150, seed=3, today=TODAY, database=database)
+        )
 
 
 def _rows(svc: RunningService) -> tuple[list[tuple[str, int]], list[tuple[str, str]], set[str]]:
