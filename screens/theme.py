@@ -27,12 +27,15 @@ a text label beside it, always both:
         text: app.tr("menu.print", app.lang)
         kind: "primary"                     # "primary" (accent), "secondary" (surface),
                                             # "danger" (red, white text)
-        vertical: False                     # True: icon above the label (menu tiles)
-        on_release: app.navigate("print")
+        vertical: False                     # True: a menu tile, icon above the label
+        on_release: app.navigate("print")     # (give a tile size_hint_y: 1 in its grid)
 
-It is at least TARGET_DP high, wraps its label to its width, and is sized by its layout (no
-size from its own text, so no layout loops). `IconLabel` is the same pair as plain text (icon,
-text, color, font_size) for status lines and result marks.
+It is at least PRIMARY_BUTTON_DP high (`minimum_height` grows with a wrapped label), wraps its
+label to its width, and is sized by its layout (no size from its own text, so no layout
+loops). A tile's label is heading size and its icon TILE_ICON_SCALE times that. `IconLabel` is
+the same pair as plain text (icon, text, color, font_size, bold) for status lines, result
+marks and empty states; `icon_box` / `text_box` say where each was drawn (for layout tests).
+tests/ui/scenarios_design.py lays out a gallery of them (screenshots design-gallery-*.png).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ TARGET_GAP_DP = 8  # between two touch targets
 PRIMARY_BUTTON_DP = 72  # height of a page's main action
 TILE_DP = 140  # smallest side of a menu tile (icon above its label)
 ICON_SCALE = 1.3  # an icon is drawn this much larger than its label's text
+TILE_ICON_SCALE = 2.2  # on a menu tile (icon above its label)
 
 # Spacing, in dp: SPACE and its multiples.
 SPACE = 8

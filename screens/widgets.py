@@ -280,6 +280,7 @@ class IconText(Widget):
     bold = BooleanProperty(False)
     vertical = BooleanProperty(False)
     halign = OptionProperty("center", options=["left", "center"])
+    icon_scale = NumericProperty(theme.ICON_SCALE)  # icon size / text size
     padding_x = NumericProperty(dp(theme.SPACE_M))
     padding_y = NumericProperty(dp(theme.SPACE_S))
     spacing = NumericProperty(dp(theme.SPACE_S))
@@ -298,6 +299,7 @@ class IconText(Widget):
         super().__init__(**kw)
         self.bind(
             icon=self._relayout,
+            icon_scale=self._relayout,
             text=self._relayout,
             font_size=self._relayout,
             bold=self._relayout,
@@ -314,7 +316,7 @@ class IconText(Widget):
         self._relayout()
 
     def icon_size(self) -> float:
-        return float(self.font_size) * theme.ICON_SCALE
+        return float(self.font_size) * float(self.icon_scale)
 
     def relayout(self, *_a: object) -> None:
         """Render the textures for the current text, size and width, then draw."""

@@ -91,3 +91,52 @@ def test_icon_label_and_large_text(probe):
 def test_without_the_icon_font_the_label_stands_alone(probe):
     assert probe["bare"]["icon_box"][2] == 0
     assert probe["bare"]["text_box"][2] > 0
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
+    out = tmp_path_factory.mktemp("gallery") / "scenario.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.driver", "tests.ui.scenarios_design:gallery", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    assert proc.returncode == 0 and "error" not in data, data.get("error", "") + proc.stderr[-3000:]
+    return data
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_gallery_in_the_app_taps_and_lays_out_without_loops(gallery):
+    assert gallery["pressed"] == ["primary", "secondary", "danger"]
+    assert gallery["layout_loops"] == 0
+    boxes = gallery["standard"]["boxes"]
+    buttons = [boxes[w]["pos"] + boxes[w]["size"] for w in ("primary", "secondary", "danger")]
+    targets = buttons + gallery["standard"]["tiles"]
+    for t in targets:
+        assert min(t[2], t[3]) >= theme.TARGET_DP, t
+    # no two touch targets overlap, and neighbours keep the 8 dp gap
+    for i, a in enumerate(targets):
+        for b in targets[i + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    (x1, _y1, w1, _h1), (x2, _y2, _w2, _h2) = buttons[0], buttons[1]
+    assert x2 - (x1 + w1) >= theme.TARGET_GAP_DP - 0.5
+    for name, box in boxes.items():
+        tx, _ty, tw, _th = box["text_box"]
+        assert tx >= 0 and tx + tw <= box["size"][0] + 0.5, f"{name}: label outside its box"
+
+
+def test_gallery_in_large_text(gallery):
+    large = gallery["large"]
+    assert large["font_size"] == pytest.approx(theme.FONT_BUTTON * 1.4, abs=0.01)
+    tx, _ty, tw, _th = large["text_box"]
+    assert tx + tw <= large["width"] + 0.5
+    for tx, ty, tw, th, w, h in large["tile_text"]:
+        assert tx >= 0 and tx + tw <= w + 0.5 and ty >= 0 and ty + th <= h + 0.5

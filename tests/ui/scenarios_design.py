@@ -1,0 +1,123 @@
+"""The design system's widgets inside the real app (tests/ui/test_design_system.py): a gallery
+of IconButtons (every kind, tiles with the icon above) and IconLabels laid over the attract
+screen, tapped with real touches, in standard and large text, with screenshots for review."""
+
+from __future__ import annotations
+
+from tests.helpers.kivy_ui import shot, tap, wait_until
+
+
+def _gallery(app):
+    from kivy.lang import Builder
+
+    from screens import icons
+
+    root = Builder.load_string(
+        """
+#:import theme screens.theme
+FloatLayout:
+    canvas.before:
+        Color:
+            rgba: theme.BACKGROUND
+        Rectangle:
+            pos: self.pos
+            size: self.size
+    BoxLayout:
+        orientation: "vertical"
+        padding: dp(theme.SPACE_L)
+        spacing: dp(theme.TARGET_GAP_DP)
+        GridLayout:
+            id: tiles
+            cols: 4
+            spacing: dp(theme.TARGET_GAP_DP)
+        BoxLayout:
+            size_hint_y: None
+            height: self.minimum_height
+            spacing: dp(theme.TARGET_GAP_DP)
+            IconButton:
+                id: primary
+                icon: "print"
+                text: "打印凭证 Print"
+                kind: "primary"
+            IconButton:
+                id: secondary
+                icon: "back"
+                text: "返回 Back"
+                kind: "secondary"
+            IconButton:
+                id: danger
+                icon: "card_loss"
+                text: "挂失 Report loss"
+                kind: "danger"
+        IconLabel:
+            id: ok
+            icon: "success"
+            text: "缴费成功，请取走凭条和社保卡"
+            color: theme.ACCENT
+            font_size: theme.font("heading")
+            bold: True
+        IconLabel:
+            id: clock
+            icon: "clock"
+            text: "还剩 40 秒 · 40 s left"
+            color: theme.TEXT_MUTED_ON_BACKGROUND
+            font_size: theme.font("caption")
+"""
+    )
+    tiles = [
+        ("insurance", "我的参保"),
+        ("history", "缴费记录"),
+        ("account", "个人账户"),
+        ("benefits", "待遇查询"),
+        ("pay", "缴费"),
+        ("estimate", "养老金测算"),
+        ("certify", "资格认证"),
+        ("card", "社保卡服务"),
+    ]
+    from screens.widgets import IconButton
+
+    for name, text in tiles:
+        root.ids.tiles.add_widget(
+            IconButton(icon=name, text=text, vertical=True, kind="secondary", size_hint_y=1)
+        )
+    assert icons.font_ready
+    app.root.add_widget(root)
+    return root
+
+
+def gallery(app, out):
+    yield from wait_until(lambda: app.prebuilt, 30, "pages built")
+    root = _gallery(app)
+    pressed: list[str] = []
+    for wid in ("primary", "secondary", "danger"):
+        root.ids[wid].bind(on_release=lambda b, w=wid: pressed.append(w))
+    yield 0.3
+    boxes = {}
+    for wid in ("primary", "secondary", "danger", "ok", "clock"):
+        w = root.ids[wid]
+        boxes[wid] = {
+            "pos": list(w.to_window(*w.pos)),
+            "size": list(w.size),
+            "icon_box": list(w.icon_box),
+            "text_box": list(w.text_box),
+        }
+    out["standard"] = {
+        "boxes": boxes,
+        "tiles": [[*t.to_window(*t.pos), *t.size] for t in root.ids.tiles.children],
+    }
+    out["shot_standard"] = shot("design-gallery-zh")
+    for wid in ("primary", "secondary", "danger"):
+        tap(root.ids[wid])
+        yield 0.1
+    out["pressed"] = pressed
+    app.toggle_large_text()  # what the attract page's 长辈模式 button does
+    yield 0.5
+    w = root.ids["primary"]
+    out["large"] = {
+        "font_size": w.font_size,
+        "height": w.height,
+        "text_box": list(w.text_box),
+        "width": w.width,
+        "tile_text": [[*list(t.text_box), t.width, t.height] for t in root.ids.tiles.children],
+    }
+    out["shot_large"] = shot("design-gallery-large")
