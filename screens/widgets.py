@@ -284,6 +284,7 @@ class IconText(Widget):
     padding_x = NumericProperty(dp(theme.SPACE_M))
     padding_y = NumericProperty(dp(theme.SPACE_S))
     spacing = NumericProperty(dp(theme.SPACE_S))
+    min_height = NumericProperty(0)  # a floor for minimum_height (a button: a touch target)
     minimum_height = NumericProperty(0)
     # Where the text and icon were drawn, in window-independent widget coordinates: for
     # tests and layout checks ([x, y, w, h]; w = 0 when there is nothing to draw).
@@ -308,6 +309,7 @@ class IconText(Widget):
             padding_x=self._relayout,
             padding_y=self._relayout,
             spacing=self._relayout,
+            min_height=self._relayout,
             width=self._relayout,
             pos=self._recolor,
             height=self._recolor,
@@ -338,7 +340,7 @@ class IconText(Widget):
             content = icon_h + text_h + (self.spacing if icon_h and text_h else 0)
         else:
             content = max(icon_h, text_h)
-        self.minimum_height = max(dp(theme.TARGET_DP), content + 2 * self.padding_y)
+        self.minimum_height = max(float(self.min_height), content + 2 * self.padding_y)
         self._draw()
 
     def _draw(self, *_a: object) -> None:
@@ -400,6 +402,7 @@ class IconButton(ButtonBehavior, IconText):
     use). `kind` picks its colours from theme.BUTTON_KINDS."""
 
     kind = OptionProperty("primary", options=list(theme.BUTTON_KINDS))
+    min_height = NumericProperty(dp(theme.TARGET_DP))
     background_color = ColorProperty(theme.ACCENT)
 
 

@@ -56,6 +56,27 @@ FloatLayout:
             color: theme.ACCENT
             font_size: theme.font("heading")
             bold: True
+        BoxLayout:
+            size_hint_y: None
+            height: max(pension.height, empty.height)
+            spacing: dp(theme.TARGET_GAP_DP)
+            Card:
+                id: pension
+                icon: "insurance"
+                title: "城镇职工基本养老保险"
+                status_color: theme.OK
+                IconLabel:
+                    icon: "success"
+                    text: "正常缴费 · 累计 186 个月"
+                    color: theme.OK
+                    halign: "left"
+                    padding_x: 0
+            Card:
+                id: empty
+                IconLabel:
+                    icon: "receipt"
+                    text: "暂无缴费记录 No records yet"
+                    color: theme.TEXT_MUTED_ON_SURFACE
         IconLabel:
             id: clock
             icon: "clock"
@@ -105,6 +126,19 @@ def gallery(app, out):
         "boxes": boxes,
         "tiles": [[*t.to_window(*t.pos), *t.size] for t in root.ids.tiles.children],
     }
+    cards = {}
+    for wid in ("pension", "empty"):
+        c = root.ids[wid]
+        title = c.children[-1]  # the rule's title IconLabel comes first
+        body = c.children[0]
+        cards[wid] = {
+            "size": list(c.size),
+            "title_height": title.height,
+            "title_text_box": list(title.text_box),
+            "title_pos": [title.x - c.x, title.y - c.y],
+            "body_pos": [body.x - c.x, body.y - c.y, body.width, body.height],
+        }
+    out["cards"] = cards
     out["shot_standard"] = shot("design-gallery-zh")
     for wid in ("primary", "secondary", "danger"):
         tap(root.ids[wid])

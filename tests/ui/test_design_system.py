@@ -140,3 +140,16 @@ def test_gallery_in_large_text(gallery):
     assert tx + tw <= large["width"] + 0.5
     for tx, ty, tw, th, w, h in large["tile_text"]:
         assert tx >= 0 and tx + tw <= w + 0.5 and ty >= 0 and ty + th <= h + 0.5
+
+
+def test_cards_title_status_and_empty(gallery):
+    pension, empty = gallery["cards"]["pension"], gallery["cards"]["empty"]
+    # a titled card: its title drawn inside the card, above its body, the stripe's room on the
+    # left (padding SPACE_M 16 + stripe SPACE 8 = 24 dp)
+    tx, _ty, tw, _th = pension["title_text_box"]
+    assert tw > 0 and pension["title_pos"][0] == pytest.approx(24)
+    assert pension["title_pos"][1] > pension["body_pos"][1]
+    assert pension["title_pos"][0] + tx + tw <= pension["size"][0]
+    # an untitled card takes no room for a title: body at the 16 dp padding
+    assert empty["title_height"] == 0
+    assert empty["body_pos"][0] == pytest.approx(theme.SPACE_M)
