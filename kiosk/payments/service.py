@@ -34,6 +34,7 @@ from kiosk.backoffice.errors import BackOfficeError, BackOfficeUnavailable, Prot
 from kiosk.config import KioskConfig
 from kiosk.domain import Money, Period, Scheme, mask_card_number, mask_id, mask_name
 from kiosk.domain.documents import PaymentReceipt, Verification
+from kiosk.domain.past_payments import PastPayment
 from kiosk.domain.payments import (
     CardAuthorization,
     IntentState,
@@ -62,6 +63,7 @@ from kiosk.payments.errors import (
     QuoteRefused,
 )
 from kiosk.payments.journal import Journal, JournalEntry
+from kiosk.payments.reprint import reprint_receipt
 from kiosk.ports import ReceiptPrinterPort
 
 log = logging.getLogger("kiosk.payments")
@@ -462,6 +464,30 @@ class PaymentService:
         """The administrator's "reprint the last receipt"."""
         entry = self.journal.last_paid()
         return None if entry is None else self.print_receipt(entry.intent_id, reprint=True)
+
+    def reprint_payment(
+        self, payment: PastPayment, *, member_name: str, id_number: str
+    ) -> ReceiptState:
+        """我的缴费凭证 -> 补打: print one of the member's own past payments again (read from the
+        back office: BackOfficeClient.payment), marked 补打; DEFERRED when the printer cannot
+        (the member is shown payment.receipt_url instead). No journal entry: nothing is paid."""
+        if self.printer is None:
+            return ReceiptState.DEFERRED
+        from printer.errors import PrinterError
+
+        receipt = reprint_receipt(
+            payment,
+            hall_name=self.settings.hall_name,
+            zone=self.settings.zone,
+            member_name=member_name,
+            id_number=id_number,
+        )
+        try:
+            self.printer.print_receipt(receipt)
+        except (PrinterError, OSError) as e:
+            log.warning("reprint of %s not printed: %s", payment.order_no, e)
+            return ReceiptState.DEFERRED
+        return ReceiptState.PRINTED
 
     def receipt_url(self, intent_id: str) -> str:
         """A link to the receipt (show it as a QR code when the paper is out)."""
