@@ -335,6 +335,8 @@ def start_transfer(
             db.rollback()  # the same key raced in: answer as the winner did
             again = svc.request_by_key(db, terminal_id, idempotency_key)
             if again is None:
+                # Another key's request won (one open request a member): refuse as open
+                svc.check_new_request(ctx.policy, req.from_city, svc.requests_of(db, member.id))
                 raise
     if again is not None and (again.request_hash != wanted or again.member_id != member.id):
         raise svc.conflict_key()

@@ -10,8 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from backoffice.harness import RunningService
+from backoffice.storage import Database
+from backoffice.storage.members import MemberRow
+from backoffice.storage.transfer import TransferRequestRow
 from kiosk.backoffice.errors import Rejected
 from kiosk.domain import Money, Period
 from kiosk.domain.transfer import TransferStep, VoucherKind
@@ -138,3 +143,29 @@ def test_start_a_request_once(svc: RunningService) -> None:
             c.start_transfer(LOCAL, "510100", idempotency_key="transfer-key-0001")
         assert e.value.code == "IDEMPOTENCY_CONFLICT"
         assert len(c.transfer_requests(LOCAL).requests) == 1
+
+
+def test_the_database_holds_one_open_request_a_member(svc: RunningService) -> None:
+    # Two terminals asking at once pass the service's check together: the partial unique
+    # index (member, done_on NULL) refuses the second row.
+    db = Database(svc.database)
+    try:
+        with db.session() as session:
+            member_id = session.scalars(
+                select(MemberRow.id).where(MemberRow.member_no == RESIDENT)
+            ).one()
+            for key in ("race-0001", "race-0002"):
+                session.add(
+                    TransferRequestRow(
+                        member_id=member_id,
+                        from_city="310100",
+                        submitted_on=dt.date(2026, 6, 20),
+                        terminal_id="KIOSK-0002",
+                        idempotency_key=key,
+                        request_hash="",
+                    )
+                )
+            with pytest.raises(IntegrityError):
+                session.commit()
+    finally:
+        db.dispose()
