@@ -12,8 +12,7 @@ import pytest
 from backoffice.gateway.harness import PaymentsLab
 from kiosk.backoffice.errors import NotFound
 from kiosk.domain import Money, Scheme, mask_id, mask_name
-from kiosk.domain.payments import CardAuthorization, Payer, PayMethod
-from kiosk.payments.journal import ReceiptState
+from kiosk.domain.payments import CardAuthorization, Payer, PayMethod, ReceiptState
 from printer.harness import virtual_receipt_printer
 from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
 from printer.virtual.server import VirtualPrinter
