@@ -58,6 +58,7 @@ BAR = (0.55, 0.72, 0.92, 1)  # chart bars: graphics, not text
 OK = (0.05, 0.36, 0.15, 1)  # #0D5C26: paid, success marks on a surface
 WARNING = (0.45, 0.28, 0.0, 1)  # #734700: arrears, "ends soon" on a surface
 TEXT_ON_DANGER = (1, 1, 1, 1)
+URGENT_ON_BACKGROUND = (1.0, 0.78, 0.74, 1)  # #FFC7BD: "time nearly up" on the blue
 
 # Touch targets: 60 dp is at least 12 mm on the kiosk panels we know (≈ 150 dpi).
 TARGET_DP = 60
@@ -160,6 +161,8 @@ PAIRS = {
     "accent text on header bar": (ACCENT, HEADER_BAR),
     "muted text on header bar": (TEXT_MUTED_ON_BACKGROUND, HEADER_BAR),
     "text on selected tab": (TEXT_ON_ACCENT, ACCENT),
+    "urgent text on background": (URGENT_ON_BACKGROUND, BACKGROUND),
+    "urgent text on header bar": (URGENT_ON_BACKGROUND, HEADER_BAR),
 }
 
 

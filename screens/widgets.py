@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from kivy.clock import Clock
 from kivy.core.text import Label as CoreLabel
-from kivy.graphics import Color, Line, Rectangle
+from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp, sp
 from kivy.properties import (
@@ -351,6 +351,12 @@ class IconText(Widget):
         cx, cy = self.center_x, self.center_y
         if self.vertical:
             gap = self.spacing if it and tt else 0
+            short = ih + gap + th + 2 * self.padding_y - self.height
+            if it and short > 0:
+                # A tile its grid made shorter than minimum_height: the icon gives way (down
+                # to the text's size), the label stays whole.
+                scale = max(float(self.font_size) / it.height, (ih - short) / ih)
+                iw, ih = iw * scale, ih * scale
             total = ih + gap + th
             top = cy + total / 2
             ipos = (cx - iw / 2, top - ih)
@@ -406,6 +412,149 @@ class IconButton(ButtonBehavior, IconText):
     background_color = ColorProperty(theme.ACCENT)
 
 
+class StepIndicator(Widget):
+    """Where the member is in a multi-step task (选择 → 核对 → 支付 → 凭证): a numbered circle
+    per step joined by a line, the step's name below. Done steps show a check mark, the
+    current one a filled circle and a bold name, later ones an outline and their number: the
+    state is never told by colour alone. Height: `minimum_height` (from the caption size)."""
+
+    steps = ListProperty([])  # the steps' names, already translated
+    current = NumericProperty(0)  # index of the current step
+    color = ColorProperty(theme.ACCENT)
+    text_color = ColorProperty(theme.TEXT_ON_BACKGROUND)
+    muted_color = ColorProperty(theme.TEXT_MUTED_ON_BACKGROUND)
+    mark_color = ColorProperty(theme.TEXT_ON_ACCENT)
+    font_size = NumericProperty(theme.font("caption"))
+    minimum_height = NumericProperty(0)
+    # Per step, where its circle and name were drawn: [(cx, cy, r), [x, y, w, h]] in widget
+    # coordinates (for layout tests).
+    boxes = ListProperty([])
+
+    def __init__(self, **kw) -> None:
+        self._redraw = Clock.create_trigger(self.redraw, -1)
+        super().__init__(**kw)
+        self.bind(
+            steps=self._redraw,
+            current=self._redraw,
+            font_size=self._redraw,
+            pos=self._redraw,
+            size=self._redraw,
+            color=self._redraw,
+        )
+        self._redraw()
+
+    def redraw(self, *_a: object) -> None:
+        self.canvas.clear()
+        n = len(self.steps)
+        fs = float(self.font_size)
+        radius = fs * 0.9
+        if not n:
+            self.minimum_height = 0
+            self.boxes = []
+            return
+        cell = self.width / n
+        names = [
+            _render_wrapped(str(name), fs, i == self.current, max(cell - dp(8), dp(40)), "center")[
+                0
+            ]
+            for i, name in enumerate(self.steps)
+        ]
+        name_h = max(t.height for t in names)
+        self.minimum_height = 2 * radius + dp(theme.SPACE_S) + name_h + dp(4)
+        cy = self.top - radius - dp(2)
+        boxes = []
+        with self.canvas:
+            for i in range(n - 1):  # the joining lines first, under the circles
+                Color(*(self.color if i < self.current else self.muted_color))
+                x0 = self.x + cell * (i + 0.5) + radius
+                Line(points=[x0, cy, x0 + cell - 2 * radius, cy], width=dp(2))
+            for i, tex in enumerate(names):
+                cx = self.x + cell * (i + 0.5)
+                done, now = i < self.current, i == self.current
+                if done or now:
+                    Color(*self.color)
+                    Ellipse(pos=(cx - radius, cy - radius), size=(2 * radius, 2 * radius))
+                else:
+                    Color(*self.muted_color)
+                    Line(circle=(cx, cy, radius - dp(1)), width=dp(2))
+                if done and icons.font_ready:
+                    mark = _render(icons.glyph("confirm"), fs * 1.1, ICON_FONT_NAME)
+                else:
+                    mark = _render("✓" if done else str(i + 1), fs, None, now)
+                Color(*(self.mark_color if done or now else self.muted_color))
+                Rectangle(
+                    texture=mark, size=mark.size, pos=(cx - mark.width / 2, cy - mark.height / 2)
+                )
+                Color(*(self.text_color if now else self.muted_color))
+                tpos = (cx - tex.width / 2, cy - radius - dp(theme.SPACE_S) - tex.height)
+                Rectangle(texture=tex, size=tex.size, pos=tpos)
+                boxes.append(
+                    [
+                        [cx - self.x, cy - self.y, radius],
+                        [tpos[0] - self.x, tpos[1] - self.y, tex.width, tex.height],
+                    ]
+                )
+        self.boxes = boxes
+
+
+class TimeRing(Widget):
+    """Time left before the session's warning, as a ring that empties, with the caller's text
+    in its middle (e.g. "40秒" / "40 s"). When `urgent` the ring and text turn to
+    theme.URGENT_ON_BACKGROUND (7:1 on the page's blue); the text always says the time, so
+    colour is never the only sign."""
+
+    remaining = NumericProperty(0)  # seconds
+    total = NumericProperty(1)  # seconds the ring stands for
+    text = StringProperty("")
+    urgent = BooleanProperty(False)
+    color = ColorProperty(theme.ACCENT)
+    urgent_color = ColorProperty(theme.URGENT_ON_BACKGROUND)
+    track_color = ColorProperty((*theme.TEXT_MUTED_ON_BACKGROUND[:3], 0.35))
+    text_color = ColorProperty(theme.TEXT_ON_BACKGROUND)
+    font_size = NumericProperty(theme.font("caption"))
+    line_width = NumericProperty(dp(5))
+
+    def __init__(self, **kw) -> None:
+        self._redraw = Clock.create_trigger(self.redraw, -1)
+        self._text_tex: Texture | None = None
+        super().__init__(**kw)
+        self.bind(text=self._rerender, font_size=self._rerender)
+        self.bind(
+            remaining=self._redraw,
+            total=self._redraw,
+            urgent=self._redraw,
+            pos=self._redraw,
+            size=self._redraw,
+        )
+        self._rerender()
+
+    def fraction(self) -> float:
+        return max(0.0, min(1.0, self.remaining / self.total)) if self.total > 0 else 0.0
+
+    def _rerender(self, *_a: object) -> None:
+        self._text_tex = (
+            _render(self.text, float(self.font_size), None, True) if self.text else None
+        )
+        self._redraw()
+
+    def redraw(self, *_a: object) -> None:
+        self.canvas.clear()
+        r = min(self.width, self.height) / 2 - self.line_width
+        if r <= 0:
+            return
+        cx, cy = self.center
+        with self.canvas:
+            Color(*self.track_color)
+            Line(circle=(cx, cy, r), width=self.line_width)
+            Color(*(self.urgent_color if self.urgent else self.color))
+            # Kivy's circle angles run clockwise from 12 o'clock: the ring empties that way.
+            Line(circle=(cx, cy, r, 0, 360 * self.fraction()), width=self.line_width)
+            if self._text_tex is not None:
+                t = self._text_tex
+                Color(*(self.urgent_color if self.urgent else self.text_color))
+                Rectangle(texture=t, size=t.size, pos=(cx - t.width / 2, cy - t.height / 2))
+
+
 def year_bars(counts: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:
     return [(str(y), c) for y, c in counts]
 
@@ -419,9 +568,11 @@ __all__ = [
     "ObjectProperty",
     "PageManager",
     "PinKeypad",
+    "StepIndicator",
     "Table",
     "TableBody",
     "TableCell",
+    "TimeRing",
     "forget_cell_textures",
     "year_bars",
 ]

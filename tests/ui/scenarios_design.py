@@ -77,6 +77,25 @@ FloatLayout:
                     icon: "receipt"
                     text: "暂无缴费记录 No records yet"
                     color: theme.TEXT_MUTED_ON_SURFACE
+        BoxLayout:
+            size_hint_y: None
+            height: max(steps.height, ring.height)
+            spacing: dp(theme.SPACE_M)
+            StepIndicator:
+                id: steps
+                steps: ["选择", "核对", "支付", "凭证"]
+                current: 2
+            TimeRing:
+                id: ring
+                remaining: 25
+                total: 45
+                text: "25秒"
+            TimeRing:
+                id: urgent_ring
+                remaining: 8
+                total: 45
+                text: "8秒"
+                urgent: True
         IconLabel:
             id: clock
             icon: "clock"
@@ -139,6 +158,9 @@ def gallery(app, out):
             "body_pos": [body.x - c.x, body.y - c.y, body.width, body.height],
         }
     out["cards"] = cards
+    steps, ring = root.ids.steps, root.ids.ring
+    out["steps"] = {"boxes": list(steps.boxes), "size": list(steps.size)}
+    out["ring"] = {"size": list(ring.size), "fraction": ring.fraction()}
     out["shot_standard"] = shot("design-gallery-zh")
     for wid in ("primary", "secondary", "danger"):
         tap(root.ids[wid])
@@ -153,5 +175,11 @@ def gallery(app, out):
         "text_box": list(w.text_box),
         "width": w.width,
         "tile_text": [[*list(t.text_box), t.width, t.height] for t in root.ids.tiles.children],
+    }
+    steps = root.ids.steps
+    out["large"]["steps"] = {"boxes": list(steps.boxes), "size": list(steps.size)}
+    out["large"]["ring"] = {
+        "size": list(root.ids.ring.size),
+        "font_size": root.ids.ring.font_size,
     }
     out["shot_large"] = shot("design-gallery-large")

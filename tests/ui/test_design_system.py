@@ -5,6 +5,7 @@ at least 60 dp high, wrapping a long label, following large-text mode live."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -153,3 +154,27 @@ def test_cards_title_status_and_empty(gallery):
     # an untitled card takes no room for a title: body at the 16 dp padding
     assert empty["title_height"] == 0
     assert empty["body_pos"][0] == pytest.approx(theme.SPACE_M)
+
+
+@pytest.mark.parametrize("mode", ["standard", "large"])
+def test_step_indicator_names_fit_side_by_side(gallery, mode):
+    steps = gallery["steps"] if mode == "standard" else gallery["large"]["steps"]
+    width, height = steps["size"]
+    names = [name for _circle, name in steps["boxes"]]
+    assert len(names) == 4
+    for x, y, w, h in names:
+        assert x >= 0 and x + w <= width and y >= 0 and y + h <= height
+    for (x1, _y1, w1, _h1), (x2, _y2, _w2, _h2) in itertools.pairwise(names):
+        assert x1 + w1 <= x2, "step names overlap"
+    circles = [c for c, _name in steps["boxes"]]
+    assert all(c[1] > n[1] + n[3] for c, n in zip(circles, names, strict=True))
+
+
+def test_time_ring(gallery):
+    # 25 of 45 seconds left: the ring shows 25 / 45 = 0.5556 of its circle
+    assert gallery["ring"]["fraction"] == pytest.approx(25 / 45)
+    assert min(gallery["ring"]["size"]) >= theme.TARGET_DP
+    large = gallery["large"]["ring"]
+    # in large text the ring grows with its text: 22 sp x 1.4 = 30.8 sp, x 3.4 = 104.7 px
+    assert large["font_size"] == pytest.approx(30.8, abs=0.01)
+    assert min(large["size"]) == pytest.approx(30.8 * 3.4, abs=0.1)
