@@ -40,7 +40,7 @@ ICON_FONT_NAME = "KioskIcons"
 # ~0.3 MB for WenQuanYi. Measured with every page built (tests' driver, 1280x800): peak RSS
 # 194 MB all WenQuanYi, 197 MB Noto for bold only, 228 MB Noto for both; after large-text mode
 # too 199 / 204 / 264 MB. Fewer distinct sizes (theme.FONT_ROLES) shrink the Noto cost.
-NOTO_FOR_REGULAR = True
+NOTO_FOR_REGULAR = False  # bold only: issue 19 holds peak RSS to 200 MB (197 vs 228 MB above)
 
 
 class FontFileError(ValueError):

@@ -19,7 +19,8 @@ needs_noto = pytest.mark.skipif(
 
 
 @needs_noto
-def test_sc_faces_are_extracted_regular_and_bold(tmp_path):
+def test_sc_faces_are_extracted_regular_and_bold(tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "NOTO_FOR_REGULAR", True)  # the switch on: both faces copied out
     faces = fonts.text_faces(WQY, cache_dir=tmp_path)
     assert faces.family == "Noto Sans CJK SC" and faces.has_bold
     assert ImageFont.truetype(str(faces.regular), 20).getname() == ("Noto Sans CJK SC", "Regular")
@@ -36,7 +37,8 @@ def test_sc_faces_are_extracted_regular_and_bold(tmp_path):
 
 
 @needs_noto
-def test_extraction_is_cached(tmp_path):
+def test_extraction_is_cached(tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "NOTO_FOR_REGULAR", True)
     first = fonts.text_faces(WQY, cache_dir=tmp_path)
     stamp = first.regular.stat().st_mtime_ns
     again = fonts.text_faces(WQY, cache_dir=tmp_path)
