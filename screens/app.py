@@ -46,6 +46,7 @@ from screens.pin import PinScreen
 from screens.pin_reset import PinResetScreen
 from screens.print import PrintScreen
 from screens.reading import ReadingScreen
+from screens.services import ServicesScreen
 from screens.sound import KeyTone
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ SCREENS = {
     Page.CERTIFY: CertifyScreen,
     Page.PIN_RESET: PinResetScreen,
     Page.LOSS_CANCEL: LossCancelScreen,
+    Page.SERVICES: ServicesScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))

@@ -46,6 +46,7 @@ class Page(enum.StrEnum):
     CERTIFY = "certify"  # the retiree's annual certification
     PIN_RESET = "pin_reset"  # a new PIN after the face check (blocked or forgotten)
     LOSS_CANCEL = "loss_cancel"  # 解除临时挂失: the PIN on the card, then the back office
+    SERVICES = "services"  # 更多服务: a tile per hall service (issue 17)
 
 
 # Pages a member reaches from the menu, and the data each needs loaded.
@@ -59,6 +60,7 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
     Page.CARD_SERVICES: (DataKey.CARD_STATUS,),
     Page.ESTIMATE: (DataKey.ESTIMATE,),
     Page.CERTIFY: (DataKey.CERTIFICATION,),
+    Page.SERVICES: (),
 }
 
 # Pages on which the session holds a member (everything between PIN and goodbye).
@@ -75,6 +77,7 @@ ID_FULL_PAGES = ID_LIMITED_PAGES | {
     Page.BENEFITS,
     Page.PRINT,
     Page.ESTIMATE,
+    Page.SERVICES,
 }
 ID_CARD_REFUSED = frozenset({RequestName.PAY_CARD, RequestName.REPORT_LOSS})
 
