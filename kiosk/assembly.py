@@ -41,7 +41,9 @@ from kiosk.session.controller import Controller
 from kiosk.session.idcard_entry import IdCardEntry
 from kiosk.session.identity import IdentityFlows
 from kiosk.session.machine import Session
+from kiosk.session.medical import MedicalService
 from kiosk.session.services import MemberServices
+from kiosk.session.transfer import TransferService
 from kiosk.voice import EspeakVoice
 from printer import open_a4_printer, open_receipt_printer
 
@@ -175,6 +177,9 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         zone=zone,
     )
     services.add_handlers(certification.handlers())
+    # Transfers between cities (the voucher on the A4 printer) and medical insurance (issue 17).
+    services.add_handlers(TransferService(client, printing).handlers())
+    services.add_handlers(MedicalService(client).handlers())
     controller = Controller(
         Session(cfg.timeouts),
         card_port,

@@ -187,6 +187,18 @@ class PrintService:
             self._doc, self._title = doc, title
         return PrintPreview(kind, title, doc.pages, str(image), cert.verification_code)
 
+    def printed_at(self) -> dt.datetime:
+        """Now, in the hall's wall time, to the second: the time a document says it was printed."""
+        return in_zone(self._clock(), self.zone).replace(microsecond=0)
+
+    def stage(self, doc: BuiltDocument, title: str) -> Path:
+        """Hold a document built elsewhere (a transfer voucher...) for `submit`, and preview its
+        page 1 as a certificate's: one document at a time, the latest staged."""
+        image = self._preview(doc)
+        with self._lock:
+            self._doc, self._title = doc, title
+        return image
+
     def _preview(self, doc: BuiltDocument) -> Path:
         with self._lock:
             if self._dir is None:

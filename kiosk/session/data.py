@@ -17,11 +17,14 @@ if TYPE_CHECKING:  # the answers' types; their modules import the session machin
     from kiosk.domain.certification import Certification
     from kiosk.domain.dues import Due
     from kiosk.domain.estimate import PensionEstimate
+    from kiosk.domain.medical import MedicalAccount, Settlements
     from kiosk.domain.records import ContributionMonth, PersonalAccounts
     from kiosk.domain.summary import MemberSummary
+    from kiosk.domain.transfer import Cities, TransferRequests
     from kiosk.payments.flow import PayQuote, PayResult, QrShown
     from kiosk.printing import PrintDone, PrintPreview
     from kiosk.session.certification import Certified
+    from kiosk.session.transfer import VoucherPreview
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,13 @@ class MemberData(Mapping[str, object]):
     admin_reconcile: dict[str, Any] | None = None
     certification: Certification | None = None  # None once arrived: not a retiree
     certify: Certified | None = None
+    transfer: TransferRequests | None = None
+    transfer_cities: Cities | None = None
+    transfer_start: TransferRequests | None = None
+    voucher_preview: VoucherPreview | None = None
+    voucher_print: PrintDone | None = None
+    medical_account: MedicalAccount | None = None
+    medical_settlements: Settlements | None = None
     arrived: tuple[str, ...] = ()
 
     def with_answer(self, key: str, value: object) -> MemberData:

@@ -20,6 +20,10 @@ class DataKey(enum.StrEnum):
     ESTIMATE = "estimate"
     CARD_STATUS = "card_status"
     CERTIFICATION = "certification"  # a retiree's annual certification; None: not a retiree
+    TRANSFER = "transfer"  # the member's transfer-in requests (转移接续)
+    TRANSFER_CITIES = "transfer_cities"  # the cities a transfer-in request may name
+    MEDICAL_ACCOUNT = "medical_account"  # 医保个人账户, month by month this year
+    MEDICAL_SETTLEMENTS = "medical_settlements"  # this year's 门诊 / 住院 settlements
 
 
 class RequestName(enum.StrEnum):
@@ -34,6 +38,9 @@ class RequestName(enum.StrEnum):
     PAY_QR_START = "pay_qr_start"
     PAY_QR_WAIT = "pay_qr_wait"
     PAY_CANCEL = "pay_cancel"
+    VOUCHER_PREVIEW = "voucher_preview"  # the transfer voucher issued, built, page 1 shown
+    VOUCHER_PRINT = "voucher_print"  # ... and sent to the A4 printer
+    TRANSFER_START = "transfer_start"  # a transfer-in request from a city
     ADMIN_STATUS = "admin_status"
     ADMIN_REPRINT = "admin_reprint"
     ADMIN_RECONCILE = "admin_reconcile"

@@ -46,6 +46,8 @@ class Page(enum.StrEnum):
     CERTIFY = "certify"  # the retiree's annual certification
     PIN_RESET = "pin_reset"  # a new PIN after the face check (blocked or forgotten)
     LOSS_CANCEL = "loss_cancel"  # 解除临时挂失: the PIN on the card, then the back office
+    TRANSFER = "transfer"  # 转移接续: the voucher printed, a transfer-in request (issue 17)
+    MEDICAL = "medical"  # 医保: the medical account and the settlements (issue 17)
     SERVICES = "services"  # 更多服务: a tile per hall service (issue 17)
 
 
@@ -60,6 +62,8 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
     Page.CARD_SERVICES: (DataKey.CARD_STATUS,),
     Page.ESTIMATE: (DataKey.ESTIMATE,),
     Page.CERTIFY: (DataKey.CERTIFICATION,),
+    Page.TRANSFER: (DataKey.TRANSFER, DataKey.TRANSFER_CITIES),
+    Page.MEDICAL: (DataKey.MEDICAL_ACCOUNT, DataKey.MEDICAL_SETTLEMENTS),
     Page.SERVICES: (),
 }
 
@@ -77,6 +81,8 @@ ID_FULL_PAGES = ID_LIMITED_PAGES | {
     Page.BENEFITS,
     Page.PRINT,
     Page.ESTIMATE,
+    Page.TRANSFER,
+    Page.MEDICAL,
     Page.SERVICES,
 }
 ID_CARD_REFUSED = frozenset({RequestName.PAY_CARD, RequestName.REPORT_LOSS})
@@ -702,6 +708,9 @@ class Session:
                     errors={k: v for k, v in s.errors.items() if k != key},
                     said={k: v for k, v in s.said.items() if k != key},
                 )
+                if key == RequestName.TRANSFER_START and value is not None:
+                    # The requests with the new one open: the progress shows it at once.
+                    s = replace(s, data=s.data.with_answer(DataKey.TRANSFER, value))
                 if key == RequestName.CERTIFY and value is not None:
                     # The status after the attempt (certified now, the next due date).
                     status = value.attempt.certification
