@@ -11,6 +11,7 @@ from fastapi import APIRouter
 def routers() -> list[APIRouter]:
     from backoffice import fleet
     from backoffice.api import (
+        card_loss,
         card_sales,
         cards,
         certificates,
@@ -33,6 +34,7 @@ def routers() -> list[APIRouter]:
     return [
         health.router,
         cards.router,
+        card_loss.router,  # report loss without the card, identity proven (issue 17)
         members.router,
         dues.router,
         certificates.router,

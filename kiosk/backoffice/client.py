@@ -117,6 +117,17 @@ class BackOfficeClient:
         )
         return decode(wire.card, body)
 
+    def report_member_card_loss(
+        self, member_no: str, *, idempotency_key: str | None = None
+    ) -> CardRecord:
+        """临时挂失 without the card: the member's card, found by the back office. Needs a full
+        session of this member (an ID card + face check): Rejected IDENTITY_REQUIRED without
+        one, CARD_VOID when every card is void (issue 17)."""
+        body = self._post(
+            f"/v1/members/{_seg(member_no)}/card/loss", {}, idempotency_key=idempotency_key
+        )
+        return decode(wire.card, body)
+
     # --- member records -------------------------------------------------------------------
 
     def summary(self, member_no: str) -> MemberSummary:
