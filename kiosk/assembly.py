@@ -36,12 +36,15 @@ from kiosk.ports import CameraPort, IdCardReaderPort
 from kiosk.printing import PrintService
 from kiosk.session.auditor import SessionAuditor
 from kiosk.session.card import CardAdapter
+from kiosk.session.card_loss import loss_handlers
 from kiosk.session.certification import CertificationService, SlipPrinter
 from kiosk.session.controller import Controller
+from kiosk.session.flexible import FlexibleService
 from kiosk.session.idcard_entry import IdCardEntry
 from kiosk.session.identity import IdentityFlows
 from kiosk.session.machine import Session
 from kiosk.session.medical import MedicalService
+from kiosk.session.receipts import ReceiptsService
 from kiosk.session.services import MemberServices
 from kiosk.session.transfer import TransferService
 from kiosk.voice import EspeakVoice
@@ -180,6 +183,11 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     # Transfers between cities (the voucher on the A4 printer) and medical insurance (issue 17).
     services.add_handlers(TransferService(client, printing).handlers())
     services.add_handlers(MedicalService(client).handlers())
+    # Flexible employment, my receipts (补打 on the receipt printer), the loss report without
+    # the card (issue 17).
+    services.add_handlers(FlexibleService(client).handlers())
+    services.add_handlers(ReceiptsService(client, payments).handlers())
+    services.add_handlers(loss_handlers(client))
     controller = Controller(
         Session(cfg.timeouts),
         card_port,

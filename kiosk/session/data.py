@@ -17,13 +17,16 @@ if TYPE_CHECKING:  # the answers' types; their modules import the session machin
     from kiosk.domain.certification import Certification
     from kiosk.domain.dues import Due
     from kiosk.domain.estimate import PensionEstimate
+    from kiosk.domain.flexible import FlexibleStatus
     from kiosk.domain.medical import MedicalAccount, Settlements
+    from kiosk.domain.past_payments import PastPayment
     from kiosk.domain.records import ContributionMonth, PersonalAccounts
     from kiosk.domain.summary import MemberSummary
     from kiosk.domain.transfer import Cities, TransferRequests
     from kiosk.payments.flow import PayQuote, PayResult, QrShown
     from kiosk.printing import PrintDone, PrintPreview
     from kiosk.session.certification import Certified
+    from kiosk.session.receipts import Reprinted
     from kiosk.session.transfer import VoucherPreview
 
 
@@ -60,6 +63,13 @@ class MemberData(Mapping[str, object]):
     voucher_print: PrintDone | None = None
     medical_account: MedicalAccount | None = None
     medical_settlements: Settlements | None = None
+    flexible: FlexibleStatus | None = None
+    flexible_register: FlexibleStatus | None = None
+    flexible_stop: FlexibleStatus | None = None
+    flexible_resume: FlexibleStatus | None = None
+    my_receipts: list[PastPayment] | None = None
+    receipt_reprint: Reprinted | None = None
+    report_loss_id: CardRecord | None = None
     arrived: tuple[str, ...] = ()
 
     def with_answer(self, key: str, value: object) -> MemberData:

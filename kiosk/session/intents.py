@@ -24,6 +24,8 @@ class DataKey(enum.StrEnum):
     TRANSFER_CITIES = "transfer_cities"  # the cities a transfer-in request may name
     MEDICAL_ACCOUNT = "medical_account"  # 医保个人账户, month by month this year
     MEDICAL_SETTLEMENTS = "medical_settlements"  # this year's 门诊 / 住院 settlements
+    FLEXIBLE = "flexible"  # 灵活就业: the member's standing, plan and base (issue 17)
+    MY_RECEIPTS = "my_receipts"  # 我的缴费凭证: the member's own past payments, newest first
 
 
 class RequestName(enum.StrEnum):
@@ -41,6 +43,11 @@ class RequestName(enum.StrEnum):
     VOUCHER_PREVIEW = "voucher_preview"  # the transfer voucher issued, built, page 1 shown
     VOUCHER_PRINT = "voucher_print"  # ... and sent to the A4 printer
     TRANSFER_START = "transfer_start"  # a transfer-in request from a city
+    FLEXIBLE_REGISTER = "flexible_register"  # 灵活就业登记: plan and base
+    FLEXIBLE_STOP = "flexible_stop"  # 暂停缴费
+    FLEXIBLE_RESUME = "flexible_resume"  # 恢复缴费
+    RECEIPT_REPRINT = "receipt_reprint"  # one of my receipts printed again (补打)
+    REPORT_LOSS_ID = "report_loss_id"  # 挂失 without the card: the ID card's full session only
     ADMIN_STATUS = "admin_status"
     ADMIN_REPRINT = "admin_reprint"
     ADMIN_RECONCILE = "admin_reconcile"

@@ -49,6 +49,8 @@ class Page(enum.StrEnum):
     TRANSFER = "transfer"  # 转移接续: the voucher printed, a transfer-in request (issue 17)
     MEDICAL = "medical"  # 医保: the medical account and the settlements (issue 17)
     SERVICES = "services"  # 更多服务: a tile per hall service (issue 17)
+    FLEXIBLE = "flexible"  # 灵活就业: register, stop, resume (issue 17)
+    MY_RECEIPTS = "my_receipts"  # 我的缴费凭证: past payments, a receipt reprinted (issue 17)
 
 
 # Pages a member reaches from the menu, and the data each needs loaded.
@@ -65,6 +67,8 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
     Page.TRANSFER: (DataKey.TRANSFER, DataKey.TRANSFER_CITIES),
     Page.MEDICAL: (DataKey.MEDICAL_ACCOUNT, DataKey.MEDICAL_SETTLEMENTS),
     Page.SERVICES: (),
+    Page.FLEXIBLE: (DataKey.FLEXIBLE,),
+    Page.MY_RECEIPTS: (DataKey.MY_RECEIPTS,),
 }
 
 # Pages on which the session holds a member (everything between PIN and goodbye).
@@ -84,8 +88,16 @@ ID_FULL_PAGES = ID_LIMITED_PAGES | {
     Page.TRANSFER,
     Page.MEDICAL,
     Page.SERVICES,
+    Page.FLEXIBLE,
+    Page.MY_RECEIPTS,
+    Page.CARD_SERVICES,  # the loss report only (REPORT_LOSS_ID): no card in the reader
 }
 ID_CARD_REFUSED = frozenset({RequestName.PAY_CARD, RequestName.REPORT_LOSS})
+# Flexible employment's changes: each answers with the new standing (shown at once) and makes
+# the dues held stale (the pay page loads what is payable now).
+FLEXIBLE_CHANGES = frozenset(
+    {RequestName.FLEXIBLE_REGISTER, RequestName.FLEXIBLE_STOP, RequestName.FLEXIBLE_RESUME}
+)
 
 GOODBYE_SECONDS = 5.0  # how long "please take your card" stays once the card is out
 PAID_NOTICE_SECONDS = 20.0  # card pulled mid-payment: how long the outcome stays on screen
@@ -684,6 +696,8 @@ class Session:
                 pass  # administrators' tools only for an administrator's card
             case Request(key=key) if s.id_scope is not None and key in ID_CARD_REFUSED:
                 pass  # no social security card in the reader: no card payment, no card service
+            case Request(key=key) if key == RequestName.REPORT_LOSS_ID and s.id_scope != ID_FULL:
+                pass  # without the card only with identity proven: the ID card + face
             case Request(key=key, params=params) if s.page in MEMBER_PAGES and s.signed_in:
                 if key.startswith("pay_"):
                     # The payment service checks these itself before any card-in payment.
@@ -711,6 +725,11 @@ class Session:
                 if key == RequestName.TRANSFER_START and value is not None:
                     # The requests with the new one open: the progress shows it at once.
                     s = replace(s, data=s.data.with_answer(DataKey.TRANSFER, value))
+                if key in FLEXIBLE_CHANGES and value is not None:
+                    s = replace(
+                        s,
+                        data=s.data.with_answer(DataKey.FLEXIBLE, value).without((DataKey.DUES,)),
+                    )
                 if key == RequestName.CERTIFY and value is not None:
                     # The status after the attempt (certified now, the next due date).
                     status = value.attempt.certification
@@ -719,7 +738,13 @@ class Session:
                     s = replace(s, pay_outcome_at=now)
                 if key in PAYING_KEYS:
                     # The record changed (or may have): the next visit loads it afresh.
-                    stale = (DataKey.SUMMARY, DataKey.HISTORY, DataKey.ACCOUNTS, DataKey.DUES)
+                    stale = (
+                        DataKey.SUMMARY,
+                        DataKey.HISTORY,
+                        DataKey.ACCOUNTS,
+                        DataKey.DUES,
+                        DataKey.MY_RECEIPTS,
+                    )
                     s = replace(s, data=s.data.without(stale))
                 if key in PAYING_KEYS and not s.card_present:
                     s = replace(s, deadline=now + PAID_NOTICE_SECONDS, warn_at=None)
@@ -1040,6 +1065,8 @@ class Session:
         needs = MENU_PAGES.get(page)
         if needs is None:
             return s, []
+        if page is Page.CARD_SERVICES and s.id_scope is not None:
+            needs = ()  # no card to ask about: the loss report without it (REPORT_LOSS_ID)
         effects: list[Effect] = [
             Load(k, params) for k in needs if k not in s.data or k in params.get("reload", ())
         ]
