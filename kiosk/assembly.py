@@ -47,6 +47,7 @@ from kiosk.session.medical import MedicalService
 from kiosk.session.receipts import ReceiptsService
 from kiosk.session.services import MemberServices
 from kiosk.session.transfer import TransferService
+from kiosk.session.unemployment import UnemploymentService
 from kiosk.voice import EspeakVoice
 from printer import open_a4_printer, open_receipt_printer
 
@@ -183,6 +184,9 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     # Transfers between cities (the voucher on the A4 printer) and medical insurance (issue 17).
     services.add_handlers(TransferService(client, printing).handlers())
     services.add_handlers(MedicalService(client).handlers())
+    # Unemployment insurance; the claim's acknowledgement on the A4 printer (issue 17).
+    unemployment = UnemploymentService(client, printing, today=lambda: today_in(zone))
+    services.add_handlers(unemployment.handlers())
     # Flexible employment, my receipts (补打 on the receipt printer), the loss report without
     # the card (issue 17).
     services.add_handlers(FlexibleService(client).handlers())

@@ -23,11 +23,13 @@ if TYPE_CHECKING:  # the answers' types; their modules import the session machin
     from kiosk.domain.records import ContributionMonth, PersonalAccounts
     from kiosk.domain.summary import MemberSummary
     from kiosk.domain.transfer import Cities, TransferRequests
+    from kiosk.domain.unemployment import SkillSubsidy, UnemploymentStatus
     from kiosk.payments.flow import PayQuote, PayResult, QrShown
     from kiosk.printing import PrintDone, PrintPreview
     from kiosk.session.certification import Certified
     from kiosk.session.receipts import Reprinted
     from kiosk.session.transfer import VoucherPreview
+    from kiosk.session.unemployment import AckPrinted
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,13 @@ class MemberData(Mapping[str, object]):
     admin_reconcile: dict[str, Any] | None = None
     certification: Certification | None = None  # None once arrived: not a retiree
     certify: Certified | None = None
+    unemployment: UnemploymentStatus | None = None
+    skill_subsidy: SkillSubsidy | None = None
+    unemployment_register: UnemploymentStatus | None = None
+    unemployment_apply: UnemploymentStatus | None = None
+    unemployment_stop: UnemploymentStatus | None = None
+    unemployment_ack: AckPrinted | None = None
+    skill_subsidy_apply: SkillSubsidy | None = None
     transfer: TransferRequests | None = None
     transfer_cities: Cities | None = None
     transfer_start: TransferRequests | None = None

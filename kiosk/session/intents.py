@@ -20,6 +20,8 @@ class DataKey(enum.StrEnum):
     ESTIMATE = "estimate"
     CARD_STATUS = "card_status"
     CERTIFICATION = "certification"  # a retiree's annual certification; None: not a retiree
+    UNEMPLOYMENT = "unemployment"  # 失业保险: the standing, the registration, the claim
+    SKILL_SUBSIDY = "skill_subsidy"  # 技能提升补贴: its conditions and the certificates
     TRANSFER = "transfer"  # the member's transfer-in requests (转移接续)
     TRANSFER_CITIES = "transfer_cities"  # the cities a transfer-in request may name
     MEDICAL_ACCOUNT = "medical_account"  # 医保个人账户, month by month this year
@@ -40,6 +42,11 @@ class RequestName(enum.StrEnum):
     PAY_QR_START = "pay_qr_start"
     PAY_QR_WAIT = "pay_qr_wait"
     PAY_CANCEL = "pay_cancel"
+    UNEMPLOYMENT_REGISTER = "unemployment_register"  # 失业登记 + 求职登记
+    UNEMPLOYMENT_APPLY = "unemployment_apply"  # 申领失业保险金
+    UNEMPLOYMENT_STOP = "unemployment_stop"  # stopped on re-employment
+    UNEMPLOYMENT_ACK = "unemployment_ack"  # the claim's acknowledgement on A4
+    SKILL_SUBSIDY_APPLY = "skill_subsidy_apply"  # 技能提升补贴 for one certificate
     VOUCHER_PREVIEW = "voucher_preview"  # the transfer voucher issued, built, page 1 shown
     VOUCHER_PRINT = "voucher_print"  # ... and sent to the A4 printer
     TRANSFER_START = "transfer_start"  # a transfer-in request from a city
@@ -68,3 +75,12 @@ PAYING = frozenset({RequestName.PAY_CARD, RequestName.PAY_QR_START, RequestName.
 BACKGROUND = frozenset({DataKey.CERTIFICATION})
 
 Key = DataKey | RequestName
+
+# Requests whose answer is also a page's data, kept under that key too (the standing after a
+# registration, a claim, a stop; the subsidy after its claim).
+ANSWER_UPDATES: dict[RequestName, DataKey] = {
+    RequestName.UNEMPLOYMENT_REGISTER: DataKey.UNEMPLOYMENT,
+    RequestName.UNEMPLOYMENT_APPLY: DataKey.UNEMPLOYMENT,
+    RequestName.UNEMPLOYMENT_STOP: DataKey.UNEMPLOYMENT,
+    RequestName.SKILL_SUBSIDY_APPLY: DataKey.SKILL_SUBSIDY,
+}

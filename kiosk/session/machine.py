@@ -20,7 +20,7 @@ from kiosk.config import TimeoutConfig
 from kiosk.domain import CardHolder
 from kiosk.domain.idcard import IdCard
 from kiosk.session.data import MemberData
-from kiosk.session.intents import PAYING, DataKey, Key, RequestName
+from kiosk.session.intents import ANSWER_UPDATES, PAYING, DataKey, Key, RequestName
 
 # --- pages ---------------------------------------------------------------------------------
 
@@ -49,6 +49,7 @@ class Page(enum.StrEnum):
     TRANSFER = "transfer"  # 转移接续: the voucher printed, a transfer-in request (issue 17)
     MEDICAL = "medical"  # 医保: the medical account and the settlements (issue 17)
     SERVICES = "services"  # 更多服务: a tile per hall service (issue 17)
+    UNEMPLOYMENT = "unemployment"  # 失业保险 (issue 17, kiosk.session.unemployment)
     FLEXIBLE = "flexible"  # 灵活就业: register, stop, resume (issue 17)
     MY_RECEIPTS = "my_receipts"  # 我的缴费凭证: past payments, a receipt reprinted (issue 17)
 
@@ -67,6 +68,7 @@ MENU_PAGES: dict[Page, tuple[DataKey, ...]] = {
     Page.TRANSFER: (DataKey.TRANSFER, DataKey.TRANSFER_CITIES),
     Page.MEDICAL: (DataKey.MEDICAL_ACCOUNT, DataKey.MEDICAL_SETTLEMENTS),
     Page.SERVICES: (),
+    Page.UNEMPLOYMENT: (DataKey.UNEMPLOYMENT, DataKey.SKILL_SUBSIDY),
     Page.FLEXIBLE: (DataKey.FLEXIBLE,),
     Page.MY_RECEIPTS: (DataKey.MY_RECEIPTS,),
 }
@@ -88,6 +90,7 @@ ID_FULL_PAGES = ID_LIMITED_PAGES | {
     Page.TRANSFER,
     Page.MEDICAL,
     Page.SERVICES,
+    Page.UNEMPLOYMENT,
     Page.FLEXIBLE,
     Page.MY_RECEIPTS,
     Page.CARD_SERVICES,  # the loss report only (REPORT_LOSS_ID): no card in the reader
@@ -730,6 +733,10 @@ class Session:
                         s,
                         data=s.data.with_answer(DataKey.FLEXIBLE, value).without((DataKey.DUES,)),
                     )
+                follows = ANSWER_UPDATES.get(key) if isinstance(key, RequestName) else None
+                if follows is not None and value is not None:
+                    # The page's data is the answer now (the standing after a claim...).
+                    s = replace(s, data=s.data.with_answer(follows, value))
                 if key == RequestName.CERTIFY and value is not None:
                     # The status after the attempt (certified now, the next due date).
                     status = value.attempt.certification
