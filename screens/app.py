@@ -39,6 +39,7 @@ from screens.goodbye import GoodbyeScreen
 from screens.history import HistoryScreen
 from screens.insurance import InsuranceScreen
 from screens.loss_cancel import LossCancelScreen
+from screens.medical import MedicalScreen
 from screens.menu import MenuScreen
 from screens.overlays import BusyOverlay, TimeoutBanner
 from screens.pay import PayScreen
@@ -48,6 +49,7 @@ from screens.print import PrintScreen
 from screens.reading import ReadingScreen
 from screens.services import ServicesScreen
 from screens.sound import KeyTone
+from screens.transfer import TransferScreen
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ SCREENS = {
     Page.CERTIFY: CertifyScreen,
     Page.PIN_RESET: PinResetScreen,
     Page.LOSS_CANCEL: LossCancelScreen,
+    Page.TRANSFER: TransferScreen,
+    Page.MEDICAL: MedicalScreen,
     Page.SERVICES: ServicesScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.

@@ -36,8 +36,8 @@ SERVICES = (
 class ServicesScreen(KioskScreen):
     # One per entry of SERVICES: its page exists (set True by the page's owner).
     unemployment_ready = BooleanProperty(False)
-    transfer_ready = BooleanProperty(False)
-    medical_ready = BooleanProperty(False)
+    transfer_ready = BooleanProperty(True)  # screens/transfer.py (H10)
+    medical_ready = BooleanProperty(True)  # screens/medical.py (H10)
     flexible_ready = BooleanProperty(False)
     my_receipts_ready = BooleanProperty(False)
 
