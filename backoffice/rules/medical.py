@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from backoffice.errors import BackOfficeServerError
 from kiosk.domain import Money
 
 
@@ -40,7 +41,7 @@ class SettlementKind(StrEnum):
         return {"outpatient": "Outpatient", "inpatient": "Inpatient"}[self.value]
 
 
-class SettlementMismatch(ValueError):
+class SettlementMismatch(BackOfficeServerError, ValueError):
     """A settlement whose parts do not add up (total != fund + member, or the account part
     more than the member's): never stored, never shown."""
 

@@ -159,7 +159,12 @@ def uses_of_requests(source: str) -> list[int]:
             or (
                 isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "requests"
             )
-            or (isinstance(node, ast.Name) and node.id == "requests")
+            # read, not a field or variable of that name being declared or set
+            or (
+                isinstance(node, ast.Name)
+                and node.id == "requests"
+                and isinstance(node.ctx, ast.Load)
+            )
         ):
             lines.append(node.lineno)
     return lines
@@ -169,6 +174,9 @@ def test_the_scan_finds_a_direct_call() -> None:
     assert uses_of_requests("import requests\nrequests.get('http://x')\n") == [1, 2]
     assert uses_of_requests("from requests.adapters import HTTPAdapter\n") == [1]
     assert uses_of_requests("def f(t):\n    return t.get('/v1/health')\n") == []
+    # a dataclass field named `requests` (kiosk/domain/transfer.py) is not the library
+    assert uses_of_requests("class T:\n    requests: tuple[int, ...]\n") == []
+    assert uses_of_requests("x = requests.Session()\n") == [1]
 
 
 def test_no_module_of_the_kiosk_sends_http_past_the_transport() -> None:

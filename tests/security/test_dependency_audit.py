@@ -12,6 +12,7 @@ import importlib.util
 import json
 import socket
 import subprocess
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -49,8 +50,13 @@ def test_the_audited_lock_names_every_pinned_and_every_installed_package() -> No
     pins = direct_pins((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert {"pip-audit", "fastapi", "psycopg"} <= pins.keys()  # [dev], runtime, [postgres]
     assert {n: v for n, v in pins.items() if lock.get(n) != v} == {}
+    # What pip installed into the venv's site-packages: not the copies a package vendors inside
+    # itself (setuptools puts its _vendor folder on sys.path once pkg_resources is imported, as
+    # face_recognition_models does; those come with the pinned setuptools).
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     installed = {
-        canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()
+        canonicalize_name(d.metadata["Name"]): d.version
+        for d in importlib.metadata.distributions(path=paths)
     }
     installed.pop(canonicalize_name("shebao-kiosk"))  # the project itself
     assert {"starlette", "pydantic", "urllib3"} <= installed.keys()  # transitive ones too
