@@ -50,6 +50,7 @@ from screens.reading import ReadingScreen
 from screens.services import ServicesScreen
 from screens.sound import KeyTone
 from screens.transfer import TransferScreen
+from screens.unemployment import UnemploymentScreen
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ SCREENS = {
     Page.TRANSFER: TransferScreen,
     Page.MEDICAL: MedicalScreen,
     Page.SERVICES: ServicesScreen,
+    Page.UNEMPLOYMENT: UnemploymentScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))

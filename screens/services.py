@@ -35,7 +35,7 @@ SERVICES = (
 
 class ServicesScreen(KioskScreen):
     # One per entry of SERVICES: its page exists (set True by the page's owner).
-    unemployment_ready = BooleanProperty(False)
+    unemployment_ready = BooleanProperty(True)  # screens/unemployment.py (H9)
     transfer_ready = BooleanProperty(True)  # screens/transfer.py (H10)
     medical_ready = BooleanProperty(True)  # screens/medical.py (H10)
     flexible_ready = BooleanProperty(False)
