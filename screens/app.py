@@ -34,6 +34,7 @@ from screens.certify import CertifyScreen
 from screens.change_pin import ChangePinScreen
 from screens.estimate import EstimateScreen
 from screens.face import FaceScreen
+from screens.flexible import FlexibleScreen
 from screens.frames import FrameMonitor
 from screens.goodbye import GoodbyeScreen
 from screens.history import HistoryScreen
@@ -41,6 +42,7 @@ from screens.insurance import InsuranceScreen
 from screens.loss_cancel import LossCancelScreen
 from screens.medical import MedicalScreen
 from screens.menu import MenuScreen
+from screens.my_receipts import MyReceiptsScreen
 from screens.overlays import BusyOverlay, TimeoutBanner
 from screens.pay import PayScreen
 from screens.pin import PinScreen
@@ -79,6 +81,8 @@ SCREENS = {
     Page.TRANSFER: TransferScreen,
     Page.MEDICAL: MedicalScreen,
     Page.SERVICES: ServicesScreen,
+    Page.FLEXIBLE: FlexibleScreen,
+    Page.MY_RECEIPTS: MyReceiptsScreen,
     Page.UNEMPLOYMENT: UnemploymentScreen,
 }
 # Each page's rules live in <page>.kv beside its module; shared rules first.

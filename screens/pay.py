@@ -24,6 +24,11 @@ from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
 
+def fee_parts(tr: Any, government: Money, member: Money) -> str:
+    """代缴 (issue 17): the government's part beside the member's, both in words."""
+    return tr("fee.parts", government=government.display(), member=member.display())
+
+
 class PayScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self.kiosk.watch_language(self._render)
@@ -211,9 +216,12 @@ class PayScreen(KioskScreen):
             ids.base_title.text = tr("pay.tier")
             ids.months_title.text = ""
             for t in d.tiers:
+                label = tr("pay.tier_n", amount=t.amount.display(), subsidy=t.subsidy.display())
+                if t.paid_by_government:  # 代缴: the government's part beside the member's
+                    label += "\n" + fee_parts(tr, t.paid_by_government, t.member_part)
                 b = Factory.TabButton(
                     group="pay_tier",
-                    label=tr("pay.tier_n", amount=t.amount.display(), subsidy=t.subsidy.display()),
+                    label=label,
                     state="down" if t.amount == w.tier else "normal",
                 )
                 b.bind(on_release=lambda _b, a=t.amount: self._choose(tier=a))
@@ -222,6 +230,11 @@ class PayScreen(KioskScreen):
             fee = d.annual_fee or d.amount
             ids.base_title.text = tr("pay.annual_fee", amount=fee.display())
             ids.months_title.text = ""
+            if d.paid_by_government:  # 代缴: the lines' amounts are the member's part
+                ids.months_title.text = fee_parts(tr, d.paid_by_government, d.amount)
+        if d.fee_category is not None and d.paid_by_government:
+            name = d.fee_category.zh if self.kiosk.lang == "zh" else d.fee_category.en
+            ids.base_title.text += "\n" + tr("fee.category", category=name)
 
     def _choose(
         self, *, base: Money | None = None, months: int | None = None, tier: Money | None = None
@@ -249,6 +262,8 @@ class PayScreen(KioskScreen):
         total = tr("payments.confirm", total=q.total.display())
         if q.subsidy:
             total += "　" + tr("pay.subsidy", amount=q.subsidy.display())
+        if q.paid_by_government:
+            total += "\n" + fee_parts(tr, q.paid_by_government, q.total)
         ids.total.text = total
         ready = pq.readiness.value == "ready"
         ids.readiness.text = "" if ready else tr(pq.readiness.message_key)
@@ -331,6 +346,9 @@ class PayScreen(KioskScreen):
         lines = [tr(o.message_key)]
         if o.order_no:
             lines.append(tr("pay.order_no", order=o.order_no, total=o.total.display()))
+        pq = st.data.pay_quote if st is not None else None
+        if res.paid and pq is not None and pq.quote.paid_by_government:
+            lines.append(fee_parts(tr, pq.quote.paid_by_government, o.total))
         if res.receipt_key:
             lines.append(tr(res.receipt_key))
         ids.result_text.text = "\n".join(lines)

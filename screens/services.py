@@ -38,8 +38,8 @@ class ServicesScreen(KioskScreen):
     unemployment_ready = BooleanProperty(True)  # screens/unemployment.py (H9)
     transfer_ready = BooleanProperty(True)  # screens/transfer.py (H10)
     medical_ready = BooleanProperty(True)  # screens/medical.py (H10)
-    flexible_ready = BooleanProperty(False)
-    my_receipts_ready = BooleanProperty(False)
+    flexible_ready = BooleanProperty(True)  # screens/flexible.py (H11)
+    my_receipts_ready = BooleanProperty(True)  # screens/my_receipts.py (H11)
 
     def on_kv_post(self, base_widget) -> None:
         self.tiles: dict[str, IconButton] = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.domain.money import Money, money_sum
 from kiosk.domain.period import Period
@@ -112,6 +112,9 @@ class Quote:
     rate: str
     base: Money | None  # the chosen base (flexible)
     tier: Money | None  # the chosen tier (residents' pension)
+    # 代缴: what the government pays of the contributions for the member (a fee reduction);
+    # not in amount or total.
+    paid_by_government: Money = field(default_factory=Money.zero)
 
     @property
     def periods(self) -> tuple[Period, ...]:

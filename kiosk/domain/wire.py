@@ -462,6 +462,7 @@ def quote(b: Any) -> Quote:
         rate=b["rate"],
         base=_opt_amount(choice.get("base")),
         tier=_opt_amount(choice.get("tier")),
+        paid_by_government=Money.of(b.get("paid_by_government") or "0"),  # 代缴 (issue 17)
     )
     if not q.check():
         raise WireError("the quote's lines do not add up to its total")

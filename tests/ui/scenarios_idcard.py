@@ -196,6 +196,28 @@ def idcard_records_need_the_face(app, out):
     out["history_error"] = app.state.errors.get("history")
     out["history_rows"] = len(app.state.data.get("history") or [])
     out["shot_history"] = shot("idcard-history")
+    # Issue 17: with the face, the social security card is reported lost without it.
+    app.navigate("menu")
+    yield from wait_page(app, "menu")
+    tap(menu.ids.card_services)
+    yield from wait_page(app, "card_services")
+    yield 0.3
+    cards = app.sm.get_screen("card_services")
+    out["loss_intro"] = cards.ids.status.text
+    out["loss_change_pin_shown"] = _visible(cards.ids.change_pin)
+    tap(cards.ids.report_loss)  # asked once more
+    yield 0.3
+    out["loss_confirm"] = cards.ids.report_loss.text
+    out["loss_sent_early"] = "report_loss_id" in app.state.loading or (
+        "report_loss_id" in app.state.data
+    )
+    yield from _shots(app, "idcard-loss-confirm", out, "shot_loss_confirm")
+    tap(cards.ids.report_loss)
+    yield from wait_answer(app, "report_loss_id", 20, "the loss report")
+    yield 0.3
+    out["loss_error"] = app.state.errors.get("report_loss_id")
+    out["loss_done"] = cards.ids.status.text
+    out["shot_loss_done"] = shot("idcard-loss-reported")
     yield from _end(app, out)
 
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageStat
 from backoffice.harness import running_service
 from kiosk.devices.idcard.emulated import SHIPPED_CARDS, load_card
 from printer.harness import cups_server, virtual_receipt_printer
-from tests.helpers.backoffice import members_index
+from tests.helpers.backoffice import client_for, members_index
 from tests.helpers.journey import alive, kiosk_config
 from tests.helpers.paths import REPO
 
@@ -109,12 +109,25 @@ def test_records_are_refused_without_the_members_face(stack, run_scenario, tmp_p
     # Someone else's face: refused, still limited.
     assert seen["face_failed_reason"] == "face.no_match"
     assert seen["scope_after_failure"] == "limited"
-    # The member's own face: the session is widened, records open (no card services).
+    # The member's own face: the session is widened, records open, and card services for the
+    # loss report without the card (issue 17).
     assert seen["scope_after_face"] == "full"
     assert seen["full_notice"] == "人脸识别通过，现在可以查询记录和打印"
     assert "history" in seen["full_visible"] and "insurance" in seen["full_visible"]
-    assert "card_services" not in seen["full_visible"] and "id_records" not in seen["full_visible"]
+    assert "card_services" in seen["full_visible"] and "id_records" not in seen["full_visible"]
     assert seen["history_error"] is None and seen["history_rows"] > 0
+    # Report loss without the card (issue 17): no PIN to change, asked twice, then the member's
+    # card is lost at the back office.
+    assert seen["loss_intro"].startswith("您未插入社会保障卡")
+    assert seen["loss_change_pin_shown"] is False
+    assert seen["loss_confirm"] == "确认挂失" and seen["loss_sent_early"] is False
+    assert seen["loss_error"] is None
+    owner = members_index(stack[0])[0]
+    masked = owner["card_number"][:2] + "****" + owner["card_number"][-3:]
+    assert seen["loss_done"] == f"已挂失社会保障卡（卡号 {masked}）"
+    with client_for(stack[0]) as client:
+        rec = client.card_status(owner["card_identifier"], owner["card_number"])
+    assert rec.status.value == "lost"
     assert seen["after_removal_data"] is False
     not_blank(seen["shot_refused"], seen["shot_face_failed"], seen["shot_history"])
     # Nothing the scenario saw carries the full ID number (the screens show it masked).

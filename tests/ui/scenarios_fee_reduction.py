@@ -1,0 +1,152 @@
+"""Fee reductions (代缴) on the pay page by touch (tests/ui/test_fee_reduction.py): the real
+app without devices, the session's states handed to it as the controller would (a 低保 member's
+residents' dues, the quote, the QR payment's outcome), the member's taps real touches. The
+figures are docs/rules.md's worked examples (default policy, 低保): pension tier 300.00, the
+government 100.00, the member 200.00 (the state's subsidy 30.00 apart); medical 380.00 x 50 %
+= 190.00 by the government, 190.00 by the member."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+from kiosk.domain import CardHolder, Money, Period, Scheme
+from kiosk.domain.dues import Due, DueKind, DueLine, FeeCategory, Tier
+from kiosk.domain.payments import Outcome, PaymentOutcome, Quote, QuoteLine, ReceiptState
+from kiosk.payments.flow import PayQuote, PayResult, QrShown
+from kiosk.payments.service import ReceiptReadiness
+from kiosk.session.data import MemberData
+from kiosk.session.machine import Page, SessionState
+from tests.helpers.kivy_ui import screen, shot, tap, wait_page
+
+HOLDER = CardHolder(
+    id_number="110101195803071234",
+    name="李四",
+    card_number="X00000027",
+    card_identifier="110100D15600000500112233445566AA",
+    region="110100",
+)
+DIBAO = FeeCategory("dibao", "最低生活保障", "Minimum living allowance")
+YEAR = 2026
+M = Money.of
+
+
+def _due(scheme: Scheme, kind: DueKind, fee: Money, government: Money, tiers=()) -> Due:
+    line = DueLine(
+        period=Period(YEAR, 1),
+        base=fee,
+        amount=fee - government,
+        to_account=fee,
+        late_fee=M("0"),
+        due_date=dt.date(YEAR, 12, 31),
+        back_payment=False,
+        paid_by_government=government,
+    )
+    return Due(
+        scheme=scheme,
+        kind=kind,
+        year=YEAR,
+        periods=(Period(YEAR, 1),),
+        rate=Decimal(0),
+        account_rate=Decimal(0),
+        base_min=None,
+        base_max=None,
+        base_default=None,
+        tiers=tuple(tiers),
+        annual_fee=fee if kind is DueKind.RESIDENT_ANNUAL else None,
+        lines=(line,),
+        deadline=dt.date(YEAR, 12, 31),
+        late_fee_rate_per_day=Decimal("0.0005"),
+        fee_category=DIBAO,
+    )
+
+
+PENSION = _due(
+    Scheme.RESIDENT_PENSION,
+    DueKind.RESIDENT_TIER,
+    M("100.00"),
+    M("100.00"),
+    tiers=(
+        Tier(M("100.00"), M("30.00"), M("100.00")),  # 100.00 - 100.00 = 0.00
+        Tier(M("300.00"), M("30.00"), M("100.00")),  # 300.00 - 100.00 = 200.00
+    ),
+)
+MEDICAL = _due(Scheme.RESIDENT_MEDICAL, DueKind.RESIDENT_ANNUAL, M("380.00"), M("190.00"))
+
+QUOTE = Quote(
+    quote_id="Q1",
+    member_no="M1",
+    scheme=Scheme.RESIDENT_PENSION,
+    kind="resident_tier",
+    lines=(QuoteLine(Period(YEAR, 1), M("300.00"), M("200.00"), M("0"), M("330.00"), False),),
+    amount=M("200.00"),
+    late_fee=M("0"),
+    subsidy=M("30.00"),
+    total=M("200.00"),
+    as_of=dt.date(YEAR, 3, 1),
+    rate="0",
+    base=None,
+    tier=M("300.00"),
+    paid_by_government=M("100.00"),
+)
+PAID = PayResult(
+    PaymentOutcome("I1", Outcome.PAID, "P1", M("200.00"), "payments.paid", ReceiptState.PRINTED),
+    "payments.receipt_printed",
+    "",
+)
+
+
+def _state(data: MemberData) -> SessionState:
+    return SessionState(
+        page=Page.PAY, holder=HOLDER, pin_verified=True, card_present=True, data=data
+    )
+
+
+def fee_reduction(app, out):
+    data = MemberData().with_answer("dues", [PENSION, MEDICAL])
+    app.apply_state(_state(data))
+    yield from wait_page(app, "pay")
+    yield 0.4
+    pay = screen(app, "pay")
+    buttons = {b.text: b for b in pay.ids.dues_list.children}
+    out["dues"] = sorted(buttons)
+    tap(next(b for t, b in buttons.items() if "医疗" in t))
+    yield 0.4
+    out["medical_title"] = pay.ids.base_title.text
+    out["medical_parts"] = pay.ids.months_title.text
+    shot("fee-reduction-medical")
+    pay.wizard = pay.wizard.pick_due(PENSION)
+    pay._render()
+    yield 0.4
+    out["pension_title"] = pay.ids.base_title.text
+    tiers = list(reversed(pay.ids.base_box.children))
+    out["tiers"] = [b.label for b in tiers]
+    shot("fee-reduction-tiers")
+    tap(tiers[1])
+    yield 0.2
+    tap(pay.ids.breakdown_button)
+    yield 0.2
+    data = data.with_answer("pay_quote", PayQuote(QUOTE, ReceiptReadiness.READY))
+    app.apply_state(_state(data))
+    yield 0.4
+    out["quote_total"] = pay.ids.total.text
+    for lang, large in (("en", False), ("zh", True)):
+        app.lang, app.large_text = lang, large
+        yield 0.5
+        shot(f"fee-reduction-quote-{lang}{'-large' if large else ''}")
+        label = pay.ids.total
+        out.setdefault("quote_fits", []).append(label.texture_size[1] <= label.height + 1)
+    app.lang, app.large_text = "zh", False
+    yield 0.3
+    tap(pay.ids.pay_qr)
+    yield 0.2
+    qr = QrShown("https://pay.example/qr/1", 120.0, 0.0)
+    data = data.with_answer("pay_qr_start", qr)
+    app.apply_state(_state(data))
+    yield 0.2
+    app.apply_state(replace(_state(data.with_answer("pay_qr_wait", PAID))))
+    yield 0.5
+    out["step"] = pay.ids.steps.current
+    out["result"] = pay.ids.result_text.text
+    shot("fee-reduction-paid")
