@@ -1,7 +1,8 @@
 """Issue 17's transfer and medical journeys by touch (tests/ui/test_transfer_medical.py): the
 menu's 更多服务 -> 转移接续: the pension voucher previewed and printed (A4, cups-pdf), a
 transfer-in request from 上海市 and its progress; -> 医保查询: the account by month, the
-settlements and the year's totals, then the empty state; the pages in English and large text."""
+settlements and the year's totals, then the empty state; the pages in English and large text;
+then another member's request half-way."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def _boxes_inside(app, name: str) -> list[str]:
 
 
 def transfer_and_medical(app, out):
-    m = journey_member()
+    m = journey_member()["first"]
     h = yield from to_menu(app, m, [])
     tap(widget(app, "services", "menu"))
     yield from wait_page(app, "services")
@@ -217,4 +218,25 @@ def transfer_and_medical(app, out):
     out["rows_after_exit"] = len(table.data_rows)
     out["status_after_exit"] = widget(app, "status", "transfer").text
     out["data_after_exit"] = app.state.has_personal_data
+
+    # -- another member's request half-way (the other city contacted) --
+    h = yield from to_menu(app, journey_member()["second"], [])
+    tap(widget(app, "services", "menu"))
+    yield from wait_page(app, "services")
+    tap(services.tiles["transfer"])
+    yield from wait_page(app, "transfer")
+    yield from wait_until(lambda: "transfer" in app.state.data, 20, "transfer data")
+    tap(widget(app, "tab_request", "transfer"))
+    yield 0.3
+    out["second_status"] = widget(app, "status", "transfer").text
+    out["second_steps_current"] = widget(app, "steps", "transfer").current
+    out["second_state_line"] = widget(app, "state_line", "transfer").text
+    out["second_reached"] = widget(app, "reached", "transfer").text
+    out["second_start_shown"] = widget(app, "start_row", "transfer").opacity
+    shot("transfer-request-contacted")
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(card_cmd, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
     out["page_at_end"] = page(app)

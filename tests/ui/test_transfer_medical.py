@@ -33,14 +33,21 @@ def test_voucher_printed_transfer_started_medical_spending(card_lab, run_scenari
         # Showcase #7: months transferred in from another city, a finished transfer-in
         # request and none open; PIN changed (docs/backoffice.md).
         m = next(s for s in svc.report.showcases if "transferred in" in s.note)
-        member = {
-            "card_file": str(svc.cards_dir / m.card_file),
-            "pin": m.pin,
-            "name": m.name,
-            "member_no": m.member_no,
+        # Showcase #2: a request open, the other city contacted; the initial PIN (changed on
+        # the way in).
+        m2 = next(s for s in svc.report.showcases if "job changes" in s.note)
+        members = {
+            key: {
+                "card_file": str(svc.cards_dir / x.card_file),
+                "pin": x.pin,
+                "name": x.name,
+                "member_no": x.member_no,
+            }
+            for key, x in (("first", m), ("second", m2))
         }
         with client_for(svc) as client:
             before = client.transfer_requests(m.member_no)
+            second = client.transfer_requests(m2.member_no).open
             account = client.medical_account(m.member_no)
             settled = client.medical_settlements(m.member_no, limit=100)
         assert before.open is None and before.requests  # the seed's promise for #7
@@ -52,7 +59,7 @@ def test_voucher_printed_transfer_started_medical_spending(card_lab, run_scenari
             env={
                 "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
                 "JOURNEY_CARD_RUN_DIR": str(card_lab.run_dir),
-                "JOURNEY_MEMBER": json.dumps(member),
+                "JOURNEY_MEMBER": json.dumps(members),
             },
         )
         with client_for(svc) as client:
@@ -146,5 +153,17 @@ def test_voucher_printed_transfer_started_medical_spending(card_lab, run_scenari
     # -- nothing of the member outlives the session --
     assert seen["preview_gone"] and seen["rows_after_exit"] == 0
     assert seen["status_after_exit"] == "正在查询…" and seen["data_after_exit"] is False
+    # -- #2's request half-way: step 2 of 4 current, the dates each step was reached --
+    assert second is not None and second.state.value == "contacted"
+    assert seen["second_status"] == (
+        f"从{second.from_city.zh}转入，{second.submitted_on.isoformat()} 提交"
+    )
+    assert seen["second_steps_current"] == 1  # 已受理 done, 已联系转出地 now
+    assert seen["second_state_line"] == "当前进度：已联系转出地"
+    reached = [s for s in second.steps if s.reached_on is not None]
+    assert [s.zh for s in reached] == ["已受理", "已联系转出地"]
+    assert seen["second_reached"] == "　".join(f"{s.zh} {s.reached_on}" for s in reached)
+    assert seen["second_start_shown"] == 0  # no second request while one is open
+    assert seen["page_at_end"] == "attract"
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
     assert seen["layout_loops"] == 0
