@@ -64,7 +64,8 @@ def _boxes(root) -> list[list]:
 def stop_resume_pay_reprint(app, out):
     import requests
 
-    m = journey_member()
+    members = journey_member()
+    m = members["flexible"]
     h = yield from to_menu(app, m, [])
     # The dues before: the flexible pension's months.
     tap(widget(app, "pay", "menu"))
@@ -186,3 +187,56 @@ def stop_resume_pay_reprint(app, out):
     yield from wait_page(app, "attract", 20)
     out["data_after_exit"] = app.state.has_personal_data
     out["page_after_exit"] = page(app)
+    yield from register(app, out, members["resident"])
+
+
+def register(app, out, m):
+    """A resident with no employer registers as a flexible worker: pension + medical at the
+    band's highest base; the dues offer the flexible months at once."""
+    h = yield from to_menu(app, m, [])
+    tap(widget(app, "services", "menu"))
+    yield from wait_page(app, "services")
+    tap(screen(app, "services").tiles["flexible"])
+    yield from wait_page(app, "flexible")
+    yield from wait_until(lambda: "flexible" in app.state.data, 20, "flexible standing")
+    yield 0.4
+    fx = screen(app, "flexible")
+    out["reg_standing"] = fx.ids.standing.text
+    out["reg_detail"] = fx.ids.detail.text
+    out["reg_choices"] = [
+        fx.ids.plan_pension.text,
+        fx.ids.plan_both.text,
+        fx.ids.base_min.text,
+        fx.ids.base_max.text,
+    ]
+    yield from _views(app, "flexible", out, "flexible-register")
+    tap(fx.ids.plan_both)
+    yield 0.2
+    tap(fx.ids.base_max)
+    yield 0.2
+    out["reg_chosen"] = [fx.ids.plan_both.state, fx.ids.base_max.state, fx.ids.base_min.state]
+    tap(fx.ids.act)
+    yield from wait_answer(app, "flexible_register", 20, "registered")
+    yield 0.4
+    out["reg_error"] = app.state.errors.get("flexible_register")
+    said = app.state.said.get("flexible_register")
+    out["reg_said"] = said.zh if said else None
+    out["reg_standing_after"] = fx.ids.standing.text
+    out["reg_detail_after"] = fx.ids.detail.text
+    out["reg_message"] = fx.ids.message.text
+    shot("flexible-registered")
+    if fx.pay_shown:
+        tap(fx.ids.to_pay)
+        yield from wait_page(app, "pay")
+        yield from wait_until(lambda: "dues" in app.state.data, 20, "dues after registering")
+        yield 0.3
+        out["reg_dues"] = [
+            [d.scheme.value, str(d.base_default), [str(x.amount) for x in d.lines[:1]]]
+            for d in app.state.data["dues"]
+            if d.kind.value == "flexible"
+        ]
+    app.exit_session()
+    yield from wait_page(app, "goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(card_cmd, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)

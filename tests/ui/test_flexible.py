@@ -34,7 +34,11 @@ def stack(tmp_path_factory, card_lab):
 def test_a_flexible_worker_stops_resumes_pays_and_reprints(stack, run_scenario, tmp_path):
     svc, cs, cups = stack
     m = next(m for m in svc.report.showcases if m.card_status == "valid" and "can pay" in m.note)
-    member = {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin, "name": m.name}
+    r = next(r for r in svc.report.showcases if "residents' pension" in r.note)
+    members = {
+        "flexible": {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin},
+        "resident": {"card_file": str(svc.cards_dir / r.card_file), "pin": r.pin},
+    }
     alive(cs)
     jobs_before = len(cups.receipt.jobs)
     seen = run_scenario(
@@ -44,7 +48,7 @@ def test_a_flexible_worker_stops_resumes_pays_and_reprints(stack, run_scenario, 
         env={
             "KIOSK_CONFIG": kiosk_config(tmp_path, svc, cups),
             "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
-            "JOURNEY_MEMBER": json.dumps(member),
+            "JOURNEY_MEMBER": json.dumps(members),
         },
     )
     assert {"flexible", "my_receipts"} <= set(seen["tiles"])
@@ -102,6 +106,22 @@ def test_a_flexible_worker_stops_resumes_pays_and_reprints(stack, run_scenario, 
     assert m.name not in reprint_text  # masked on paper
     assert seen["data_after_exit"] is False and seen["page_after_exit"] == "attract"
 
+    # A resident with no employer registers: pension + medical at the highest base,
+    # 124,110 x 300 % / 12 = 31,027.50; pension x 20 % = 6,205.50, medical x 9.5 % = 2,947.6125
+    # -> 2,947.61.
+    assert seen["reg_standing"] == "○ 未登记灵活就业", seen["reg_detail"]
+    assert "今年缴费基数 ￥6,205.50 至 ￥31,027.50" in seen["reg_detail"]
+    assert seen["reg_chosen"] == ["down", "down", "normal"]
+    assert seen["reg_error"] is None, seen["reg_said"]
+    assert seen["reg_standing_after"] == "● 正常缴费"
+    assert "缴费基数：￥31,027.50" in seen["reg_detail_after"]
+    assert "养老保险 ￥6,205.50" in seen["reg_detail_after"]
+    assert "医疗保险 ￥2,947.61" in seen["reg_detail_after"]
+    assert seen["reg_message"] == "已登记灵活就业，现在即可缴费"
+    dues = {scheme: (base, first) for scheme, base, first in seen["reg_dues"]}
+    assert dues["pension"] == ("31,027.50", ["6,205.50"])
+    with client_for(svc) as client:
+        assert client.flexible(r.member_no).standing.value == "active"
     # Nothing clipped in zh, en or large text: every label's text inside its box.
     for view, boxes in seen["boxes"].items():
         clipped = [b for b in boxes if not b[-1]]
