@@ -317,6 +317,8 @@ class UnemploymentScreen(KioskScreen):
         if can_register and claim is None:
             key = "unemployment.register_again" if st.registration else "unemployment.register"
             shown.append(("register", key))
+            # One main action at a time: registering until done, then the claim.
+            b["register"].kind = "secondary" if st.registration else "primary"
         if claim is not None:
             shown.append(("print", "unemployment.print_ack"))
         if claim is not None and claim.status is ClaimStatus.RECEIVING:

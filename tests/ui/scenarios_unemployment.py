@@ -186,7 +186,8 @@ def _states():
 
 
 def views(app, out):
-    """Every view in zh, then in en with large text: screenshots and the layout checked."""
+    """Every view in zh, in en with large text, in zh with large text: screenshots and the
+    layout checked."""
     from kiosk.session.data import MemberData
     from kiosk.session.machine import Page, SessionState
 
@@ -212,10 +213,9 @@ def views(app, out):
         ("skill", state(status(True, True), {"view": "skill"})),
         ("stop", state(status(True, True), {"view": "stop"})),
     ]
-    for mode in ("zh", "en-large"):
-        if mode == "en-large":
-            app.lang = "en"
-            app.large_text = True
+    for mode in ("zh", "en-large", "zh-large"):
+        app.lang = "en" if mode == "en-large" else "zh"
+        app.large_text = mode.endswith("-large")
         for name, st in cases:
             app.apply_state(st)
             yield 0.4

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.ui]
 def test_every_view_fits_in_both_languages_and_large_text(run_scenario):
     seen = run_scenario("tests.ui.scenarios_unemployment:views", timeout=120)
     assert seen["problems"] == {}, seen["problems"]
-    for mode in ("zh", "en-large"):
+    for mode in ("zh", "en-large", "zh-large"):
         assert (
             seen[f"tiles_{mode}"]
             == [
