@@ -19,7 +19,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,8 @@ from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
-from backoffice.api.models import IdempotencyKeyText, Month
+from backoffice.api.models import Month, RequiredIdempotencyKey
+from backoffice.api.models import StrictOut as _Out
 from backoffice.errors import BadRequestProblem, ConflictProblem
 from backoffice.face import service as face_service
 from backoffice.face.matching import similarity_milli
@@ -46,18 +47,6 @@ ScoreText = Annotated[
     Field(examples=["0.912"]),
 ]
 ReferenceText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-IdempotencyKey = Annotated[
-    IdempotencyKeyText,
-    Header(
-        alias="Idempotency-Key",
-        description="required: the same key on a retry returns the first answer, never a"
-        " second attempt",
-    ),
-]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class CertificationOut(_Out):
@@ -192,7 +181,7 @@ def certify(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: IdempotencyKey,
+    idempotency_key: RequiredIdempotencyKey,
 ) -> dict[str, Any]:
     rules = ctx.policy.certification
     today = ctx.settings.current_date()

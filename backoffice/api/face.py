@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backoffice.api.common import AUTH_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
+from backoffice.api.models import StrictOut as _Out
 from backoffice.face import service
 
 router = APIRouter(prefix="/v1/face", tags=["face"], responses=AUTH_ERRORS)
@@ -34,10 +35,6 @@ FrameText = Annotated[
     StringConstraints(min_length=4, max_length=MAX_FRAME_CHARS),
     Field(description="a JPEG, base64 (at most 640 px is enough: larger is scaled down)"),
 ]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ChallengeIn(BaseModel):

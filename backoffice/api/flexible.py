@@ -25,7 +25,8 @@ from backoffice import records
 from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, IdempotencyKeyText, Month, Rate
+from backoffice.api.models import Amount, IdempotencyKeyText, Month, Rate, RequiredIdempotencyKey
+from backoffice.api.models import StrictOut as _Out
 from backoffice.errors import ConflictProblem
 from backoffice.policy import Policy
 from backoffice.rules.dues import flexible_rates
@@ -33,14 +34,6 @@ from kiosk.domain import Money, Scheme
 
 router = APIRouter(prefix="/v1/members", tags=["flexible"], responses=MEMBER_ERRORS)
 
-IdempotencyKey = Annotated[
-    IdempotencyKeyText,
-    Header(
-        alias="Idempotency-Key",
-        description="required: the same key on a retry returns the first answer, never a"
-        " second registration",
-    ),
-]
 OptionalKey = Annotated[
     IdempotencyKeyText | None,
     Header(
@@ -48,10 +41,6 @@ OptionalKey = Annotated[
         description="a retry with the same key answers as the first time (not a 409)",
     ),
 ]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FlexibleMonthOut(_Out):
@@ -187,7 +176,7 @@ def register(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: IdempotencyKey,
+    idempotency_key: RequiredIdempotencyKey,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)

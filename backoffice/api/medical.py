@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
 from backoffice import medical as svc
 from backoffice import records
@@ -23,6 +23,7 @@ from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, Month, YearQuery
+from backoffice.api.models import StrictOut as _Out
 from backoffice.errors import BadRequestProblem
 from backoffice.rules import medical as rules
 from kiosk.domain import Money
@@ -44,10 +45,6 @@ def _plain_digits(value: object) -> object:
 
 
 LimitQuery = Annotated[int, Field(ge=1, le=MAX_SETTLEMENTS), BeforeValidator(_plain_digits)]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AccountMonthOut(_Out):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
+from fastapi import Header
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 # --- Input rules -------------------------------------------------------------------------------
@@ -145,8 +146,24 @@ SchemeCode = Literal[
 ]
 
 
-class _Out(BaseModel):
+class StrictOut(BaseModel):
+    """An answer's (or a body's) model: nothing beyond the fields declared."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+_Out = StrictOut
+
+# The required Idempotency-Key of a POST that records something (a claim, a registration, a
+# request, an attempt): one header for every such route.
+RequiredIdempotencyKey = Annotated[
+    IdempotencyKeyText,
+    Header(
+        alias="Idempotency-Key",
+        description="required: the same key on a retry returns the first answer, never a"
+        " second record",
+    ),
+]
 
 
 class ErrorBody(_Out):

@@ -29,7 +29,8 @@ from backoffice.api.common import AUTH_ERRORS, MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, IdempotencyKeyText, Month
+from backoffice.api.models import Amount, IdempotencyKeyText, Month, RequiredIdempotencyKey
+from backoffice.api.models import StrictOut as _Out
 from backoffice.rules import certificates as certs
 from backoffice.rules import transfer as rules
 from backoffice.storage.certificates import CertificateRow
@@ -45,18 +46,6 @@ OptionalKey = Annotated[
         description="the same key on a retry returns the same voucher instead of a second one",
     ),
 ]
-RequiredKey = Annotated[
-    IdempotencyKeyText,
-    Header(
-        alias="Idempotency-Key",
-        description="required: the same key on a retry returns the first answer, never a"
-        " second request",
-    ),
-]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class VoucherIn(BaseModel):
@@ -311,7 +300,7 @@ def start_transfer(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: RequiredKey,
+    idempotency_key: RequiredIdempotencyKey,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)

@@ -19,7 +19,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +29,8 @@ from backoffice import unemployment as svc
 from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, IdempotencyKeyText, IsoDate, Month
+from backoffice.api.models import Amount, IsoDate, Month, RequiredIdempotencyKey
+from backoffice.api.models import StrictOut as _Out
 from backoffice.errors import ConflictProblem
 from backoffice.rules.unemployment import CERTIFICATE_LEVELS, SEPARATION_REASONS, Reason
 
@@ -45,18 +46,6 @@ WishText = Annotated[
     str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]{1,20}$"), Field(examples=["仓储管理"])
 ]
 CertificateNoText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,32}$")]
-IdempotencyKey = Annotated[
-    IdempotencyKeyText,
-    Header(
-        alias="Idempotency-Key",
-        description="required: the same key on a retry returns the first answer, never a"
-        " second claim",
-    ),
-]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ConditionOut(_Out):
@@ -318,7 +307,7 @@ def apply(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: IdempotencyKey,
+    idempotency_key: RequiredIdempotencyKey,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
@@ -430,7 +419,7 @@ def claim_skill_subsidy(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: IdempotencyKey,
+    idempotency_key: RequiredIdempotencyKey,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     rules = ctx.policy.unemployment
