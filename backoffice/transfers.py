@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backoffice import records
-from backoffice.errors import ApiError, BadRequestProblem, ConflictProblem
+from backoffice.errors import BadRequestProblem, ConflictProblem
 from backoffice.policy import Policy
 from backoffice.rules import certificates as certs
 from backoffice.rules import transfer as rules
@@ -140,14 +140,6 @@ def request_by_key(db: Session, terminal_id: str, key: str) -> TransferRequestRo
             TransferRequestRow.idempotency_key == key,
         )
     ).first()
-
-
-def conflict_key() -> ApiError:
-    return ConflictProblem(
-        "同一请求号的参数不同",
-        "This idempotency key was used with other parameters",
-        code="IDEMPOTENCY_CONFLICT",
-    )
 
 
 def _yyyymm(month: str) -> int:

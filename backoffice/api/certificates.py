@@ -5,7 +5,6 @@ retry after a lost answer) returns the certificate issued the first time."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 from typing import Annotated, Any
@@ -20,7 +19,8 @@ from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
 from backoffice.api.models import CertificateOut, CertificateRequest, IdempotencyKeyText
-from backoffice.errors import BadRequestProblem, ConflictProblem
+from backoffice.errors import BadRequestProblem
+from backoffice.idempotency import key_conflict, request_hash
 from backoffice.rules import certificates as rules
 from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
@@ -63,19 +63,14 @@ def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
     return Period(first_year, 1), last
 
 
-def request_hash(member_no: str, req: CertificateRequest) -> str:
-    """What a key is bound to: the member and the request as sent."""
-    fields = [member_no, req.kind, req.months, req.first_year, req.last_year]
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+def _fingerprint(member_no: str, req: CertificateRequest) -> str:
+    """What a key is bound to: the member and the request as sent (as a list, as before)."""
+    return request_hash(*[member_no, req.kind, req.months, req.first_year, req.last_year])
 
 
 def _replay(row: CertificateRow, wanted: str, public_url: str) -> dict[str, Any]:
     if row.request_hash != wanted:
-        raise ConflictProblem(
-            "同一请求号的参数不同",
-            "This idempotency key was used with other parameters",
-            code="IDEMPOTENCY_CONFLICT",
-        )
+        raise key_conflict()
     return certificate_json(row, public_url)
 
 
@@ -115,7 +110,7 @@ def issue_certificate(
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     public_url = ctx.settings.public_url
-    wanted = request_hash(member_no, req)
+    wanted = _fingerprint(member_no, req)
     if idempotency_key:
         again = db.scalars(
             select(CertificateRow).where(

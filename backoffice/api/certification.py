@@ -32,9 +32,10 @@ from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Month, RequiredIdempotencyKey
 from backoffice.api.models import StrictOut as _Out
-from backoffice.errors import BadRequestProblem, ConflictProblem
+from backoffice.errors import BadRequestProblem
 from backoffice.face import service as face_service
 from backoffice.face.matching import similarity_milli
+from backoffice.idempotency import key_conflict
 from backoffice.rules.certification import CertificationState
 from backoffice.storage.certification import CertificationRow
 
@@ -234,11 +235,7 @@ def _answer(
     db: Any, member: records.Member, row: CertificationRow, wanted: str, today: dt.date, ctx: Any
 ) -> dict[str, Any]:
     if row.request_hash != wanted or row.member_id != member.id:
-        raise ConflictProblem(
-            "同一请求号的参数不同",
-            "This idempotency key was used with other parameters",
-            code="IDEMPOTENCY_CONFLICT",
-        )
+        raise key_conflict()
     rules = ctx.policy.certification
     if row.result == "failure" and row.attempt_no >= rules.attempts_per_day:
         raise certs.counter_required(rules)  # recorded: the retry hears the same answer

@@ -11,8 +11,6 @@ Refusals are 409 with a stable code and nothing recorded. The dues follow at onc
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
@@ -27,7 +25,7 @@ from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, IdempotencyKeyText, Month, Rate, RequiredIdempotencyKey
 from backoffice.api.models import StrictOut as _Out
-from backoffice.errors import ConflictProblem
+from backoffice.idempotency import key_conflict, request_hash
 from backoffice.policy import Policy
 from backoffice.rules.dues import flexible_rates
 from kiosk.domain import Money, Scheme
@@ -144,18 +142,6 @@ def flexible(member_no: MemberNo, ctx: Ctx, _t: Terminal) -> dict[str, Any]:
         return _answer(db, ctx, records.find_member(db, member_no), today)
 
 
-def _hash(*fields: object) -> str:
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
-
-
-def _conflict_key() -> ConflictProblem:
-    return ConflictProblem(
-        "同一请求号的参数不同",
-        "This idempotency key was used with other parameters",
-        code="IDEMPOTENCY_CONFLICT",
-    )
-
-
 @router.post(
     "/{member_no}/flexible/registration",
     response_model=FlexibleOut,
@@ -180,7 +166,7 @@ def register(
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
-    wanted = _hash("flexible/registration", member_no, req.plan, req.base)
+    wanted = request_hash("flexible/registration", member_no, req.plan, req.base)
     again = svc.registration_by_key(db, terminal_id, idempotency_key)
     if again is None:
         v = svc.view(db, member, ctx.policy, today)
@@ -204,7 +190,7 @@ def register(
             if again is None:
                 raise
     if again is not None and (again.request_hash != wanted or again.member_id != member.id):
-        raise _conflict_key()
+        raise key_conflict()
     return _answer(db, ctx, member, today)
 
 

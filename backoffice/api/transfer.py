@@ -14,7 +14,6 @@ The rules: backoffice/rules/transfer.py."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Annotated, Any, Literal
 
@@ -31,6 +30,7 @@ from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, IdempotencyKeyText, Month, RequiredIdempotencyKey
 from backoffice.api.models import StrictOut as _Out
+from backoffice.idempotency import key_conflict, request_hash
 from backoffice.rules import certificates as certs
 from backoffice.rules import transfer as rules
 from backoffice.storage.certificates import CertificateRow
@@ -158,10 +158,6 @@ def voucher_json(row: CertificateRow, public_url: str) -> dict[str, Any]:
     }
 
 
-def _hash(*fields: object) -> str:
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
-
-
 def _by_key(db: Db, terminal_id: str, key: str) -> CertificateRow | None:
     return db.scalars(
         select(CertificateRow).where(
@@ -192,12 +188,12 @@ def issue_voucher(
     idempotency_key: OptionalKey = None,
 ) -> dict[str, Any]:
     public_url = ctx.settings.public_url
-    wanted = _hash("transfer/voucher", member_no, req.kind)
+    wanted = request_hash("transfer/voucher", member_no, req.kind)
     if idempotency_key:
         again = _by_key(db, terminal_id, idempotency_key)
         if again is not None:
             if again.request_hash != wanted:
-                raise svc.conflict_key()
+                raise key_conflict()
             return voucher_json(again, public_url)
     member = records.find_member(db, member_no)
     row = svc.issue_voucher(
@@ -219,7 +215,7 @@ def issue_voucher(
         if again is None:
             raise
         if again.request_hash != wanted:
-            raise svc.conflict_key() from None
+            raise key_conflict() from None
         return voucher_json(again, public_url)
     return voucher_json(row, public_url)
 
@@ -304,7 +300,7 @@ def start_transfer(
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
-    wanted = _hash("transfer/request", member_no, req.from_city)
+    wanted = request_hash("transfer/request", member_no, req.from_city)
     again = svc.request_by_key(db, terminal_id, idempotency_key)
     if again is None:
         svc.check_new_request(ctx.policy, req.from_city, svc.requests_of(db, member.id))
@@ -328,7 +324,7 @@ def start_transfer(
                 svc.check_new_request(ctx.policy, req.from_city, svc.requests_of(db, member.id))
                 raise
     if again is not None and (again.request_hash != wanted or again.member_id != member.id):
-        raise svc.conflict_key()
+        raise key_conflict()
     return _requests(db, member, today)
 
 

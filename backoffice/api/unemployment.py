@@ -15,7 +15,6 @@ The rules: backoffice/rules/unemployment.py (policy [unemployment])."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Annotated, Any, Literal
 
@@ -31,7 +30,7 @@ from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
 from backoffice.api.models import Amount, IsoDate, Month, RequiredIdempotencyKey
 from backoffice.api.models import StrictOut as _Out
-from backoffice.errors import ConflictProblem
+from backoffice.idempotency import key_conflict, request_hash
 from backoffice.rules.unemployment import CERTIFICATE_LEVELS, SEPARATION_REASONS, Reason
 
 router = APIRouter(prefix="/v1/members", tags=["unemployment"], responses=MEMBER_ERRORS)
@@ -276,18 +275,6 @@ def register(
     return _answer(db, ctx, member, today)
 
 
-def _hash(*fields: object) -> str:
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
-
-
-def _conflict_key() -> ConflictProblem:
-    return ConflictProblem(
-        "同一请求号的参数不同",
-        "This idempotency key was used with other parameters",
-        code="IDEMPOTENCY_CONFLICT",
-    )
-
-
 @router.post(
     "/{member_no}/unemployment/application",
     response_model=UnemploymentOut,
@@ -311,7 +298,7 @@ def apply(
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
-    wanted = _hash("unemployment/application", member_no)
+    wanted = request_hash("unemployment/application", member_no)
     again = svc.claim_by_key(db, terminal_id, idempotency_key)
     if again is None:
         v = svc.view(db, member, ctx.policy.unemployment, today)
@@ -335,7 +322,7 @@ def apply(
                 svc.check_claim(svc.view(db, member, ctx.policy.unemployment, today), today)
                 raise
     if again is not None and (again.request_hash != wanted or again.member_id != member.id):
-        raise _conflict_key()
+        raise key_conflict()
     return _answer(db, ctx, member, today)
 
 
@@ -424,7 +411,7 @@ def claim_skill_subsidy(
     today = ctx.settings.current_date()
     rules = ctx.policy.unemployment
     member = records.find_member(db, member_no)
-    wanted = _hash("unemployment/skill-subsidy", member_no, req.certificate_no)
+    wanted = request_hash("unemployment/skill-subsidy", member_no, req.certificate_no)
     again = svc.skill_by_key(db, terminal_id, idempotency_key)
     if again is None:
         v = svc.skill_view(db, member, rules, today)
@@ -458,5 +445,5 @@ def claim_skill_subsidy(
                 )
                 raise
     if again is not None and (again.request_hash != wanted or again.member_id != member.id):
-        raise _conflict_key()
+        raise key_conflict()
     return _skill(member_no, today, svc.skill_view(db, member, rules, today))
