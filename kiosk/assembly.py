@@ -19,11 +19,13 @@ from kiosk.backoffice.card_session import card_session_card
 from kiosk.backoffice.client import BackOfficeClient
 from kiosk.backoffice.heartbeat import Heartbeat, probes_from_config
 from kiosk.backoffice.id_session import IdSessionApi
+from kiosk.backoffice.transport import ONCE
 from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
 from kiosk.devices.camera import open_camera
 from kiosk.devices.idcard import open_idcard_reader
 from kiosk.domain.zone import today_in
+from kiosk.health import DeviceHealth, a4_probe, backoffice_probe, reader_probe
 from kiosk.i18n import Translator
 from kiosk.identity.face import FaceVerifier
 from kiosk.payments.card_desk import CardDesk
@@ -32,7 +34,7 @@ from kiosk.payments.client import PaymentClient
 from kiosk.payments.flow import PayFlow
 from kiosk.payments.journal import Journal
 from kiosk.payments.service import PaymentService, PaymentSettings
-from kiosk.ports import CameraPort, IdCardReaderPort
+from kiosk.ports import A4PrinterPort, CameraPort, IdCardReaderPort
 from kiosk.printing import PrintService
 from kiosk.session.auditor import SessionAuditor
 from kiosk.session.card import CardAdapter
@@ -65,8 +67,11 @@ class Kiosk:
     acquirer: AcquirerClient | None = None  # card sales; its PIN pad is `acquirer.epp`
     idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]: ID-card entry
     camera: CameraPort | None = None  # [camera]: the face check
+    health: DeviceHealth | None = None  # the reader, back office and A4 printer watched
 
     def close(self) -> None:
+        if self.health is not None:
+            self.health.stop()
         if self.heartbeat is not None:
             self.heartbeat.stop()
         if self.payments is not None:
@@ -212,6 +217,11 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
     heartbeat_probes = probes_from_config(
         cfg, a4=a4, audit=audit, journal=payments.journal, receipt=payments.printer
     )
+    # Out of service without the reader or the back office, no printing without the A4 printer;
+    # the heartbeat says which (`service`) and goes at once when it changes.
+    health = open_health(cfg, client, a4)
+    heartbeat_probes["service"] = lambda: health.current.word
+    heartbeat_probes["service_missing"] = lambda: " ".join(health.current.missing)
     heartbeat = Heartbeat(
         client,
         heartbeat_probes,
@@ -220,6 +230,8 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         audit_head=audit.head,
     )
     heartbeat.start()
+    health.subscribe(lambda _h: heartbeat.poke())
+    health.start()
     services.add_handlers(AdminTools(payments, heartbeat_probes, services.is_admin).handlers())
     return Kiosk(
         controller,
@@ -233,4 +245,17 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         acquirer,
         idcard_reader=idcard_reader,
         camera=camera,
+        health=health,
+    )
+
+
+def open_health(cfg: KioskConfig, client: BackOfficeClient, a4: A4PrinterPort) -> DeviceHealth:
+    """The devices a member needs, watched every [health] interval (not started yet)."""
+    return DeviceHealth(
+        {
+            "reader": reader_probe(cfg.card_reader.reader_pattern),
+            "backoffice": backoffice_probe(lambda path: client.transport.get(path, retry=ONCE)),
+            "a4": a4_probe(a4),
+        },
+        interval=cfg.health.interval,
     )

@@ -58,6 +58,9 @@ class TerminalConfig:
     id: str = _key(default="KIOSK-0001", pattern=r"[A-Za-z0-9-]{1,32}")
     hall_name: str = _key(default="市社会保险服务大厅")
     hall_name_en: str = _key(default="City Social Insurance Service Hall")
+    # Where a member is sent when the kiosk is out of service (the attract screen says it).
+    counter: str = _key(default="一楼大厅人工服务窗口")
+    counter_en: str = _key(default="the staffed counters on the ground floor")
     # The hall's IANA zone: every time shown or printed and every "today" (checked at load).
     timezone: str = _key(default=DEFAULT_ZONE_NAME, zone=True)
 
@@ -172,6 +175,13 @@ class AuditConfig:
 class HeartbeatConfig:
     # Seconds between heartbeats; the fleet page marks a kiosk "not seen" after three missed.
     interval: int = _key(default=60, min=5, max=600)
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    # Seconds between checks of the reader, the back office and the A4 printer (kiosk.health);
+    # a device is called missing after two failed checks in a row, back at its first good one.
+    interval: float = _key(default=5.0, min=1.0, max=60.0)
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,7 @@ class KioskConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     heartbeat: HeartbeatConfig = field(default_factory=HeartbeatConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
     emv: EmvConfig = field(default_factory=EmvConfig)
     acquirer: AcquirerConfig = field(default_factory=AcquirerConfig)
     epp: EppConfig = field(default_factory=EppConfig)

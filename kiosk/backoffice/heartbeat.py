@@ -9,6 +9,9 @@ Devices reported (all strings; the words are the ones backoffice/fleet.py shows)
     a4_queue         idle | printing | stopped | offline | none | unknown
     journal_backlog  payments not finished yet (a count)
     last_error       the last WARNING or ERROR the kiosk logged (redacted), or ""
+    service          ok | out_of_service | print_unavailable   (kiosk.health, added by
+    service_missing  the missing devices: reader backoffice a4  kiosk.assembly; a change is
+                                                                sent at once: poke)
 
 Beside the devices, `audit_head` ({seq, hash, month} of the audit log's last record,
 kiosk.audit.Head): the back office keeps the last one per kiosk, refuses (409) and flags one that
