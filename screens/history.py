@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from kivy.factory import Factory
+from kivy.properties import BooleanProperty
 from kivy.uix.widget import Widget
 
 from kiosk.domain import ContributionMonth, MonthStatus, Scheme
@@ -24,6 +25,7 @@ RESIDENT_PENSION_COLUMNS = ("period", "tier", "personal", "subsidy", "status", "
 
 
 class HistoryScreen(KioskScreen):
+    has_rows = BooleanProperty(True)  # False: the empty state instead of table and chart
     year: int | None = None
     scheme: Scheme | None = None
     rows: list[ContributionMonth] = []  # noqa: RUF012 - replaced, never mutated
@@ -89,15 +91,19 @@ class HistoryScreen(KioskScreen):
             b.label = b.scheme.name_in(self.kiosk.lang)
         columns = RESIDENT_PENSION_COLUMNS if self.scheme is Scheme.RESIDENT_PENSION else COLUMNS
         self.ids.table.header = [tr(f"history.col_{c}") for c in columns]
+        empty = self.ids.empty
         if self.year is None:
-            self.ids.year.text = (
-                tr(getattr(self, "error", None) or "common.loading")
-                if not self.rows
-                else tr("common.none")
-            )
+            error = getattr(self, "error", None)
+            loaded = getattr(self, "_source", None) is not None
+            self.has_rows = False
+            self.ids.year.text = ""
+            empty.icon = "error" if error else ("empty" if loaded else "clock")
+            empty.text = tr(error) if error else tr("history.empty" if loaded else "common.loading")
             self.ids.table.data_rows = []
             self.ids.chart.values = []
             return
+        self.has_rows = True
+        empty.icon = empty.text = ""
         self.ids.year.text = tr("history.year", year=self.year)
         shown = [r for r in self.rows if r.period.year == self.year and r.scheme == self.scheme]
         shown.sort(key=lambda r: r.period)

@@ -40,11 +40,14 @@ ICONS: dict[str, Icon] = {
     "transfer": Icon("swap_horiz", 0xE8D4),  # 转移接续
     "medical": Icon("medical_services", 0xF109),  # 医保
     "person": Icon("account_circle", 0xE853),
+    "services": Icon("apps", 0xE5C3),  # 更多服务
     # primary buttons and page chrome
     "exit": Icon("logout", 0xE9BA),  # 退出
     "back": Icon("arrow_back", 0xE5C4),  # 返回
     "home": Icon("home", 0xE88A),
     "help": Icon("help", 0xE887),
+    "info": Icon("info", 0xE88E),  # assumptions, notes
+    "trending_up": Icon("trending_up", 0xE8E5),  # a balance's growth (charts)
     "counter": Icon("support_agent", 0xF0E2),  # 请到柜台
     "speaker": Icon("volume_up", 0xE050),  # 朗读
     "language": Icon("translate", 0xE8E2),  # English / 中文
@@ -55,6 +58,8 @@ ICONS: dict[str, Icon] = {
     # result and status marks
     "success": Icon("check_circle", 0xE86C),
     "error": Icon("error", 0xE000),
+    "failure": Icon("cancel", 0xE5C9),  # a result that did not happen (not paid, not printed)
+    "empty": Icon("inbox", 0xE156),  # nothing on record yet
     "warning": Icon("warning", 0xE002),
     "report": Icon("report", 0xE160),
     "clock": Icon("schedule", 0xE8B5),  # time left in the session

@@ -151,8 +151,10 @@ class TableCell(Label):
 
 
 def forget_cell_textures() -> None:
-    """Drop the table cells' shared textures (a member's figures) at the end of a session."""
+    """Drop the table cells' and charts' shared textures (a member's figures) at the end of a
+    session."""
     TableCell._shared.clear()
+    _TEXTURES.clear()
 
 
 class TableBody(RecycleView):
@@ -201,18 +203,27 @@ class Table(BoxLayout):
 
 
 class BarChart(Widget):
-    """Bars per year (e.g. months paid), drawn with Kivy graphics; the selected year stands out
-    by a frame and a label as well as by colour. Redraws are coalesced into one per frame."""
+    """Bars per year (e.g. months paid, a balance), drawn with Kivy graphics; the selected year
+    stands out by a frame and a label as well as by colour, with `selected_text` (e.g. its
+    amount) above its bar. Axis labels are caption size. Redraws are coalesced into one per
+    frame."""
 
     values = ListProperty([])  # [(label, value)]
     maximum = NumericProperty(12)
     selected = StringProperty("")
+    selected_text = StringProperty("")  # drawn above the selected bar ("" for none)
     on_pick: Callable[[str], None] | None = None
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._redraw = Clock.create_trigger(self.redraw)
-        self.bind(pos=self._redraw, size=self._redraw, values=self._redraw, selected=self._redraw)
+        self.bind(
+            pos=self._redraw,
+            size=self._redraw,
+            values=self._redraw,
+            selected=self._redraw,
+            selected_text=self._redraw,
+        )
 
     def redraw(self, *_a: object) -> None:
         self.canvas.clear()
@@ -221,22 +232,35 @@ class BarChart(Widget):
             return
         gap = dp(4)
         w = max(dp(6), (self.width - gap * (n + 1)) / n)
-        base_y = self.y + sp(22)
-        height = self.height - sp(44)
-        step = max(1, n // 10)
+        label_h = _text_texture("0").height
+        top_text = _text_texture(self.selected_text) if self.selected_text else None
+        base_y = self.y + label_h + dp(4)
+        height = self.height - label_h - dp(4) - (top_text.height + dp(4) if top_text else 0)
+        # as many labels as fit side by side (two digits of the year when there are many)
+        short = n > 12
+        label_w = _text_texture("00" if short else "0000").width + dp(8)
+        step = max(1, int(n * label_w // max(1.0, self.width)) + 1)
         with self.canvas:
             for i, (label, value) in enumerate(self.values):
                 x = self.x + gap + i * (w + gap)
-                h = height * min(1.0, value / self.maximum) if self.maximum else 0
+                h = max(0.0, height * min(1.0, value / self.maximum)) if self.maximum else 0
                 chosen = str(label) == self.selected
                 Color(*(theme.ACCENT if chosen else theme.BAR))
                 Rectangle(pos=(x, base_y), size=(w, h))
                 if chosen:
                     Color(*theme.TEXT_ON_BACKGROUND)
                     Line(rectangle=(x - 2, base_y - 2, w + 4, h + 4), width=1.5)
+                    if top_text is not None:
+                        tx = min(
+                            max(self.x, x + (w - top_text.width) / 2), self.right - top_text.width
+                        )
+                        Color(*theme.ACCENT)
+                        Rectangle(
+                            texture=top_text, size=top_text.size, pos=(tx, base_y + h + dp(4))
+                        )
                 if i % step == 0 or chosen:
-                    tex = _text_texture(str(label)[-2:] if n > 12 else str(label))
-                    Color(*theme.TEXT_MUTED_ON_BACKGROUND)
+                    tex = _text_texture(str(label)[-2:] if short else str(label))
+                    Color(*(theme.ACCENT if chosen else theme.TEXT_MUTED_ON_BACKGROUND))
                     Rectangle(
                         texture=tex, size=tex.size, pos=(x + (w - tex.width) / 2, self.y + dp(2))
                     )
@@ -255,11 +279,12 @@ _TEXTURES: dict[tuple[str, float], object] = {}
 
 
 def _text_texture(text: str):
-    """A small label as a texture, cached: axis labels repeat on every redraw."""
-    key = (text, sp(12))
+    """A chart label as a texture at caption size (follows large-text mode), cached: axis
+    labels repeat on every redraw."""
+    key = (text, sp(theme.FONT_CAPTION))
     tex = _TEXTURES.get(key)
     if tex is None:
-        lbl = CoreLabel(text=text, font_size=sp(12))
+        lbl = CoreLabel(text=text, font_size=key[1])
         lbl.refresh()
         tex = _TEXTURES[key] = lbl.texture
     return tex
@@ -416,10 +441,12 @@ class StepIndicator(Widget):
     """Where the member is in a multi-step task (选择 → 核对 → 支付 → 凭证): a numbered circle
     per step joined by a line, the step's name below. Done steps show a check mark, the
     current one a filled circle and a bold name, later ones an outline and their number: the
-    state is never told by colour alone. Height: `minimum_height` (from the caption size)."""
+    state is never told by colour alone. Height: `minimum_height` (from the caption size).
+    `inline`: each name beside its circle, one row (a page header, where height is scarce)."""
 
     steps = ListProperty([])  # the steps' names, already translated
     current = NumericProperty(0)  # index of the current step
+    inline = BooleanProperty(False)
     color = ColorProperty(theme.ACCENT)
     text_color = ColorProperty(theme.TEXT_ON_BACKGROUND)
     muted_color = ColorProperty(theme.TEXT_MUTED_ON_BACKGROUND)
@@ -436,6 +463,7 @@ class StepIndicator(Widget):
         self.bind(
             steps=self._redraw,
             current=self._redraw,
+            inline=self._redraw,
             font_size=self._redraw,
             pos=self._redraw,
             size=self._redraw,
@@ -453,23 +481,32 @@ class StepIndicator(Widget):
             self.boxes = []
             return
         cell = self.width / n
+        gap = dp(theme.SPACE_S)
+        room = cell - dp(8) - (2 * radius + gap if self.inline else 0)
         names = [
-            _render_wrapped(str(name), fs, i == self.current, max(cell - dp(8), dp(40)), "center")[
-                0
-            ]
+            _render_wrapped(str(name), fs, i == self.current, max(room, dp(40)), "center")[0]
             for i, name in enumerate(self.steps)
         ]
         name_h = max(t.height for t in names)
-        self.minimum_height = 2 * radius + dp(theme.SPACE_S) + name_h + dp(4)
-        cy = self.top - radius - dp(2)
+        if self.inline:
+            self.minimum_height = max(2 * radius, name_h) + dp(4)
+            cy = self.top - self.minimum_height / 2
+            # each circle and its name centred together in the step's cell
+            centres = [self.x + cell * (i + 0.5) - (gap + t.width) / 2 for i, t in enumerate(names)]
+        else:
+            self.minimum_height = 2 * radius + gap + name_h + dp(4)
+            cy = self.top - radius - dp(2)
+            centres = [self.x + cell * (i + 0.5) for i in range(n)]
         boxes = []
         with self.canvas:
             for i in range(n - 1):  # the joining lines first, under the circles
                 Color(*(self.color if i < self.current else self.muted_color))
-                x0 = self.x + cell * (i + 0.5) + radius
-                Line(points=[x0, cy, x0 + cell - 2 * radius, cy], width=dp(2))
+                x0 = centres[i] + radius + (gap + names[i].width + gap if self.inline else 0)
+                x1 = centres[i + 1] - radius - (gap if self.inline else 0)
+                if x1 > x0:
+                    Line(points=[x0, cy, x1, cy], width=dp(2))
             for i, tex in enumerate(names):
-                cx = self.x + cell * (i + 0.5)
+                cx = centres[i]
                 done, now = i < self.current, i == self.current
                 if done or now:
                     Color(*self.color)
@@ -486,7 +523,10 @@ class StepIndicator(Widget):
                     texture=mark, size=mark.size, pos=(cx - mark.width / 2, cy - mark.height / 2)
                 )
                 Color(*(self.text_color if now else self.muted_color))
-                tpos = (cx - tex.width / 2, cy - radius - dp(theme.SPACE_S) - tex.height)
+                if self.inline:
+                    tpos = (cx + radius + gap, cy - tex.height / 2)
+                else:
+                    tpos = (cx - tex.width / 2, cy - radius - gap - tex.height)
                 Rectangle(texture=tex, size=tex.size, pos=tpos)
                 boxes.append(
                     [

@@ -1,0 +1,230 @@
+"""The member's pages as pictures (tests/ui/test_pictures.py), drawn from made-up records
+with no devices (the app's apply_state): the menu's tiles with icons, my insurance as cards
+with a ring to the 15-year minimum, the accounts' balance chart, the estimate's two parts
+stacked, and the empty states of history, benefits, insurance and accounts; in Chinese, in
+English with large text and in Chinese with large text; screenshots pictures-*.png and a
+layout check of every touch target and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.helpers.kivy_ui import screen, shot, wait_until
+
+
+def _layout_problems(root) -> list[str]:
+    """Touch targets off the window, under 60 dp or overlapping; text larger than its box.
+    (The walk of tests/ui/scenarios_unemployment.py: tests import only tests.helpers, and
+    tests/ui/test_every_page_layout.py walks every page in every mode more thoroughly.)"""
+    from kivy.core.window import Window
+    from kivy.metrics import dp
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    from screens.widgets import IconText
+
+    problems: list[str] = []
+    boxes = []
+    for w in root.walk(restrict=True):
+        if w.opacity == 0 or w.width <= 1 or w.height <= 1:
+            continue
+        x, y = w.to_window(w.x, w.y)
+        name = str(getattr(w, "text", type(w).__name__))[:30]
+        if isinstance(w, ButtonBehavior):
+            if (
+                x < -1
+                or y < -1
+                or x + w.width > Window.width + 1
+                or y + w.height > Window.height + 1
+            ):
+                problems.append(f"off the window: {name!r}")
+            if min(w.size) < dp(60) - 1:
+                problems.append(f"under 60 dp: {name!r} {w.size}")
+            boxes.append((name, x, y, w.width, w.height))
+        big = (
+            isinstance(w, Label)
+            and w.text
+            and (w.texture_size[1] > w.height + 2 or w.texture_size[0] > w.width + 2)
+        )
+        if big:
+            problems.append(f"text larger than its box: {name!r} {w.texture_size} {w.size}")
+        if isinstance(w, IconText) and w.text and w.minimum_height > w.height + 2:
+            problems.append(f"icon text taller than its box: {name!r}")
+    for i, (n1, x1, y1, w1, h1) in enumerate(boxes):
+        for n2, x2, y2, w2, h2 in boxes[i + 1 :]:
+            if x1 < x2 + w2 - 1 and x2 < x1 + w1 - 1 and y1 < y2 + h2 - 1 and y2 < y1 + h1 - 1:
+                problems.append(f"overlap: {n1!r} and {n2!r}")
+    return problems
+
+
+def _records():
+    """A member with five schemes (pension 120 of 180 months: 66 %), ten years of pension
+    account, an eligible estimate; and the same member with nothing on record."""
+    from kiosk.domain import CardHolder, Money, Scheme
+    from kiosk.domain.estimate import Assumption, PensionEstimate
+    from kiosk.domain.people import Sex
+    from kiosk.domain.period import Period
+    from kiosk.domain.records import (
+        AccountYear,
+        Enrolment,
+        EnrolmentStatus,
+        MedicalAccountYear,
+        PersonalAccounts,
+    )
+    from kiosk.domain.summary import MemberSummary
+
+    holder = CardHolder("110101197003071234", "王小五", "X00000031", "C" * 32, "110100")
+    enrol = (
+        Enrolment(
+            Scheme.PENSION, EnrolmentStatus.ACTIVE, Period(2016, 1), "北京某某物流有限公司", 120
+        ),
+        Enrolment(
+            Scheme.MEDICAL, EnrolmentStatus.ACTIVE, Period(2016, 1), "北京某某物流有限公司", 120
+        ),
+        Enrolment(Scheme.UNEMPLOYMENT, EnrolmentStatus.SUSPENDED, Period(2016, 1), None, 55),
+        Enrolment(Scheme.WORK_INJURY, EnrolmentStatus.TERMINATED, Period(2016, 1), None, 30),
+        Enrolment(Scheme.MATERNITY, EnrolmentStatus.ACTIVE, Period(2016, 1), None, 120),
+    )
+
+    def summary(enrolments):
+        return MemberSummary(
+            "X00000031",
+            "王小五",
+            "1101**********1234",
+            Sex.MALE,
+            dt.date(1970, 3, 7),
+            False,
+            60,
+            enrolments,
+            dt.date(2026, 12, 3),
+        )
+
+    # The pension account grows by 4,000.00 credited a year, at 2.00 % interest on the year's
+    # opening balance (made-up figures: the chart shows them, the page does no arithmetic).
+    years, balance = [], Money.of("0")
+    for y in range(2016, 2026):
+        interest = Money.of(balance.yuan * 2 / 100)
+        balance = balance + Money.of("4000") + interest
+        years.append(AccountYear(y, Money.of("4000"), interest, balance))
+    medical = tuple(
+        MedicalAccountYear(y, Money.of("1200"), Money.of("800"), Money.of(400 * (y - 2022)))
+        for y in range(2023, 2026)
+    )
+    accounts = PersonalAccounts(tuple(years), balance, Money.of("1200"), medical)
+    assumption = Assumption(
+        "continue_contributing",
+        "yes",
+        "继续缴费至退休",
+        "Contributions continue until retirement",
+        "从本月起每月继续缴费直到退休，共 39 个月（已缴的月份不重复计算）。",
+        "You keep paying every month until retirement: 39 more months "
+        "(months already paid are not counted again).",
+    )
+    estimate = PensionEstimate(
+        retirement_period=Period(2030, 3),
+        retirement_age=60,
+        contribution_months=159 + 39,
+        average_index=__import__("decimal").Decimal("1.0000"),
+        average_monthly_wage=Money.of("12000"),
+        basic_pension=Money.of("1980.00"),
+        account_balance=Money.of("80000.00"),
+        months_divisor=139,
+        account_pension=Money.of("575.54"),
+        assumptions=(assumption,),
+        eligible=True,
+        recorded_months=120,
+        deemed_months=0,
+        future_months=39,
+    )
+    return holder, summary(enrol), summary(()), accounts, estimate
+
+
+def views(app, out):
+    """Each page with records and without, in zh, en + large text and zh + large text."""
+    from kiosk.domain.records import PersonalAccounts
+    from kiosk.session.data import MemberData
+    from kiosk.session.machine import Page, SessionState
+
+    yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    holder, full, none, accounts, estimate = _records()
+    filled = (
+        MemberData()
+        .with_answer("summary", full)
+        .with_answer("accounts", accounts)
+        .with_answer("estimate", estimate)
+        .with_answer("benefits", [])
+        .with_answer("history", [])
+    )
+    empty = (
+        MemberData()
+        .with_answer("summary", none)
+        .with_answer("accounts", PersonalAccounts())
+        .with_answer("benefits", [])
+        .with_answer("history", [])
+    )
+    cases = [
+        ("menu", Page.MENU, filled),
+        ("insurance", Page.INSURANCE, filled),
+        ("accounts", Page.ACCOUNTS, filled),
+        ("estimate", Page.ESTIMATE, filled),
+        ("history-empty", Page.HISTORY, filled),
+        ("benefits-empty", Page.BENEFITS, filled),
+        ("insurance-empty", Page.INSURANCE, empty),
+        ("accounts-empty", Page.ACCOUNTS, empty),
+    ]
+    problems: dict[str, list[str]] = {}
+    for mode in ("zh", "en-large", "zh-large"):
+        app.lang = "en" if mode == "en-large" else "zh"
+        app.large_text = mode.endswith("-large")
+        for name, page, data in cases:
+            app.apply_state(SessionState(page=page, holder=holder, pin_verified=True, data=data))
+            yield 0.4
+            shot(f"pictures-{name}-{mode}")
+            problems[f"{name}-{mode}"] = _layout_problems(app.sm.current_screen)
+            ids = screen(app, page.value).ids
+            if name == "menu":
+                out[f"tile_icons_{mode}"] = {
+                    k: ids[k].icon
+                    for k in (
+                        "insurance",
+                        "history",
+                        "accounts",
+                        "print",
+                        "pay",
+                        "card_services",
+                        "estimate",
+                        "benefits",
+                        "services",
+                    )
+                }
+                out[f"tile_icon_drawn_{mode}"] = all(
+                    ids[k].icon_box[2] > 0 for k in ("insurance", "services")
+                )
+            if name == "insurance":
+                cards = list(reversed(ids.rows.children))
+                out[f"cards_{mode}"] = len(cards)
+                rings = [
+                    w
+                    for c in cards
+                    for w in c.walk(restrict=True)
+                    if type(w).__name__ == "TimeRing"
+                ]
+                out[f"rings_{mode}"] = [(r.remaining, r.total, r.text) for r in rings]
+                out[f"stripes_{mode}"] = [list(c.status_color) for c in cards]
+            if name == "accounts":
+                out[f"chart_{mode}"] = [list(v) for v in ids.chart.values]
+                out[f"chart_selected_{mode}"] = [ids.chart.selected, ids.chart.selected_text]
+            if name == "estimate":
+                out[f"estimate_share_{mode}"] = screen(app, "estimate").account_share
+                out[f"estimate_legend_{mode}"] = [
+                    ids.basic_legend.text,
+                    ids.account_legend.text,
+                    ids.total_legend.text,
+                ]
+                out[f"assumptions_{mode}"] = ids.assumptions.text
+            if name.endswith("-empty"):
+                label = ids["empty"] if "empty" in ids and ids["empty"].text else ids["status"]
+                out[f"empty_{name}_{mode}"] = [label.icon, label.text, label.icon_box[2] > 0]
+    out["problems"] = {k: v for k, v in problems.items() if v}
+    app.apply_state(SessionState())
+    yield 0.3

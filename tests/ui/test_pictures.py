@@ -1,0 +1,103 @@
+"""The member's pages as pictures (issue 19): one app start, no devices
+(tests/ui/scenarios_pictures.py): menu tiles with icons, my insurance as cards with a status
+stripe and a ring to the 15-year minimum, the pension account's balance by year as a chart,
+the estimate's two parts stacked, and empty states as an icon and a sentence; in zh, en with
+large text and zh with large text, nothing off the window, under 60 dp, overlapping or larger
+than its box."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from screens import theme
+from tests.helpers.paths import REPO
+
+pytestmark = [pytest.mark.ui]
+
+MODES = ("zh", "en-large", "zh-large")
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory):
+    """One app start for every check of this file (conftest's run_scenario is per test)."""
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
+    out = tmp_path_factory.mktemp("pictures") / "scenario.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.driver", "tests.ui.scenarios_pictures:views", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    assert proc.returncode == 0 and "error" not in data, (
+        f"{data.get('error', '')}\n{proc.stderr[-3000:]}"
+    )
+    return data
+
+
+def test_every_page_fits_in_both_languages_and_large_text(seen):
+    assert seen["problems"] == {}, seen["problems"]
+
+
+def test_every_menu_tile_shows_its_icon(seen):
+    for mode in MODES:
+        icons = seen[f"tile_icons_{mode}"]
+        assert all(icons.values()), icons
+        assert len(set(icons.values())) == len(icons)  # each service its own picture
+        assert seen[f"tile_icon_drawn_{mode}"]
+
+
+def test_insurance_is_a_card_per_scheme_with_status_colour_and_a_ring(seen):
+    for mode in MODES:
+        assert seen[f"cards_{mode}"] == 5
+        # only the pension has the 15-year minimum: 120 of 180 months = 66.7 % -> "66%"
+        assert seen[f"rings_{mode}"] == [[120, 180, "66%"]]
+        stripes = seen[f"stripes_{mode}"]
+        # active, active, suspended, ended, active (the made-up enrolments' order)
+        ok, warn, ended = list(theme.OK), list(theme.WARNING), list(theme.TEXT_MUTED_ON_SURFACE)
+        assert stripes == [ok, ok, warn, ended, ok]
+
+
+def test_accounts_chart_the_pension_balance_by_year(seen):
+    for mode in MODES:
+        chart = seen[f"chart_{mode}"]
+        assert [c[0] for c in chart] == [str(y) for y in range(2016, 2026)]
+        # 4,000.00 a year plus 2 % on the opening balance: 2016 4,000.00; 2017 4,000 + 80.00
+        # = 8,080.00; 2018 8,080 x 1.02 + 4,000 = 12,241.60; the bars grow every year
+        assert chart[0][1] == pytest.approx(4000.00)
+        assert chart[1][1] == pytest.approx(8080.00)
+        assert chart[2][1] == pytest.approx(12241.60)
+        assert all(b[1] > a[1] for a, b in itertools.pairwise(chart))
+        year, amount = seen[f"chart_selected_{mode}"]
+        assert year == "2025" and amount.startswith("￥")
+
+
+def test_estimate_stacks_its_two_parts_with_sentences(seen):
+    # basic 1,980.00 + account 575.54 = 2,555.54 a month; the account's share 575.54 / 2,555.54
+    # = 0.2252...
+    for mode in MODES:
+        assert seen[f"estimate_share_{mode}"] == pytest.approx(0.2252, abs=1e-4)
+        basic, account, total = seen[f"estimate_legend_{mode}"]
+        assert "1,980.00" in basic and "575.54" in account and "2,555.54" in total
+    assert "继续缴费直到退休" in seen["assumptions_zh"]
+    assert "You keep paying" in seen["assumptions_en-large"]
+    for mode in MODES:
+        assert ": yes" not in seen[f"assumptions_{mode}"]
+        assert "：yes" not in seen[f"assumptions_{mode}"]
+
+
+def test_empty_pages_show_an_icon_and_a_sentence(seen):
+    for mode in MODES:
+        for page in ("history-empty", "benefits-empty", "insurance-empty", "accounts-empty"):
+            icon, text, drawn = seen[f"empty_{page}_{mode}"]
+            assert icon == "empty" and text and drawn, (page, mode)
+    assert seen["empty_benefits-empty_zh"][1] == "暂无待遇领取记录"
+    assert seen["empty_history-empty_en-large"][1] == "No contributions on record"
