@@ -65,3 +65,33 @@ def test_without_espeak_prompts_are_recorded_not_spoken(monkeypatch, tmp_path, c
     assert v._proc is None
     assert v.said == [("zh", "请插入社会保障卡")]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_page_prompt_queues_after_the_session_prompt(espeak, tmp_path):
+    # The page's own prompt (interrupt=False) lets the session's prompt finish: both are
+    # whole speech, the first not cut short (espeak-ng exits 0, not by SIGTERM).
+    v = EspeakVoice(out_dir=tmp_path)
+    v.say("请选择您要办理的业务", "zh")
+    first = v._proc
+    v.say("我的参保。您可以点击：打印", "zh", interrupt=False)
+    assert first is not None and first.poll() == 0
+    v._proc.wait(10)
+    files = sorted(tmp_path.glob("*.wav"))
+    assert len(files) == 2
+    for f in files:
+        with wave.open(str(f)) as w:
+            assert w.getnframes() / w.getframerate() > 0.5
+
+
+def test_page_prompt_says_the_title_then_the_main_action_in_both_languages():
+    from kiosk.i18n import Translator
+
+    t = Translator(language="zh")
+    assert voice.page_prompt(t, "缴费", "查看明细") == "缴费。您可以点击：查看明细"
+    assert voice.page_prompt(t, "请输入密码", "") == "请输入密码"
+    t.language = "en"
+    # line breaks of a wrapped label are not read as pauses
+    assert (
+        voice.page_prompt(t, "Pay", "See the\nbreakdown") == "Pay. You can tap: See the breakdown"
+    )
+    assert voice.page_prompt(t, "", "") == ""
