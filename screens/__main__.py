@@ -81,6 +81,7 @@ def run_app(
         large_text=large_text,
         language=language or cfg.ui.language,
         controller=kiosk.controller if kiosk else None,
+        health=kiosk.health if kiosk else None,
         demo=demo,
     )
     try:

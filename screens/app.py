@@ -15,10 +15,11 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.metrics import Metrics
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
 
 from kiosk.config import KioskConfig
+from kiosk.health import DeviceHealth, Health
 from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
 from kiosk.session.intents import BACKGROUND, PAYING
@@ -110,6 +111,8 @@ class KioskApp(App):
 
     lang = StringProperty("zh")
     large_text = BooleanProperty(False)
+    # What the kiosk can do now (kiosk.health): the attract screen and the print entry read it.
+    health = ObjectProperty(Health())
 
     def __init__(
         self,
@@ -120,9 +123,11 @@ class KioskApp(App):
         language: str = "zh",
         controller: Controller | None = None,
         demo: object | None = None,
+        health: DeviceHealth | None = None,
     ) -> None:
         super().__init__()
         self.demo = demo
+        self.device_health = health
         self.controller = controller
         self.state: SessionState | None = None
         self.frames = FrameMonitor()
@@ -338,6 +343,11 @@ class KioskApp(App):
             self.apply_state(self.controller.session.state)
             self.controller.subscribe(self._on_state)
             self.controller.start()
+        if self.device_health is not None:
+            # Told on the health thread: the property is set on the main thread.
+            self.device_health.subscribe(
+                lambda h: Clock.schedule_once(lambda _dt: setattr(self, "health", h), 0)
+            )
         if self.screenshot_path is not None:
             self._frames = 0
             Clock.schedule_interval(self._screenshot_when_drawn, 0)

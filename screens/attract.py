@@ -1,12 +1,22 @@
 """The attract screen: "please insert your social security card" (or lay the ID card on the
-reader, when there is one)."""
+reader, when there is one); 暂停服务 with the reason and the counter to go to while the card
+reader or the back office is missing, a notice while only the A4 printer is (app.health,
+kiosk.health)."""
 
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, NumericProperty
+from kivy.uix.widget import Widget
 
+from kiosk.health import BACKOFFICE, READER, Health
 from screens.base import KioskScreen
+
+
+class CardPicture(Widget):
+    """The card going into the slot (drawn in attract.kv); `k` scales it to its box."""
+
+    k = NumericProperty(1.0)
 
 
 class AttractScreen(KioskScreen):
@@ -16,6 +26,12 @@ class AttractScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         cfg = getattr(App.get_running_app(), "cfg", None)
         self.idcard = cfg is not None and cfg.idcard_reader.kind != "none"
+
+    def why(self, health: Health, _lang: str) -> str:
+        """The reason in the member's words: which of the needed devices is missing."""
+        app = App.get_running_app()
+        keys = {READER: "attract.reader_missing", BACKOFFICE: "attract.backoffice_missing"}
+        return "\n".join(app.tr(keys[n]) for n in health.missing if n in keys)
 
     def is_drawn(self) -> bool:
         """True once the title's text has been rendered to a texture."""

@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
         large_text=large or cfg.ui.large_text,
         language=language or cfg.ui.language,
         controller=kiosk.controller if kiosk else None,
+        health=kiosk.health if kiosk else None,
     )
     out: dict = {}
     state: dict = {"gen": None}
