@@ -59,6 +59,8 @@ class CertifyScreen(KioskScreen):
         done = s.data.certify if s is not None else None
         self.done = done is not None
         self.mark = "✓" if done is not None else ""
+        # The header's steps: 查看状态 → 人脸识别 (the face page) → 认证 → 完成.
+        self.step = 3 if done is not None else 2 if s is not None and "certify" in s.loading else 0
         self.can_start = False
         ids.status.text = ids.detail.text = ids.how.text = ids.message.text = ""
         ids.result.text = ids.next_step.text = ids.slip.text = ""

@@ -50,6 +50,8 @@ class ChangePinScreen(KioskScreen):
     def _render(self) -> None:
         tr = self.kiosk.tr
         self.ids.title.text = tr(STEPS[min(len(self._bufs), 2)])
+        # The header's step: the entry being typed (the card's answer leads on to the menu).
+        self.step = min(len(self._bufs), 2)
         msg = self.local_message or getattr(self, "state_message", None)
         self.ids.message.text = tr(msg) if msg else ""
         self.ids.notice.text = (

@@ -23,6 +23,19 @@ from kiosk.payments.wizard import CardAction, PayStep, PayWizard
 from kiosk.session.machine import Request, SessionState
 from screens.base import KioskScreen
 
+# The header's steps (选择 → 核对 → 支付 → 凭证) for each of the wizard's panels.
+HEADER_STEPS = ("steps.choose", "steps.check", "steps.pay", "steps.receipt")
+HEADER_STEP = {
+    PayStep.DUES: 0,
+    PayStep.OPTIONS: 0,
+    PayStep.QUOTE: 1,
+    PayStep.PAYING: 2,
+    PayStep.CHOOSE_APP: 2,
+    PayStep.BANK_PIN: 2,
+    PayStep.QR: 2,
+    PayStep.RESULT: 3,
+}
+
 
 def fee_parts(tr: Any, government: Money, member: Money) -> str:
     """代缴 (issue 17): the government's part beside the member's, both in words."""
@@ -129,6 +142,9 @@ class PayScreen(KioskScreen):
         if step is PayStep.BANK_PIN and ids.steps.current != step.value:
             self._build_keypad()  # a new digit order for every entry
         ids.steps.current = step.value
+        self.step = HEADER_STEP[step]
+        # The PIN pad needs the page's height: the steps row gives way while it shows.
+        self.step_keys = [] if step is PayStep.BANK_PIN else list(HEADER_STEPS)
         message = self.wizard.message(st)
         if message is None:
             ids.message.text = ""

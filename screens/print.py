@@ -21,6 +21,11 @@ RANGES = {
 }
 
 
+def header_step(previewed: bool, printing: bool, printed: bool) -> int:
+    """The header's step (选择 → 预览 → 打印 → 取件): where the member is with the document."""
+    return 3 if printed else 2 if printing else 1 if previewed else 0
+
+
 log = logging.getLogger(__name__)
 
 
@@ -136,3 +141,8 @@ class PrintScreen(KioskScreen):
             elif st and st.data.print_submit:
                 msg = tr("print.done", pages=st.data.print_submit.pages)
         ids.message.text = msg
+        self.step = header_step(
+            preview is not None,
+            getattr(self, "asked_print", False) and "print_submit" in loading,
+            getattr(self, "asked_print", False) and bool(st and st.data.print_submit),
+        )

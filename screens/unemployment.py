@@ -180,6 +180,7 @@ class UnemploymentScreen(KioskScreen):
             self.view = view
         self.ids.message.text = self._message(s)
         status = s.data.unemployment if s is not None else None
+        self._header_steps(view, status)
         if view == "register":
             self._render_register(status)
         elif view == "skill":
@@ -188,6 +189,18 @@ class UnemploymentScreen(KioskScreen):
             self._render_stop(status)
         else:
             self._render_status(status)
+
+    def _header_steps(self, view: str, st: UnemploymentStatus | None) -> None:
+        """The claim's steps in the header (失业登记 → 申领 → 凭证) on the standing and the
+        form; the subsidy and the stop are tasks of one step."""
+        if view not in ("status", "register") or st is None:
+            self.step_keys = []
+            return
+        self.step_keys = ["steps.register", "steps.claim", "steps.receipt"]
+        if view == "register" or st.registration is None:
+            self.step = 0
+        else:
+            self.step = 1 if st.application is None else 2
 
     def _message(self, s: SessionState | None) -> str:
         tr = self.kiosk.tr

@@ -1,0 +1,220 @@
+"""The page chrome on the member's pages (tests/ui/test_page_chrome.py): from made-up states (no
+devices: the app's apply_state), in Chinese, English with large text and Chinese with large
+text, every header shows back and exit with their icons, the title, the member's masked name
+and the time left before the warning; the multi-step pages (pay, print, change PIN,
+certification, unemployment) their steps. Screenshots tests/artifacts/chrome-*."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from tests.helpers.kivy_ui import screen, shot, wait_until
+
+PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "unemployment")
+
+
+def _problems(app, page: str) -> list[str]:
+    """The header's touch targets at least 60 dp, apart and inside the window; its texts inside
+    their boxes; and no touch target of the page under the header (the header grew: the page
+    below it must still fit)."""
+    from kivy.core.window import Window
+    from kivy.metrics import dp
+    from kivy.uix.button import ButtonBehavior
+    from kivy.uix.label import Label
+
+    from screens.widgets import IconText
+
+    def shown(w) -> bool:
+        while w is not None and w is not w.parent:  # the Window is its own parent
+            if getattr(w, "opacity", 1) == 0:
+                return False
+            w = w.parent
+        return True
+
+    def box(w) -> tuple[float, float, float, float]:
+        x, y = w.to_window(w.x, w.y)
+        return x, y, w.width, w.height
+
+    header = screen(app, page).header
+    problems: list[str] = []
+    targets = []
+    for w in header.walk(restrict=True):
+        if not shown(w) or w.width <= 1 or w.height <= 1:
+            continue
+        name = str(getattr(w, "text", type(w).__name__))[:20]
+        x, y, width, height = box(w)
+        if isinstance(w, ButtonBehavior):
+            if min(width, height) < dp(60) - 1:
+                problems.append(f"under 60 dp: {name!r}")
+            if x < -1 or y < -1 or x + width > Window.width + 1 or y + height > Window.height + 1:
+                problems.append(f"off the window: {name!r}")
+            targets.append((name, x, y, width, height))
+        if (
+            isinstance(w, Label)
+            and w.text
+            and (w.texture_size[0] > width + 2 or w.texture_size[1] > height + 2)
+        ):
+            problems.append(f"text outside its box: {name!r}")
+        if isinstance(w, IconText) and w.text and w.minimum_height > height + 2:
+            problems.append(f"icon text taller than its box: {name!r}")
+    gap = dp(8) - 1
+    for i, (n1, x1, y1, w1, h1) in enumerate(targets):
+        for n2, x2, y2, w2, h2 in targets[i + 1 :]:
+            if x1 < x2 + w2 + gap and x2 < x1 + w1 + gap and y1 < y2 + h2 and y2 < y1 + h1:
+                problems.append(f"closer than 8 dp: {n1!r} and {n2!r}")
+    _hx, header_y, _hw, _hh = box(header)
+    for w in screen(app, page).walk(restrict=True):
+        if isinstance(w, ButtonBehavior) and shown(w) and w.height > 1 and w.parent is not None:
+            if _inside_header(w, header):
+                continue
+            x, y, width, height = box(w)
+            if y + height > header_y + 1 or y < -1:
+                problems.append(f"page target under the header or off: {w.text!r}"[:80])
+    return problems
+
+
+def _inside_header(w, header) -> bool:
+    while w is not None and w is not w.parent:  # the Window is its own parent
+        if w is header:
+            return True
+        w = w.parent
+    return False
+
+
+def _member():
+    """A made-up member, registered as unemployed with no claim yet (the claim's step next)."""
+    from kiosk.domain import CardHolder
+    from kiosk.domain.money import Money
+    from kiosk.domain.unemployment import Registration, UnemploymentStatus
+
+    day = dt.date(2026, 12, 3)
+    holder = CardHolder("110101198803071234", "王小五", "X00000031", "C" * 32, "110100")
+    status = UnemploymentStatus(
+        member_no="M1",
+        as_of=day,
+        separation=None,
+        contribution_months=40,
+        carried_months=0,
+        eligible=True,
+        reasons=(),
+        entitlement_months=12,
+        monthly_amount=Money.of("2286.00"),
+        apply_by=dt.date(2027, 1, 14),
+        within_window=True,
+        can_apply=True,
+        registration=Registration(day, "138****5678", ("仓储物流",)),
+        application=None,
+    )
+    return holder, status
+
+
+def _header_seen(app, page: str) -> dict:
+    """What the page's header shows, and where (window coordinates for the boxes)."""
+    from kivy.metrics import dp
+
+    header = screen(app, page).header
+    ids = header.ids
+    ring, steps = ids.ring, ids.steps
+
+    def box(w) -> list[float]:
+        x, y = w.to_window(w.x, w.y)
+        return [x, y, w.width, w.height]
+
+    return {
+        "title": ids.title.text,
+        "title_fits": ids.title.texture_size[0] <= ids.title.width + 2
+        and ids.title.texture_size[1] <= ids.title.height + 2,
+        "member": ids.member.text if ids.member.opacity else "",
+        "member_fits": ids.member.minimum_height <= ids.member.height + 2,
+        "back": [ids.back.text, ids.back.icon_box[2], ids.back.text_box[2], ids.back.opacity],
+        "exit": [ids.exit.text, ids.exit.icon_box[2], ids.exit.text_box[2]],
+        "ring_shown": bool(header.time_shown and ids.ring_box.opacity),
+        "ring_text": ring.text,
+        "ring_left": ring.remaining,
+        "ring_total": ring.total,
+        "ring_urgent": ring.urgent,
+        "ring_font_sp": ring.font_size / dp(1),
+        "ring_box": box(ring),
+        "bar": box(ids.bar),
+        "steps": list(steps.steps) if header.step_keys else [],
+        "step": steps.current,
+        "step_boxes": [
+            [b[1][0] + steps.x, b[1][1] + steps.y, b[1][2], b[1][3]] for b in steps.boxes
+        ],
+        "steps_box": box(steps),
+        "steps_font_sp": steps.font_size / dp(1),
+    }
+
+
+def chrome(app, out):
+    """Each page in each mode: the header seen, the layout checked, a screenshot; then the
+    countdown ticking, the warning's last seconds, and the name gone with the session."""
+    from kiosk.session.data import MemberData
+    from kiosk.session.machine import Page, SessionState
+
+    yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    holder, status = _member()
+    timeouts = app.cfg.timeouts
+
+    def state(page: str, **kw) -> SessionState:
+        data = MemberData().with_answer("unemployment", status)
+        now = time.monotonic()
+        limit = timeouts.payment if page == "pay" else timeouts.page
+        if page == "change_pin":
+            limit = timeouts.pin
+        return SessionState(
+            page=Page(page),
+            holder=holder,
+            card_present=True,
+            pin_verified=True,
+            data=data,
+            deadline=now + limit,
+            warn_at=now + limit - timeouts.warning,
+            **kw,
+        )
+
+    seen: dict[str, dict] = {}
+    problems: dict[str, list[str]] = {}
+    for mode in ("zh", "en-large", "zh-large"):
+        app.lang = "en" if mode == "en-large" else "zh"
+        app.large_text = mode.endswith("-large")
+        for page in PAGES:
+            app.apply_state(state(page))
+            yield 0.5
+            seen[f"{page}-{mode}"] = _header_seen(app, page)
+            problems[f"{page}-{mode}"] = _problems(app, page)
+            shot(f"chrome-{page}-{mode}")
+    out["seen"] = seen
+    out["problems"] = {k: v for k, v in problems.items() if v}
+
+    # The ring counts down by itself (the session's clock, read on the main thread).
+    app.lang, app.large_text = "zh", False
+    app.apply_state(state("menu"))
+    yield 0.5
+    out["tick_first"] = _header_seen(app, "menu")["ring_left"]
+    yield 2.2
+    out["tick_later"] = _header_seen(app, "menu")["ring_left"]
+
+    # The warning shows: the ring says the seconds until the session ends, urgent.
+    now = time.monotonic()
+    app.apply_state(
+        SessionState(
+            page=Page.MENU,
+            holder=holder,
+            pin_verified=True,
+            deadline=now + 12,
+            warn_at=now - 8,
+            warning=True,
+        )
+    )
+    yield 0.5
+    out["warning"] = _header_seen(app, "menu")
+    shot("chrome-menu-warning")
+
+    # The session ends: no page keeps the member's name in its header.
+    app.apply_state(SessionState())
+    yield 0.5
+    out["names_after_end"] = [
+        screen(app, p).header.member_name for p in PAGES if screen(app, p).header is not None
+    ]
