@@ -15,12 +15,16 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
+from kivy.properties import ColorProperty
 
 from kiosk.domain import Money
 from kiosk.domain.dues import Due, DueKind
+from kiosk.domain.payments import Outcome
 from kiosk.payments.card_desk import CardDesk, CardPrompt
+from kiosk.payments.flow import PayResult
 from kiosk.payments.wizard import CardAction, PayStep, PayWizard
 from kiosk.session.machine import Request, SessionState
+from screens import theme
 from screens.base import KioskScreen
 
 # The header's steps (选择 → 核对 → 支付 → 凭证) for each of the wizard's panels.
@@ -37,12 +41,37 @@ HEADER_STEP = {
 }
 
 
+# A result's mark: icon, headline key and colour (on the result's white card), per outcome.
+RESULT_LOOK = {
+    Outcome.PAID: ("success", "pay.result_paid", theme.OK),
+    Outcome.NOT_CHARGED: ("failure", "pay.result_not_paid", theme.DANGER),
+    Outcome.REVERSED: ("failure", "pay.result_not_paid", theme.DANGER),
+    Outcome.IN_DOUBT: ("warning", "pay.result_in_doubt", theme.WARNING),
+}
+
+
+def next_step(res: PayResult, st: SessionState | None) -> str:
+    """The key of what the member does next, "" for nothing more: take the receipt (and the
+    social security card when one is in the reader), or retry / pay by QR when nothing was
+    taken."""
+    if res.paid:
+        if res.receipt_key != "payments.receipt_printed":
+            return ""
+        by_card = st is not None and not st.id_scope
+        return "pay.next_receipt_card" if by_card else "pay.next_receipt"
+    if res.outcome.outcome in (Outcome.NOT_CHARGED, Outcome.REVERSED):
+        return "pay.next_retry"
+    return ""
+
+
 def fee_parts(tr: Any, government: Money, member: Money) -> str:
     """代缴 (issue 17): the government's part beside the member's, both in words."""
     return tr("fee.parts", government=government.display(), member=member.display())
 
 
 class PayScreen(KioskScreen):
+    result_color = ColorProperty(theme.OK)  # the result's mark and stripe (with its words)
+
     def on_kv_post(self, base_widget) -> None:
         self.kiosk.watch_language(self._render)
         self._state: SessionState | None = None
@@ -359,6 +388,11 @@ class PayScreen(KioskScreen):
         if res is None:
             return
         o = res.outcome
+        icon, head, colour = RESULT_LOOK.get(o.outcome, RESULT_LOOK[Outcome.IN_DOUBT])
+        self.result_color = colour
+        ids.result_mark.icon = icon
+        ids.result_mark.text = tr(head)
+        ids.result_next.text = tr(next_step(res, st)) if next_step(res, st) else ""
         lines = [tr(o.message_key)]
         if o.order_no:
             lines.append(tr("pay.order_no", order=o.order_no, total=o.total.display()))

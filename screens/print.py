@@ -26,6 +26,16 @@ def header_step(previewed: bool, printing: bool, printed: bool) -> int:
     return 3 if printed else 2 if printing else 1 if previewed else 0
 
 
+def print_result(asked: bool, loading: frozenset, errors: dict, printed: bool) -> str:
+    """The result card's state: "ok" (printed), "failed" (the printer refused or failed) or
+    "" (nothing printed yet on this visit, or still printing)."""
+    if not asked or "print_submit" in loading:
+        return ""
+    if "print_submit" in errors:
+        return "failed"
+    return "ok" if printed else ""
+
+
 log = logging.getLogger(__name__)
 
 
@@ -59,6 +69,7 @@ class PreviewImage(Image):
 
 
 class PrintScreen(KioskScreen):
+    result = StringProperty("")  # the result card: "ok", "failed" or "" (see print_result)
     kind = "rights_record"
     choice = "this_year"
 
@@ -140,6 +151,9 @@ class PrintScreen(KioskScreen):
                 msg = tr(errors["print_submit"])
             elif st and st.data.print_submit:
                 msg = tr("print.done", pages=st.data.print_submit.pages)
+        self.result = print_result(
+            getattr(self, "asked_print", False), loading, errors, bool(st and st.data.print_submit)
+        )
         ids.message.text = msg
         self.step = header_step(
             preview is not None,
