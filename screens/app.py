@@ -111,8 +111,11 @@ class KioskApp(App):
 
     lang = StringProperty("zh")
     large_text = BooleanProperty(False)
-    # What the kiosk can do now (kiosk.health): the attract screen and the print entry read it.
+    # What the kiosk can do now (kiosk.health), and its two facts kv rules read (a rule binds
+    # to a property, not to an attribute of a plain object such as `health.a4`).
     health = ObjectProperty(Health())
+    in_service = BooleanProperty(True)  # the card reader and the back office are there
+    printer_ok = BooleanProperty(True)  # the A4 printer is: the print tile is on
 
     def __init__(
         self,
@@ -204,6 +207,12 @@ class KioskApp(App):
 
         Builder.load_file(str(KV_DIR / "demo_panel.kv"))
         return with_panel(root, DemoPanel(self.demo), self.cfg.ui.width)
+
+    def show_health(self, health: Health) -> None:
+        """What the devices allow now (main thread): the attract screen and the print tile."""
+        self.health = health
+        self.in_service = health.in_service
+        self.printer_ok = health.a4
 
     # -- the session --------------------------------------------------------------------------
 
@@ -346,7 +355,7 @@ class KioskApp(App):
         if self.device_health is not None:
             # Told on the health thread: the property is set on the main thread.
             self.device_health.subscribe(
-                lambda h: Clock.schedule_once(lambda _dt: setattr(self, "health", h), 0)
+                lambda h: Clock.schedule_once(lambda _dt: self.show_health(h), 0)
             )
         if self.screenshot_path is not None:
             self._frames = 0
