@@ -191,13 +191,14 @@ class UnemploymentScreen(KioskScreen):
             self._render_status(status)
 
     def _header_steps(self, view: str, st: UnemploymentStatus | None) -> None:
-        """The claim's steps in the header (失业登记 → 申领 → 凭证) on the standing and the
-        form; the subsidy and the stop are tasks of one step."""
-        if view not in ("status", "register") or st is None:
+        """The claim's steps in the header (失业登记 → 申领 → 凭证) on the standing; the form
+        (step 1 itself) needs the page's height for its keypad, and the subsidy and the stop
+        are tasks of one step."""
+        if view != "status" or st is None:
             self.step_keys = []
             return
         self.step_keys = ["steps.register", "steps.claim", "steps.receipt"]
-        if view == "register" or st.registration is None:
+        if st.registration is None:
             self.step = 0
         else:
             self.step = 1 if st.application is None else 2
@@ -296,12 +297,21 @@ class UnemploymentScreen(KioskScreen):
             c.status_color = theme.OK if claim.status is ClaimStatus.RECEIVING else theme.WARNING
             stopped = claim.stopped_on.isoformat() if claim.stopped_on else ""
             c.add_widget(_line(tr(f"unemployment.claim.{claim.status.value}", date=stopped)))
-            months = tr(
-                "unemployment.claim_months",
-                granted=claim.months_granted,
-                paid=claim.months_paid,
-                left=claim.months_left,
-            )
+            if claim.status is ClaimStatus.STOPPED:
+                # Nothing left on this claim: what was not drawn carries to the next one.
+                months = tr(
+                    "unemployment.claim_months_stopped",
+                    granted=claim.months_granted,
+                    paid=claim.months_paid,
+                    unused=claim.months_granted - claim.months_paid,
+                )
+            else:
+                months = tr(
+                    "unemployment.claim_months",
+                    granted=claim.months_granted,
+                    paid=claim.months_paid,
+                    left=claim.months_left,
+                )
             if claim.months_carried:
                 months += tr("unemployment.claim_carried", months=claim.months_carried)
             c.add_widget(_line(months))

@@ -3,10 +3,12 @@
 `views`: the page's four views drawn from made-up states (no devices: the app's apply_state),
 in Chinese, English and large text, with the services page; screenshots and a layout check of
 every touch target and line. `claim`: the real stack: menu -> 更多服务 -> 失业保险, register
-(the phone on the page's keypad, two job wishes), claim, print the acknowledgement."""
+(the phone on the page's keypad, two job wishes), claim, print the acknowledgement, stop on
+re-employment."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from tests.helpers.kivy_ui import (
@@ -134,7 +136,15 @@ def _states():
         stop_reason=None,
     )
 
-    def status(registered: bool, claimed: bool) -> UnemploymentStatus:
+    stopped_claim = dataclasses.replace(
+        claim,
+        status=ClaimStatus.STOPPED,
+        months_left=0,
+        stopped_on=day,
+        stop_reason="reemployed",
+    )
+
+    def status(registered: bool, claimed: bool, stopped: bool = False) -> UnemploymentStatus:
         return UnemploymentStatus(
             member_no="M1",
             as_of=day,
@@ -151,7 +161,7 @@ def _states():
             registration=Registration(day, "138****5678", ("仓储物流", "办公文员"))
             if registered
             else None,
-            application=claim if claimed else None,
+            application=(stopped_claim if stopped else claim) if claimed else None,
         )
 
     subsidy = SkillSubsidy(
@@ -212,6 +222,7 @@ def views(app, out):
         ("receiving", state(status(True, True))),
         ("skill", state(status(True, True), {"view": "skill"})),
         ("stop", state(status(True, True), {"view": "stop"})),
+        ("stopped", state(status(True, True, stopped=True))),
     ]
     for mode in ("zh", "en-large", "zh-large"):
         app.lang = "en" if mode == "en-large" else "zh"
@@ -231,13 +242,13 @@ def views(app, out):
             problems[f"{name}-{mode}"] = _layout_problems(app, app.sm.current_screen)
             if name == "services":
                 out[f"tiles_{mode}"] = screen(app, "services").shown()
-            if name == "receiving":
+            if name in ("receiving", "stopped"):
                 claim_lines = [
                     w.text
                     for w in unemp.views["status"].ids.details.walk(restrict=True)
                     if getattr(w, "text", "")
                 ]
-                out[f"receiving_{mode}"] = claim_lines
+                out[f"{name}_{mode}"] = claim_lines
     out["problems"] = {k: v for k, v in problems.items() if v}
     app.apply_state(SessionState())
     yield 0.3
@@ -321,6 +332,27 @@ def claim(app, out):
     out["ack"] = None if ack is None else {"id": ack.application_id, "job_id": ack.job_id}
     out["after_print_message"] = unemp.ids.message.text
     shot("unemployment-journey-printed")
+
+    # A new job: stop, after reading what it means
+    tap(unemp.buttons["stop"])
+    yield from wait_until(lambda: unemp.view == "stop", 10, "the stop's page")
+    yield 0.3
+    out["stop_explain"] = unemp.views["stop"].ids.stop_explain.text
+    shot("unemployment-journey-stop")
+    tap(unemp.views["stop"].ids.stop_yes)
+    yield from wait_until(
+        lambda: "unemployment_stop" in app.state.data or "unemployment_stop" in app.state.errors,
+        20,
+        "stopped",
+    )
+    yield 0.4
+    out["stop_error"] = app.state.errors.get("unemployment_stop")
+    out["after_stop_message"] = unemp.ids.message.text
+    out["stopped_lines"] = [w.text for w in details.walk(restrict=True) if getattr(w, "text", "")]
+    out["actions_stopped"] = [
+        b.text for b in unemp.views["status"].ids.actions.children[::-1] if getattr(b, "text", "")
+    ]
+    shot("unemployment-journey-stopped")
 
     app.exit_session()
     yield from wait_page(app, "goodbye")

@@ -1,7 +1,8 @@
 """Unemployment insurance at the kiosk by touch (issue 17): the page's views in both languages
 and large text (no devices), and the journey on the real stack (pcscd + card emulator, the
 back office over HTTP, a private cupsd with cups-pdf): an eligible member still to register
-registers (phone on the page's keypad, two job wishes), claims and prints the acknowledgement."""
+registers (phone on the page's keypad, two job wishes), claims, prints the acknowledgement and
+stops on re-employment."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from backoffice.harness import running_service
 from kiosk.domain import Money
+from kiosk.domain.unemployment import ClaimStatus
 from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for
 from tests.helpers.journey import alive, kiosk_config
@@ -47,6 +49,13 @@ def test_every_view_fits_in_both_languages_and_large_text(run_scenario):
         "18 months granted, 3 paid, 15 left (of them 6 left over from an earlier claim)"
         in (seen["receiving_en-large"])
     )
+    # stopped on re-employment after 3 of 18: 18 - 3 = 15 not drawn, carried to a later claim
+    assert "○ 已停领（2026-12-03 重新就业）" in seen["stopped_zh"]
+    assert (
+        "核定 18 个月，已领 3 个月；未领的 15 个月可在再次失业时合并计算"
+        "（其中上次失业未领的 6 个月）" in seen["stopped_zh"]
+    )
+    assert "已重新就业，停领" not in seen["stopped_zh"]  # no stop button on a stopped claim
     assert seen["phone_after_end"] == ""  # the typed phone went with the session
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
     assert seen["layout_loops"] == 0
@@ -141,6 +150,25 @@ def test_an_eligible_member_registers_claims_and_prints(stack, run_scenario, tmp
     assert str(claim.application_id) in text
     assert sep.last_day.isoformat() in text and "138****5678" in text
     assert "2,286.00" in text
+
+    # re-employed: stopped today, the months not drawn told (nothing paid yet: all of them)
+    assert (
+        seen["stop_explain"].startswith("停领后")
+        and f"未领取的 {claim.months_granted} 个月" in (seen["stop_explain"])
+    )
+    assert seen["stop_error"] is None and seen["after_stop_message"] == "已停领。祝您工作顺利！"
+    with client_for(svc) as client:
+        stopped = client.unemployment(m["member_no"]).application
+    assert stopped is not None and stopped.status is ClaimStatus.STOPPED
+    assert stopped.stopped_on is not None
+    assert f"○ 已停领（{stopped.stopped_on.isoformat()} 重新就业）" in seen["stopped_lines"]
+    assert "已重新就业，停领" not in seen["actions_stopped"]
+    # nothing paid yet: granted - paid = all of them carry to a later claim
+    n = claim.months_granted
+    assert (
+        f"核定 {n} 个月，已领 0 个月；未领的 {n} 个月可在再次失业时合并计算"
+        in (seen["stopped_lines"])
+    )
 
     assert seen["personal_data_after_exit"] is False and seen["phone_after_exit"] == ""
     assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
