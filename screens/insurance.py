@@ -105,8 +105,14 @@ class InsuranceScreen(KioskScreen):
                 track_color=theme.TABLE_HEADER,
                 pos_hint={"center_x": 0.5},
             )
+            # room for "100%" inside the ring at any text size
+            ring.size = [max(dp(96), float(ring.font_size) * 3.8)] * 2
             caption = Label(
-                text=tr("insurance.reached") if pct >= 100 else tr("insurance.progress", pct=pct),
+                text=tr("insurance.reached")
+                if pct >= 100
+                else tr(
+                    "insurance.ring", months=e.cumulative_months, minimum=PENSION_MINIMUM_MONTHS
+                ),
                 color=theme.TEXT_MUTED_ON_SURFACE,
                 font_size=theme.font("caption"),
                 halign="center",
