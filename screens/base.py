@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.text import Label as CoreLabel
+from kivy.metrics import Metrics, sp
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -24,9 +26,11 @@ from kivy.uix.screenmanager import Screen
 from kiosk.domain import mask_name
 from kiosk.facade import KioskFacade
 from kiosk.session.machine import Page, Session, SessionState
+from screens import theme
 
 CHROME_TICK = 0.25  # seconds between looks at the clock while a page with a header shows
 URGENT_SECONDS = 10  # the ring turns urgent (colour and the warning itself follow)
+TITLE_ROLES = ("title", "heading", "body")  # a page title's sizes, the first that fits
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,32 @@ class PageHeader(BoxLayout):
     step_keys = ListProperty([])  # i18n keys of the task's steps; [] for a one-step page
     step = NumericProperty(0)
     steps = ListProperty([])  # step_keys translated
+    title_font_size = NumericProperty(0)  # px; 0 until fitted (the kv rule then uses "title")
 
     def on_kv_post(self, base_widget) -> None:
         app = App.get_running_app()
         if app is not None and hasattr(app, "lang"):
             app.fbind("lang", self._translate)
         self._translate()
+        self._refit = Clock.create_trigger(self._fit_title, -1)
+        self.fbind("title", self._refit)
+        self.ids.title.fbind("width", self._refit)
+        Metrics.fbind("fontscale", self._refit)
+        self._refit()
+
+    def _fit_title(self, *_a: object) -> None:
+        """The title on one line where it can be: at title size, else heading, else body
+        (a long English title in large text beside four header buttons), wrapping only then.
+        The size follows the title's width, never the other way round: no layout loop."""
+        room = self.ids.title.width
+        size = sp(theme.FONT_TITLE)
+        for role in TITLE_ROLES:
+            size = sp(theme.FONT_ROLES[role])
+            label = CoreLabel(text=self.title, font_size=size, bold=True)
+            label.refresh()
+            if label.texture is None or label.texture.width <= room:
+                break
+        self.title_font_size = size
 
     def on_step_keys(self, *_a: object) -> None:
         self._translate()
