@@ -44,6 +44,8 @@ ICONS: dict[str, Icon] = {
     # primary buttons and page chrome
     "exit": Icon("logout", 0xE9BA),  # 退出
     "back": Icon("arrow_back", 0xE5C4),  # 返回
+    "previous": Icon("chevron_left", 0xE5CB),  # 上一年
+    "next": Icon("chevron_right", 0xE5CC),  # 下一年
     "home": Icon("home", 0xE88A),
     "help": Icon("help", 0xE887),
     "info": Icon("info", 0xE88E),  # assumptions, notes

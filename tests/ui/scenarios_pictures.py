@@ -136,7 +136,39 @@ def _records():
         deemed_months=0,
         future_months=39,
     )
-    return holder, summary(enrol), summary(()), accounts, estimate
+    from kiosk.domain.records import ContributionMonth, MonthStatus
+
+    history = [
+        ContributionMonth(
+            Scheme.PENSION,
+            Period(y, m),
+            Money.of("6205.50"),
+            Money.of("1241.10"),
+            Money.of("496.44"),
+            MonthStatus.PAID,
+            "北京某某物流有限公司",
+        )
+        for y in (2024, 2025)
+        for m in range(1, 13)
+    ]
+    # 100 months by retirement: 80 short of the 180-month minimum, no monthly amount
+    short = PensionEstimate(
+        retirement_period=Period(2027, 3),
+        retirement_age=60,
+        contribution_months=100,
+        average_index=__import__("decimal").Decimal("1.0000"),
+        average_monthly_wage=Money.of("12000"),
+        basic_pension=Money.of("0"),
+        account_balance=Money.of("30000.00"),
+        months_divisor=139,
+        account_pension=Money.of("0"),
+        assumptions=(assumption,),
+        eligible=False,
+        recorded_months=85,
+        deemed_months=0,
+        future_months=15,
+    )
+    return holder, summary(enrol), summary(()), accounts, estimate, history, short
 
 
 def views(app, out):
@@ -146,7 +178,7 @@ def views(app, out):
     from kiosk.session.machine import Page, SessionState
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
-    holder, full, none, accounts, estimate = _records()
+    holder, full, none, accounts, estimate, history, short = _records()
     filled = (
         MemberData()
         .with_answer("summary", full)
@@ -155,6 +187,7 @@ def views(app, out):
         .with_answer("benefits", [])
         .with_answer("history", [])
     )
+    more = filled.with_answer("history", history).with_answer("estimate", short)
     empty = (
         MemberData()
         .with_answer("summary", none)
@@ -167,6 +200,8 @@ def views(app, out):
         ("insurance", Page.INSURANCE, filled),
         ("accounts", Page.ACCOUNTS, filled),
         ("estimate", Page.ESTIMATE, filled),
+        ("history", Page.HISTORY, more),
+        ("estimate-short", Page.ESTIMATE, more),
         ("history-empty", Page.HISTORY, filled),
         ("benefits-empty", Page.BENEFITS, filled),
         ("insurance-empty", Page.INSURANCE, empty),
@@ -214,6 +249,19 @@ def views(app, out):
             if name == "accounts":
                 out[f"chart_{mode}"] = [list(v) for v in ids.chart.values]
                 out[f"chart_selected_{mode}"] = [ids.chart.selected, ids.chart.selected_text]
+            if name == "estimate-short":
+                out[f"short_{mode}"] = [
+                    screen(app, "estimate").eligible,
+                    ids.monthly.text,
+                    ids.total_legend.text,
+                    ids.chart_row.height,
+                ]
+            if name == "history":
+                out[f"history_{mode}"] = [
+                    len(ids.table.data_rows),
+                    [list(v) for v in ids.chart.values],
+                    ids.prev_year.icon_box[2] > 0,
+                ]
             if name == "estimate":
                 out[f"estimate_share_{mode}"] = screen(app, "estimate").account_share
                 out[f"estimate_legend_{mode}"] = [

@@ -101,3 +101,21 @@ def test_empty_pages_show_an_icon_and_a_sentence(seen):
             assert icon == "empty" and text and drawn, (page, mode)
     assert seen["empty_benefits-empty_zh"][1] == "暂无待遇领取记录"
     assert seen["empty_history-empty_en-large"][1] == "No contributions on record"
+
+
+def test_estimate_below_the_minimum_shows_no_bar(seen):
+    # 100 months at retirement: 180 - 100 = 80 months short, no monthly amount and no bar
+    for mode in MODES:
+        eligible, headline, total, bar_height = seen[f"short_{mode}"]
+        assert not eligible and total == "" and bar_height == 0
+        assert "80" in headline
+    assert "￥" not in seen["short_zh"][1]
+
+
+def test_history_keeps_its_table_and_chart(seen):
+    for mode in MODES:
+        rows, chart, icon_drawn = seen[f"history_{mode}"]
+        # the latest year (2025) of the pension: twelve months; the chart 12 months a year
+        assert rows == 12
+        assert chart == [["2024", 12], ["2025", 12]]
+        assert icon_drawn
