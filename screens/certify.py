@@ -12,6 +12,9 @@ from kiosk.domain.certification import Certification, CertificationStatus
 from kiosk.session.machine import FacePurpose, Navigate, Page, SessionState, StartFace
 from screens.base import KioskScreen
 
+# The certification's steps (the header): 查看状态 → 人脸识别 (the face page) → 认证 → 完成
+STEPS = ("steps.status", "steps.face", "steps.certify", "steps.done")
+
 
 def _day(d: dt.date) -> str:
     return d.isoformat()
@@ -38,6 +41,7 @@ class CertifyScreen(KioskScreen):
 
     def on_kv_post(self, base_widget) -> None:
         self._state: SessionState | None = None
+        self.step_keys = list(STEPS)
         self.kiosk.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
-from kiosk.session.machine import FaceBack, FaceState, SessionState, StartFace
+from kiosk.session.machine import FaceBack, FacePurpose, FaceState, SessionState, StartFace
 from screens.base import KioskScreen
+from screens.certify import STEPS as CERTIFY_STEPS
 
 # The arrow points to the member's own left or right as they face the screen.
 ARROWS = {"turn_left": "←", "turn_right": "→"}
@@ -33,6 +34,10 @@ class FaceScreen(KioskScreen):
         before = self._face
         self._face = state.face
         face = state.face
+        # The certification's second step (its steps in the header, as on its own page)
+        certifying = face is not None and face.purpose is FacePurpose.CERTIFICATION
+        self.step_keys = list(CERTIFY_STEPS) if certifying else []
+        self.step = 1
         if face is None or face.step != "prompt":
             self._stop_bar()
         if (

@@ -11,7 +11,7 @@ import time
 
 from tests.helpers.kivy_ui import screen, shot, wait_until
 
-PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "unemployment")
+PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
 
 
 def _problems(app, page: str) -> list[str]:
@@ -151,7 +151,7 @@ def chrome(app, out):
     """Each page in each mode: the header seen, the layout checked, a screenshot; then the
     countdown ticking, the warning's last seconds, and the name gone with the session."""
     from kiosk.session.data import MemberData
-    from kiosk.session.machine import Page, SessionState
+    from kiosk.session.machine import FacePurpose, FaceState, Page, SessionState
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
     holder, status = _member()
@@ -180,7 +180,9 @@ def chrome(app, out):
         app.lang = "en" if mode == "en-large" else "zh"
         app.large_text = mode.endswith("-large")
         for page in PAGES:
-            app.apply_state(state(page))
+            # the face page as the certification's second step
+            face = FaceState(FacePurpose.CERTIFICATION, Page.CERTIFY, "checking")
+            app.apply_state(state(page, face=face) if page == "face" else state(page))
             yield 0.5
             seen[f"{page}-{mode}"] = _header_seen(app, page)
             problems[f"{page}-{mode}"] = _problems(app, page)

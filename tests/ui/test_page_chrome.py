@@ -10,7 +10,7 @@ import pytest
 
 from screens import theme
 
-PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "unemployment")  # as shown
+PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
 
 pytestmark = [pytest.mark.ui]
 
@@ -63,7 +63,7 @@ def test_back_exit_name_and_time_on_every_page(seen, mode):
         back_label, exit_label = ("Back", "Exit") if mode == "en-large" else ("返回", "退出")
         # an icon beside its label, never alone
         assert h["exit"][0] == exit_label and h["exit"][1] > 0 and h["exit"][2] > 0, page
-        if page != "menu":  # the menu has nowhere to go back to
+        if page not in ("menu", "face"):  # nowhere to go back to (the face check: its own way)
             assert h["back"][0] == back_label and h["back"][1] > 0 and h["back"][2] > 0, page
         assert h["title"] and h["title_fits"], page
         # 王小五 masked as a passer-by may see it
@@ -92,6 +92,12 @@ STEPS = {
         ["查看状态", "人脸识别", "认证", "完成"],
         ["Status", "Face check", "Certify", "Done"],
         0,
+    ),
+    # the certification's face check, on the face page
+    "face": (
+        ["查看状态", "人脸识别", "认证", "完成"],
+        ["Status", "Face check", "Certify", "Done"],
+        1,
     ),
     # registered, no claim yet: the claim is next
     "unemployment": (["失业登记", "申领", "凭证"], ["Register", "Claim", "Receipt"], 1),
