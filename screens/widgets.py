@@ -182,7 +182,7 @@ class Table(BoxLayout):
 
     header = ListProperty([])
     data_rows = ListProperty([])
-    font_size = StringProperty("18sp")
+    font_size = StringProperty(theme.font("caption"))
 
     def on_header(self, *_a) -> None:
         if list(self.header) == getattr(self, "_shown_header", None):
