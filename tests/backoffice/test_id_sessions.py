@@ -17,7 +17,7 @@ from kiosk.backoffice.errors import Rejected
 from kiosk.backoffice.id_session import FULL, LIMITED, IdSessionApi
 from kiosk.devices.idcard.emulated import SHIPPED_CARDS, load_card
 from tests.helpers import faces
-from tests.helpers.backoffice import TODAY, make_client, showcase
+from tests.helpers.backoffice import TODAY, fresh_pg_database, make_client, showcase
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +211,7 @@ def test_scopes_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
         seed=7,
         today=TODAY,
         cards_dir=tmp_path,
-        database=postgres_url,
+        database=fresh_pg_database(postgres_url, "id_sessions"),
         card_sessions=True,
     ) as pg:
         card = id_card(pg, 1)

@@ -20,7 +20,7 @@ from backoffice.seed import seed_database
 from backoffice.seed.lives import LifeMaker
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES
-from tests.helpers.backoffice import TODAY
+from tests.helpers.backoffice import TODAY, fresh_pg_database
 
 pytestmark = pytest.mark.postgres
 
@@ -50,16 +50,6 @@ def _catalogue(url: str) -> list[tuple[str, str]]:
     return sorted((str(a), str(b)) for a, b in [*cons, *idx])
 
 
-def _pg_database(postgres_url: str, name: str) -> str:
-    import psycopg
-
-    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as c:
-        c.execute(f"DROP DATABASE IF EXISTS {name}")
-        c.execute(f"CREATE DATABASE {name}")
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 @pytest.fixture(scope="module")
 def sqlite_seeded() -> Iterator[RunningService]:
     with running_service(members=MEMBERS, seed=SEED, today=TODAY) as svc:
@@ -70,7 +60,7 @@ def sqlite_seeded() -> Iterator[RunningService]:
 def copy_seeded(postgres_url: str) -> Iterator[RunningService]:
     """One transaction, COPY per batch (fewer members than the parallel path's threshold)."""
     assert MEMBERS < seed_run.PARALLEL_FROM
-    url = _pg_database(postgres_url, "seed_copy")
+    url = fresh_pg_database(postgres_url, "seed_copy")
     with running_service(members=MEMBERS, seed=SEED, today=TODAY, database=url) as svc:
         yield svc
 
@@ -79,7 +69,7 @@ def copy_seeded(postgres_url: str) -> Iterator[RunningService]:
 def parallel_seeded(postgres_url: str) -> Iterator[RunningService]:
     """The many-members path, made to run at this size: ranges of 50 members in 2 processes
     (the last range short)."""
-    url = _pg_database(postgres_url, "seed_parallel")
+    url = fresh_pg_database(postgres_url, "seed_parallel")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(seed_run, "PARALLEL_FROM", 100)
         mp.setattr(seed_run, "CHUNK", 50)
@@ -175,7 +165,7 @@ def test_the_keys_indexes_and_foreign_keys_are_back_after_copy(
     path: str, postgres_url: str, request: pytest.FixtureRequest
 ) -> None:
     pg: RunningService = request.getfixturevalue(path)
-    fresh = _pg_database(postgres_url, "seed_schema_only")
+    fresh = fresh_pg_database(postgres_url, "seed_schema_only")
     db = Database(fresh)
     try:
         db.create_schema()
@@ -210,7 +200,7 @@ def test_id_numbers_that_collide_across_ranges_are_drawn_as_one_process_draws_th
 ) -> None:
     monkeypatch.setattr(LifeMaker, "_id_number", _few_id_numbers)
     one = Database(str(tmp_path / "one.sqlite3"))
-    url = _pg_database(postgres_url, "seed_collide")
+    url = fresh_pg_database(postgres_url, "seed_collide")
     ranged = Database(url)
     monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
     monkeypatch.setattr(seed_run, "CHUNK", 50)
@@ -259,7 +249,7 @@ def test_a_failed_parallel_seed_leaves_no_member_tables(
 ) -> None:
     """A range that fails (here: a process that cannot connect) drops every table rather than
     leaving tables without their keys."""
-    url = _pg_database(postgres_url, "seed_failed")
+    url = fresh_pg_database(postgres_url, "seed_failed")
     monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
     monkeypatch.setattr(seed_run, "CHUNK", 50)
     monkeypatch.setattr(seed_run.os, "cpu_count", lambda: 2)

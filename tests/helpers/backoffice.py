@@ -41,3 +41,15 @@ def members_index(svc: RunningService) -> list[dict[str, Any]]:
 
 def showcase(svc: RunningService, index: int) -> dict[str, Any]:
     return members_index(svc)[index]
+
+
+def fresh_pg_database(postgres_url: str, name: str) -> str:
+    """A database of its own on the tests' PostgreSQL server (dropped and created anew): a test
+    that seeds must not re-seed the shared one under the session's postgres_service."""
+    import psycopg
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name}")
+        c.execute(f"CREATE DATABASE {name}")
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
