@@ -110,7 +110,7 @@ def build_document(
     return rights_record_pdf(data(RightsRecordData), font_path)
 
 
-def _error_key(e: PrinterError) -> str:
+def printer_error_key(e: PrinterError) -> str:
     for cls, key in (
         (pe.QueueStopped, "print.error.stopped"),
         (pe.QueueNotAccepting, "print.error.not_accepting"),
@@ -240,7 +240,7 @@ class PrintService:
             result = self.a4.print_pdf(doc.pdf, title)
         except PrinterError as e:
             log.warning("A4 print failed: %s", type(e).__name__)
-            raise PrintFailed(_error_key(e), str(e)) from None
+            raise PrintFailed(printer_error_key(e), str(e)) from None
         return PrintDone(doc.pages, result.job_id)
 
     def warm_up(self) -> None:

@@ -32,7 +32,7 @@ from kiosk.domain import CardHolder, mask_id
 from kiosk.domain.unemployment import SkillSubsidy, UnemploymentStatus
 from kiosk.domain.zone import in_zone
 from kiosk.errors import KioskError
-from kiosk.printing import PrintFailed, PrintService, _error_key
+from kiosk.printing import PrintFailed, PrintService, printer_error_key
 from printer.documents.unemployment_ack import AcknowledgementData, acknowledgement_pdf
 from printer.errors import PrinterError
 
@@ -189,5 +189,5 @@ class UnemploymentService:
             job = p.a4.print_pdf(doc.pdf, f"失业保险金申领回执 {claim.application_id}")
         except PrinterError as e:
             log.warning("acknowledgement not printed: %s", type(e).__name__)
-            raise PrintFailed(_error_key(e), str(e)) from None
+            raise PrintFailed(printer_error_key(e), str(e)) from None
         return AckPrinted(claim.application_id, doc.pages, job.job_id)
