@@ -6,8 +6,9 @@ is out has its row and cell marked "缺纸 PAPER OUT". A kiosk not heard from fo
 marked "失联 NOT SEEN". The page reloads itself every REFRESH_SECONDS. GET /fleet.json gives the
 same data to a monitoring system.
 
-The heartbeat's devices are strings (POST /v1/terminals/heartbeat, kiosk.backoffice.heartbeat): reader,
-psam, receipt_paper, a4_queue: a state word below; journal_backlog: a count; last_error: text.
+The heartbeat's devices are strings (POST /v1/terminals/heartbeat, kiosk.backoffice.heartbeat): service
+(kiosk.health: ok, out_of_service, print_unavailable), reader, psam, receipt_paper, a4_queue: a
+state word below; journal_backlog: a count; last_error: text.
 The audit chain column is the back office's own: the last head accepted (backoffice.audit_heads),
 or the alarm raised when a heartbeat brought a head that went back or forked.
 """
@@ -40,6 +41,7 @@ REFRESH_SECONDS = 10
 
 # The device columns, in order: key in the heartbeat, heading (zh, en).
 COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("service", "服务", "Service"),  # kiosk.health: what members can do there now
     ("reader", "读卡器", "Card reader"),
     ("psam", "PSAM", "PSAM"),
     ("receipt_paper", "凭条纸", "Receipt paper"),
@@ -68,6 +70,8 @@ STATES: dict[str, tuple[str, str, str]] = {
     "none": ("未配备", "Not fitted", "ok"),
     "software": ("软件密钥", "Software keys (test)", "warn"),
     "unknown": ("未知", "Unknown", "warn"),
+    "out_of_service": ("暂停服务", "OUT OF SERVICE", "bad"),
+    "print_unavailable": ("打印暂停", "No printing", "warn"),
 }
 SYMBOL = {"ok": "✔", "warn": "▲", "bad": "✖"}
 
@@ -128,6 +132,8 @@ class KioskRow:
 
 def _cell(key: str, value: str | None) -> Cell:
     if value is None or value == "":
+        if key == "service":  # a kiosk from before issue 19 reports no service: not a fault
+            return Cell("—", "-", "ok")
         return (
             Cell("未报告", "Not reported", "warn")
             if key != "last_error"

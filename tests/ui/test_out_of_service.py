@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -232,7 +233,14 @@ def _act(
             if devices.get("service") == "out_of_service" and "reader" in devices.get(
                 "service_missing", ""
             ):
-                return "done" if devices.get("reader") == "absent" else f"failed: {devices}"
+                if devices.get("reader") != "absent":
+                    return f"failed: {devices}"
+                # and the hall manager's /fleet page says so, first of the kiosk's cells
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/fleet.json") as r:
+                    kiosk = json.load(r)["kiosks"][0]
+                service = kiosk["devices"]["service"]
+                ok = service == {"state": "OUT OF SERVICE", "level": "bad"}
+                return "done" if ok else f"failed: /fleet.json {kiosk}"
             time.sleep(0.3)
         return f"failed: last heartbeat {_last_devices(db)}"
     return f"failed: no such action {action}"
