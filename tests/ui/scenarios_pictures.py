@@ -168,7 +168,32 @@ def _records():
         deemed_months=0,
         future_months=15,
     )
-    return holder, summary(enrol), summary(()), accounts, estimate, history, short
+    from kiosk.domain.certification import (
+        Certification,
+        CertificationAttempt,
+        CertificationMethod,
+        CertificationStatus,
+    )
+    from kiosk.session.certification import Certified
+
+    cert = Certification(
+        "X00000031",
+        dt.date(2026, 12, 3),
+        CertificationStatus.CERTIFIED,
+        dt.date(2026, 12, 3),
+        dt.date(2027, 12, 3),
+        dt.date(2027, 11, 3),
+        dt.date(2028, 3, 3),
+        False,
+        None,
+        3,
+        3,
+    )
+    attempt = CertificationAttempt(
+        1, CertificationMethod.FACE_KIOSK, True, dt.datetime(2026, 12, 3, 10, 0), "0.912", cert
+    )
+    certified = Certified(attempt, slip_printed=True)
+    return holder, summary(enrol), summary(()), accounts, estimate, history, short, certified
 
 
 def views(app, out):
@@ -178,7 +203,7 @@ def views(app, out):
     from kiosk.session.machine import Page, SessionState
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
-    holder, full, none, accounts, estimate, history, short = _records()
+    holder, full, none, accounts, estimate, history, short, certified = _records()
     filled = (
         MemberData()
         .with_answer("summary", full)
@@ -187,7 +212,11 @@ def views(app, out):
         .with_answer("benefits", [])
         .with_answer("history", [])
     )
-    more = filled.with_answer("history", history).with_answer("estimate", short)
+    more = (
+        filled.with_answer("history", history)
+        .with_answer("estimate", short)
+        .with_answer("certify", certified)
+    )
     empty = (
         MemberData()
         .with_answer("summary", none)
@@ -202,6 +231,7 @@ def views(app, out):
         ("estimate", Page.ESTIMATE, filled),
         ("history", Page.HISTORY, more),
         ("estimate-short", Page.ESTIMATE, more),
+        ("certified", Page.CERTIFY, more),
         ("history-empty", Page.HISTORY, filled),
         ("benefits-empty", Page.BENEFITS, filled),
         ("insurance-empty", Page.INSURANCE, empty),
@@ -255,6 +285,14 @@ def views(app, out):
                     ids.monthly.text,
                     ids.total_legend.text,
                     ids.chart_row.height,
+                ]
+            if name == "certified":
+                out[f"certified_{mode}"] = [
+                    ids.mark.text,
+                    ids.result.text,
+                    ids.next_step.text,
+                    ids.slip.text,
+                    ids.slip.icon_box[2] > 0,
                 ]
             if name == "history":
                 out[f"history_{mode}"] = [

@@ -119,3 +119,10 @@ def test_history_keeps_its_table_and_chart(seen):
         assert rows == 12
         assert chart == [["2024", 12], ["2025", 12]]
         assert icon_drawn
+
+
+def test_certified_result_shows_mark_next_step_and_slip(seen):
+    mark, result, next_step, slip, slip_icon = seen["certified_zh"]
+    assert (mark, result) == ("✓", "认证成功")
+    assert next_step == "下次认证请于 2027-12-03 前完成" and slip == "请取走认证回执" and slip_icon
+    assert seen["certified_en-large"][1] != "认证成功"
