@@ -17,6 +17,7 @@ from kivy.lang import Builder
 from kivy.metrics import Metrics
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import Screen
 
 from kiosk.config import KioskConfig
 from kiosk.health import DeviceHealth, Health
@@ -51,7 +52,7 @@ from screens.pin_reset import PinResetScreen
 from screens.print import PrintScreen
 from screens.reading import ReadingScreen
 from screens.services import ServicesScreen
-from screens.sound import KeyTone
+from screens.sound import KeyTone, PageVoice, add_speaker
 from screens.transfer import TransferScreen
 from screens.unemployment import UnemploymentScreen
 
@@ -151,6 +152,8 @@ class KioskApp(App):
         )
         self.lang = language
         self.large_text = large_text
+        # Each page's title and main action read aloud as it opens (and on its 朗读 button).
+        self.page_voice = PageVoice(controller.voice if controller else None, self.translator)
         self.screenshot_path = screenshot
         self.exit_code = 0
         self.theme = theme
@@ -266,13 +269,22 @@ class KioskApp(App):
             screen.show(state)
             if self.sm.current != name:
                 self.sm.current = name
+            if previous is None or previous.page is not state.page:
+                # after a frame: the page's texts and buttons are laid out by then
+                Clock.schedule_once(lambda _dt, s=screen: self._page_opened(s), 0.1)
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
 
+    def _page_opened(self, screen: Screen) -> None:
+        with self.frames.callback("page_voice"):
+            self.page_voice.page_opened(screen, self.lang)
+
     def _ensure_screen(self, page: Page) -> None:
         if not self.sm.has_screen(page.value) and page in SCREENS:
-            self.sm.add_widget(SCREENS[page](name=page.value))
+            screen = SCREENS[page](name=page.value)
+            add_speaker(screen)  # 朗读 in its header (screens/sound.py)
+            self.sm.add_widget(screen)
 
     def _prebuild_next(self, _dt: float) -> bool:
         """Build one more page per idle frame after the attract screen is up: start-up shows
@@ -393,6 +405,7 @@ class KioskApp(App):
         return False
 
     def on_stop(self) -> None:
+        self.page_voice.close()
         if self.controller is not None:
             self.controller.stop()
 

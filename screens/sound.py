@@ -77,22 +77,43 @@ def _visible(w) -> bool:
     return True
 
 
+def _in_keypad(w) -> bool:
+    """A key of a PIN keypad: the keys are not the page's action (and never read aloud)."""
+    node = w.parent
+    while node is not None and node is not node.parent:
+        if type(node).__name__ == "PinKeypad":
+            return True
+        node = node.parent
+    return False
+
+
 def page_words(screen) -> tuple[str, str]:
     """A page's title and its main action, as the member sees them: the header's title (or a
-    label with id `title`), and the primary IconButton highest on the page (not the speaker)."""
+    label with id `title`), and the page's action highest on the page: a primary IconButton
+    if the page has one, else its first yellow button (KioskButton; a dues line on the pay
+    page). Not the header's own buttons (back, 朗读, exit), a tab or a PIN key."""
+    from kivy.uix.behaviors import ToggleButtonBehavior
+    from kivy.uix.button import Button
+
     header = next((w for w in screen.walk() if type(w).__name__ == "PageHeader"), None)
     title = getattr(header, "title", "") if header is not None else ""
     if not title and "title" in screen.ids:
         title = getattr(screen.ids["title"], "text", "")
-    actions = [
+    in_header = set(header.walk(restrict=True)) if header is not None else set()
+    buttons = [
         w
         for w in screen.walk()
-        if isinstance(w, IconButton)
-        and not isinstance(w, SpeakerButton)
-        and w.kind == "primary"
-        and w.text
+        if isinstance(w, IconButton | Button)
+        and not isinstance(w, ToggleButtonBehavior)
+        and w not in in_header
+        and not _in_keypad(w)
+        and w.text.strip()
         and _visible(w)
     ]
+    primary = [w for w in buttons if isinstance(w, IconButton) and w.kind == "primary"]
+    accent = list(theme.ACCENT)
+    yellow = [w for w in buttons if isinstance(w, Button) and list(w.background_color) == accent]
+    actions = primary or yellow
     actions.sort(key=lambda w: (-w.to_window(w.x, w.top)[1], w.to_window(w.x, w.y)[0]))
     return title, actions[0].text if actions else ""
 
