@@ -145,6 +145,10 @@ class TableCell(Label):
         self._label.texture = None
         super().texture_update(*largs)
         if self.texture is not None:
+            # Kivy fills a new text texture when it is first drawn, from its label's text at
+            # that moment: a recycled cell's next text (or an empty one, drawn black) would be
+            # filled into a texture other cells share. Fill it now, from this text.
+            self.texture.bind()
             self._shared[key] = self.texture
             while len(self._shared) > self.SHARED_MAX:
                 self._shared.popitem(last=False)

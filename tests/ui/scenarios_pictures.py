@@ -295,10 +295,14 @@ def views(app, out):
                     ids.slip.icon_box[2] > 0,
                 ]
             if name == "history":
+                # every cell's texture shows ink (a shared texture once filled from a recycled
+                # cell's later text came out blank, drawn black, after a text-size switch)
+                cells = [c for c in ids.table.ids.body_layout.children if c.text]
                 out[f"history_{mode}"] = [
                     len(ids.table.data_rows),
                     [list(v) for v in ids.chart.values],
                     ids.prev_year.icon_box[2] > 0,
+                    [c.text for c in cells if not any(c.texture.pixels[3::4])],
                 ]
             if name == "estimate":
                 out[f"estimate_share_{mode}"] = screen(app, "estimate").account_share

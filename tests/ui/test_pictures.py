@@ -114,7 +114,8 @@ def test_estimate_below_the_minimum_shows_no_bar(seen):
 
 def test_history_keeps_its_table_and_chart(seen):
     for mode in MODES:
-        rows, chart, icon_drawn = seen[f"history_{mode}"]
+        rows, chart, icon_drawn, blank_cells = seen[f"history_{mode}"]
+        assert blank_cells == []
         # the latest year (2025) of the pension: twelve months; the chart 12 months a year
         assert rows == 12
         assert chart == [["2024", 12], ["2025", 12]]
