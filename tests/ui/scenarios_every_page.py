@@ -3,7 +3,7 @@
 `every_page`: one app start on the real stack. The attract page, the PIN page (met on the way
 in: tests.helpers.kivy_ui.to_menu, watched step by step), the menu, every page whose tile the
 menu shows, every service of 更多服务, and goodbye; each one in Chinese, English and large
-text (长辈模式), each at 1280x800, 1920x1080 and portrait 1080x1920, checked from the widget
+text (长辈模式) in both languages, each at 1280x800, 1920x1080 and portrait 1080x1920, checked from the widget
 tree (tests/helpers/layout_check.py) and photographed at 1280x800 (and portrait in Chinese) for the
 gallery (scripts/gallery.py -> docs/screens.md). It also records what the kiosk said aloud on
 each page and what the speaker button said again."""
@@ -23,7 +23,7 @@ from tests.helpers.kivy_ui import (
     wait_until,
 )
 
-MODES = (("zh", False), ("en", False), ("zh", True))  # (language, large text)
+MODES = (("zh", False), ("en", False), ("zh", True), ("en", True))  # (language, large text)
 SIZES = ((1280, 800), (1920, 1080), (1080, 1920))
 SHOT_SIZES = {(1280, 800), (1080, 1920)}
 

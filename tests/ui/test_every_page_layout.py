@@ -23,9 +23,25 @@ from tests.helpers.journey import alive, kiosk_config
 # the walk takes about a minute; waiting for the one card stack (vpcd lock) can take longer
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.timeout(900)]
 
-# Findings the walk makes today that belong to a page's owner, each with its note; a finding
-# not listed here fails the test. Keys: (page, kind) as layout_check words them.
-KNOWN: dict[tuple[str, str], str] = {}
+# Findings the walk makes today that belong to a page's owner, each with its note (issue 19);
+# a finding not listed here fails the test. Keys: (page, mode, kind) as layout_check words
+# them; only English in large text is left, where a long word cannot wrap in its tab.
+KNOWN: dict[tuple[str, str, str], str] = {
+    ("history", "en-large", "overflow"): (
+        "portrait: the scheme tab 'Unemployment' (one word, 211 px at 36.4 sp) is wider than "
+        "a fifth of 1080 px: the tabs need two rows or a shorter word (H14's page)"
+    ),
+    ("accounts", "en-large", "overflow"): (
+        "portrait: the chart's legend labels 'Principal' / 'Credited' are 7-12 px wider than "
+        "their 119 px boxes (H14's chart)"
+    ),
+    ("print", "en-large", "overflow"): (
+        "'Personal rights record' / 'Participation certificate' on one line are wider than "
+        "their tabs (8 px at 1280x800, 62 px in portrait): wrap them as the transfer page's "
+        "WrapTab does (print page)"
+    ),
+    ("print", "en-large", "covered"): "the same tab labels running into the next tab",
+}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +129,8 @@ def test_every_page_was_walked(walk):
     assert set(walk.get("service_pages", [])) <= pages
     # the member's menu shows at least the records, print, pay and card services
     assert {"insurance", "history", "accounts", "print", "pay", "card_services"} <= pages
-    assert len(walk["shots"]) == len(pages) * 4
+    # zh, en, zh large, en large at 1280x800 and zh in portrait
+    assert len(walk["shots"]) == len(pages) * 5
 
 
 def _found(walk) -> dict[str, list[str]]:
@@ -123,8 +140,8 @@ def _found(walk) -> dict[str, list[str]]:
 def test_no_label_overflows_and_no_target_overlaps(walk):
     unexpected = {}
     for where, problems in _found(walk).items():
-        name = where.split("|")[0]
-        rest = [p for p in problems if (name, p.split(":")[0]) not in KNOWN]
+        name, mode, _size = where.split("|")
+        rest = [p for p in problems if (name, mode, p.split(":")[0]) not in KNOWN]
         if rest:
             unexpected[where] = rest
     assert unexpected == {}, "\n".join(f"{w}: {p}" for w, p in unexpected.items())
