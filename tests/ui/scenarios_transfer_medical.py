@@ -27,11 +27,9 @@ from tests.helpers.kivy_ui import (
 
 
 def _back(app, name: str):
-    """The page header's "back" button of page `name` (it has no id: the shared header's)."""
-    from kivy.uix.button import Button
-
-    text = app.tr("common.back")
-    return next(w for w in screen(app, name).walk() if isinstance(w, Button) and w.text == text)
+    """The page header's "back" button of page `name` (an IconButton, id `back` in the
+    shared PageHeader)."""
+    return screen(app, name).header.ids.back
 
 
 def _boxes_inside(app, name: str) -> list[str]:
