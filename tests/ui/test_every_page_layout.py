@@ -35,12 +35,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
         "portrait: the chart's legend labels 'Principal' / 'Credited' are 7-12 px wider than "
         "their 119 px boxes (H14's chart)"
     ),
-    ("print", "en-large", "overflow"): (
-        "'Personal rights record' / 'Participation certificate' on one line are wider than "
-        "their tabs (8 px at 1280x800, 62 px in portrait): wrap them as the transfer page's "
-        "WrapTab does (print page)"
-    ),
-    ("print", "en-large", "covered"): "the same tab labels running into the next tab",
 }
 
 
