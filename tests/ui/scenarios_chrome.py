@@ -182,7 +182,10 @@ def chrome(app, out):
         for page in PAGES:
             # the face page as the certification's second step
             face = FaceState(FacePurpose.CERTIFICATION, Page.CERTIFY, "checking")
-            app.apply_state(state(page, face=face) if page == "face" else state(page))
+            extra: dict = {"face": face} if page == "face" else {}
+            if page == "change_pin":  # the fullest change-PIN page: the initial PIN's notice
+                extra = {"initial_pin": True, "pin_message": "pin.mismatch"}  # and a message
+            app.apply_state(state(page, **extra))
             yield 0.5
             seen[f"{page}-{mode}"] = _header_seen(app, page)
             problems[f"{page}-{mode}"] = _problems(app, page)
