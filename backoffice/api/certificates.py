@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +18,11 @@ from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
-from backoffice.api.models import CertificateOut, CertificateRequest, IdempotencyKeyText
+from backoffice.api.models import (
+    CertificateOut,
+    CertificateRequest,
+    OptionalIdempotencyKey,
+)
 from backoffice.errors import BadRequestProblem
 from backoffice.idempotency import key_conflict, request_hash
 from backoffice.rules import certificates as rules
@@ -26,15 +30,6 @@ from backoffice.storage.certificates import CertificateRow
 from kiosk.domain import Period
 
 router = APIRouter(prefix="/v1/members", tags=["certificates"], responses=MEMBER_ERRORS)
-# 8 to 64 characters like the payments' keys (a one-character key was taken, issue 15): a bad
-# one is 422 BAD_IDEMPOTENCY_KEY.
-IdempotencyKey = Annotated[
-    IdempotencyKeyText | None,
-    Header(
-        alias="Idempotency-Key",
-        description="the same key on a retry returns the same result instead of a second one",
-    ),
-]
 
 
 def _range(req: CertificateRequest, today: dt.date) -> tuple[Period, Period]:
@@ -107,7 +102,7 @@ def issue_certificate(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> dict[str, Any]:
     public_url = ctx.settings.public_url
     wanted = _fingerprint(member_no, req)

@@ -11,9 +11,9 @@ Refusals are 409 with a stable code and nothing recorded. The dues follow at onc
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +23,13 @@ from backoffice import records
 from backoffice.api.common import MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, IdempotencyKeyText, Month, Rate, RequiredIdempotencyKey
+from backoffice.api.models import (
+    Amount,
+    Month,
+    OptionalIdempotencyKey,
+    Rate,
+    RequiredIdempotencyKey,
+)
 from backoffice.api.models import StrictOut as _Out
 from backoffice.idempotency import key_conflict, request_hash
 from backoffice.policy import Policy
@@ -31,14 +37,6 @@ from backoffice.rules.dues import flexible_rates
 from kiosk.domain import Money, Scheme
 
 router = APIRouter(prefix="/v1/members", tags=["flexible"], responses=MEMBER_ERRORS)
-
-OptionalKey = Annotated[
-    IdempotencyKeyText | None,
-    Header(
-        alias="Idempotency-Key",
-        description="a retry with the same key answers as the first time (not a 409)",
-    ),
-]
 
 
 class FlexibleMonthOut(_Out):
@@ -209,7 +207,7 @@ def stop(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: OptionalKey = None,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)
@@ -231,7 +229,11 @@ def stop(
     },
 )
 def resume(
-    member_no: MemberNo, db: Db, ctx: Ctx, _t: Terminal, idempotency_key: OptionalKey = None
+    member_no: MemberNo,
+    db: Db,
+    ctx: Ctx,
+    _t: Terminal,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> dict[str, Any]:
     today = ctx.settings.current_date()
     member = records.find_member(db, member_no)

@@ -164,6 +164,17 @@ RequiredIdempotencyKey = Annotated[
         " second record",
     ),
 ]
+# The optional one (8 to 64 characters like the payments' keys, issue 15; a bad one is 422
+# BAD_IDEMPOTENCY_KEY): a retry with the same key answers as the first time, without it a second
+# request is a second result (a document printed again, a stop asked twice).
+OptionalIdempotencyKey = Annotated[
+    IdempotencyKeyText | None,
+    Header(
+        alias="Idempotency-Key",
+        description="optional: the same key on a retry returns the same result instead of a"
+        " second one",
+    ),
+]
 
 
 class ErrorBody(_Out):

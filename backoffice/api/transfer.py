@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,12 @@ from backoffice.api.common import AUTH_ERRORS, MEMBER_ERRORS, problem
 from backoffice.api.deps import Ctx, Db, Terminal
 from backoffice.api.encode import instant
 from backoffice.api.members import MemberNo
-from backoffice.api.models import Amount, IdempotencyKeyText, Month, RequiredIdempotencyKey
+from backoffice.api.models import (
+    Amount,
+    Month,
+    OptionalIdempotencyKey,
+    RequiredIdempotencyKey,
+)
 from backoffice.api.models import StrictOut as _Out
 from backoffice.idempotency import key_conflict, request_hash
 from backoffice.rules import certificates as certs
@@ -39,13 +44,6 @@ from backoffice.storage.transfer import TransferRequestRow
 router = APIRouter(tags=["transfer"])
 
 CityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"), Field(examples=["310100"])]
-OptionalKey = Annotated[
-    IdempotencyKeyText | None,
-    Header(
-        alias="Idempotency-Key",
-        description="the same key on a retry returns the same voucher instead of a second one",
-    ),
-]
 
 
 class VoucherIn(BaseModel):
@@ -185,7 +183,7 @@ def issue_voucher(
     db: Db,
     ctx: Ctx,
     terminal_id: Terminal,
-    idempotency_key: OptionalKey = None,
+    idempotency_key: OptionalIdempotencyKey = None,
 ) -> dict[str, Any]:
     public_url = ctx.settings.public_url
     wanted = request_hash("transfer/voucher", member_no, req.kind)
