@@ -88,6 +88,7 @@ def test_the_fleet_page_escapes_what_kiosks_send():
         cells={
             k: _cell(k, v)
             for k, v in {
+                "service": "ok",  # the column since issue 19 (kiosk.health)
                 "reader": "<img src=x>",
                 "psam": "ok",
                 "receipt_paper": "paper_out",
