@@ -33,6 +33,17 @@ class AttractScreen(KioskScreen):
         keys = {READER: "attract.reader_missing", BACKOFFICE: "attract.backoffice_missing"}
         return "\n".join(app.tr(keys[n]) for n in health.missing if n in keys)
 
+    def spoken_words(self) -> str:
+        """What its 朗读 button reads: the invitation as shown (insert the card, how, the ID
+        card's way in), or 暂停服务 with why and the counter; only the lines on screen now."""
+        app = App.get_running_app()
+        ids = self.ids
+        lines = [ids[k].text for k in ("title", "hint", "idcard_or", "print_notice")]
+        if not app.in_service:
+            lines += [ids.counter.text, ids.back_by_itself.text]
+        said = [" ".join(t.split()) for t in lines if t.strip()]
+        return app.tr("voice.pause").join(said)
+
     def is_drawn(self) -> bool:
         """True once the title's text has been rendered to a texture."""
         title = self.ids.get("title")

@@ -147,8 +147,13 @@ class PageVoice:
             log.warning("page voice failed: %s", e)
 
     def prompt(self, screen) -> str:
+        """The page's title and main action; a page that says something else (the attract
+        screen: its invitation) has `spoken_words()`."""
         from kiosk.voice import page_prompt
 
+        spoken = getattr(screen, "spoken_words", None)
+        if callable(spoken):
+            return str(spoken())
         title, action = page_words(screen)
         return page_prompt(self.tr, title, action)
 

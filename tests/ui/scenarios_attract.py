@@ -12,7 +12,26 @@ TEXT_IDS = (
     "terminal",
     "language_button",
     "large_text_button",
+    "speaker",
 )
+
+
+class HeardVoice:
+    """Stands in for the kiosk's voice: what the page asked to say, in which language."""
+
+    def __init__(self) -> None:
+        self.said: list[list] = []
+
+    def say(self, text: str, language: str, interrupt: bool = True) -> None:
+        self.said.append([language, text, interrupt])
+
+
+def _read_aloud(app, out, tag: str) -> None:
+    """Tap 朗读 (spoken off the UI thread) and check the page's layout as shown."""
+    from tests.helpers.layout_check import problems
+
+    tap(widget(app, "speaker"))
+    out[f"layout_{tag}"] = problems(app.sm.get_screen("attract"), app.large_text)
 
 
 def texts(app) -> dict[str, str]:
@@ -20,6 +39,8 @@ def texts(app) -> dict[str, str]:
 
 
 def switch_language_and_size(app, out):
+    heard = HeardVoice()
+    app.page_voice.voice = heard
     yield 0.3
     out["start"] = {
         "lang": app.lang,
@@ -28,6 +49,7 @@ def switch_language_and_size(app, out):
         "title_height": widget(app, "title").height,
     }
     out["shot_zh"] = shot("attract-zh")
+    _read_aloud(app, out, "zh")
     tap(widget(app, "language_button"))
     yield 0.3
     out["after_language_tap"] = {"lang": app.lang, "texts": texts(app)}
@@ -42,9 +64,11 @@ def switch_language_and_size(app, out):
         "button_height": widget(app, "language_button").height,
     }
     out["shot_large"] = shot("attract-en-large")
+    _read_aloud(app, out, "en-large")
     tap(widget(app, "language_button"))
     yield 0.3
     out["back_to_zh"] = {"lang": app.lang, "texts": texts(app)}
+    out["heard"] = heard.said
 
 
 def drawing_warm_ups(app, out):

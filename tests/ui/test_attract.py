@@ -35,6 +35,13 @@ def test_bad_config_gives_one_clear_error(kiosk_cli, tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+# what the attract screen's 朗读 reads in English: its three lines, as shown
+EN_INVITATION = (
+    "Please insert your social security card. Chip facing up, into the card reader. "
+    "or lay your ID card flat on the reader"
+)
+
+
 def test_language_switch_and_large_text_are_live(run_scenario):
     seen = run_scenario("tests.ui.scenarios_attract:switch_language_and_size")
     zh, en, back = seen["start"], seen["after_language_tap"], seen["back_to_zh"]
@@ -58,6 +65,18 @@ def test_language_switch_and_large_text_are_live(run_scenario):
     assert large["texts"]["large_text_button"] == "Standard text"
     for name in ("shot_zh", "shot_en", "shot_large"):
         assert_not_blank(seen[name])
+    # 朗读 (same app start): reads what the screen invites the member to do, as each member
+    # page reads its title and main action, in the language shown; nothing said unasked
+    assert seen["start"]["texts"]["speaker"] == "朗读"
+    assert seen["after_language_tap"]["texts"]["speaker"] == "Read aloud"
+    # a tap cuts whatever is being said (interrupt) and reads the invitation as shown
+    assert seen["heard"] == [
+        # the test config has an ID-card reader: its way in is read too
+        ["zh", "请插入社会保障卡。芯片朝上，插入读卡器。或将身份证平放在感应区", True],
+        ["en", EN_INVITATION, True],
+    ]
+    for tag in ("zh", "en-large"):  # the third button fits beside the other two
+        assert seen[f"layout_{tag}"] == [], seen[f"layout_{tag}"]
 
 
 def test_start_up_prepares_drawing_and_cells_share_textures(run_scenario):
