@@ -8,6 +8,7 @@ layout check of every touch target and line."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from tests.helpers.kivy_ui import screen, shot, wait_until
 
@@ -227,6 +228,7 @@ def views(app, out):
     cases = [
         ("menu", Page.MENU, filled),
         ("insurance", Page.INSURANCE, filled),
+        ("card_services", Page.CARD_SERVICES, filled),
         ("accounts", Page.ACCOUNTS, filled),
         ("estimate", Page.ESTIMATE, filled),
         ("history", Page.HISTORY, more),
@@ -242,12 +244,24 @@ def views(app, out):
         app.lang = "en" if mode == "en-large" else "zh"
         app.large_text = mode.endswith("-large")
         for name, page, data in cases:
+            t0 = time.perf_counter()
             app.apply_state(SessionState(page=page, holder=holder, pin_verified=True, data=data))
+            out.setdefault("apply_ms", {})[f"{name}-{mode}"] = (time.perf_counter() - t0) * 1000
             yield 0.4
             shot(f"pictures-{name}-{mode}")
             problems[f"{name}-{mode}"] = _layout_problems(app.sm.current_screen)
             ids = screen(app, page.value).ids
+            if name == "card_services":  # its entries as tiles with icons, as the menu's
+                out[f"card_tiles_{mode}"] = [
+                    [ids[k].icon, ids[k].vertical, ids[k].icon_box[2] > 0]
+                    for k in ("change_pin", "report_loss")
+                ]
             if name == "menu":
+                # the name once: in the header, masked; the greeting does not repeat it
+                out[f"greeting_{mode}"] = [
+                    ids.greeting.text,
+                    screen(app, "menu").header.member_name,
+                ]
                 out[f"tile_icons_{mode}"] = {
                     k: ids[k].icon
                     for k in (
@@ -316,5 +330,6 @@ def views(app, out):
                 label = ids["empty"] if "empty" in ids and ids["empty"].text else ids["status"]
                 out[f"empty_{name}_{mode}"] = [label.icon, label.text, label.icon_box[2] > 0]
     out["problems"] = {k: v for k, v in problems.items() if v}
+    out["slow_callbacks"] = app.frames.slow_callbacks
     app.apply_state(SessionState())
     yield 0.3

@@ -66,6 +66,25 @@ def test_insurance_is_a_card_per_scheme_with_status_colour_and_a_ring(seen):
         assert stripes == [ok, ok, warn, ended, ok]
 
 
+def test_insurance_cards_are_filled_not_built_on_the_main_thread(seen):
+    # built once while the kiosk idles, then only filled: no slow callback on the page (its
+    # build took 52-72 ms of one callback; the journeys' guard is 50 ms)
+    assert [c for c in seen["slow_callbacks"] if "@insurance" in c[1]] == []
+
+
+def test_card_services_entries_are_tiles_with_icons(seen):
+    for mode in MODES:
+        assert seen[f"card_tiles_{mode}"] == [["pin", True, True], ["card_loss", True, True]]
+
+
+def test_menu_says_the_name_once_in_the_header(seen):
+    for mode in MODES:
+        greeting, header_name = seen[f"greeting_{mode}"]
+        assert header_name == "*小五"  # 王小五 masked
+        assert "小五" not in greeting and greeting
+    assert seen["greeting_zh"][0] == "您好，请选择要办理的业务"
+
+
 def test_accounts_chart_the_pension_balance_by_year(seen):
     for mode in MODES:
         chart = seen[f"chart_{mode}"]
