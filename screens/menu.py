@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.domain import mask_name
 from kiosk.domain.certification import Certification, CertificationStatus
 from kiosk.session.machine import ID_LIMITED, FacePurpose, SessionState, StartFace
 from screens.base import KioskScreen
@@ -22,8 +21,6 @@ class MenuScreen(KioskScreen):
     def show(self, state: SessionState) -> None:
         self.certification: Certification | None = state.data.certification
         self.certify_shown = self.certification is not None
-        # A passer-by can see the screen: the greeting shows the name masked.
-        self.member_name = mask_name(state.holder.name) if state.holder else ""
         self.id_scope = state.id_scope or ""
         msg = state.pin_message if state.pin_message in NOTICES else None
         self.ids.notice.text = self.kiosk.tr(msg) if msg else ""
@@ -33,9 +30,8 @@ class MenuScreen(KioskScreen):
         self.kiosk.watch_language(self._render)
 
     def _render(self) -> None:
-        self.ids.greeting.text = self.kiosk.tr(
-            "menu.greeting", name=getattr(self, "member_name", "")
-        )
+        # The member's masked name is in the header (PageHeader): the greeting does not repeat it.
+        self.ids.greeting.text = self.kiosk.tr("menu.greeting")
         self.ids.certify_reminder.text = self._reminder()
         scope = getattr(self, "id_scope", "")
         self.ids.id_note.text = self.kiosk.tr(f"idcard.menu_scope_{scope}") if scope else ""

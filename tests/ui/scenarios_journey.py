@@ -10,6 +10,7 @@ from tests.helpers.kivy_ui import (
     in_thread,
     journey_member,
     page,
+    screen,
     shot,
     stencil_clips,
     tap,
@@ -35,6 +36,7 @@ def browse_records(app, out):
     out["cells_pooled_at_start"] = len(views._cached_views[TableCell])
     h = yield from to_menu(app, m, seen, out)
     out["greeting"] = widget(app, "greeting", "menu").text
+    out["menu_header_name"] = screen(app, "menu").header.member_name
     shot("journey-menu")
     for name, ready in (
         ("insurance", lambda: "summary" in app.state.data),
