@@ -47,3 +47,21 @@ dir = "{tmp_path / "log"}"
         text += f"[acquirer]\nport = {acquirer_port}\n"
     p.write_text(text, encoding="utf-8")
     return str(p)
+
+
+def skip_goodbye(controller, state=None) -> None:
+    """On the goodbye page with the card taken: move the session's clock past the page's
+    5 seconds (kiosk/session/machine.GOODBYE_SECONDS), as if the member had waited them; the
+    controller's next tick (0.25 s) shows the attract screen. `state`: the state shown (the UI's
+    copy), default the session's own. Every test session ends there: 5 s of idle time each."""
+    s = state if state is not None else controller.session.state
+    if s.page.value != "goodbye" or s.goodbye_until is None:
+        return
+    ahead = s.goodbye_until - controller.clock()
+    if ahead <= 0:
+        return
+    if not hasattr(controller, "goodbye_skipped"):
+        base = controller.clock
+        controller.goodbye_skipped = [0.0]
+        controller.clock = lambda: base() + controller.goodbye_skipped[0]
+    controller.goodbye_skipped[0] += ahead + 0.01

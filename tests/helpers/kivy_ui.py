@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from cardio.emulator.server import control
+from tests.helpers import journey
 
 # Screenshots go to tests/artifacts/, or to $KIOSK_SHOTS_DIR when set (bench --shots DIR).
 ARTIFACTS = Path(
@@ -74,7 +76,7 @@ class ScenarioTimeout(AssertionError):
     pass
 
 
-def wait_until(pred, timeout: float = 15.0, what: str = "condition"):
+def wait_until(pred, timeout: float = 15.0, what: str | Callable[[], str] = "condition"):
     """Use as `yield from wait_until(lambda: ..., what=...)` inside a scenario."""
     import time
 
@@ -82,7 +84,59 @@ def wait_until(pred, timeout: float = 15.0, what: str = "condition"):
     while not pred():
         if time.monotonic() > end:
             raise ScenarioTimeout(f"timed out waiting for {what() if callable(what) else what}")
-        yield 0.05
+        yield 0  # the next frame: a condition met is seen within one frame, not 50 ms later
+
+
+def _session_idle(app) -> bool:
+    """No event waits for the session thread, the page shows its latest state, nothing loads."""
+    c, state = app.controller, app.state
+    if c is None or state is None:
+        return True
+    return c._events.empty() and state is c.session.state and not state.loading
+
+
+def _drawn(app) -> tuple:
+    """What the window shows, as boxes and texts: unchanged over frames once laid out."""
+    from kivy.core.window import Window
+
+    return tuple(
+        (
+            id(w),
+            w.x,
+            w.y,
+            w.width,
+            w.height,
+            w.opacity,
+            getattr(w, "text", None),
+            *getattr(w, "texture_size", ()),
+        )
+        for root in Window.children
+        for w in root.walk(restrict=True)
+    )
+
+
+def settle(app, at_most: float):
+    """Until the session is idle and the window has drawn the same boxes and texts for three
+    frames (a tap's answer arrived and was laid out), but never longer than `at_most`: the fixed
+    wait this replaces, so a page that keeps changing (a countdown, a QR wait) costs no more
+    than it did."""
+    import time
+
+    end = time.monotonic() + at_most
+    last, same = None, 0
+    while time.monotonic() < end:
+        yield 0
+        now = _drawn(app) if _session_idle(app) else None
+        same = same + 1 if now is not None and now == last else 0
+        if same >= 2:
+            return
+        last = now
+
+
+def skip_goodbye(app) -> None:
+    """On the goodbye page with the card taken: its 5 seconds passed at once (journey.skip_goodbye)."""
+    if app.controller is not None and app.state is not None:
+        journey.skip_goodbye(app.controller, app.state)
 
 
 def page(app) -> str:
@@ -94,12 +148,14 @@ def wait_page(app, name: str, timeout: float = 15.0):
         # The kiosk idles at the attract screen before a member comes: by then every page has
         # been built (screens/app.py builds them in idle frames after start-up).
         yield from wait_until(lambda: app.prebuilt, timeout, "pages built")
-    yield from wait_until(
-        lambda: page(app) == name and app.sm.current == name,
-        timeout,
-        f"page {name} (now {page(app)})",
-    )
-    yield 0.25  # let the transition finish before a screenshot
+
+    def shown() -> bool:
+        if name == "attract":
+            skip_goodbye(app)
+        return page(app) == name and app.sm.current == name
+
+    yield from wait_until(shown, timeout, lambda: f"page {name} (now {page(app)})")
+    yield from settle(app, 0.25)  # its data shown and laid out before a screenshot
 
 
 def in_thread(fn, *args):

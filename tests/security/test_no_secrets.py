@@ -53,6 +53,7 @@ from backoffice.acquirer.accounts import DEMO_ACQUIRER_TERMINALS
 from backoffice.seed.run import DEMO_TERMINALS
 from backoffice.tls_harness import running_tls_service
 from kiosk.audit import load_key, month_files, verify
+from tests.helpers.journey import skip_goodbye
 from tests.helpers.secret_search import (
     API_KEY,
     AUDIT_KEY,
@@ -316,6 +317,8 @@ def _session(
         k.controller.post(ExitPressed())
         until(lambda s: s.page is Page.GOODBYE)
         cs.remove()
+        until(lambda s: s.goodbye_until is not None or s.page is Page.ATTRACT)
+        skip_goodbye(k.controller)  # its 5 s passed at once
         until(lambda s: s.page is Page.ATTRACT, 30)
         assert k.heartbeat is not None and k.heartbeat.sent >= 1  # signed, over mutual TLS
         logging.getLogger("kiosk.test").info("session done for card %s", card_file.stem)

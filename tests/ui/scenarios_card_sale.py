@@ -9,6 +9,7 @@ import os
 from tests.helpers.kivy_ui import (
     enter_bank_pin,
     journey_member,
+    settle,
     shot,
     tap,
     to_menu,
@@ -27,14 +28,14 @@ def pay_by_bank_card(app, out):
     tap(widget(app, "pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
-    yield 0.3
+    yield from settle(app, 0.3)
     pay = app.sm.get_screen("pay")
     button = next(b for b in pay.ids.dues_list.children if "养老" in b.text)
     tap(button)
-    yield 0.3
+    yield from settle(app, 0.3)
     tap(pay.ids.breakdown_button)
     yield from wait_answer(app, "pay_quote", 20, "quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["quote_error"] = app.state.errors.get("pay_quote")
     q = app.state.data["pay_quote"].quote
     out["quote_total_fen"] = q.total.fen
@@ -43,7 +44,7 @@ def pay_by_bank_card(app, out):
     yield from enter_bank_pin(app, os.environ["JOURNEY_BANK_PIN"], out)
     yield from wait_answer(app, "pay_card", 60, "card sale outcome")
     yield from wait_until(lambda: pay.ids.steps.current == "result", 10, "result step")
-    yield 0.4
+    yield from settle(app, 0.4)
     result = app.state.data.get("pay_card")
     out["pay_error"] = app.state.errors.get("pay_card")
     out["outcome"] = result.outcome.outcome.value if result else None

@@ -18,7 +18,7 @@ from kiosk.payments.flow import PayQuote, PayResult, QrShown
 from kiosk.payments.service import ReceiptReadiness
 from kiosk.session.data import MemberData
 from kiosk.session.machine import Page, SessionState
-from tests.helpers.kivy_ui import screen, shot, tap, wait_page
+from tests.helpers.kivy_ui import screen, settle, shot, tap, wait_page
 
 HOLDER = CardHolder(
     id_number="110101195803071234",
@@ -107,46 +107,46 @@ def fee_reduction(app, out):
     data = MemberData().with_answer("dues", [PENSION, MEDICAL])
     app.apply_state(_state(data))
     yield from wait_page(app, "pay")
-    yield 0.4
+    yield from settle(app, 0.4)
     pay = screen(app, "pay")
     buttons = {b.text: b for b in pay.ids.dues_list.children}
     out["dues"] = sorted(buttons)
     tap(next(b for t, b in buttons.items() if "医疗" in t))
-    yield 0.4
+    yield from settle(app, 0.4)
     out["medical_title"] = pay.ids.base_title.text
     out["medical_parts"] = pay.ids.months_title.text
     shot("fee-reduction-medical")
     pay.wizard = pay.wizard.pick_due(PENSION)
     pay._render()
-    yield 0.4
+    yield from settle(app, 0.4)
     out["pension_title"] = pay.ids.base_title.text
     tiers = list(reversed(pay.ids.base_box.children))
     out["tiers"] = [b.label for b in tiers]
     shot("fee-reduction-tiers")
     tap(tiers[1])
-    yield 0.2
+    yield from settle(app, 0.2)
     tap(pay.ids.breakdown_button)
-    yield 0.2
+    yield from settle(app, 0.2)
     data = data.with_answer("pay_quote", PayQuote(QUOTE, ReceiptReadiness.READY))
     app.apply_state(_state(data))
-    yield 0.4
+    yield from settle(app, 0.4)
     out["quote_total"] = pay.ids.total.text
     for lang, large in (("en", False), ("zh", True)):
         app.lang, app.large_text = lang, large
-        yield 0.5
+        yield from settle(app, 0.5)
         shot(f"fee-reduction-quote-{lang}{'-large' if large else ''}")
         label = pay.ids.total
         out.setdefault("quote_fits", []).append(label.texture_size[1] <= label.height + 1)
     app.lang, app.large_text = "zh", False
-    yield 0.3
+    yield from settle(app, 0.3)
     tap(pay.ids.pay_qr)
-    yield 0.2
+    yield from settle(app, 0.2)
     qr = QrShown("https://pay.example/qr/1", 120.0, 0.0)
     data = data.with_answer("pay_qr_start", qr)
     app.apply_state(_state(data))
-    yield 0.2
+    yield from settle(app, 0.2)
     app.apply_state(replace(_state(data.with_answer("pay_qr_wait", PAID))))
-    yield 0.5
+    yield from settle(app, 0.5)
     out["step"] = pay.ids.steps.current
     out["result"] = pay.ids.result_text.text
     shot("fee-reduction-paid")

@@ -10,6 +10,7 @@ from tests.helpers.kivy_ui import (
     journey_member,
     page,
     screen,
+    settle,
     shot,
     tap,
     to_menu,
@@ -34,12 +35,12 @@ def _views(app, name: str, out: dict, tag: str):
     """The page in zh, en and large text: screenshots, and where its labels and buttons lie."""
     for lang, large in (("zh", False), ("en", False), ("zh", True)):
         app.lang, app.large_text = lang, large
-        yield 0.5
+        yield from settle(app, 0.5)
         suffix = f"{lang}{'-large' if large else ''}"
         shot(f"{tag}-{suffix}")
         out.setdefault("boxes", {})[f"{tag}-{suffix}"] = _boxes(screen(app, name))
     app.lang, app.large_text = "zh", False
-    yield 0.4
+    yield from settle(app, 0.4)
 
 
 def _boxes(root) -> list[list]:
@@ -80,7 +81,7 @@ def stop_resume_pay_reprint(app, out):
     tap(screen(app, "services").tiles["flexible"])
     yield from wait_page(app, "flexible")
     yield from wait_until(lambda: "flexible" in app.state.data, 20, "flexible standing")
-    yield 0.4
+    yield from settle(app, 0.4)
     fx = screen(app, "flexible")
     out["standing_before"] = fx.ids.standing.text
     out["detail_before"] = fx.ids.detail.text
@@ -88,7 +89,7 @@ def stop_resume_pay_reprint(app, out):
     yield from _views(app, "flexible", out, "flexible-active")
 
     tap(fx.ids.act)  # stop: asked once more
-    yield 0.3
+    yield from settle(app, 0.3)
     out["act_confirm"] = fx.ids.act.text
     out["note_confirm"] = fx.ids.note.text
     out["stop_sent_early"] = "flexible_stop" in app.state.loading or "flexible_stop" in (
@@ -96,7 +97,7 @@ def stop_resume_pay_reprint(app, out):
     )
     tap(fx.ids.act)
     yield from wait_answer(app, "flexible_stop", 20, "stopped")
-    yield 0.4
+    yield from settle(app, 0.4)
     out["standing_stopped"] = fx.ids.standing.text
     out["detail_stopped"] = fx.ids.detail.text
     out["message_stopped"] = fx.ids.message.text
@@ -112,10 +113,10 @@ def stop_resume_pay_reprint(app, out):
     shot("flexible-pay-stopped")
     app.navigate("flexible")
     yield from wait_page(app, "flexible")
-    yield 0.3
+    yield from settle(app, 0.3)
     tap(fx.ids.act)  # resume
     yield from wait_answer(app, "flexible_resume", 20, "resumed")
-    yield 0.4
+    yield from settle(app, 0.4)
     out["standing_resumed"] = fx.ids.standing.text
     out["message_resumed"] = fx.ids.message.text
     out["resume_error"] = app.state.errors.get("flexible_resume")
@@ -124,20 +125,20 @@ def stop_resume_pay_reprint(app, out):
     tap(fx.ids.to_pay)
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues after resuming")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["periods_resumed"] = _pension_periods(app)
 
     # Pay one month by QR: the receipt to reprint.
     pay = screen(app, "pay")
     button = next(b for b in pay.ids.dues_list.children if "养老" in b.text)
     tap(button)
-    yield 0.3
+    yield from settle(app, 0.3)
     one = next(b for b in pay.ids.months_box.children if b.label.startswith("1 "))
     tap(one)
-    yield 0.2
+    yield from settle(app, 0.2)
     tap(pay.ids.breakdown_button)
     yield from wait_answer(app, "pay_quote", 20, "quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["quote_error"] = app.state.errors.get("pay_quote")
     q = app.state.data["pay_quote"].quote
     out["quote_total"] = str(q.total.yuan)
@@ -148,10 +149,10 @@ def stop_resume_pay_reprint(app, out):
     yield from wait_until(
         lambda: pay.ids.steps.current == "qr" and pay.ids.qr.data, 30, "the QR code"
     )
-    yield 0.3
+    yield from settle(app, 0.3)
     in_thread(lambda: requests.post(pay.ids.qr.data, json={}, timeout=10))
     yield from wait_answer(app, "pay_qr_wait", 60, "paid")
-    yield 0.4
+    yield from settle(app, 0.4)
     result = app.state.data.get("pay_qr_wait")
     out["order_no"] = result.outcome.order_no if result else None
     out["paid"] = bool(result and result.paid)
@@ -164,7 +165,7 @@ def stop_resume_pay_reprint(app, out):
     tap(screen(app, "services").tiles["my_receipts"])
     yield from wait_page(app, "my_receipts")
     yield from wait_until(lambda: "my_receipts" in app.state.data, 20, "my receipts")
-    yield 0.4
+    yield from settle(app, 0.4)
     rc = screen(app, "my_receipts")
     rows = list(reversed(rc.ids.rows.children))
     out["receipt_orders"] = [p.order_no for p in app.state.data["my_receipts"]]
@@ -174,7 +175,7 @@ def stop_resume_pay_reprint(app, out):
     rows = list(reversed(rc.ids.rows.children))
     tap(rows[0].ids.reprint)
     yield from wait_answer(app, "receipt_reprint", 30, "reprinted")
-    yield 0.4
+    yield from settle(app, 0.4)
     done = app.state.data.get("receipt_reprint")
     out["reprinted"] = [done.order_no, done.printed] if done else None
     out["reprint_error"] = app.state.errors.get("receipt_reprint")
@@ -199,7 +200,7 @@ def register(app, out, m):
     tap(screen(app, "services").tiles["flexible"])
     yield from wait_page(app, "flexible")
     yield from wait_until(lambda: "flexible" in app.state.data, 20, "flexible standing")
-    yield 0.4
+    yield from settle(app, 0.4)
     fx = screen(app, "flexible")
     out["reg_standing"] = fx.ids.standing.text
     out["reg_detail"] = fx.ids.detail.text
@@ -211,13 +212,13 @@ def register(app, out, m):
     ]
     yield from _views(app, "flexible", out, "flexible-register")
     tap(fx.ids.plan_both)
-    yield 0.2
+    yield from settle(app, 0.2)
     tap(fx.ids.base_max)
-    yield 0.2
+    yield from settle(app, 0.2)
     out["reg_chosen"] = [fx.ids.plan_both.state, fx.ids.base_max.state, fx.ids.base_min.state]
     tap(fx.ids.act)
     yield from wait_answer(app, "flexible_register", 20, "registered")
-    yield 0.4
+    yield from settle(app, 0.4)
     out["reg_error"] = app.state.errors.get("flexible_register")
     said = app.state.said.get("flexible_register")
     out["reg_said"] = said.zh if said else None
@@ -229,7 +230,7 @@ def register(app, out, m):
         tap(fx.ids.to_pay)
         yield from wait_page(app, "pay")
         yield from wait_until(lambda: "dues" in app.state.data, 20, "dues after registering")
-        yield 0.3
+        yield from settle(app, 0.3)
         out["reg_dues"] = [
             [d.scheme.value, str(d.base_default), [str(x.amount) for x in d.lines[:1]]]
             for d in app.state.data["dues"]

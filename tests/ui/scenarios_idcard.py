@@ -10,6 +10,7 @@ import threading
 
 from tests.helpers.kivy_ui import (
     in_thread,
+    settle,
     shot,
     tap,
     wait_answer,
@@ -36,12 +37,12 @@ def _shots(app, name: str, out: dict, key: str):
     for lang, large in (("zh", False), ("en", False), ("zh", True)):
         app.lang = lang
         app.large_text = large
-        yield 0.5
+        yield from settle(app, 0.5)
         tag = f"{lang}{'-large' if large else ''}"
         out[f"{key}_{tag}"] = shot(f"{name}-{tag}")
     app.lang = "zh"
     app.large_text = False
-    yield 0.3
+    yield from settle(app, 0.3)
 
 
 def _to_limited_menu(app, out: dict):
@@ -86,20 +87,20 @@ def idcard_pays_by_qr(app, out):
     tap(widget(app, "id_pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
-    yield 0.3
+    yield from settle(app, 0.3)
     pay = app.sm.get_screen("pay")
     out["dues_error"] = app.state.errors.get("dues")
     button = next(b for b in reversed(pay.ids.dues_list.children))
     out["due_button"] = button.text
     tap(button)
-    yield 0.3
+    yield from settle(app, 0.3)
     months = [b for b in pay.ids.months_box.children if b.label.startswith("1 ")]
     if months:
         tap(months[0])
-        yield 0.2
+        yield from settle(app, 0.2)
     tap(pay.ids.breakdown_button)
     yield from wait_answer(app, "pay_quote", 20, "quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["quote_error"] = app.state.errors.get("pay_quote")
     q = app.state.data["pay_quote"].quote
     out["quote_total_fen"] = q.total.fen
@@ -114,12 +115,12 @@ def idcard_pays_by_qr(app, out):
         30,
         lambda: f"QR shown (errors {app.state.errors}, loading {app.state.loading})",
     )
-    yield 0.5
+    yield from settle(app, 0.5)
     out["shot_qr"] = shot("idcard-pay-qr")
     # The member's phone pays on the gateway simulator's page (JSON, as its page sends it).
     in_thread(lambda: requests.post(pay.ids.qr.data, json={}, timeout=10))
     yield from wait_answer(app, "pay_qr_wait", 60, "paid")
-    yield 0.4
+    yield from settle(app, 0.4)
     result = app.state.data.get("pay_qr_wait")
     out["pay_error"] = app.state.errors.get("pay_qr_wait")
     out["outcome"] = result.outcome.outcome.value if result else None
@@ -142,7 +143,7 @@ def idcard_records_need_the_face(app, out):
 
     app.post(Navigate(Page.HISTORY))
     yield from wait_until(lambda: app.state.pin_message == "idcard.needs_face", 10, "refusal")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["refused_page"] = app.state.page.value
     out["refused_notice"] = menu.ids.notice.text
     out["shot_refused"] = shot("idcard-records-refused")
@@ -172,7 +173,7 @@ def idcard_records_need_the_face(app, out):
         60,
         lambda: f"the face check's answer (step {app.state.face and app.state.face.step})",
     )
-    yield 0.4
+    yield from settle(app, 0.4)
     out["face_failed_reason"] = app.state.face.reason
     out["scope_after_failure"] = app.state.id_scope
     out["shot_face_failed"] = shot("idcard-face-failed")
@@ -181,7 +182,7 @@ def idcard_records_need_the_face(app, out):
     tap(face.ids.retry)
     yield from wait_page(app, "menu", 60)
     yield from wait_until(lambda: app.state.id_scope == "full", 10, "full scope")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["scope_after_face"] = app.state.id_scope
     out["full_notice"] = menu.ids.notice.text
     out["full_visible"] = sorted(
@@ -201,12 +202,12 @@ def idcard_records_need_the_face(app, out):
     yield from wait_page(app, "menu")
     tap(menu.ids.card_services)
     yield from wait_page(app, "card_services")
-    yield 0.3
+    yield from settle(app, 0.3)
     cards = app.sm.get_screen("card_services")
     out["loss_intro"] = cards.ids.status.text
     out["loss_change_pin_shown"] = _visible(cards.ids.change_pin)
     tap(cards.ids.report_loss)  # asked once more
-    yield 0.3
+    yield from settle(app, 0.3)
     out["loss_confirm"] = cards.ids.report_loss.text
     out["loss_sent_early"] = "report_loss_id" in app.state.loading or (
         "report_loss_id" in app.state.data
@@ -214,7 +215,7 @@ def idcard_records_need_the_face(app, out):
     yield from _shots(app, "idcard-loss-confirm", out, "shot_loss_confirm")
     tap(cards.ids.report_loss)
     yield from wait_answer(app, "report_loss_id", 20, "the loss report")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["loss_error"] = app.state.errors.get("report_loss_id")
     out["loss_done"] = cards.ids.status.text
     out["shot_loss_done"] = shot("idcard-loss-reported")
@@ -239,7 +240,7 @@ def demo_panel_places_the_card(app, out):
     Builder.load_file(str(KV_DIR / "demo_panel.kv"))
     panel = DemoPanel(Hardware(), size_hint=(None, 1), width=300, pos=(Window.width - 300, 0))
     Window.add_widget(panel)
-    yield 0.5
+    yield from settle(app, 0.5)
     buttons = {b.text: b for b in panel.ids.idcards.children}
     out["idcard_buttons"] = sorted(buttons)
     out["shot_panel"] = shot("idcard-demo-panel")
@@ -247,7 +248,7 @@ def demo_panel_places_the_card(app, out):
     yield from wait_page(app, "menu", 20)
     out["scope"] = app.state.id_scope
     take = next(b for b in panel.walk() if getattr(b, "text", "").startswith("取走身份证"))
-    yield 0.5
+    yield from settle(app, 0.5)
     tap(take)
     yield from wait_until(
         lambda: "取走身份证" in panel.status, 10, lambda: f"status {panel.status}"

@@ -11,6 +11,7 @@ from tests.helpers.kivy_ui import (
     journey_member,
     page,
     screen,
+    settle,
     shot,
     tap,
     to_menu,
@@ -31,7 +32,7 @@ def _face_step(app, step, timeout=40.0):
         timeout,
         lambda: f"face step {step} (now {page(app)}, {app.state.face})",  # said when it times out
     )
-    yield 0.3
+    yield from settle(app, 0.3)
 
 
 def _face_texts(app) -> dict:
@@ -55,7 +56,7 @@ def certify(app, out):
     seen: list[str] = []
     h = yield from to_menu(app, m, seen)
     yield from wait_until(lambda: "certification" in app.state.data, what="certification status")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["reminder"] = widget(app, "certify_reminder", "menu").text
     out["certify_shown"] = screen(app, "menu").certify_shown
     shot("identity-menu-reminder")
@@ -82,7 +83,7 @@ def certify(app, out):
         60,
         lambda: f"certified (page {page(app)}, errors {app.state.errors}, face {app.state.face})",
     )
-    yield 0.5
+    yield from settle(app, 0.5)
     out["mark"] = widget(app, "mark", "certify").text
     out["result"] = widget(app, "result", "certify").text
     out["next_step"] = widget(app, "next_step", "certify").text
@@ -129,7 +130,7 @@ def someone_else(app, out):
         15,
         "the status with no attempts left",
     )
-    yield 0.3
+    yield from settle(app, 0.3)
     out["how"] = widget(app, "how", "certify").text
     out["can_start"] = screen(app, "certify").can_start
     shot("identity-someone-else-counter")
@@ -150,7 +151,7 @@ def reset_pin_then_cancel_loss(app, out):
             lambda: app.state.pin_tries_left is not None or page(app) == "card_problem",
             what="PIN answer",
         )
-        yield 0.3
+        yield from settle(app, 0.3)
         if page(app) == "card_problem":
             break
     yield from wait_page(app, "card_problem")
@@ -171,16 +172,16 @@ def reset_pin_then_cancel_loss(app, out):
         60,
         lambda: f"PIN reset page ({page(app)}, {app.state.face})",
     )
-    yield 0.3
+    yield from settle(app, 0.3)
     out["reset_title"] = widget(app, "title", "pin_reset").text
     shot("identity-pin-reset")
     new_pin = blocked["new_pin"]
     type_pin(app, "pin_reset", new_pin)
-    yield 0.3
+    yield from settle(app, 0.3)
     out["reset_title_again"] = widget(app, "title", "pin_reset").text
     type_pin(app, "pin_reset", new_pin)
     yield from wait_until(lambda: app.state.recovered, 20, "PIN reset done")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["reset_done"] = widget(app, "title", "pin_reset").text
     out["reset_mark"] = widget(app, "mark", "pin_reset").text
     shot("identity-pin-reset-done")
@@ -189,7 +190,7 @@ def reset_pin_then_cancel_loss(app, out):
     type_pin(app, "pin", new_pin)
     yield from wait_until(lambda: page(app) in ("menu", "change_pin"), 20, "the new PIN accepted")
     out["after_new_pin"] = page(app)
-    yield 0.3
+    yield from settle(app, 0.3)
     shot("identity-new-pin-menu")
     yield from _leave(app, h)
 
@@ -202,12 +203,12 @@ def reset_pin_then_cancel_loss(app, out):
     yield from wait_page(app, "loss_cancel")
     type_pin(app, "loss_cancel", "000000")
     yield from wait_until(lambda: app.state.pin_tries_left is not None, 20, "wrong PIN told")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["loss_wrong"] = widget(app, "message", "loss_cancel").text
     shot("identity-loss-wrong-pin")
     type_pin(app, "loss_cancel", lost["pin"])
     yield from wait_until(lambda: app.state.recovered, 20, "loss cancelled")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["loss_done"] = widget(app, "title", "loss_cancel").text
     shot("identity-loss-cancelled")
     tap(widget(app, "resume", "loss_cancel"))

@@ -11,6 +11,7 @@ from tests.helpers.kivy_ui import (
     journey_member,
     page,
     screen,
+    settle,
     shot,
     stencil_clips,
     tap,
@@ -47,7 +48,7 @@ def browse_records(app, out):
         tap(widget(app, name, "menu"))
         yield from wait_page(app, name)
         yield from wait_until(ready, what=f"{name} data")
-        yield 0.3
+        yield from settle(app, 0.3)
         seen.append(name)
         shot(f"journey-{name}")
         if name == "history":
@@ -93,7 +94,7 @@ def print_record(app, out):
     seen.append("print")
     tap(widget(app, "preview_button", "print"))
     yield from wait_answer(app, "print_preview", 60, "preview")
-    yield 0.5
+    yield from settle(app, 0.5)
     out["preview_error"] = app.state.errors.get("print_preview")
     preview = app.state.data.get("print_preview")
     out["preview_pages"] = preview.pages if preview else 0
@@ -112,7 +113,7 @@ def print_record(app, out):
     shot("journey-print-preview")
     tap(widget(app, "print_button", "print"))
     yield from wait_answer(app, "print_submit", 90, "printed")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["print_error"] = app.state.errors.get("print_submit")
     done = app.state.data.get("print_submit")
     out["job_id"] = done.job_id if done else None
@@ -203,13 +204,13 @@ def page_timeout(app, out):
     deadline = c.session.state.deadline
     offset[0] = deadline - time.monotonic() - 15  # 15 s left: inside the 20 s warning
     yield from wait_until(lambda: app.state.warning, 5, "warning")
-    yield 0.6
+    yield from settle(app, 0.6)
     out["banner_text"] = app.banner.ids.countdown.text
     out["banner_visible"] = app.banner.opacity == 1 and app.banner.height > 0
     shot("journey-timeout-warning")
     tap(app.banner.ids.continue_button)
     yield from wait_until(lambda: not app.state.warning, 5, "warning gone")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["after_continue"] = page(app)
     out["banner_hidden"] = app.banner.opacity == 0
     offset[0] = c.session.state.deadline - time.monotonic() + 0.5  # past the deadline
@@ -246,7 +247,7 @@ def every_screen(app, out):
         tap(widget(app, name, "menu"))
         yield from wait_page(app, name)
         yield from wait_until(lambda: not app.state.loading, 20, f"{name} loaded")
-        yield 0.3
+        yield from settle(app, 0.3)
         out["texts"][name] = [w.text for w in SCREENS_WALK(app, name)]
         out.setdefault("shots", []).append(shot(f"every-{lang}-{name}"))
         app.navigate("menu")
@@ -284,7 +285,7 @@ def pay_three_months(app, out):
     tap(widget(app, "pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
-    yield 0.3
+    yield from settle(app, 0.3)
     pay = app.sm.get_screen("pay")
     flexible = [
         d for d in app.state.data["dues"] if d.kind.value == "flexible" and d.scheme.value == scheme
@@ -294,14 +295,14 @@ def pay_three_months(app, out):
     word = {"pension": "养老", "medical": "医疗"}[scheme]
     button = next(b for b in pay.ids.dues_list.children if word in b.text)
     tap(button)
-    yield 0.3
+    yield from settle(app, 0.3)
     three = next(b for b in pay.ids.months_box.children if b.label.startswith("3 "))
     tap(three)
-    yield 0.2
+    yield from settle(app, 0.2)
     shot(f"journey-pay-options-{method}")
     tap(pay.ids.breakdown_button)
     yield from wait_answer(app, "pay_quote", 20, "quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["quote_error"] = app.state.errors.get("pay_quote")
     q = app.state.data["pay_quote"].quote
     out["quote_months"] = [str(x.period) for x in q.lines]
@@ -327,7 +328,7 @@ def pay_three_months(app, out):
                 f"step {pay.ids.steps.current}, data {sorted(app.state.data)})"
             ),
         )
-        yield 0.5
+        yield from settle(app, 0.5)
         out["qr_url"] = pay.ids.qr.data
         shot("journey-pay-qr")
         # The member's phone pays: JSON, as the simulator's page sends it (its controls refuse a
@@ -335,7 +336,7 @@ def pay_three_months(app, out):
         in_thread(lambda: requests.post(pay.ids.qr.data, json={}, timeout=10))
         yield from wait_answer(app, "pay_qr_wait", 60, "paid")
         result = app.state.data.get("pay_qr_wait")
-    yield 0.4
+    yield from settle(app, 0.4)
     out["pay_error"] = app.state.errors.get("pay_card") or app.state.errors.get("pay_qr_wait")
     out["outcome"] = result.outcome.outcome.value if result else None
     out["order_no"] = result.outcome.order_no if result else None
@@ -372,7 +373,7 @@ def admin_mode(app, out):
     type_pin(app, "pin", m["pin"])
     yield from wait_page(app, "admin", 20)
     yield from wait_until(lambda: "admin_status" in app.state.data, 20, "device status")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["status"] = dict(app.state.data["admin_status"])
     out["devices_text"] = widget(app, "devices", "admin").text
     shot("journey-admin")
@@ -380,7 +381,7 @@ def admin_mode(app, out):
     yield from wait_answer(app, "admin_reconcile", 30, "reconciliation")
     tap(widget(app, "reprint", "admin"))
     yield from wait_answer(app, "admin_reprint", 30, "reprint")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["result_text"] = widget(app, "result", "admin").text
     out["errors"] = dict(app.state.errors)
     shot("journey-admin-done")
@@ -402,14 +403,14 @@ def pull_card_while_paying(app, out):
     h = yield from to_menu(app, m, [])
     tap(widget(app, "pay", "menu"))
     yield from wait_until(lambda: page(app) == "pay" and "dues" in app.state.data, 20, "dues")
-    yield 0.3
+    yield from settle(app, 0.3)
     pay = app.sm.get_screen("pay")
     tap(next(b for b in pay.ids.dues_list.children if "养老" in b.text))
-    yield 0.3
+    yield from settle(app, 0.3)
     tap(next(b for b in pay.ids.months_box.children if b.label.startswith("1 ")))
     tap(pay.ids.breakdown_button)
     yield from wait_until(lambda: "pay_quote" in app.state.data, 20, "quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     q = app.state.data["pay_quote"].quote
     out["quote_months"] = [str(x.period) for x in q.lines]
     out["quote_total_fen"] = q.total.fen
@@ -425,7 +426,7 @@ def pull_card_while_paying(app, out):
         yield from enter_bank_pin(app, os.environ["JOURNEY_BANK_PIN"], out)
     yield from wait_answer(app, "pay_card", 60, "payment outcome")
     yield from wait_until(lambda: pay.ids.steps.current == "result", 10, "result step")
-    yield 0.4
+    yield from settle(app, 0.4)
     result = app.state.data.get("pay_card")
     out["page_after_outcome"] = page(app)
     out["outcome"] = result.outcome.outcome.value if result else None

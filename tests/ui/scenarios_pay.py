@@ -7,6 +7,7 @@ from tests.helpers.kivy_ui import (
     card_cmd,
     in_thread,
     journey_member,
+    settle,
     shot,
     tap,
     to_menu,
@@ -25,7 +26,7 @@ def pay_counter_only(app, out):
     tap(widget(app, "pay", "menu"))
     yield from wait_page(app, "pay")
     yield from wait_until(lambda: "dues" in app.state.data, 20, "dues")
-    yield 0.3
+    yield from settle(app, 0.3)
     pay = app.sm.get_screen("pay")
     out["counter_only"] = {
         d.scheme.value: [str(p) for p in d.counter_only] for d in app.state.data["dues"]
@@ -35,7 +36,7 @@ def pay_counter_only(app, out):
     out["errors"] = dict(app.state.errors)
     for lang in ("zh", "en"):
         app.lang = lang
-        yield 0.4
+        yield from settle(app, 0.4)
         out[f"title_{lang}"] = pay.ids.dues_title.text
         out[f"buttons_{lang}"] = [b.text for b in reversed(pay.ids.dues_list.children)]
         out[f"counter_text_{lang}"] = pay.ids.counter_only.text
@@ -49,14 +50,14 @@ def pay_counter_only(app, out):
         out[f"counter_top_{lang}"] = label.to_window(label.x, label.top)[1]
         out[f"shot_{lang}"] = shot(f"pay-counter-only-{lang}")
     app.lang = "zh"
-    yield 0.3
+    yield from settle(app, 0.3)
     # A page whose dues went stale (the window moved on) asks for a counter-only month: the
     # back office refuses (BACK_PAYMENT_TOO_OLD) and the page shows its own words.
     pension = next(d for d in app.state.data["dues"] if d.scheme.value == "pension")
     pay.pick_due(pension)
     pay.request_quote({"scheme": "pension", "periods": [str(pension.counter_only[-1])]})
     yield from wait_answer(app, "pay_quote", 20, "refused quote")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["refused_month"] = str(pension.counter_only[-1])
     out["quote_error"] = app.state.errors.get("pay_quote")
     out["refusal_text"] = pay.ids.message.text

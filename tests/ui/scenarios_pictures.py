@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from tests.helpers.kivy_ui import screen, shot, wait_until
+from tests.helpers.kivy_ui import screen, settle, shot, wait_until
 
 
 def _layout_problems(root) -> list[str]:
@@ -247,7 +247,7 @@ def views(app, out):
             t0 = time.perf_counter()
             app.apply_state(SessionState(page=page, holder=holder, pin_verified=True, data=data))
             out.setdefault("apply_ms", {})[f"{name}-{mode}"] = (time.perf_counter() - t0) * 1000
-            yield 0.4
+            yield from settle(app, 0.4)
             shot(f"pictures-{name}-{mode}")
             problems[f"{name}-{mode}"] = _layout_problems(app.sm.current_screen)
             ids = screen(app, page.value).ids
@@ -332,4 +332,4 @@ def views(app, out):
     out["problems"] = {k: v for k, v in problems.items() if v}
     out["slow_callbacks"] = app.frames.slow_callbacks
     app.apply_state(SessionState())
-    yield 0.3
+    yield from settle(app, 0.3)

@@ -15,6 +15,7 @@ from tests.helpers.kivy_ui import (
     journey_member,
     page,
     screen,
+    settle,
     shot,
     stencil_clips,
     tap,
@@ -73,7 +74,7 @@ def transfer_and_medical(app, out):
         20,
         "transfer data",
     )
-    yield 0.3
+    yield from settle(app, 0.3)
     out["voucher_choose"] = widget(app, "choose", "transfer").text
     shot("transfer-voucher-choose")
 
@@ -81,7 +82,7 @@ def transfer_and_medical(app, out):
     tap(widget(app, "kind_pension", "transfer"))
     tap(widget(app, "preview_button", "transfer"))
     yield from wait_answer(app, "voucher_preview", 60, "voucher preview")
-    yield 0.5
+    yield from settle(app, 0.5)
     out["preview_error"] = app.state.errors.get("voucher_preview")
     preview = app.state.data.get("voucher_preview")
     out["preview_pages"] = preview.pages if preview else 0
@@ -95,7 +96,7 @@ def transfer_and_medical(app, out):
     shot("transfer-voucher-preview")
     tap(widget(app, "print_button", "transfer"))
     yield from wait_answer(app, "voucher_print", 90, "voucher printed")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["print_error"] = app.state.errors.get("voucher_print")
     done = app.state.data.get("voucher_print")
     out["job_id"] = done.job_id if done else None
@@ -104,7 +105,7 @@ def transfer_and_medical(app, out):
 
     # -- a transfer-in request from Shanghai --
     tap(widget(app, "tab_request", "transfer"))
-    yield 0.3
+    yield from settle(app, 0.3)
     transfer = screen(app, "transfer")
     out["request_status"] = widget(app, "status", "transfer").text
     out["last_done"] = widget(app, "last_done", "transfer").text
@@ -113,10 +114,10 @@ def transfer_and_medical(app, out):
     out["layout_request"] = _boxes_inside(app, "transfer")
     shot("transfer-request-choose")
     tap(transfer._city_buttons["310100"])
-    yield 0.2
+    yield from settle(app, 0.2)
     tap(widget(app, "start", "transfer"))
     yield from wait_answer(app, "transfer_start", 30, "request started")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["start_error"] = app.state.errors.get("transfer_start")
     out["started_message"] = widget(app, "request_message", "transfer").text
     out["status_after"] = widget(app, "status", "transfer").text
@@ -137,7 +138,7 @@ def transfer_and_medical(app, out):
         20,
         "medical data",
     )
-    yield 0.3
+    yield from settle(app, 0.3)
     table = widget(app, "table", "medical")
     out["balance"] = widget(app, "balance", "medical").text
     out["account_line"] = widget(app, "account_line", "medical").text
@@ -147,7 +148,7 @@ def transfer_and_medical(app, out):
     out["layout_account"] = _boxes_inside(app, "medical")
     shot("medical-account")
     tap(widget(app, "tab_settlements", "medical"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["settlement_header"] = list(table.header)
     out["settlement_rows"] = [list(r) for r in table.data_rows]
     out["empty_with_rows"] = widget(app, "empty", "medical").text
@@ -157,12 +158,12 @@ def transfer_and_medical(app, out):
     # English and large text (长辈模式) on both pages: what is clipped or runs off
     app.toggle_language()
     app.toggle_large_text()
-    yield 0.5
+    yield from settle(app, 0.5)
     out["en_totals"] = widget(app, "totals", "medical").text
     out["layout_settlements_en_large"] = _boxes_inside(app, "medical")
     shot("medical-settlements-en-large")
     tap(widget(app, "tab_account", "medical"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["layout_account_en_large"] = _boxes_inside(app, "medical")
     shot("medical-account-en-large")
     tap(_back(app, "medical"))
@@ -170,17 +171,17 @@ def transfer_and_medical(app, out):
     tap(services.tiles["transfer"])
     yield from wait_page(app, "transfer")
     tap(widget(app, "tab_voucher", "transfer"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["layout_transfer_en_large"] = _boxes_inside(app, "transfer")
     shot("transfer-voucher-en-large")
     tap(widget(app, "tab_request", "transfer"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["en_status"] = widget(app, "status", "transfer").text
     out["layout_request_en_large"] = _boxes_inside(app, "transfer")
     shot("transfer-request-en-large")
     app.toggle_language()
     app.toggle_large_text()
-    yield 0.3
+    yield from settle(app, 0.3)
 
     # -- the empty state: a year without settlements (this session's answer replaced) --
     from kiosk.domain.medical import SettlementTotals
@@ -201,7 +202,7 @@ def transfer_and_medical(app, out):
         lambda: not app.state.data.medical_settlements.settlements, 10, "the empty year"
     )
     tap(widget(app, "tab_settlements", "medical"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["empty"] = widget(app, "empty", "medical").text
     out["empty_rows"] = len(table.data_rows)
     out["empty_totals"] = widget(app, "totals", "medical").text
@@ -225,7 +226,7 @@ def transfer_and_medical(app, out):
     yield from wait_page(app, "transfer")
     yield from wait_until(lambda: "transfer" in app.state.data, 20, "transfer data")
     tap(widget(app, "tab_request", "transfer"))
-    yield 0.3
+    yield from settle(app, 0.3)
     out["second_status"] = widget(app, "status", "transfer").text
     out["second_steps_current"] = widget(app, "steps", "transfer").current
     out["second_state_line"] = widget(app, "state_line", "transfer").text

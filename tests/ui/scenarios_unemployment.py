@@ -17,6 +17,7 @@ from tests.helpers.kivy_ui import (
     journey_member,
     page,
     screen,
+    settle,
     shot,
     tap,
     to_menu,
@@ -229,13 +230,13 @@ def views(app, out):
         app.large_text = mode.endswith("-large")
         for name, st in cases:
             app.apply_state(st)
-            yield 0.4
+            yield from settle(app, 0.4)
             if name == "register":
                 for key in PHONE:
                     tap(next(b for b in unemp.keys if b.key == key))
                 for code in WISHES:
                     tap(unemp.wish_buttons[code])
-                yield 0.3
+                yield from settle(app, 0.3)
                 out[f"phone_{mode}"] = unemp.views["register"].ids.phone_shown.text
                 out[f"picked_{mode}"] = list(unemp.picked)
             shot(f"unemployment-{name}-{mode}")
@@ -251,7 +252,7 @@ def views(app, out):
                 out[f"{name}_{mode}"] = claim_lines
     out["problems"] = {k: v for k, v in problems.items() if v}
     app.apply_state(SessionState())
-    yield 0.3
+    yield from settle(app, 0.3)
     out["phone_after_end"] = unemp.phone
 
 
@@ -260,7 +261,7 @@ def claim(app, out):
     m = journey_member()
     seen: list[str] = []
     h = yield from to_menu(app, m, seen)
-    yield 0.3
+    yield from settle(app, 0.3)
     shot("unemployment-journey-menu")
     tap(screen(app, "menu").ids.services)
     yield from wait_page(app, "services")
@@ -270,7 +271,7 @@ def claim(app, out):
     tap(services.tiles["unemployment"])
     yield from wait_page(app, "unemployment")
     yield from wait_until(lambda: app.state.data.unemployment is not None, 20, "the standing")
-    yield 0.4
+    yield from settle(app, 0.4)
     unemp = screen(app, "unemployment")
     details = unemp.views["status"].ids.details
     out["status_lines"] = [w.text for w in details.walk(restrict=True) if getattr(w, "text", "")]
@@ -281,7 +282,7 @@ def claim(app, out):
 
     tap(unemp.buttons["register"])
     yield from wait_until(lambda: unemp.view == "register", 10, "the registration form")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["from_record"] = unemp.views["register"].ids.from_record.text
     for key in PHONE:
         tap(next(b for b in unemp.keys if b.key == key))
@@ -289,7 +290,7 @@ def claim(app, out):
     for code in WISHES:
         tap(unemp.wish_buttons[code])
         yield 0
-    yield 0.2
+    yield from settle(app, 0.2)
     out["phone_shown"] = unemp.views["register"].ids.phone_shown.text
     shot("unemployment-journey-register")
     tap(unemp.views["register"].ids.submit)
@@ -300,7 +301,7 @@ def claim(app, out):
         20,
         "registered",
     )
-    yield 0.4
+    yield from settle(app, 0.4)
     out["register_error"] = app.state.errors.get("unemployment_register")
     out["after_register_message"] = unemp.ids.message.text
     out["actions_registered"] = [
@@ -314,7 +315,7 @@ def claim(app, out):
         20,
         "claimed",
     )
-    yield 0.4
+    yield from settle(app, 0.4)
     out["apply_error"] = app.state.errors.get("unemployment_apply")
     out["after_apply_message"] = unemp.ids.message.text
     out["claim_lines"] = [w.text for w in details.walk(restrict=True) if getattr(w, "text", "")]
@@ -326,7 +327,7 @@ def claim(app, out):
         60,
         "the acknowledgement printed",
     )
-    yield 0.4
+    yield from settle(app, 0.4)
     ack = app.state.data.unemployment_ack
     out["ack_error"] = app.state.errors.get("unemployment_ack")
     out["ack"] = None if ack is None else {"id": ack.application_id, "job_id": ack.job_id}
@@ -336,7 +337,7 @@ def claim(app, out):
     # A new job: stop, after reading what it means
     tap(unemp.buttons["stop"])
     yield from wait_until(lambda: unemp.view == "stop", 10, "the stop's page")
-    yield 0.3
+    yield from settle(app, 0.3)
     out["stop_explain"] = unemp.views["stop"].ids.stop_explain.text
     shot("unemployment-journey-stop")
     tap(unemp.views["stop"].ids.stop_yes)
@@ -345,7 +346,7 @@ def claim(app, out):
         20,
         "stopped",
     )
-    yield 0.4
+    yield from settle(app, 0.4)
     out["stop_error"] = app.state.errors.get("unemployment_stop")
     out["after_stop_message"] = unemp.ids.message.text
     out["stopped_lines"] = [w.text for w in details.walk(restrict=True) if getattr(w, "text", "")]
