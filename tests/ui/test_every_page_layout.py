@@ -1,10 +1,14 @@
 """Every page in every mode and orientation, and its voice (issue 19).
 
 One app start on the real stack (tests/ui/scenarios_every_page.py): the attract page, the PIN
-page, the menu, each page of a menu tile and of 更多服务, goodbye; each in Chinese, English and
-large text (长辈模式) at 1280x800, 1920x1080 and portrait 1080x1920, checked from the widget
-tree (tests/helpers/layout_check.py): no label larger than its box, no text under the mode's
-minimum (22 sp; 30 sp in large text), touch targets at least 60 dp, 8 dp apart, none
+page, the menu, each page of a menu tile and of 更多服务 (history with each scheme tab, print
+with its preview and its printed result), goodbye; then, from made-up states, the pages and
+views a member meets only on some roads (reading, a card problem, change PIN, certification and
+its result, the face check, PIN reset, loss cancel, admin, the pay page's steps: choose,
+options, confirm, the bank-card PIN pad, QR, result). Each in Chinese, English and large text
+(长辈模式) in both languages at 1280x800, 1920x1080 and portrait 1080x1920, checked from the
+widget tree (tests/helpers/layout_check.py): no label larger than its box, no text under the
+mode's minimum (22 sp; 30 sp in large text), touch targets at least 60 dp, 8 dp apart, none
 overlapping, none off the window. Screenshots tests/artifacts/page-* feed docs/screens.md
 (scripts/gallery.py).
 """
@@ -25,16 +29,21 @@ pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.timeout(900)]
 
 # Findings the walk makes today that belong to a page's owner, each with its note (issue 19);
 # a finding not listed here fails the test. Keys: (page, mode, kind) as layout_check words
-# them; only English in large text is left, where a long word cannot wrap in its tab.
+# them. (History's 'Unemployment' tab and the accounts tables' headers in English large-text
+# portrait were fixed in their pages.)
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("history", "en-large", "overflow"): (
-        "portrait: the scheme tab 'Unemployment' (one word, 211 px at 36.4 sp) is wider than "
-        "a fifth of 1080 px: the tabs need two rows or a shorter word (H14's page)"
+    ("pay_options", "en", "overflow"): (
+        "portrait: a resident tier's button with its 代缴 line ('￥300.00 (subsidy ￥30.00)' over "
+        "'Paid by the government...') is wider than its half of the row; the tier buttons "
+        "need to wrap their text and grow (H22's pay step parts)"
     ),
-    ("accounts", "en-large", "overflow"): (
-        "portrait: the chart's legend labels 'Principal' / 'Credited' are 7-12 px wider than "
-        "their 119 px boxes (H14's chart)"
+    ("pay_options", "en-large", "overflow"): "the same, at 1280x800 and in portrait (H22)",
+    ("pay_options", "en-large", "covered"): "the same: the two tier buttons' texts overlap (H22)",
+    ("pin_reset_done", "zh-large", "overflow"): (
+        "the ✓ mark (88 sp x 1.4) is taller than its 120 dp box in large text; its height "
+        "should follow its texture as loss_cancel's does (H22's page, being reworked)"
     ),
+    ("pin_reset_done", "en-large", "overflow"): "the same (H22)",
 }
 
 
@@ -69,6 +78,7 @@ def walk(stack, tmp_path_factory):
     import json
     import subprocess
     import sys
+    import time
 
     from tests.helpers.paths import REPO
 
@@ -83,6 +93,7 @@ def walk(stack, tmp_path_factory):
     )
     member = pick_member(svc)
     out = tmp / "scenario.json"
+    started = time.monotonic()
     proc = subprocess.run(
         [
             sys.executable,
@@ -109,6 +120,7 @@ def walk(stack, tmp_path_factory):
         f"{data.get('error', '')}\n{proc.stderr[-3000:]}"
     )
     data["member"] = member
+    data["t_driver"] = time.monotonic() - started  # the app's run, for the walk's budget
     # kept beside the screenshots: what each page said and every problem found, for review
     (REPO / "tests" / "artifacts" / "every-page.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -116,15 +128,49 @@ def walk(stack, tmp_path_factory):
     return data
 
 
+# The pages only made-up states reach (no road to them in one member's session), and the
+# step each pay view must show (kiosk.payments.wizard.PayStep) for its check to mean anything.
+MADE_UP_PAGES = {
+    "reading",
+    "card_problem",
+    "change_pin",
+    "certify",
+    "face",
+    "pin_reset",
+    "loss_cancel",
+    "admin",
+}
+PAY_STEPS = {
+    "pay_choose": "dues",
+    "pay_options": "options",
+    "pay_confirm": "quote",
+    "pay_bank_pin": "bank_pin",
+    "pay_qr": "qr",
+    "pay_result": "result",
+}
+
+
 def test_every_page_was_walked(walk):
-    pages = set(walk["pages"])
+    pages, views = set(walk["pages"]), set(walk["views"])
     assert {"attract", "pin", "menu", "goodbye"} <= pages
     assert set(walk["menu_pages"]) <= pages
     assert set(walk.get("service_pages", [])) <= pages
     # the member's menu shows at least the records, print, pay and card services
     assert {"insurance", "history", "accounts", "print", "pay", "card_services"} <= pages
-    # zh, en, zh large, en large at 1280x800 and zh in portrait
-    assert len(walk["shots"]) == len(pages) * 5
+    assert pages >= MADE_UP_PAGES
+    # every value of kiosk.session.machine.Page a member can see (not the demo panel's)
+    from kiosk.session.machine import Page
+
+    assert {p.value for p in Page} <= pages
+    # inner views: history's other scheme tabs, print's preview and result, the pay steps
+    tabs = {f"history_{s}" for s in walk["history_tabs"][1:]}
+    assert {"print_preview", "print_result", "certify_result", *PAY_STEPS} | tabs <= views
+    assert walk["print_result"] == "ok"
+    assert walk["pay_steps"] == PAY_STEPS
+    # a page in four modes at 1280x800 and zh in portrait; a view in zh and en + large
+    assert len(walk["shots"]) == len(walk["pages"]) * 5 + len(walk["views"]) * 2
+    # four modes x three windows each
+    assert walk["views_checked"] == (len(walk["pages"]) + len(walk["views"])) * 12
 
 
 def _found(walk) -> dict[str, list[str]]:
