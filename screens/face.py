@@ -11,6 +11,16 @@ from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kiosk.session.machine import FaceBack, FacePurpose, FaceState, SessionState, StartFace
 from screens.base import KioskScreen
 from screens.certify import STEPS as CERTIFY_STEPS
+from screens.pin_reset import HEADER_STEPS as PIN_RESET_STEPS
+
+# The face check is a step of the task that asked for it: the task's steps in the header (as
+# on its own pages) and which of them is the face check.
+ID_SESSION_STEPS = ("steps.id_card", "steps.face", "steps.records")  # 身份证 → 人脸识别 → 查询打印
+TASK_STEPS = {
+    FacePurpose.CERTIFICATION: (CERTIFY_STEPS, 1),
+    FacePurpose.PIN_RESET: (PIN_RESET_STEPS, 0),
+    FacePurpose.ID_SESSION: (ID_SESSION_STEPS, 1),
+}
 
 # The arrow points to the member's own left or right as they face the screen.
 ARROWS = {"turn_left": "←", "turn_right": "→"}
@@ -34,10 +44,9 @@ class FaceScreen(KioskScreen):
         before = self._face
         self._face = state.face
         face = state.face
-        # The certification's second step (its steps in the header, as on its own page)
-        certifying = face is not None and face.purpose is FacePurpose.CERTIFICATION
-        self.step_keys = list(CERTIFY_STEPS) if certifying else []
-        self.step = 1
+        keys, step = TASK_STEPS.get(face.purpose, ((), 0)) if face is not None else ((), 0)
+        self.step_keys = list(keys)
+        self.step = step
         if face is None or face.step != "prompt":
             self._stop_bar()
         if (

@@ -172,8 +172,8 @@ class PayScreen(KioskScreen):
             self._build_keypad()  # a new digit order for every entry
         ids.steps.current = step.value
         self.step = HEADER_STEP[step]
-        # The PIN pad needs the page's height: the steps row gives way while it shows.
-        self.step_keys = [] if step is PayStep.BANK_PIN else list(HEADER_STEPS)
+        # The bank PIN is a step of paying: the steps stay, at 支付 (the pad beside its words).
+        self.step_keys = list(HEADER_STEPS)
         message = self.wizard.message(st)
         if message is None:
             ids.message.text = ""

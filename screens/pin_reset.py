@@ -10,6 +10,9 @@ from kiosk.session.machine import PinResetSubmitted, ResumeWithCard, SessionStat
 from screens.base import KioskScreen
 
 STEPS = ("pin_reset.enter_new", "pin_reset.enter_again")
+# The reset's steps in the header, the face page's and this page's: 人脸识别 → 新密码 →
+# 再输一次 → 完成.
+HEADER_STEPS = ("steps.face", "steps.new_pin", "steps.again", "steps.done")
 
 
 class PinResetScreen(KioskScreen):
@@ -23,6 +26,7 @@ class PinResetScreen(KioskScreen):
         self.state_message: str | None = None
         # kv's ids are weak: the page holds the one of the two out of the tree
         self._pad, self._resume = self.ids.keypad.__self__, self.ids.resume.__self__
+        self.step_keys = list(HEADER_STEPS)
         self._swap()
         self.kiosk.watch_language(self._render)
 
@@ -80,6 +84,7 @@ class PinResetScreen(KioskScreen):
         tr = self.kiosk.tr
         self._swap()
         self.ids.mark.text = "✓" if self.done else ""
+        self.step = 3 if self.done else 1 + min(len(self._bufs), 1)
         if self.done:
             self.ids.title.text = tr("pin_reset.done")
             self.ids.message.text = ""

@@ -191,14 +191,13 @@ class UnemploymentScreen(KioskScreen):
             self._render_status(status)
 
     def _header_steps(self, view: str, st: UnemploymentStatus | None) -> None:
-        """The claim's steps in the header (失业登记 → 申领 → 凭证) on the standing; the form
-        (step 1 itself) needs the page's height for its keypad, and the subsidy and the stop
-        are tasks of one step."""
-        if view != "status" or st is None:
+        """The claim's steps in the header (失业登记 → 申领 → 凭证) on the standing and on the
+        registration form (its first step); the subsidy and the stop are tasks of one step."""
+        if view not in ("status", "register") or st is None:
             self.step_keys = []
             return
         self.step_keys = ["steps.register", "steps.claim", "steps.receipt"]
-        if st.registration is None:
+        if view == "register" or st.registration is None:
             self.step = 0
         else:
             self.step = 1 if st.application is None else 2
@@ -368,7 +367,7 @@ class UnemploymentScreen(KioskScreen):
         reg = st.registration if st is not None else None
         hint = tr("unemployment.phone_rule")
         if reg is not None:
-            hint += "\n" + tr("unemployment.phone_hint", phone=reg.phone_masked)
+            hint += " · " + tr("unemployment.phone_hint", phone=reg.phone_masked)
         ids.phone_hint.text = hint
         for b in self.keys:
             if b.key == "back":

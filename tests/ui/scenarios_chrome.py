@@ -10,6 +10,7 @@ import datetime as dt
 import time
 
 from tests.helpers.kivy_ui import screen, shot, wait_until
+from tests.helpers.layout_check import problems as layout_problems
 
 PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
 
@@ -147,6 +148,39 @@ def _header_seen(app, page: str) -> dict:
     }
 
 
+def task_views() -> list[tuple[str, str, dict]]:
+    """(view, page, what the state adds): the task steps lent to other pages."""
+    from kiosk.session.machine import FacePurpose, FaceState, Page
+
+    return [
+        ("pay-bank_pin", "pay", {"loading": frozenset({"pay_card"})}),
+        ("unemployment-register", "unemployment", {"params": {"view": "register"}}),
+        ("face-pin_reset", "face", {"face": FaceState(FacePurpose.PIN_RESET, Page.CARD_PROBLEM)}),
+        ("face-id_session", "face", {"face": FaceState(FacePurpose.ID_SESSION, Page.MENU)}),
+        ("pin_reset", "pin_reset", {}),
+    ]
+
+
+def _to_bank_pin(app, state) -> None:
+    """The pay page as a card sale asks for the bank PIN: the card desk's question made up
+    (no devices), the sale under way (loading pay_card)."""
+    from dataclasses import replace
+
+    from kiosk.payments.card_desk import EnterBankPin
+    from kiosk.session.intents import RequestName
+
+    pay = screen(app, "pay")
+    pay.wizard = replace(pay.wizard, asked=frozenset({RequestName.PAY_CARD}))
+    prompt = EnterBankPin("payments.enter_bank_pin", "6222 **** **** 1234", 1, 3, 2, True)
+    pay._prompt = lambda: prompt
+    pay.show(app.state)
+
+
+def _leave_bank_pin(app) -> None:
+    pay = screen(app, "pay")
+    pay.__dict__.pop("_prompt", None)
+
+
 def chrome(app, out):
     """Each page in each mode: the header seen, the layout checked, a screenshot; then the
     countdown ticking, the warning's last seconds, and the name gone with the session."""
@@ -186,10 +220,26 @@ def chrome(app, out):
             if page == "change_pin":  # the fullest change-PIN page: the initial PIN's notice
                 extra = {"initial_pin": True, "pin_message": "pin.mismatch"}  # and a message
             app.apply_state(state(page, **extra))
-            yield 0.5
+            yield 0.3  # laid out in a frame or two; 0.3 s pays for the task views below
             seen[f"{page}-{mode}"] = _header_seen(app, page)
             problems[f"{page}-{mode}"] = _problems(app, page)
             shot(f"chrome-{page}-{mode}")
+        # The steps of the tasks whose pages lend them: the bank PIN pad (paying), the
+        # unemployment form (registering), the face check of a PIN reset or an ID card's
+        # full session, and the PIN reset's own page; each laid out whole, body too.
+        for view, page, extra in task_views():
+            app.apply_state(state(page, **extra))
+            yield 0
+            if page == "pay":
+                _to_bank_pin(app, state)
+            yield 0.3
+            key = f"{view}-{mode}"
+            seen[key] = _header_seen(app, page)
+            problems[key] = _problems(app, page) + layout_problems(
+                screen(app, page), app.large_text
+            )
+            shot(f"chrome-{view}-{mode}")
+        _leave_bank_pin(app)
     out["seen"] = seen
     out["problems"] = {k: v for k, v in problems.items() if v}
 

@@ -124,6 +124,46 @@ def test_multi_step_pages_show_their_steps(seen, mode):
             assert h["steps_font_sp"] >= theme.LARGE_TEXT_MIN_SP, page
 
 
+# Steps a task lends to the pages it passes through (scenarios_chrome.task_views)
+TASK_STEPS = {
+    # the bank PIN is a step of paying: the steps stay, at 支付
+    "pay-bank_pin": (["选择", "核对", "支付", "凭证"], ["Choose", "Check", "Pay", "Receipt"], 2),
+    # the registration form is the claim's first step
+    "unemployment-register": (["失业登记", "申领", "凭证"], ["Register", "Claim", "Receipt"], 0),
+    # a PIN reset: the face check first, then the new PIN twice (the reset's page)
+    "face-pin_reset": (
+        ["人脸识别", "新密码", "再输一次", "完成"],
+        ["Face check", "New PIN", "Repeat", "Done"],
+        0,
+    ),
+    "pin_reset": (
+        ["人脸识别", "新密码", "再输一次", "完成"],
+        ["Face check", "New PIN", "Repeat", "Done"],
+        1,
+    ),
+    # an ID card's full session: the ID card read, the face check, then records and printing
+    "face-id_session": (
+        ["身份证", "人脸识别", "查询打印"],
+        ["ID card", "Face check", "Records"],
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tasks_steps_stay_on_the_pages_they_pass_through(seen, mode):
+    for view, (zh, en, current) in TASK_STEPS.items():
+        h = seen["seen"][f"{view}-{mode}"]
+        assert h["steps"] == (en if mode == "en-large" else zh), view
+        assert h["step"] == current, view
+        boxes = h["step_boxes"]
+        assert len(boxes) == len(zh), view
+        for i, b in enumerate(boxes):
+            assert _inside(b, h["steps_box"]), (view, i, b, h["steps_box"])
+        # the page below the steps still fits whole (keypads included): no problem listed
+        assert f"{view}-{mode}" not in seen["problems"], seen["problems"][f"{view}-{mode}"]
+
+
 def test_the_ring_counts_down_and_turns_urgent_in_the_warning(seen):
     # 2.2 s later the ring shows at least 2 seconds fewer (whole seconds, rounded up)
     assert seen["tick_later"] <= seen["tick_first"] - 2
