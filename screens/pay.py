@@ -264,7 +264,7 @@ class PayScreen(KioskScreen):
                 label = tr("pay.tier_n", amount=t.amount.display(), subsidy=t.subsidy.display())
                 if t.paid_by_government:  # 代缴: the government's part beside the member's
                     label += "\n" + fee_parts(tr, t.paid_by_government, t.member_part)
-                b = Factory.TabButton(
+                b = Factory.TierButton(
                     group="pay_tier",
                     label=label,
                     state="down" if t.amount == w.tier else "normal",

@@ -276,13 +276,10 @@ def _made_up(timeouts):
     """(view, page, state, prepare) for each view drawn from a made-up state; prepare(screen)
     sets what the page keeps for itself (the pay wizard's step, the card sale's question).
     Each page's time left is its own timeout, as the session would give it just now."""
-    import datetime as dt
     from dataclasses import replace
 
-    from kiosk.domain.certification import CertificationStatus
     from kiosk.payments.card_desk import EnterBankPin
-    from kiosk.payments.flow import PayQuote, QrShown
-    from kiosk.payments.service import ReceiptReadiness
+    from kiosk.payments.flow import QrShown
     from kiosk.payments.wizard import PayWizard
     from kiosk.session.data import MemberData
     from kiosk.session.intents import RequestName
@@ -294,16 +291,17 @@ def _made_up(timeouts):
         Session,
         SessionState,
     )
-    from tests.ui.scenarios_fee_reduction import MEDICAL, PAID, PENSION, QUOTE
-    from tests.ui.scenarios_pictures import _records
-
-    holder, *_rest, certified = _records()
-    due = replace(
-        certified.attempt.certification,
-        status=CertificationStatus.DUE,
-        last_certified=None,
-        due_by=dt.date(2026, 12, 31),
+    from tests.helpers.made_up import (
+        CERTIFICATION_DUE,
+        CERTIFIED,
+        HOLDER,
+        MEDICAL_FEE,
+        PAID,
+        PENSION_TIERS,
+        QUOTE,
     )
+
+    holder, certified, due = HOLDER, CERTIFIED, CERTIFICATION_DUE
     now = time.monotonic()
 
     def state(p: Page, data: MemberData | None = None, **kw) -> SessionState:
@@ -321,15 +319,15 @@ def _made_up(timeouts):
             **{**member, **kw},
         )
 
-    dues = MemberData().with_answer("dues", [PENSION, MEDICAL])
-    quoted = dues.with_answer("pay_quote", PayQuote(QUOTE, ReceiptReadiness.READY))
+    dues = MemberData().with_answer("dues", [PENSION_TIERS, MEDICAL_FEE])
+    quoted = dues.with_answer("pay_quote", QUOTE)
     qr = quoted.with_answer("pay_qr_start", QrShown("http://127.0.0.1:1/qr/ORDER1", 120, now))
     paid = quoted.with_answer("pay_qr_wait", PAID)
     pin_prompt = EnterBankPin("payments.enter_bank_pin", "6222****1234", 1, 3, 4, True)
 
     def wizard(step=None, asked=()):
         def prepare(screen):
-            w = PayWizard().pick_due(PENSION)
+            w = PayWizard().pick_due(PENSION_TIERS)
             if step == "quote":
                 w, _requests = w.request_quote(w.quote_params())
             screen.wizard = replace(w, asked=w.asked | frozenset(asked))

@@ -29,22 +29,10 @@ pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.timeout(900)]
 
 # Findings the walk makes today that belong to a page's owner, each with its note (issue 19);
 # a finding not listed here fails the test. Keys: (page, mode, kind) as layout_check words
-# them. (History's 'Unemployment' tab and the accounts tables' headers in English large-text
-# portrait were fixed in their pages.)
-KNOWN: dict[tuple[str, str, str], str] = {
-    ("pay_options", "en", "overflow"): (
-        "portrait: a resident tier's button with its 代缴 line ('￥300.00 (subsidy ￥30.00)' over "
-        "'Paid by the government...') is wider than its half of the row; the tier buttons "
-        "need to wrap their text and grow (H22's pay step parts)"
-    ),
-    ("pay_options", "en-large", "overflow"): "the same, at 1280x800 and in portrait (H22)",
-    ("pay_options", "en-large", "covered"): "the same: the two tier buttons' texts overlap (H22)",
-    ("pin_reset_done", "zh-large", "overflow"): (
-        "the ✓ mark (88 sp x 1.4) is taller than its 120 dp box in large text; its height "
-        "should follow its texture as loss_cancel's does (H22's page, being reworked)"
-    ),
-    ("pin_reset_done", "en-large", "overflow"): "the same (H22)",
-}
+# them. Empty: what the walk found (history's 'Unemployment' tab and the accounts tables'
+# headers in English large-text portrait, print's result, the pay tiers' 代缴 lines, the
+# large-text marks of face, PIN reset and loss cancel) was fixed in the pages.
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 @pytest.fixture(scope="module")
