@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from tests.helpers.kivy_ui import screen, shot, wait_until
+from tests.helpers.kivy_ui import screen, settle, shot, wait_until
 from tests.helpers.layout_check import problems as layout_problems
 
 PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
@@ -220,7 +220,7 @@ def chrome(app, out):
             if page == "change_pin":  # the fullest change-PIN page: the initial PIN's notice
                 extra = {"initial_pin": True, "pin_message": "pin.mismatch"}  # and a message
             app.apply_state(state(page, **extra))
-            yield 0.3  # laid out in a frame or two; 0.3 s pays for the task views below
+            yield from settle(app, 0.3)  # laid out in a frame or two
             seen[f"{page}-{mode}"] = _header_seen(app, page)
             problems[f"{page}-{mode}"] = _problems(app, page)
             shot(f"chrome-{page}-{mode}")
@@ -232,7 +232,7 @@ def chrome(app, out):
             yield 0
             if page == "pay":
                 _to_bank_pin(app, state)
-            yield 0.3
+            yield from settle(app, 0.3)
             key = f"{view}-{mode}"
             seen[key] = _header_seen(app, page)
             problems[key] = _problems(app, page) + layout_problems(
