@@ -61,6 +61,11 @@ ORDER = (
     "loss_cancel",
     "loss_cancel_done",
     "services",
+    "unemployment",
+    "transfer",
+    "medical",
+    "flexible",
+    "my_receipts",
     "goodbye",
     "admin",
 )
