@@ -5,9 +5,14 @@ real job through cupsd) -> exit -> goodbye, on the real stack: pcscd + card emul
 office over HTTP, a private cupsd with cups-pdf, the app in a Kivy window (Xvfb).
 
 Prints, over --runs journeys (median): machine time from card inserted to goodbye, p99 frame
-time during the journeys, cold start to the attract screen, peak RSS of the app. As a baseline
-in the same run, the same journey driven through the kiosk core without a window (same devices,
-same back office); the last line is the ratio with UI / without UI.
+time during the journeys and the frames over one 60 Hz refresh (16.7 ms) by page, cold start to
+the attract screen, peak RSS of the app. A frame's time is the main thread's work for it (the
+time between frames less the clock's wait for the next tick, screens/frames.py): with Kivy's
+60 fps cap the interval alone reads 16.7 ms for an idle frame. Then, in one more app run, what
+one full redraw of each of the journey's pages costs here (on_draw, flip: llvmpipe fills the
+pixels): the floor under any frame that changes the screen. As a baseline in the same run, the
+same journey driven through the kiosk core without a window (same devices, same back office);
+the last line is the ratio with UI / without UI.
 
     python bench/ui_flow.py [--runs 3] [--shots DIR]
 """
@@ -27,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+REFRESH = 1 / 60  # one refresh of a 60 Hz panel: a frame's work must fit in it
 sys.path.insert(0, str(REPO))
 
 
@@ -41,7 +47,7 @@ def kiosk_toml(work: Path, svc, cups) -> Path:
     return p
 
 
-def ui_run(cfg: Path, cs, member: dict, shots: Path | None) -> dict:
+def ui_run(cfg: Path, cs, member: dict, shots: Path | None, scenario: str = "fast_journey") -> dict:
     out = Path(tempfile.mkdtemp()) / "out.json"
     env = {
         **os.environ,
@@ -59,7 +65,7 @@ def ui_run(cfg: Path, cs, member: dict, shots: Path | None) -> dict:
             sys.executable,
             "-m",
             "tests.ui.driver",
-            "tests.ui.scenarios_bench:fast_journey",
+            f"tests.ui.scenarios_bench:{scenario}",
             str(out),
             "--devices",
         ],
@@ -167,12 +173,17 @@ def main() -> None:
             base.append(headless_run(cfg, cs, member))
             cs.reset_state()
             ui.append(ui_run(cfg, cs, member, None))
+        cs.reset_state()
+        redraw = ui_run(cfg, cs, member, None, "redraw_costs")["redraw"]
         if args.shots:  # one more journey, not measured, that saves every screen
             cs.reset_state()
             ui_run(cfg, cs, member, args.shots)
     frames = sorted(f for r in ui for f in r["frames"])
     over = Counter(
-        page for r in ui for f, page in zip(r["frames"], r["frame_pages"], strict=True) if f > 0.033
+        page
+        for r in ui
+        for f, page in zip(r["frames"], r["frame_pages"], strict=True)
+        if f > REFRESH
     )
     p99 = frames[min(len(frames) - 1, int(0.99 * len(frames)))] if frames else 0.0
     journey = statistics.median(r["journey"] for r in ui)
@@ -181,20 +192,29 @@ def main() -> None:
     print(f"journey card inserted -> goodbye with UI, median: {journey:.2f} s (goal <= 3 s)")
     print(
         f"p99 frame time during the journeys: {p99 * 1000:.1f} ms over {len(frames)} frames "
-        "(goal <= 33 ms)"
+        "(goal <= 16.7 ms)"
     )
     print(
-        f"frames over 33 ms: {sum(over.values())} in {args.runs} journeys, by page: "
+        f"frames over 16.7 ms: {sum(over.values())} in {args.runs} journeys, by page: "
         + (", ".join(f"{p} {n}" for p, n in over.most_common()) or "none")
+    )
+    print(
+        "one full redraw of a page as it stands, median of 20 (on_draw + flip; flip's CPU time "
+        "with llvmpipe's threads): "
+        + ", ".join(
+            f"{name} {c['draw'] * 1000:.1f} + {c['flip'] * 1000:.1f} ms "
+            f"(cpu {c['flip_cpu'] * 1000:.1f})"
+            for name, c in redraw.items()
+        )
     )
     print(
         f"cold start to attract screen, median: "
         f"{statistics.median(r['start_to_attract'] for r in ui):.2f} s (goal <= 3 s)"
     )
-    print(f"peak RSS of the app: {max(r['rss_mb'] for r in ui):.0f} MB (goal <= 250 MB)")
+    print(f"peak RSS of the app: {max(r['rss_mb'] for r in ui):.0f} MB (goal <= 200 MB)")
     if args.shots:
         print(f"screenshots: {args.shots}")
-    print(f"ratio with UI / without UI: {journey / statistics.median(base):.2f}")
+    print(f"ratio with UI / without UI: {journey / statistics.median(base):.2f} (goal <= 1.05)")
 
 
 if __name__ == "__main__":

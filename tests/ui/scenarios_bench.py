@@ -52,8 +52,77 @@ def fast_journey(app, out):
     yield from wait_until(lambda: page(app) == "goodbye", 20, "goodbye")
     out["journey"] = time.monotonic() - t0
     out["frames"] = list(app.frames.durations)
+    out["intervals"] = list(app.frames.intervals)
     out["frame_pages"] = list(app.frames.pages)
     shot("bench-goodbye")
+    yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
+    in_thread(card_cmd, {"cmd": "remove"})
+    yield from wait_page(app, "attract", 20)
+
+
+def _redraws(app, out: dict, name: str, n: int = 20):
+    """Redraw the page as it stands `n` times; the median cost of one redraw: on_draw (the
+    canvas walked, GL calls issued) and flip (software GL fills the pixels and hands them to
+    the X server), wall and CPU time of the whole process (llvmpipe's threads included)."""
+    from kivy.core.window import Window
+
+    draws: list[float] = []
+    flips: list[tuple[float, float]] = []
+    flip, on_draw = Window.flip, Window.on_draw
+
+    def timed_flip():
+        t, c = time.perf_counter(), time.process_time()
+        flip()
+        flips.append((time.perf_counter() - t, time.process_time() - c))
+
+    def timed_draw(*a):
+        t = time.perf_counter()
+        on_draw(*a)
+        draws.append(time.perf_counter() - t)
+
+    Window.flip, Window.on_draw = timed_flip, timed_draw
+    try:
+        for _ in range(n):
+            Window.canvas.ask_update()
+            yield 0
+    finally:
+        Window.flip, Window.on_draw = flip, on_draw
+
+    def median(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2] if xs else 0.0
+
+    out.setdefault("redraw", {})[name] = {
+        "draw": median(draws),
+        "flip": median([w for w, _c in flips]),
+        "flip_cpu": median([c for _w, c in flips]),
+    }
+
+
+def redraw_costs(app, out):
+    """The journey's pages, each redrawn as it stands (not a measured journey): what one full
+    redraw costs on this machine, the floor under any frame that changes the screen."""
+    m = journey_member()
+    yield from wait_page(app, "attract")
+    yield from wait_until(lambda: app.prebuilt, 20, "pages built")
+    yield from _redraws(app, out, "attract")
+    h = in_thread(card_cmd, {"cmd": "insert", "profile": m["card_file"]})
+    yield from wait_shown(app, "pin")
+    yield from _redraws(app, out, "pin")
+    type_pin(app, "pin", m["pin"])
+    yield from wait_shown(app, "menu")
+    yield from _redraws(app, out, "menu")
+    tap(widget(app, "history", "menu"))
+    yield from wait_until(
+        lambda: page(app) == "history" and "history" in app.state.data, 20, "history"
+    )
+    yield from _redraws(app, out, "history")
+    app.navigate("print")
+    yield from wait_shown(app, "print")
+    yield from wait_until(lambda: "summary" in app.state.data, 20, "print page")
+    yield from _redraws(app, out, "print")
+    app.exit_session()
+    yield from wait_until(lambda: page(app) == "goodbye", 20, "goodbye")
+    yield from _redraws(app, out, "goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
