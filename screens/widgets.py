@@ -90,6 +90,21 @@ class PinKeypad(BoxLayout):
         self.dots = " ".join("●" if i < self.filled else "○" for i in range(int(self.length)))
 
 
+class InstantTransition(NoTransition):
+    """The old page leaves in the same frame the new one enters. Kivy's NoTransition is an
+    animation of no length: it ends on the next clock tick, so the first frame of every page
+    drew the page it left under it, two full pages where llvmpipe fills every pixel of both
+    (a page switch's flip measured ~1.5-3x a steady redraw of the same page)."""
+
+    def start(self, manager: ScreenManager) -> None:
+        super().start(manager)
+        if self._anim is not None:
+            self._anim.cancel(self)
+        # what the animation's end would have done: on_complete (the old page removed from
+        # the manager), then on_enter / on_leave, as Kivy dispatches them
+        self._on_complete()
+
+
 class PageManager(ScreenManager):
     """A ScreenManager for pages that switch at once and fill it. Kivy's own rule clips every
     ScreenManager with a stencil, which costs two extra full-size passes each frame plus a
@@ -98,7 +113,7 @@ class PageManager(ScreenManager):
     transition that slides or fades would need it back."""
 
     def __init__(self, **kw) -> None:
-        kw.setdefault("transition", NoTransition())
+        kw.setdefault("transition", InstantTransition())
         super().__init__(**kw)
 
 
