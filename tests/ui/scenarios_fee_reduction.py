@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from decimal import Decimal
 
-from kiosk.domain import CardHolder, Money, Period, Scheme
-from kiosk.domain.dues import Due, DueKind, DueLine, FeeCategory, Tier
-from kiosk.domain.payments import Outcome, PaymentOutcome, Quote, QuoteLine, ReceiptState
-from kiosk.payments.flow import PayQuote, PayResult, QrShown
+from kiosk.domain import CardHolder, Period, Scheme
+from kiosk.domain.payments import Quote, QuoteLine
+from kiosk.payments.flow import PayQuote, QrShown
 from kiosk.payments.service import ReceiptReadiness
 from kiosk.session.data import MemberData
 from kiosk.session.machine import Page, SessionState
 from tests.helpers.kivy_ui import screen, settle, shot, tap, wait_page
+from tests.helpers.made_up import MEDICAL_FEE, PAID, PENSION_TIERS, YEAR, M
 
 HOLDER = CardHolder(
     id_number="110101195803071234",
@@ -27,52 +26,8 @@ HOLDER = CardHolder(
     card_identifier="110100D15600000500112233445566AA",
     region="110100",
 )
-DIBAO = FeeCategory("dibao", "最低生活保障", "Minimum living allowance")
-YEAR = 2026
-M = Money.of
-
-
-def _due(scheme: Scheme, kind: DueKind, fee: Money, government: Money, tiers=()) -> Due:
-    line = DueLine(
-        period=Period(YEAR, 1),
-        base=fee,
-        amount=fee - government,
-        to_account=fee,
-        late_fee=M("0"),
-        due_date=dt.date(YEAR, 12, 31),
-        back_payment=False,
-        paid_by_government=government,
-    )
-    return Due(
-        scheme=scheme,
-        kind=kind,
-        year=YEAR,
-        periods=(Period(YEAR, 1),),
-        rate=Decimal(0),
-        account_rate=Decimal(0),
-        base_min=None,
-        base_max=None,
-        base_default=None,
-        tiers=tuple(tiers),
-        annual_fee=fee if kind is DueKind.RESIDENT_ANNUAL else None,
-        lines=(line,),
-        deadline=dt.date(YEAR, 12, 31),
-        late_fee_rate_per_day=Decimal("0.0005"),
-        fee_category=DIBAO,
-    )
-
-
-PENSION = _due(
-    Scheme.RESIDENT_PENSION,
-    DueKind.RESIDENT_TIER,
-    M("100.00"),
-    M("100.00"),
-    tiers=(
-        Tier(M("100.00"), M("30.00"), M("100.00")),  # 100.00 - 100.00 = 0.00
-        Tier(M("300.00"), M("30.00"), M("100.00")),  # 300.00 - 100.00 = 200.00
-    ),
-)
-MEDICAL = _due(Scheme.RESIDENT_MEDICAL, DueKind.RESIDENT_ANNUAL, M("380.00"), M("190.00"))
+# the residents' pension tiers and medical fee with 低保's 代缴 (their arithmetic beside them)
+PENSION, MEDICAL = PENSION_TIERS, MEDICAL_FEE
 
 QUOTE = Quote(
     quote_id="Q1",
@@ -89,11 +44,6 @@ QUOTE = Quote(
     base=None,
     tier=M("300.00"),
     paid_by_government=M("100.00"),
-)
-PAID = PayResult(
-    PaymentOutcome("I1", Outcome.PAID, "P1", M("200.00"), "payments.paid", ReceiptState.PRINTED),
-    "payments.receipt_printed",
-    "",
 )
 
 
