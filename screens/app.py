@@ -266,6 +266,8 @@ class KioskApp(App):
         self._ensure_screen(state.page)
         if self.sm.has_screen(name):
             screen = self.sm.get_screen(name)
+            if self.sm.current != name:  # the window may have changed size since (tests do)
+                screen.size, screen.pos = self.sm.size, self.sm.pos
             screen.show(state)
             if self.sm.current != name:
                 self.sm.current = name
@@ -284,6 +286,10 @@ class KioskApp(App):
         if not self.sm.has_screen(page.value) and page in SCREENS:
             screen = SCREENS[page](name=page.value)
             add_speaker(screen)  # 朗读 in its header (screens/sound.py)
+            # Laid out at the window's size now: a page the manager holds but does not show
+            # stays at Kivy's default 100x100, and its first visit re-laid out and re-wrapped
+            # every text of it in the member's frame.
+            screen.size, screen.pos = self.sm.size, self.sm.pos
             self.sm.add_widget(screen)
 
     def _prebuild_next(self, _dt: float) -> bool:
