@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from kiosk.domain import CardHolder, Period, Scheme
-from kiosk.domain.payments import Quote, QuoteLine
+from kiosk.domain import CardHolder
 from kiosk.payments.flow import PayQuote, QrShown
 from kiosk.payments.service import ReceiptReadiness
 from kiosk.session.data import MemberData
 from kiosk.session.machine import Page, SessionState
 from tests.helpers.kivy_ui import screen, settle, shot, tap, wait_page
-from tests.helpers.made_up import MEDICAL_FEE, PAID, PENSION_TIERS, YEAR, M
+from tests.helpers.made_up import MEDICAL_FEE, PAID, PENSION_TIERS, YEAR
+from tests.helpers.made_up import QUOTE as MADE_UP_QUOTE
 
 HOLDER = CardHolder(
     id_number="110101195803071234",
@@ -29,22 +29,8 @@ HOLDER = CardHolder(
 # the residents' pension tiers and medical fee with 低保's 代缴 (their arithmetic beside them)
 PENSION, MEDICAL = PENSION_TIERS, MEDICAL_FEE
 
-QUOTE = Quote(
-    quote_id="Q1",
-    member_no="M1",
-    scheme=Scheme.RESIDENT_PENSION,
-    kind="resident_tier",
-    lines=(QuoteLine(Period(YEAR, 1), M("300.00"), M("200.00"), M("0"), M("330.00"), False),),
-    amount=M("200.00"),
-    late_fee=M("0"),
-    subsidy=M("30.00"),
-    total=M("200.00"),
-    as_of=dt.date(YEAR, 3, 1),
-    rate="0",
-    base=None,
-    tier=M("300.00"),
-    paid_by_government=M("100.00"),
-)
+# the 300.00 tier's quote (its arithmetic in tests/helpers/made_up.py), asked on 1 March
+QUOTE = replace(MADE_UP_QUOTE.quote, as_of=dt.date(YEAR, 3, 1))
 
 
 def _state(data: MemberData) -> SessionState:
