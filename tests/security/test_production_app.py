@@ -5,11 +5,13 @@ simulator, but its controls refuse a cross-site form post."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -139,11 +141,14 @@ def test_sim_controls_on_the_real_tls_service_are_404(service, pki, who):
     for method, path, body in SIM_ATTACKS:
         r = s.request(method, service.url + path, json=body, timeout=5)
         assert (r.status_code, r.json()["code"]) == (404, "NO_SUCH_ENDPOINT"), (who, path, r.text)
-    # The clock did not move: the service's time is still on TODAY (--today).
+    # The clock did not move: the service's time is still on TODAY (--today), a day in the
+    # hall's time zone (server_time is UTC: from 16:00 UTC it reads the day before Beijing's).
     beat = kiosk(pki).post(
         service.url + "/v1/terminals/heartbeat", json={"app_version": "t", "devices": {}}, timeout=5
     )
-    assert beat.status_code == 200 and beat.json()["server_time"].startswith(TODAY.isoformat())
+    assert beat.status_code == 200
+    server_time = dt.datetime.fromisoformat(beat.json()["server_time"].replace("Z", "+00:00"))
+    assert server_time.astimezone(ZoneInfo("Asia/Shanghai")).date() == TODAY
 
 
 def test_without_a_gateway_card_and_qr_payments_are_refused_clearly(pki, seeded_db, tmp_path):
