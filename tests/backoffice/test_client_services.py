@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -211,4 +212,6 @@ def test_report_loss(client: BackOfficeClient, service: RunningService) -> None:
 
 def test_heartbeat(client: BackOfficeClient) -> None:
     at = client.heartbeat({"card_reader": "ok", "receipt_printer": "paper_low"}, "0.1.0")
-    assert at.date() == TODAY
+    # the service's day (--today) is a day in the hall's zone; `at` is UTC, which from 16:00
+    # UTC is still the day before in Beijing
+    assert at.astimezone(ZoneInfo("Asia/Shanghai")).date() == TODAY
