@@ -10,52 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from tests.helpers import layout_check
 from tests.helpers.kivy_ui import screen, settle, shot, wait_until
-
-
-def _layout_problems(root) -> list[str]:
-    """Touch targets off the window, under 60 dp or overlapping; text larger than its box.
-    (The walk of tests/ui/scenarios_unemployment.py: tests import only tests.helpers, and
-    tests/ui/test_every_page_layout.py walks every page in every mode more thoroughly.)"""
-    from kivy.core.window import Window
-    from kivy.metrics import dp
-    from kivy.uix.behaviors import ButtonBehavior
-    from kivy.uix.label import Label
-
-    from screens.widgets import IconText
-
-    problems: list[str] = []
-    boxes = []
-    for w in root.walk(restrict=True):
-        if w.opacity == 0 or w.width <= 1 or w.height <= 1:
-            continue
-        x, y = w.to_window(w.x, w.y)
-        name = str(getattr(w, "text", type(w).__name__))[:30]
-        if isinstance(w, ButtonBehavior):
-            if (
-                x < -1
-                or y < -1
-                or x + w.width > Window.width + 1
-                or y + w.height > Window.height + 1
-            ):
-                problems.append(f"off the window: {name!r}")
-            if min(w.size) < dp(60) - 1:
-                problems.append(f"under 60 dp: {name!r} {w.size}")
-            boxes.append((name, x, y, w.width, w.height))
-        big = (
-            isinstance(w, Label)
-            and w.text
-            and (w.texture_size[1] > w.height + 2 or w.texture_size[0] > w.width + 2)
-        )
-        if big:
-            problems.append(f"text larger than its box: {name!r} {w.texture_size} {w.size}")
-        if isinstance(w, IconText) and w.text and w.minimum_height > w.height + 2:
-            problems.append(f"icon text taller than its box: {name!r}")
-    for i, (n1, x1, y1, w1, h1) in enumerate(boxes):
-        for n2, x2, y2, w2, h2 in boxes[i + 1 :]:
-            if x1 < x2 + w2 - 1 and x2 < x1 + w1 - 1 and y1 < y2 + h2 - 1 and y2 < y1 + h1 - 1:
-                problems.append(f"overlap: {n1!r} and {n2!r}")
-    return problems
 
 
 def _records():
@@ -249,7 +205,9 @@ def views(app, out):
             out.setdefault("apply_ms", {})[f"{name}-{mode}"] = (time.perf_counter() - t0) * 1000
             yield from settle(app, 0.4)
             shot(f"pictures-{name}-{mode}")
-            problems[f"{name}-{mode}"] = _layout_problems(app.sm.current_screen)
+            problems[f"{name}-{mode}"] = layout_check.problems(
+                app.sm.current_screen, app.large_text
+            )
             ids = screen(app, page.value).ids
             if name == "card_services":  # its entries as tiles with icons, as the menu's
                 out[f"card_tiles_{mode}"] = [

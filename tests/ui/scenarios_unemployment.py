@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from tests.helpers import layout_check
 from tests.helpers.kivy_ui import (
     card_cmd,
     in_thread,
@@ -27,46 +28,6 @@ from tests.helpers.kivy_ui import (
 
 PHONE = "13812345678"
 WISHES = ("logistics", "office")
-
-
-def _layout_problems(app, root) -> list[str]:
-    """Touch targets off the window, under 60 dp, or overlapping; text taller than its box."""
-    from kivy.core.window import Window
-    from kivy.metrics import dp
-    from kivy.uix.button import ButtonBehavior
-    from kivy.uix.label import Label
-
-    from screens.widgets import IconText
-
-    problems: list[str] = []
-    boxes = []
-    for w in root.walk(restrict=True):
-        if w.opacity == 0 or w.width <= 1 or w.height <= 1:
-            continue
-        x, y = w.to_window(w.x, w.y)
-        name = getattr(w, "text", type(w).__name__)[:30]
-        if isinstance(w, ButtonBehavior):
-            if (
-                x < -1
-                or y < -1
-                or x + w.width > Window.width + 1
-                or y + w.height > Window.height + 1
-            ):
-                problems.append(f"off the window: {name!r} at {x:.0f},{y:.0f} {w.size}")
-            if min(w.size) < dp(60) - 1:
-                problems.append(f"under 60 dp: {name!r} {w.size}")
-            boxes.append((name, x, y, w.width, w.height))
-        if isinstance(w, Label) and w.text and w.texture_size[1] > w.height + 2:
-            problems.append(f"text taller than its box: {name!r} {w.texture_size} in {w.size}")
-        if isinstance(w, Label) and w.text and w.texture_size[0] > w.width + 2:
-            problems.append(f"text wider than its box: {name!r} {w.texture_size} in {w.size}")
-        if isinstance(w, IconText) and w.text and w.minimum_height > w.height + 2:
-            problems.append(f"icon text taller than its box: {name!r}")
-    for i, (n1, x1, y1, w1, h1) in enumerate(boxes):
-        for n2, x2, y2, w2, h2 in boxes[i + 1 :]:
-            if x1 < x2 + w2 - 1 and x2 < x1 + w1 - 1 and y1 < y2 + h2 - 1 and y2 < y1 + h1 - 1:
-                problems.append(f"overlap: {n1!r} and {n2!r}")
-    return problems
 
 
 def _states():
@@ -240,7 +201,9 @@ def views(app, out):
                 out[f"phone_{mode}"] = unemp.views["register"].ids.phone_shown.text
                 out[f"picked_{mode}"] = list(unemp.picked)
             shot(f"unemployment-{name}-{mode}")
-            problems[f"{name}-{mode}"] = _layout_problems(app, app.sm.current_screen)
+            problems[f"{name}-{mode}"] = layout_check.problems(
+                app.sm.current_screen, app.large_text
+            )
             if name == "services":
                 out[f"tiles_{mode}"] = screen(app, "services").shown()
             if name in ("receiving", "stopped"):
