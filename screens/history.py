@@ -26,8 +26,13 @@ RESIDENT_PENSION_COLUMNS = ("period", "tier", "personal", "subsidy", "status", "
 
 class HistoryScreen(KioskScreen):
     has_rows = BooleanProperty(True)  # False: the empty state instead of table and chart
+    # False: the shown year has no month of the shown scheme (e.g. medical only from 2024):
+    # the empty state stands where the table would, the tabs and the chart stay to move on
+    has_months = BooleanProperty(True)
     year: int | None = None
     scheme: Scheme | None = None
+    years: list[int] = []  # noqa: RUF012 - replaced, never mutated
+    schemes: list[Scheme] = []  # noqa: RUF012 - replaced, never mutated
     rows: list[ContributionMonth] = []  # noqa: RUF012 - replaced, never mutated
 
     def on_kv_post(self, base_widget) -> None:
@@ -47,6 +52,10 @@ class HistoryScreen(KioskScreen):
         rows = state.data.history
         self.error = state.errors.get("history")
         if rows is None:
+            if getattr(self, "_source", None) is not None:
+                # loading or gone with the session: no year or tab of the last answer stays
+                self.years, self.schemes, self.year, self.scheme = [], [], None, None
+                self._build_tabs()
             self._source = None
             self.rows = []
         elif rows is not getattr(self, "_source", None):
@@ -96,6 +105,7 @@ class HistoryScreen(KioskScreen):
             error = getattr(self, "error", None)
             loaded = getattr(self, "_source", None) is not None
             self.has_rows = False
+            self.has_months = True
             self.ids.year.text = ""
             empty.icon = "error" if error else ("empty" if loaded else "clock")
             empty.text = tr(error) if error else tr("history.empty" if loaded else "common.loading")
@@ -103,10 +113,20 @@ class HistoryScreen(KioskScreen):
             self.ids.chart.values = []
             return
         self.has_rows = True
-        empty.icon = empty.text = ""
         self.ids.year.text = tr("history.year", year=self.year)
         shown = [r for r in self.rows if r.period.year == self.year and r.scheme == self.scheme]
         shown.sort(key=lambda r: r.period)
+        self.has_months = bool(shown)
+        if shown:
+            empty.icon = empty.text = ""
+        else:  # the year has none of this scheme: a sentence, not an empty table
+            scheme = self.scheme.name_in(self.kiosk.lang) if self.scheme else ""
+            empty.icon = "empty"
+            empty.text = tr(
+                "history.no_months",
+                year=self.year,
+                scheme=scheme if self.kiosk.lang == "zh" else scheme.lower(),
+            )
         self.ids.table.data_rows = [[self._cell(r, c) for c in columns] for r in shown]
         paid: Counter[int] = Counter()
         for r in self.rows:

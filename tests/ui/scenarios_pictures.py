@@ -11,7 +11,7 @@ import datetime as dt
 import time
 
 from tests.helpers import layout_check
-from tests.helpers.kivy_ui import screen, settle, shot, wait_until
+from tests.helpers.kivy_ui import screen, settle, shot, tap, wait_until
 
 
 def _records():
@@ -150,7 +150,31 @@ def _records():
         1, CertificationMethod.FACE_KIOSK, True, dt.datetime(2026, 12, 3, 10, 0), "0.912", cert
     )
     certified = Certified(attempt, slip_printed=True)
-    return holder, summary(enrol), summary(()), accounts, estimate, history, short, certified
+    # Pension paid in 2024 only, medical in 2025 only: the page opens on the latest year
+    # (2025) and the first scheme (pension), a year with none of its months.
+    gap = [
+        ContributionMonth(
+            scheme,
+            Period(y, m),
+            Money.of("6205.50"),
+            Money.of("1241.10"),
+            Money.of("496.44"),
+            MonthStatus.PAID,
+            "北京某某物流有限公司",
+        )
+        for scheme, y in ((Scheme.PENSION, 2024), (Scheme.MEDICAL, 2025))
+        for m in range(1, 13)
+    ]
+    return holder, summary(enrol), summary(()), accounts, estimate, history, gap, short, certified
+
+
+def _shown(w) -> bool:
+    """w and every parent up to its page have a size and are not transparent."""
+    while w is not None and type(w).__name__ != "PageManager":
+        if w.opacity == 0 or w.width <= 1 or w.height <= 1:
+            return False
+        w = w.parent
+    return True
 
 
 def views(app, out):
@@ -160,7 +184,7 @@ def views(app, out):
     from kiosk.session.machine import Page, SessionState
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
-    holder, full, none, accounts, estimate, history, short, certified = _records()
+    holder, full, none, accounts, estimate, history, gap, short, certified = _records()
     filled = (
         MemberData()
         .with_answer("summary", full)
@@ -191,6 +215,7 @@ def views(app, out):
         ("estimate-short", Page.ESTIMATE, more),
         ("certified", Page.CERTIFY, more),
         ("history-empty", Page.HISTORY, filled),
+        ("history-gap", Page.HISTORY, filled.with_answer("history", gap)),
         ("benefits-empty", Page.BENEFITS, filled),
         ("insurance-empty", Page.INSURANCE, empty),
         ("accounts-empty", Page.ACCOUNTS, empty),
@@ -275,6 +300,25 @@ def views(app, out):
                     [list(v) for v in ids.chart.values],
                     ids.prev_year.icon_box[2] > 0,
                     [c.text for c in cells if not any(c.texture.pixels[3::4])],
+                ]
+            if name == "history-gap":
+                # the year with none of the scheme's months: the empty state, not the table
+                out[f"gap_{mode}"] = [
+                    _shown(ids.table),
+                    ids.empty.icon,
+                    ids.empty.text,
+                    ids.empty.icon_box[2] > 0 and _shown(ids.empty),
+                    ids.year.text,
+                    [list(v) for v in ids.chart.values],
+                ]
+                # the other tab: that year's months in the table again
+                medical = next(t for t in ids.tabs.children if t.scheme.value == "medical")
+                tap(medical)
+                yield from settle(app, 0.4)
+                out[f"gap_medical_{mode}"] = [
+                    _shown(ids.table),
+                    len(ids.table.data_rows),
+                    _shown(ids.empty),
                 ]
             if name == "estimate":
                 out[f"estimate_share_{mode}"] = screen(app, "estimate").account_share

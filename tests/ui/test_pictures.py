@@ -122,6 +122,22 @@ def test_empty_pages_show_an_icon_and_a_sentence(seen):
     assert seen["empty_history-empty_en-large"][1] == "No contributions on record"
 
 
+def test_history_year_without_the_scheme_shows_an_empty_state(seen):
+    # pension paid in 2024 only, medical in 2025 only: the page opens on 2025 (the latest
+    # year) and pension (the first scheme), a year with none of its months
+    for mode in MODES:
+        table_shown, icon, text, drawn, year, chart = seen[f"gap_{mode}"]
+        assert not table_shown, mode  # no empty table
+        assert icon == "empty" and text and drawn, mode
+        assert "2025" in year
+        # the chart stays to pick a year: pension's 12 months in 2024, none in 2025
+        assert chart == [["2024", 12], ["2025", 0]]
+        # the medical tab: 2025's twelve months in the table, the sentence gone
+        assert seen[f"gap_medical_{mode}"] == [True, 12, False], mode
+    assert seen["gap_zh"][2] == "2025 年没有养老保险的缴费记录"
+    assert seen["gap_en-large"][2] == "No pension contributions in 2025"
+
+
 def test_estimate_below_the_minimum_shows_no_bar(seen):
     # 100 months at retirement: 180 - 100 = 80 months short, no monthly amount and no bar
     for mode in MODES:
