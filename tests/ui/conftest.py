@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,42 +10,24 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import REPO
-
-
-def _need_display() -> None:
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
+from tests.helpers.scenario_run import need_display, run_driver
 
 
 @pytest.fixture
 def run_scenario(tmp_path):
-    """Run a scenario in a fresh app process; return what it recorded."""
-    _need_display()
+    """Run a scenario in a fresh app process; return what it recorded (one app start per
+    call; tests.helpers.scenario_run.module_scenario: one for a whole file)."""
+    need_display()
 
     def run(ref: str, *args: str, env: dict[str, str] | None = None, timeout: float = 90) -> dict:
-        out = tmp_path / "scenario.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.driver", ref, str(out), *args],
-            cwd=REPO,
-            env={**os.environ, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-        assert proc.returncode == 0 and "error" not in data, (
-            f"scenario {ref} failed (exit {proc.returncode}):\n{data.get('error', '')}\n"
-            f"recorded: {str({k: v for k, v in data.items() if k != 'error'})[:1500]}\n"
-            f"{proc.stderr[-3000:]}"
-        )
-        return data
+        return run_driver(tmp_path, ref, *args, env=env, timeout=timeout)
 
     return run
 
 
 @pytest.fixture
 def kiosk_cli():
-    _need_display()
+    need_display()
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(

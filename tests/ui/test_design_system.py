@@ -6,31 +6,14 @@ at least 60 dp high, wrapping a long label, following large-text mode live."""
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from screens import icons, theme
-from tests.helpers.paths import REPO
+from tests.helpers.scenario_run import module_scenario
 
-
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
-    out = tmp_path_factory.mktemp("design") / "probe.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.design_probe", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(out.read_text(encoding="utf-8"))
+# what Kivy draws with the kiosk's fonts: tests/ui/design_probe.py, its own process
+probe = module_scenario(None, module="tests.ui.design_probe")
 
 
 def test_noto_sans_cjk_sc_is_registered_with_a_real_bold(probe):
@@ -94,21 +77,7 @@ def test_without_the_icon_font_the_label_stands_alone(probe):
     assert probe["bare"]["text_box"][2] > 0
 
 
-@pytest.fixture(scope="module")
-def gallery(tmp_path_factory):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
-    out = tmp_path_factory.mktemp("gallery") / "scenario.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.driver", "tests.ui.scenarios_design:gallery", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    assert proc.returncode == 0 and "error" not in data, data.get("error", "") + proc.stderr[-3000:]
-    return data
+gallery = module_scenario("tests.ui.scenarios_design:gallery")
 
 
 def _overlap(a, b) -> bool:

@@ -15,7 +15,6 @@ overlapping, none off the window. Screenshots tests/artifacts/page-* feed docs/s
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,8 @@ import pytest
 from backoffice.harness import running_service
 from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.paths import ARTIFACTS
+from tests.helpers.scenario_run import need_display, run_driver
 
 # the walk takes about a minute; waiting for the one card stack (vpcd lock) can take longer
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.timeout(900)]
@@ -61,14 +62,9 @@ def pick_member(svc) -> dict:
 
 @pytest.fixture(scope="module")
 def walk(stack, tmp_path_factory):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
+    need_display()
     import json
-    import subprocess
-    import sys
     import time
-
-    from tests.helpers.paths import REPO
 
     svc, cs, cups = stack
     alive(cs)
@@ -80,37 +76,23 @@ def walk(stack, tmp_path_factory):
         path.read_text(encoding="utf-8").replace("voice = false", "voice = true"), encoding="utf-8"
     )
     member = pick_member(svc)
-    out = tmp / "scenario.json"
     started = time.monotonic()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.ui.driver",
-            "tests.ui.scenarios_every_page:every_page",
-            str(out),
-            "--devices",
-        ],
-        cwd=REPO,
+    data = run_driver(
+        tmp,
+        "tests.ui.scenarios_every_page:every_page",
+        "--devices",
         env={
-            **os.environ,
             "KIOSK_CONFIG": cfg,
             "KIOSK_VOICE_WAV_DIR": str(tmp / "voice"),
             "JOURNEY_CARD_RUN_DIR": str(cs.run_dir),
             "JOURNEY_MEMBER": json.dumps(member),
         },
-        capture_output=True,
-        text=True,
         timeout=900,
-    )
-    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    assert proc.returncode == 0 and "error" not in data, (
-        f"{data.get('error', '')}\n{proc.stderr[-3000:]}"
     )
     data["member"] = member
     data["t_driver"] = time.monotonic() - started  # the app's run, for the walk's budget
     # kept beside the screenshots: what each page said and every problem found, for review
-    (REPO / "tests" / "artifacts" / "every-page.json").write_text(
+    (ARTIFACTS / "every-page.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from screens import theme
+from tests.helpers.scenario_run import module_scenario
 
 PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
 
@@ -17,28 +18,7 @@ pytestmark = [pytest.mark.ui]
 MODES = ("zh", "en-large", "zh-large")
 
 
-@pytest.fixture(scope="module")
-def seen(tmp_path_factory):
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from tests.helpers.paths import REPO
-
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
-    out = tmp_path_factory.mktemp("chrome") / "scenario.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.driver", "tests.ui.scenarios_chrome:chrome", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    assert proc.returncode == 0 and "error" not in data, data.get("error", "") + proc.stderr[-3000:]
-    return data
+seen = module_scenario("tests.ui.scenarios_chrome:chrome", timeout=180)
 
 
 def _inside(inner, outer, slack: float = 1) -> bool:

@@ -8,39 +8,19 @@ than its box."""
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from screens import theme
-from tests.helpers.paths import REPO
+from tests.helpers.scenario_run import module_scenario
 
 pytestmark = [pytest.mark.ui]
 
 MODES = ("zh", "en-large", "zh-large")
 
 
-@pytest.fixture(scope="module")
-def seen(tmp_path_factory):
-    """One app start for every check of this file (conftest's run_scenario is per test)."""
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("no display: run the UI tests through `make test` (it starts Xvfb)")
-    out = tmp_path_factory.mktemp("pictures") / "scenario.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.driver", "tests.ui.scenarios_pictures:views", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    assert proc.returncode == 0 and "error" not in data, (
-        f"{data.get('error', '')}\n{proc.stderr[-3000:]}"
-    )
-    return data
+# one app start for every check of this file
+seen = module_scenario("tests.ui.scenarios_pictures:views", timeout=240)
 
 
 def test_every_page_fits_in_both_languages_and_large_text(seen):
