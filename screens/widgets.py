@@ -3,6 +3,7 @@ with its text label (IconLabel, IconButton)."""
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -32,6 +33,17 @@ from kivy.uix.widget import Widget
 
 from screens import icons, theme
 from screens.fonts import ICON_FONT_NAME
+
+
+def arc_pieces(radius: float, sweep: float = 360.0) -> int:
+    """Straight pieces for an arc of `radius` px over `sweep` degrees, each within 0.25 px of
+    the arc. Kivy's defaults draw a circle as ~180 pieces (an Ellipse as a fan of 180
+    triangles, a Line with round joints between each): software GL sets up every triangle, and
+    a step indicator's circles cost more than the page they sit on."""
+    if radius <= 0.25:
+        return 3
+    step = 2 * math.degrees(math.acos(1 - 0.25 / radius))
+    return max(3, math.ceil(abs(sweep) / step))
 
 
 class KeyButton(Button):
@@ -529,10 +541,15 @@ class StepIndicator(Widget):
                 done, now = i < self.current, i == self.current
                 if done or now:
                     Color(*self.color)
-                    Ellipse(pos=(cx - radius, cy - radius), size=(2 * radius, 2 * radius))
+                    Ellipse(
+                        pos=(cx - radius, cy - radius),
+                        size=(2 * radius, 2 * radius),
+                        segments=arc_pieces(radius),
+                    )
                 else:
                     Color(*self.muted_color)
-                    Line(circle=(cx, cy, radius - dp(1)), width=dp(2))
+                    r = radius - dp(1)
+                    Line(circle=(cx, cy, r, 0, 360, arc_pieces(r)), width=dp(2), joint="miter")
                 if done and icons.font_ready:
                     mark = _render(icons.glyph("confirm"), fs * 1.1, ICON_FONT_NAME)
                 else:
@@ -604,10 +621,15 @@ class TimeRing(Widget):
         cx, cy = self.center
         with self.canvas:
             Color(*self.track_color)
-            Line(circle=(cx, cy, r), width=self.line_width)
+            Line(circle=(cx, cy, r, 0, 360, arc_pieces(r)), width=self.line_width, joint="miter")
             Color(*(self.urgent_color if self.urgent else self.color))
             # Kivy's circle angles run clockwise from 12 o'clock: the ring empties that way.
-            Line(circle=(cx, cy, r, 0, 360 * self.fraction()), width=self.line_width)
+            sweep = 360 * self.fraction()
+            Line(
+                circle=(cx, cy, r, 0, sweep, arc_pieces(r, sweep)),
+                width=self.line_width,
+                joint="miter",
+            )
             if self._text_tex is not None:
                 t = self._text_tex
                 Color(*(self.urgent_color if self.urgent else self.text_color))
