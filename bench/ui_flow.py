@@ -181,7 +181,9 @@ def main() -> None:
         member = {"card_file": str(svc.cards_dir / m.card_file), "pin": m.pin}
         cfg = kiosk_toml(work, svc, cups)
         headless_run(cfg, cs, member)  # warm caches (fonts, back office) for both
-        base, ui, base_steps = [], [], []
+        base: list[float] = []
+        ui: list[dict] = []
+        base_steps: list[dict[str, float]] = []
         for _run in range(args.runs):
             cs.reset_state()
             base_steps.append({})
@@ -252,9 +254,7 @@ def main() -> None:
     # pcscd finds a new card on its next poll of the reader (0-0.4 s, the same with or without
     # a window): from the moment the kiosk saw the card, the journey is the kiosk's own time.
     seen_ui = statistics.median(r["journey"] - r["steps"]["card seen"] for r in ui)
-    seen_core = statistics.median(
-        t - s["card seen"] for t, s in zip(base, base_steps, strict=True)
-    )
+    seen_core = statistics.median(t - s["card seen"] for t, s in zip(base, base_steps, strict=True))
     print(
         f"from the card seen to goodbye, with UI / core alone: {seen_ui:.2f} / {seen_core:.2f} s, "
         f"ratio {seen_ui / seen_core:.2f} (goal <= 1.05)"
