@@ -19,6 +19,11 @@ from tests.helpers.kivy_ui import (
 )
 
 
+def shown(app, name: str) -> bool:
+    """The session is on page `name` and the window shows it."""
+    return page(app) == name and app.sm.current == name
+
+
 def fast_journey(app, out):
     m = journey_member()
     yield from wait_page(app, "attract")
@@ -33,38 +38,35 @@ def fast_journey(app, out):
     def step(name: str) -> None:  # when the step's answer was on screen (bench: by step)
         steps[name] = time.monotonic() - t0
 
+    def on_screen(name: str, pred, timeout: float = 20.0):
+        """Until `pred` holds, then one frame: the driver's next step runs after the frame
+        that drew the answer was presented (Kivy applies a state in a clock event and draws
+        after all of them in the same tick). A finger taps what it sees, no sooner."""
+        yield from wait_until(pred, timeout, name)
+        yield 0
+        step(name)
+
     h = in_thread(card_cmd, {"cmd": "insert", "profile": m["card_file"]})
     yield from wait_until(lambda: page(app) not in ("attract", ""), 20, "card seen")
     step("card seen")  # pcscd polls its readers: the card is seen 0-0.4 s after it went in
-    # Each page is waited for until laid out (two frames): a finger cannot hit keys sooner.
-    yield from wait_shown(app, "pin")
-    step("pin")
+    yield from on_screen("pin", lambda: shown(app, "pin"))
     shot("bench-pin")
     type_pin(app, "pin", m["pin"])
-    yield from wait_shown(app, "menu")
-    step("menu")
+    yield from on_screen("menu", lambda: shown(app, "menu"))
     shot("bench-menu")
     tap(widget(app, "history", "menu"))
-    yield from wait_until(
-        lambda: page(app) == "history" and "history" in app.state.data, 20, "history"
-    )
-    step("history")
+    yield from on_screen("history", lambda: shown(app, "history") and "history" in app.state.data)
     shot("bench-history")
     app.navigate("print")
-    yield from wait_shown(app, "print")
-    yield from wait_until(lambda: "summary" in app.state.data, 20, "print page")
-    step("print")
+    yield from on_screen("print", lambda: shown(app, "print") and "summary" in app.state.data)
     tap(widget(app, "preview_button", "print"))
-    yield from wait_until(lambda: "print_preview" in app.state.data, 60, "preview")
-    step("preview")
+    yield from on_screen("preview", lambda: "print_preview" in app.state.data, 60)
     shot("bench-print-preview")
     tap(widget(app, "print_button", "print"))
-    yield from wait_until(lambda: "print_submit" in app.state.data, 60, "printed")
-    step("printed")
+    yield from on_screen("printed", lambda: "print_submit" in app.state.data, 60)
     shot("bench-print-done")
     app.exit_session()
-    yield from wait_until(lambda: page(app) == "goodbye", 20, "goodbye")
-    step("goodbye")
+    yield from on_screen("goodbye", lambda: shown(app, "goodbye"))
     out["journey"] = time.monotonic() - t0
     out["frames"] = list(app.frames.durations)
     out["intervals"] = list(app.frames.intervals)
