@@ -1,9 +1,45 @@
-"""What a UI journey test runs the app on: the card stack made ready for a fresh journey, and the
-kiosk's config.toml pointing at the test's back office and printers."""
+"""What a UI journey test runs the app on: the hall (back office, A4 printer, receipt printer)
+for a test module, the card stack made ready for a fresh journey, and the kiosk's config.toml
+pointing at the test's back office and printers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+
+@contextmanager
+def hall(cards_dir: Path, **service: Any) -> Iterator[tuple]:
+    """The back office over HTTP (backoffice.harness.running_service with `service`'s
+    arguments, its cards written to `cards_dir`), a private cupsd and the virtual receipt
+    printer, which travels with the A4 queue (`cups.receipt`): yields (svc, cups)."""
+    from backoffice.harness import running_service
+    from printer.harness import cups_server, virtual_receipt_printer
+
+    with (
+        running_service(cards_dir=cards_dir, **service) as svc,
+        cups_server() as cups,
+        virtual_receipt_printer() as vp,
+    ):
+        cups.receipt = vp  # type: ignore[attr-defined]  # the journeys' own attribute
+        yield svc, cups
+
+
+def hall_stack(**service: Any):  # -> a pytest fixture
+    """A module-scoped fixture `stack` = (svc, card_lab, cups): the hall for every test of a
+    file, on the session's card stack. Assign it to `stack` in the test module."""
+    # pytest imported here, not with the module: the app's process imports this module
+    # (tests/helpers/kivy_ui.py), and pytest's import would be frame time there
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def stack(tmp_path_factory, card_lab):
+        with hall(tmp_path_factory.mktemp("cards"), **service) as (svc, cups):
+            yield svc, card_lab, cups
+
+    return stack
 
 
 def alive(cs) -> None:

@@ -10,26 +10,15 @@ import json
 import pytest
 from sqlalchemy import select
 
-from backoffice.harness import running_service
 from backoffice.storage import Database
 from backoffice.storage.acquirer import AcqAccountRow, AcqTxnRow
 from cardio.emulator import load_profile
-from printer.harness import cups_server, virtual_receipt_printer
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall_stack, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, card_lab):
-    cards = tmp_path_factory.mktemp("cards")
-    with (
-        running_service(members=8, seed=7, cards_dir=cards, acquirer=True) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
-        yield svc, card_lab, cups
+stack = hall_stack(members=8, seed=7, acquirer=True)
 
 
 def _config(tmp_path, svc, cups) -> str:

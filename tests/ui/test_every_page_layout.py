@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.harness import running_service
-from printer.harness import cups_server, virtual_receipt_printer
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall_stack, kiosk_config
 from tests.helpers.paths import ARTIFACTS
 from tests.helpers.scenario_run import need_display, run_driver
 
@@ -36,15 +34,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.pcsc, pytest.mark.timeout(900)]
 KNOWN: dict[tuple[str, str, str], str] = {}
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, card_lab):
-    with (
-        running_service(members=12, seed=7, cards_dir=tmp_path_factory.mktemp("cards")) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
-        yield svc, card_lab, cups
+stack = hall_stack(members=12, seed=7)
 
 
 def pick_member(svc) -> dict:

@@ -11,24 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from backoffice.harness import running_service
-from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall_stack, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, card_lab):
-    cards = tmp_path_factory.mktemp("cards")
-    with (
-        running_service(members=12, seed=7, cards_dir=cards) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
-        yield svc, card_lab, cups
+stack = hall_stack(members=12, seed=7)
 
 
 def test_a_flexible_worker_stops_resumes_pays_and_reprints(stack, run_scenario, tmp_path):

@@ -10,26 +10,15 @@ import json
 import pytest
 from PIL import Image, ImageStat
 
-from backoffice.harness import running_service
 from kiosk.devices.idcard.emulated import SHIPPED_CARDS, load_card
-from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for, members_index
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall_stack, kiosk_config
 from tests.helpers.paths import REPO
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, card_lab):
-    cards = tmp_path_factory.mktemp("idcard-cards")
-    with (
-        running_service(members=8, seed=7, cards_dir=cards, card_sessions=True) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
-        yield svc, card_lab, cups
+stack = hall_stack(members=8, seed=7, card_sessions=True)
 
 
 def run(stack, run_scenario, tmp_path, scenario: str, card: str) -> dict:

@@ -9,13 +9,11 @@ import json
 
 import pytest
 
-from backoffice.harness import running_service
 from kiosk.domain import mask_name
 from kiosk.domain.cards import CardStatus
 from kiosk.domain.certification import CertificationStatus
-from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall, kiosk_config
 from tests.helpers.paths import REPO
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
@@ -28,13 +26,7 @@ NEW_PIN = "975310"  # the blocked card's new PIN: six digits, not 123456
 def stack(tmp_path_factory, card_lab):
     if not (FACES / "obama2.jpg").exists():
         pytest.fail("var/faces missing: run `.venv/bin/python scripts/face_photos.py`")
-    cards = tmp_path_factory.mktemp("cards")
-    with (
-        running_service(members=12, seed=7, cards_dir=cards) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
+    with hall(tmp_path_factory.mktemp("cards"), members=12, seed=7) as (svc, cups):
         yield svc, card_lab, cups
 
 
@@ -124,12 +116,7 @@ def test_retiree_certifies_by_face_after_a_photo_fails_liveness(stack, run_scena
 def test_someone_else_fails_three_times_then_the_counter(card_lab, run_scenario, tmp_path):
     # A back office of its own: the day's three failed checks of the showcase retiree end
     # their certification at the kiosk for today (the other test certifies them).
-    with (
-        running_service(members=12, seed=7, cards_dir=tmp_path / "cards") as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
+    with hall(tmp_path / "cards", members=12, seed=7) as (svc, cups):
         retiree = member(svc, note="retiree")
         seen = run(
             (svc, card_lab, cups),

@@ -11,15 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from sqlalchemy import select
 
-from backoffice.harness import running_service
 from backoffice.seed.lives import INITIAL_PIN
 from backoffice.storage import Database
 from backoffice.storage.acquirer import AcqAccountRow, AcqTxnRow
 from cardio.emulator import load_profile
 from kiosk.i18n import Catalog
-from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for, members_index
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -30,12 +28,7 @@ def stack(tmp_path_factory, card_lab):
     # The journeys that pay by card share one journal, as one kiosk does: its trace counter
     # numbers the acquirer's sales (tests/helpers/journey.kiosk_config).
     journal = tmp_path_factory.mktemp("journal") / "journal.sqlite3"
-    with (
-        running_service(members=12, seed=7, cards_dir=cards, acquirer=True) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp  # the journeys' receipt printer travels with the A4 one
+    with hall(cards, members=12, seed=7, acquirer=True) as (svc, cups):
         yield svc, card_lab, cups, journal
 
 

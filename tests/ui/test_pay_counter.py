@@ -14,11 +14,9 @@ import json
 
 import pytest
 
-from backoffice.harness import running_service
 from backoffice.policy import DEFAULT_POLICY
 from kiosk.domain import Period
-from printer.harness import cups_server, virtual_receipt_printer
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall, kiosk_config
 
 pytestmark = [pytest.mark.ui, pytest.mark.pcsc]
 
@@ -35,12 +33,7 @@ def stack(tmp_path_factory, card_lab):
     )
     cards = work / "cards"
     cards.mkdir()
-    with (
-        running_service(members=8, seed=7, cards_dir=cards, policy_file=str(policy)) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
+    with hall(cards, members=8, seed=7, policy_file=str(policy)) as (svc, cups):
         yield svc, card_lab, cups
 
 

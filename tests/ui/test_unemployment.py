@@ -13,12 +13,10 @@ import tomllib
 
 import pytest
 
-from backoffice.harness import running_service
 from kiosk.domain import Money
 from kiosk.domain.unemployment import ClaimStatus
-from printer.harness import cups_server, virtual_receipt_printer
 from tests.helpers.backoffice import client_for
-from tests.helpers.journey import alive, kiosk_config
+from tests.helpers.journey import alive, hall_stack, kiosk_config
 
 pytestmark = [pytest.mark.ui]
 
@@ -61,16 +59,7 @@ def test_every_view_fits_in_both_languages_and_large_text(run_scenario):
     assert seen["layout_loops"] == 0
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, card_lab):
-    cards = tmp_path_factory.mktemp("cards")
-    with (
-        running_service(members=40, seed=1, cards_dir=cards) as svc,
-        cups_server() as cups,
-        virtual_receipt_printer() as vp,
-    ):
-        cups.receipt = vp
-        yield svc, card_lab, cups
+stack = hall_stack(members=40, seed=1)
 
 
 def to_register(svc) -> dict:
