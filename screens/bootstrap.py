@@ -62,6 +62,9 @@ def configure(cfg: KioskConfig, extra_width: int = 0) -> None:
     Config.set("input", "mouse", "mouse,multitouch_on_demand")
     register_font(ui.font_path)
     register_icon_font()
+    from screens import transparent
+
+    transparent.install()  # before any widget exists: opacity 0 means not drawn
 
 
 def register_font(path: Path) -> TextFaces:

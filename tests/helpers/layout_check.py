@@ -11,7 +11,10 @@ parent, not scrolled out of a ScrollView) and lists, in words:
 - a touch target (any ButtonBehavior) off the window, under TARGET_DP (60 dp) in either
   direction, overlapping another or nearer than TARGET_GAP_DP (8 dp) to it;
 - text drawn over a touch target it does not belong to ("covered": e.g. a hint under a keypad
-  that grew past its box).
+  that grew past its box);
+- a widget hidden by opacity 0 that still fills more than HIDDEN_FILL_PX ("hidden fill"):
+  software GL fills a shape at opacity 0 as dearly as a visible one, in every redraw (a hidden
+  widget with a large box gives its shapes no size).
 
 Each problem is a short string starting with its kind ("overflow", "small text", "target",
 "overlap", "gap", "off window"), then the widget's text, so a test can list what it found.
@@ -19,7 +22,53 @@ Each problem is a short string starting with its kind ("overflow", "small text",
 
 from __future__ import annotations
 
-KINDS = ("overflow", "small text", "target", "overlap", "gap", "off window", "covered")
+KINDS = (
+    "overflow",
+    "small text",
+    "target",
+    "overlap",
+    "gap",
+    "off window",
+    "covered",
+    "hidden fill",
+)
+HIDDEN_FILL_PX = 20_000  # ~2 % of a 1280x800 window; a hidden back button is ~11,000
+
+
+def _filled(w) -> float:
+    """Pixels the shapes of w and its children cover (each shape counted, as a renderer fills
+    it); none when w's canvas is not drawn (screens/transparent.py takes it out)."""
+    from kivy.graphics import BorderImage, Ellipse, Rectangle, RoundedRectangle
+
+    from screens.transparent import drawn
+
+    if not drawn(w):
+        return 0.0
+    area = 0.0
+    groups = [w.canvas]
+    if w.canvas.has_before:
+        groups.append(w.canvas.before)
+    if w.canvas.has_after:
+        groups.append(w.canvas.after)
+    for g in groups:
+        for i in g.children:
+            if isinstance(i, Rectangle | RoundedRectangle | BorderImage | Ellipse):
+                area += abs(i.size[0] * i.size[1])
+    return area + sum(_filled(c) for c in w.children)
+
+
+def _hidden_fill(root) -> list[str]:
+    found = []
+    stack = [root]
+    while stack:
+        w = stack.pop()
+        if w.opacity == 0:
+            area = _filled(w)
+            if area > HIDDEN_FILL_PX:
+                found.append(f"hidden fill: {_name(w)} fills {area:.0f} px at opacity 0")
+            continue
+        stack.extend(w.children)
+    return found
 
 
 def _visible_children(root):
@@ -132,4 +181,4 @@ def problems(root, large: bool) -> list[str]:
                 found.append(f"overlap: {_name(a)} and {_name(b)}")
             elif g < dp(theme.TARGET_GAP_DP) - 1:
                 found.append(f"gap: {_name(a)} and {_name(b)} {max(g, 0):.0f} px apart")
-    return found
+    return found + _hidden_fill(root)
