@@ -25,7 +25,7 @@ from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
 from kiosk.session.intents import BACKGROUND, PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
-from screens import qr, shader_warmup, theme, widgets
+from screens import qr, shader_warmup, solid_fill, theme, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
@@ -186,6 +186,7 @@ class KioskApp(App):
 
     def build(self) -> FloatLayout:
         Window.clearcolor = theme.BACKGROUND
+        solid_fill.nearest()  # panels and buttons sample one texel (screens/solid_fill.py)
         for kv in KV_FILES:
             Builder.load_file(str(KV_DIR / kv))
         self.on_large_text(self, self.large_text)

@@ -127,6 +127,16 @@ FloatLayout:
 
 def gallery(app, out):
     yield from wait_until(lambda: app.prebuilt, 30, "pages built")
+    from kivy.graphics import RoundedRectangle
+
+    from screens.solid_fill import default_texture
+
+    # what a panel in the app is filled from, and how (screens/solid_fill.py)
+    panel = RoundedRectangle(size=(10, 10))
+    out["solid_fill"] = {
+        "same_texture": panel.texture is default_texture(),
+        "filters": [panel.texture.min_filter, panel.texture.mag_filter],
+    }
     root = _gallery(app)
     pressed: list[str] = []
     for wid in ("primary", "secondary", "danger"):

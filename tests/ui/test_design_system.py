@@ -103,6 +103,12 @@ def test_gallery_in_the_app_taps_and_lays_out_without_loops(gallery):
         assert tx >= 0 and tx + tw <= box["size"][0] + 0.5, f"{name}: label outside its box"
 
 
+def test_solid_shapes_sample_one_texel(gallery):
+    # a shape without a picture is filled from Kivy's default white texture: nearest, not
+    # bilinear, filtering (one texel a pixel on software GL instead of four)
+    assert gallery["solid_fill"] == {"same_texture": True, "filters": ["nearest", "nearest"]}
+
+
 def test_gallery_in_large_text(gallery):
     large = gallery["large"]
     assert large["font_size"] == pytest.approx(theme.FONT_BUTTON * 1.4, abs=0.01)
