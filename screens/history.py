@@ -47,6 +47,9 @@ class HistoryScreen(KioskScreen):
             b.label = sc.name_in(self.kiosk.lang)  # its text drawn now, not with the data
             b.bind(on_release=lambda w: self.pick_scheme(w.scheme))
             self._tab_for[sc] = b
+        # Built in its loading look (table header, the waiting line): the member's first frame
+        # here then only changes what the answer changes.
+        self._render()
 
     def show(self, state: SessionState) -> None:
         rows = state.data.history

@@ -220,6 +220,11 @@ class Table(BoxLayout):
             return
         self._shown_header = list(self.header)
         head = self.ids.head
+        labels = list(reversed(head.children))
+        if len(labels) == len(self.header):  # same columns, new words: no new widgets
+            for label, text in zip(labels, self.header, strict=True):
+                label.text = text
+            return
         head.clear_widgets()
         head.cols = max(1, len(self.header))
         self.ids.body_layout.cols = max(1, len(self.header))
@@ -379,7 +384,7 @@ class IconText(Widget):
     def relayout(self, *_a: object) -> None:
         """Render the textures for the current text, size and width, then draw."""
         glyph = icons.glyph(self.icon) if self.icon else ""
-        self._icon_tex = _render(glyph, self.icon_size(), ICON_FONT_NAME) if glyph else None
+        self._icon_tex = _icon_texture(glyph, self.icon_size()) if glyph else None
         icon_w = self._icon_tex.width if self._icon_tex else 0
         room = self.width - 2 * self.padding_x
         if self._icon_tex is not None and not self.vertical:
@@ -432,6 +437,19 @@ class IconText(Widget):
                 Rectangle(texture=it, pos=ipos, size=(iw, ih))
             if tt is not None:
                 Rectangle(texture=tt, pos=tpos, size=(tw, th))
+
+
+_ICONS: dict[tuple[str, float], Texture] = {}
+
+
+def _icon_texture(glyph: str, size: float) -> Texture:
+    """An icon's glyph as a white texture, rendered once per size: the same icons (back,
+    exit, the tiles') are on every page, and a label's change used to re-render its icon."""
+    key = (glyph, round(size, 2))
+    tex = _ICONS.get(key)
+    if tex is None:
+        tex = _ICONS[key] = _render(glyph, size, ICON_FONT_NAME)
+    return tex
 
 
 def _render(text: str, size: float, font_name: str | None = None, bold: bool = False) -> Texture:
