@@ -95,9 +95,9 @@ def _records():
     )
     from kiosk.domain.records import ContributionMonth, MonthStatus
 
-    history = [
-        ContributionMonth(
-            Scheme.PENSION,
+    def paid(scheme: Scheme, y: int, m: int) -> ContributionMonth:
+        return ContributionMonth(
+            scheme,
             Period(y, m),
             Money.of("6205.50"),
             Money.of("1241.10"),
@@ -105,9 +105,8 @@ def _records():
             MonthStatus.PAID,
             "北京某某物流有限公司",
         )
-        for y in (2024, 2025)
-        for m in range(1, 13)
-    ]
+
+    history = [paid(Scheme.PENSION, y, m) for y in (2024, 2025) for m in range(1, 13)]
     # 100 months by retirement: 80 short of the 180-month minimum, no monthly amount
     short = PensionEstimate(
         retirement_period=Period(2027, 3),
@@ -153,15 +152,7 @@ def _records():
     # Pension paid in 2024 only, medical in 2025 only: the page opens on the latest year
     # (2025) and the first scheme (pension), a year with none of its months.
     gap = [
-        ContributionMonth(
-            scheme,
-            Period(y, m),
-            Money.of("6205.50"),
-            Money.of("1241.10"),
-            Money.of("496.44"),
-            MonthStatus.PAID,
-            "北京某某物流有限公司",
-        )
+        paid(scheme, y, m)
         for scheme, y in ((Scheme.PENSION, 2024), (Scheme.MEDICAL, 2025))
         for m in range(1, 13)
     ]
