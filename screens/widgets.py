@@ -3,7 +3,6 @@ with its text label (IconLabel, IconButton)."""
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -33,17 +32,7 @@ from kivy.uix.widget import Widget
 
 from screens import icons, theme
 from screens.fonts import ICON_FONT_NAME
-
-
-def arc_pieces(radius: float, sweep: float = 360.0) -> int:
-    """Straight pieces for an arc of `radius` px over `sweep` degrees, each within 0.25 px of
-    the arc. Kivy's defaults draw a circle as ~180 pieces (an Ellipse as a fan of 180
-    triangles, a Line with round joints between each): software GL sets up every triangle, and
-    a step indicator's circles cost more than the page they sit on."""
-    if radius <= 0.25:
-        return 3
-    step = 2 * math.degrees(math.acos(1 - 0.25 / radius))
-    return max(3, math.ceil(abs(sweep) / step))
+from screens.shapes import arc_pieces
 
 
 class KeyButton(Button):

@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("kivy")
 
 from screens import theme
-from screens.widgets import arc_pieces
+from screens.shapes import arc_pieces
 
 SCREENS = Path(__file__).resolve().parents[2] / "screens"
 
