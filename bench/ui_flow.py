@@ -147,6 +147,20 @@ def headless_run(cfg_path: Path, cs, member: dict, steps: dict[str, float] | Non
         k.close()
 
 
+def machine_reference(runs: int = 5) -> float:
+    """Seconds for a fixed pure-Python loop, median of `runs`: this machine's speed drifts
+    through the day (the same tree read 12 and 42 slow frames an hour apart), so the figures
+    are read next to it and a change against its base run back to back."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        s = 0
+        for i in range(2_000_000):
+            s += i
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def _notify(cond: threading.Condition) -> None:
     with cond:
         cond.notify_all()
@@ -163,6 +177,7 @@ def main() -> None:
     from cardio.harness import card_stack
     from printer.harness import cups_server
 
+    reference = [machine_reference()]
     work = Path(tempfile.mkdtemp(prefix="ui-flow-"))
     if args.shots:
         args.shots.mkdir(parents=True, exist_ok=True)
@@ -195,6 +210,7 @@ def main() -> None:
         if args.shots:  # one more journey, not measured, that saves every screen
             cs.reset_state()
             ui_run(cfg, cs, member, args.shots)
+    reference.append(machine_reference())
     frames = sorted(f for r in ui for f in r["frames"])
     over = Counter(
         page
@@ -205,6 +221,10 @@ def main() -> None:
     p99 = frames[min(len(frames) - 1, int(0.99 * len(frames)))] if frames else 0.0
     journey = statistics.median(r["journey"] for r in ui)
     print(f"runs: {args.runs}")
+    print(
+        "machine reference (a fixed Python loop, before / after the runs): "
+        + " / ".join(f"{r * 1000:.0f} ms" for r in reference)
+    )
     print(f"journey without UI (kiosk core, same devices), median: {statistics.median(base):.2f} s")
     print(f"journey card inserted -> goodbye with UI, median: {journey:.2f} s (goal <= 3 s)")
     print(
