@@ -239,10 +239,7 @@ def _copy_in_parallel(
         # Forked, with no connection of this process's pool to inherit (spawn would run the
         # caller's main module again in each process).
         db.engine.dispose()
-        before = {p.pid for p in multiprocessing.active_children()}
-        pool = multiprocessing.get_context("fork").Pool(processes)
-        workers = [p for p in multiprocessing.active_children() if p.pid not in before]
-        try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
             for got, changed, showcases in pool.imap_unordered(
                 _copy_range, [(url, policy, seed, as_of, lo, hi) for lo, hi in ranges]
             ):
@@ -252,16 +249,6 @@ def _copy_in_parallel(
                 report.showcases.extend(showcases)
                 done += got["member"]
                 log.info("seeded %d/%d members", done, members)
-            pool.close()
-            pool.join()
-        except BaseException:
-            # The work is abandoned (every table is dropped below): the workers are killed
-            # outright. Pool.terminate() alone sends SIGTERM and waits for each worker without a
-            # limit, and a forked worker that did not die of it hung a test run for 300 s.
-            for p in workers:
-                p.kill()
-            pool.terminate()
-            raise
         log.info("rows of %d members copied; building the keys and indexes", members)
         began = time.perf_counter()
         with db.engine.connect() as conn, conn.begin():

@@ -271,34 +271,3 @@ def test_a_failed_parallel_seed_leaves_no_member_tables(
         assert left == []
     finally:
         db.dispose()
-
-
-def _stubborn_range(args: tuple) -> object:
-    """A range's worker that will not die of SIGTERM: the first range fails, the others hang."""
-    import signal
-    import time
-
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    lo = args[4]
-    if lo == 0:
-        raise RuntimeError("range 0 failed")
-    time.sleep(600)
-    return None
-
-
-def test_a_failed_parallel_seed_stops_workers_that_ignore_sigterm(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """When a range fails, the other workers are abandoned: killed, not waited for. A worker
-    deaf to SIGTERM (Pool.terminate's only signal) hung the seed, and a test run, for ever."""
-    url = fresh_pg_database(postgres_url, "seed_stubborn")
-    monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
-    monkeypatch.setattr(seed_run, "CHUNK", 50)
-    monkeypatch.setattr(seed_run.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(seed_run, "_copy_range", _stubborn_range)
-    db = Database(url)
-    try:
-        with pytest.raises(seed_run.SeedError, match="range 0 failed"):
-            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
-    finally:
-        db.dispose()
