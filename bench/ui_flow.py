@@ -258,26 +258,37 @@ def main() -> None:
             out[n] = statistics.median(r[n] - (r[prev] if prev else 0.0) for r in runs)
         return out
 
-    ui_steps, core_steps = step_times([r["steps"] for r in ui]), step_times(base_steps)
+    wall_steps, core_steps = step_times([r["steps"] for r in ui]), step_times(base_steps)
+    kiosk_steps = {n: statistics.median(r["kiosk"][n] for r in ui) for n in names[1:]}
     print(
-        "each step, with UI / core alone (median ms; the UI's extra): "
+        "each step, the kiosk's time with UI (the finger's tap to the answer on screen) / "
+        "core alone (median ms; the UI's extra): "
         + ", ".join(
-            f"{n} {ui_steps[n] * 1000:.0f}/{core_steps[n] * 1000:.0f} "
-            f"({(ui_steps[n] - core_steps[n]) * 1000:+.0f})"
-            for n in names
+            f"{n} {kiosk_steps[n] * 1000:.0f}/{core_steps[n] * 1000:.0f} "
+            f"({(kiosk_steps[n] - core_steps[n]) * 1000:+.0f})"
+            for n in names[1:]
         )
+    )
+    print(
+        "each step, wall time with UI (the finger taps a frame after it sees) / core alone "
+        "(median ms): "
+        + ", ".join(f"{n} {wall_steps[n] * 1000:.0f}/{core_steps[n] * 1000:.0f}" for n in names)
     )
     print(f"peak RSS of the app: {max(r['rss_mb'] for r in ui):.0f} MB (goal <= 200 MB)")
     if args.shots:
         print(f"screenshots: {args.shots}")
-    print(f"ratio with UI / without UI: {journey / statistics.median(base):.2f} (goal <= 1.05)")
-    # pcscd finds a new card on its next poll of the reader (0-0.4 s, the same with or without
-    # a window): from the moment the kiosk saw the card, the journey is the kiosk's own time.
-    seen_ui = statistics.median(r["journey"] - r["steps"]["card seen"] for r in ui)
+    # The wall-clock ratio holds two things that are neither the UI's nor the core's: pcscd
+    # finds a new card on its next poll of the virtual reader (0-0.4 s), and the bench's
+    # finger taps in the frame after the one that showed the answer (its reaction).
+    print(
+        f"wall time card inserted -> goodbye, with UI / without UI: "
+        f"{journey / statistics.median(base):.2f} (pcscd's poll and the finger's frames included)"
+    )
+    seen_ui = statistics.median(sum(r["kiosk"].values()) for r in ui)
     seen_core = statistics.median(t - s["card seen"] for t, s in zip(base, base_steps, strict=True))
     print(
-        f"from the card seen to goodbye, with UI / core alone: {seen_ui:.2f} / {seen_core:.2f} s, "
-        f"ratio {seen_ui / seen_core:.2f} (goal <= 1.05)"
+        f"journey from the card seen to goodbye, the kiosk's time with UI / core alone: "
+        f"{seen_ui:.2f} / {seen_core:.2f} s, ratio {seen_ui / seen_core:.3f} (goal <= 1.05)"
     )
 
 

@@ -25,7 +25,7 @@ from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
 from kiosk.session.intents import BACKGROUND, PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
-from screens import qr, shader_warmup, solid_fill, theme, widgets
+from screens import qr, shader_warmup, solid_fill, theme, wake, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
@@ -186,6 +186,7 @@ class KioskApp(App):
 
     def build(self) -> FloatLayout:
         Window.clearcolor = theme.BACKGROUND
+        wake.install()  # an answer from the core is drawn when it comes (screens/wake.py)
         solid_fill.nearest()  # panels and buttons sample one texel (screens/solid_fill.py)
         for kv in KV_FILES:
             Builder.load_file(str(KV_DIR / kv))
@@ -237,8 +238,8 @@ class KioskApp(App):
         self.tone.play()
 
     def _on_state(self, state: SessionState) -> None:
-        # Called on the controller's thread: hand over to the main thread.
-        Clock.schedule_once(lambda _dt: self.apply_state(state), 0)
+        # Called on the controller's thread: hand over to the main thread, drawn at once.
+        wake.call_soon(lambda: self.apply_state(state))
 
     def apply_state(self, state: SessionState) -> None:
         """Show the session's state: switch page, redraw it, warning and busy overlays."""
@@ -373,9 +374,7 @@ class KioskApp(App):
             self.controller.start()
         if self.device_health is not None:
             # Told on the health thread: the property is set on the main thread.
-            self.device_health.subscribe(
-                lambda h: Clock.schedule_once(lambda _dt: self.show_health(h), 0)
-            )
+            self.device_health.subscribe(lambda h: wake.call_soon(lambda: self.show_health(h)))
         if self.screenshot_path is not None:
             self._frames = 0
             Clock.schedule_interval(self._screenshot_when_drawn, 0)

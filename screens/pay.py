@@ -24,7 +24,7 @@ from kiosk.payments.card_desk import CardDesk, CardPrompt
 from kiosk.payments.flow import PayResult
 from kiosk.payments.wizard import CardAction, PayStep, PayWizard
 from kiosk.session.machine import Request, SessionState
-from screens import theme
+from screens import theme, wake
 from screens.base import KioskScreen
 
 # The header's steps (选择 → 核对 → 支付 → 凭证) for each of the wizard's panels.
@@ -83,7 +83,7 @@ class PayScreen(KioskScreen):
         desk = self._desk()
         if desk is not None and not getattr(self, "_desk_watched", False):
             # The desk tells from the sale's worker thread: redraw on the UI thread.
-            desk.subscribe(lambda _p: Clock.schedule_once(lambda _dt: self._render()))
+            desk.subscribe(lambda _p: wake.call_soon(self._render))
             self._desk_watched = True
         self._render()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 
-from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.core.image import ImageLoader
 from kivy.properties import StringProperty
@@ -13,6 +12,7 @@ from kivy.uix.image import Image
 
 from kiosk.session.intents import RequestName
 from kiosk.session.machine import Request, SessionState
+from screens import wake
 from screens.base import KioskScreen
 
 RANGES = {
@@ -61,7 +61,7 @@ class PreviewImage(Image):
         if pixels is None:
             log.warning("preview image unreadable: no image loader for it")
             return
-        Clock.schedule_once(lambda _dt: self._show(path, pixels), 0)
+        wake.call_soon(lambda: self._show(path, pixels))
 
     def _show(self, path: str, pixels: object) -> None:
         if path == self.path:  # else a newer preview, or none, was asked for meanwhile

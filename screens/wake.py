@@ -1,0 +1,68 @@
+"""Show an answer in the frame it arrives, not at the next tick.
+
+Kivy's default clock sleeps between frames until 1/maxfps has passed since the last one. An
+answer the core publishes from its own thread (a page's data, the next page) then waits up to a
+whole frame (16.7 ms, 8 on average) before the main thread even looks at it: seven times in a
+member's journey. `FrameWake` replaces the clock's wait with one on an event: `call_soon` hands a
+callback to the main thread and ends the wait, so the callback and the frame that draws its
+result run at once.
+
+Why not Kivy's own "interrupt" clock: any callback scheduled with a 0 timeout (a per-frame
+callback, the frame monitor, a test driver) ends its wait at once, and the main loop then spins
+without sleeping. Here only `call_soon` wakes the loop, and the frame cap holds otherwise.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from kivy.clock import Clock
+
+_EARLY = 0.0005  # seconds: less than this left of the frame is not worth a sleep
+
+
+class FrameWake:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.installed = False
+
+    def install(self) -> None:
+        """Wait on our event between frames (Clock.tick looks up `idle` on the instance)."""
+        clock = Clock
+        event = self._event
+
+        def idle() -> float:
+            fps = clock._max_fps
+            if fps > 0:
+                end = clock._last_tick + 1 / fps
+                left = end - clock.time()
+                while left > _EARLY and not event.is_set():
+                    event.wait(left)
+                    left = end - clock.time()
+            event.clear()
+            now = clock.time()
+            clock._dt = now - clock._last_tick
+            clock._last_tick = now
+            return now
+
+        clock.idle = idle
+        self.installed = True
+
+    def wake(self) -> None:
+        """End the wait for the next frame now (any thread)."""
+        self._event.set()
+
+
+_wake = FrameWake()
+
+
+def install() -> None:
+    if not _wake.installed:
+        _wake.install()
+
+
+def call_soon(fn: Callable[[], object]) -> None:
+    """Run `fn` on the main thread in the next frame, and start that frame now (any thread)."""
+    Clock.schedule_once(lambda _dt: fn(), 0)
+    _wake.wake()
