@@ -1,0 +1,47 @@
+"""screens/wake.py: a callback handed over with call_soon starts its frame at once; without
+one, the clock still waits for the frame cap. Kivy's clock alone (no window, no SDL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from screens import wake
+
+
+@pytest.fixture
+def slow_clock():
+    """Kivy's clock at 2 frames a second, with the wake installed."""
+    from kivy.clock import Clock
+
+    fps, idle = Clock._max_fps, Clock.__dict__.get("idle")
+    wake.install()
+    Clock._max_fps = 2.0  # a frame every 0.5 s: a wake is unmistakable
+    Clock.tick()
+    yield Clock
+    Clock._max_fps = fps
+    if idle is None:
+        Clock.__dict__.pop("idle", None)
+    else:
+        Clock.idle = idle
+    wake._wake.installed = False
+
+
+def test_call_soon_from_another_thread_runs_before_the_frame_cap(slow_clock):
+    ran: list[str] = []
+    threading.Timer(
+        0.05, lambda: wake.call_soon(lambda: ran.append(threading.current_thread().name))
+    ).start()
+    t0 = time.monotonic()
+    slow_clock.tick()  # waits for the next frame, which the call ends early
+    waited = time.monotonic() - t0
+    assert ran == [threading.main_thread().name]  # run in that tick, on the ticking thread
+    assert waited < 0.4  # not the 0.5 s of a frame at 2 fps
+
+
+def test_without_a_call_the_clock_still_waits_for_the_frame(slow_clock):
+    t0 = time.monotonic()
+    slow_clock.tick()
+    assert time.monotonic() - t0 > 0.4  # the cap holds: no spinning between frames
