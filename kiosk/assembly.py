@@ -24,6 +24,7 @@ from kiosk.config import KioskConfig
 from kiosk.devices import open_epp
 from kiosk.devices.camera import open_camera
 from kiosk.devices.idcard import open_idcard_reader
+from kiosk.documents_worker import DocumentWorker
 from kiosk.domain.zone import today_in
 from kiosk.health import DeviceHealth, a4_probe, backoffice_probe, reader_probe
 from kiosk.i18n import Translator
@@ -68,6 +69,7 @@ class Kiosk:
     idcard_reader: IdCardReaderPort | None = None  # [idcard_reader]: ID-card entry
     camera: CameraPort | None = None  # [camera]: the face check
     health: DeviceHealth | None = None  # the reader, back office and A4 printer watched
+    printing: PrintService | None = None  # A4 documents; its worker process ends with the kiosk
 
     def close(self) -> None:
         if self.health is not None:
@@ -86,6 +88,8 @@ class Kiosk:
             self.idcard_reader.close()
         if self.camera is not None:
             self.camera.close()
+        if self.printing is not None:
+            self.printing.close()
 
 
 def open_acquirer(cfg: KioskConfig) -> AcquirerClient:
@@ -125,6 +129,8 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         hall_name=cfg.terminal.hall_name,
         terminal_id=cfg.terminal.id,
         zone=cfg.terminal.zone,
+        # PDFs built in a worker process: reportlab and the font stay out of the UI's process
+        documents=DocumentWorker(),
     )
     # One client for everything, so signing and TLS settings apply to payments too.
     pay_client, journal = PaymentClient(client), Journal(cfg.journal.path)
@@ -246,6 +252,7 @@ def build(cfg: KioskConfig, translator: Translator | None = None) -> Kiosk:
         idcard_reader=idcard_reader,
         camera=camera,
         health=health,
+        printing=printing,
     )
 
 

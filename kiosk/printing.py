@@ -1,6 +1,10 @@
 """Printing the member's A4 documents: certificate issued by the back office, PDF built,
 page 1 previewed, then sent to the A4 printer. Runs on worker threads only.
 
+Where a PDF is built is a `DocumentBuilder`'s choice: in this process (`InProcessBuilder`, the
+default), or in the kiosk's document worker process (kiosk/documents_worker.py, which the
+assembly passes) so the UI's process never imports reportlab nor holds the document font.
+
 A preview holds personal data (a picture of the member's record), so previews live in one
 private temporary folder per session and are deleted when the session forgets the member.
 """
@@ -17,7 +21,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kiosk.domain import CardHolder, mask_id
 from kiosk.domain.certificates import AttestedContent, Certificate, CertificateKind
@@ -31,12 +35,19 @@ from kiosk.domain.documents import (
 from kiosk.domain.zone import DEFAULT_ZONE, in_zone
 from kiosk.errors import KioskError
 from kiosk.ports import A4PrinterPort, CertificatePort
-from printer import BuiltDocument, PrinterError, certificate_pdf, rights_record_pdf
+from printer import BuiltDocument, PrinterError
 from printer import errors as pe
+from printer.documents import certificate_pdf, rights_record_pdf
 from printer.fonts import warm_pdf_font
 
 log = logging.getLogger(__name__)
 _Doc = TypeVar("_Doc", bound=AttestedDocument)
+_Data = TypeVar("_Data")
+# A module-level builder (printer.documents.builders): pickled by name to a worker process.
+Builder = Callable[[_Data, str], BuiltDocument]
+# How much less than the UI's frames the document work (its worker, pdftoppm) may have: on two
+# cores the UI's frames come first.
+BACKGROUND_NICE = 10
 
 
 class PrintFailed(KioskError):
@@ -44,7 +55,37 @@ class PrintFailed(KioskError):
 
     def __init__(self, message_key: str, detail: str = "") -> None:
         self.message_key = message_key
+        self.detail = detail
         super().__init__(f"{message_key}: {detail}" if detail else message_key)
+
+    def __reduce__(self) -> tuple[type[PrintFailed], tuple[str, str]]:
+        # pickled (from a worker process) as made, not from its joined message
+        return type(self), (self.message_key, self.detail)
+
+
+class DocumentBuilder(Protocol):
+    """Builds a document: `builder(data, font_path)`, here or in another process."""
+
+    def build(self, builder: Builder[_Data], data: _Data, font_path: Path) -> BuiltDocument: ...
+
+    def warm_up(self, font_path: Path) -> None:
+        """Make the first build cost what the next ones do (font parsed, process started)."""
+
+    def close(self) -> None: ...
+
+
+class InProcessBuilder:
+    """Builds in the calling thread (tests, tools; the kiosk uses its document worker)."""
+
+    def build(self, builder: Builder[_Data], data: _Data, font_path: Path) -> BuiltDocument:
+        return builder(data, str(font_path))
+
+    def warm_up(self, font_path: Path) -> None:
+        # ≈ 90 ms, much of it with the GIL held: the first preview then costs ≈ 20 ms
+        warm_pdf_font(font_path)
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -89,6 +130,22 @@ def build_document(
 ) -> BuiltDocument:
     """The PDF of an issued certificate, from its attested content alone; `id_number` is the
     card holder's, which must be the one the content attests (masked)."""
+    builder, data = document_source(
+        cert, id_number, printed_at=printed_at, hall_name=hall_name, terminal_id=terminal_id
+    )
+    return builder(data, str(font_path))
+
+
+def document_source(
+    cert: Certificate,
+    id_number: str,
+    *,
+    printed_at: dt.datetime,
+    hall_name: str,
+    terminal_id: str,
+) -> tuple[Builder[Any], AttestedDocument]:
+    """The builder of an issued certificate's document and its data, for `build_document` or
+    a DocumentBuilder; `id_number` must be the one the content attests (masked)."""
     c = cert.content
     if mask_id(id_number) != c.id_number_masked:
         # Never print one member's record with another's ID number.
@@ -106,8 +163,8 @@ def build_document(
         )
 
     if c.kind is CertificateKind.PARTICIPATION:
-        return certificate_pdf(data(CertificateData), font_path)
-    return rights_record_pdf(data(RightsRecordData), font_path)
+        return certificate_pdf, data(CertificateData)
+    return rights_record_pdf, data(RightsRecordData)
 
 
 def printer_error_key(e: PrinterError) -> str:
@@ -134,8 +191,10 @@ class PrintService:
         terminal_id: str,
         zone: zoneinfo.ZoneInfo = DEFAULT_ZONE,
         clock: Callable[[], dt.datetime] | None = None,
+        documents: DocumentBuilder | None = None,
     ) -> None:
         self.client = client
+        self.documents: DocumentBuilder = documents or InProcessBuilder()
         self.a4 = a4
         self.font_path = font_path
         self.hall_name = hall_name
@@ -174,14 +233,14 @@ class PrintService:
             title = f"{kind.zh} {y0}" + (f"-{y1}" if y1 != y0 else "")
         if cert.kind is not kind:
             raise PrintFailed("print.error.other", f"asked for {kind}, issued {cert.kind}")
-        doc = build_document(
+        builder, data = document_source(
             cert,
             holder.id_number,
             printed_at=printed_at,
             hall_name=self.hall_name,
             terminal_id=self.terminal_id,
-            font_path=self.font_path,
         )
+        doc = self.build(builder, data)
         image = self._preview(doc)
         with self._lock:
             self._doc, self._title = doc, title
@@ -190,6 +249,10 @@ class PrintService:
     def printed_at(self) -> dt.datetime:
         """Now, in the hall's wall time, to the second: the time a document says it was printed."""
         return in_zone(self._clock(), self.zone).replace(microsecond=0)
+
+    def build(self, builder: Builder[_Data], data: _Data) -> BuiltDocument:
+        """A document built by this service's DocumentBuilder, in the kiosk's font."""
+        return self.documents.build(builder, data, self.font_path)
 
     def stage(self, doc: BuiltDocument, title: str) -> Path:
         """Hold a document built elsewhere (a transfer voucher...) for `submit`, and preview its
@@ -209,6 +272,10 @@ class PrintService:
         stem = folder / f"page1-{len(list(folder.glob('page1-*')))}"
         r = subprocess.run(
             [
+                # below the UI's frames, as the document worker (not preexec_fn: threads here)
+                "nice",
+                "-n",
+                str(BACKGROUND_NICE),
                 "pdftoppm",
                 "-png",
                 "-r",
@@ -244,9 +311,15 @@ class PrintService:
         return PrintDone(doc.pages, result.job_id)
 
     def warm_up(self) -> None:
-        """Parse the document font now (≈ 90 ms, much of it with the GIL held): the first
-        member's preview then costs ≈ 20 ms of building, not ≈ 100 ms while a page is drawn."""
-        warm_pdf_font(self.font_path)
+        """Ready the document builder now (the font parsed, the worker process started): the
+        first member's preview then costs ≈ 20 ms of building, not ≈ 100 ms while a page is
+        drawn."""
+        self.documents.warm_up(self.font_path)
+
+    def close(self) -> None:
+        """The member's previews deleted and the document builder stopped (the kiosk closes)."""
+        self.forget()
+        self.documents.close()
 
     def forget(self) -> None:
         with self._lock:

@@ -18,6 +18,10 @@ class PrinterError(Exception):
         text = f"{self.zh} / {self.en}"
         super().__init__(f"{text}: {detail}" if detail else text)
 
+    def __reduce__(self) -> tuple[type[PrinterError], tuple[str]]:
+        # pickled (from the document worker process) as made, not from its joined message
+        return type(self), (self.detail,)
+
 
 class PaperOut(PrinterError):
     zh = "凭条打印机缺纸"

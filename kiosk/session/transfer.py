@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.domain import CardHolder
 from kiosk.domain.transfer import Cities, TransferRequests, TransferVoucher, VoucherKind
 from kiosk.printing import PrintDone, PrintFailed, PrintService
-from printer.documents.transfer_voucher import NotTheHoldersVoucher, VoucherData, voucher_pdf
+from printer.documents.builders import voucher_pdf
+from printer.documents.inputs import NotTheHoldersVoucher, VoucherData
 
 
 class TransferClient(Protocol):
@@ -93,7 +93,7 @@ class TransferService:
         except NotTheHoldersVoucher:
             # Never one member's periods under another's ID number.
             raise PrintFailed("print.error.other", "the voucher is not the holder's") from None
-        doc = voucher_pdf(data, Path(p.font_path))
+        doc = p.build(voucher_pdf, data)  # in the document worker: no reportlab here
         title = f"{kind.zh} {voucher.first}-{voucher.last}"
         image = p.stage(doc, title)
         return VoucherPreview(kind, title, doc.pages, str(image), voucher.verification.code)

@@ -33,7 +33,8 @@ from kiosk.domain.unemployment import SkillSubsidy, UnemploymentStatus
 from kiosk.domain.zone import in_zone
 from kiosk.errors import KioskError
 from kiosk.printing import PrintFailed, PrintService, printer_error_key
-from printer.documents.unemployment_ack import AcknowledgementData, acknowledgement_pdf
+from printer.documents.builders import acknowledgement_pdf
+from printer.documents.inputs import AcknowledgementData
 from printer.errors import PrinterError
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,8 @@ class UnemploymentService:
         if claim is None or status.separation is None:
             raise UnemploymentRefused("unemployment.no_claim")
         p = self.printing
-        doc = acknowledgement_pdf(
+        doc = p.build(
+            acknowledgement_pdf,
             AcknowledgementData(
                 status=status,
                 name=holder.name,
@@ -183,8 +185,7 @@ class UnemploymentService:
                 hall_name=p.hall_name,
                 terminal_id=p.terminal_id,
             ),
-            p.font_path,
-        )
+        )  # in the document worker: no reportlab here
         try:
             job = p.a4.print_pdf(doc.pdf, f"失业保险金申领回执 {claim.application_id}")
         except PrinterError as e:

@@ -1,7 +1,19 @@
-"""The A4 documents: the personal rights record and the participation certificate (reportlab)."""
+"""The A4 documents: the personal rights record, the participation certificate, the transfer
+voucher and the unemployment acknowledgement (reportlab, imported by a builder's first call)."""
 
-from printer.documents.certificate import certificate_pdf
-from printer.documents.layout import BuiltDocument, Mark
-from printer.documents.rights_record import rights_record_pdf
+from printer.documents.builders import (
+    acknowledgement_pdf,
+    certificate_pdf,
+    rights_record_pdf,
+    voucher_pdf,
+)
+from printer.documents.built import BuiltDocument, Mark
 
-__all__ = ["BuiltDocument", "Mark", "certificate_pdf", "rights_record_pdf"]
+__all__ = [
+    "BuiltDocument",
+    "Mark",
+    "acknowledgement_pdf",
+    "certificate_pdf",
+    "rights_record_pdf",
+    "voucher_pdf",
+]

@@ -17,10 +17,10 @@ from reportlab.lib.units import mm
 from kiosk.domain import MonthStatus, Period, Scheme, period_range
 from kiosk.domain.certificates import AttestedMonth
 from kiosk.domain.documents import CertificateData
+from printer.documents.built import BuiltDocument
 from printer.documents.frame import member_document
 from printer.documents.layout import (
     Block,
-    BuiltDocument,
     Column,
     Heading,
     Paragraph,

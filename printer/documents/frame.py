@@ -10,13 +10,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from kiosk.domain.documents import AttestedDocument, Verification
+from printer.documents.built import BuiltDocument, Mark
 from printer.documents.layout import (
     MARGIN,
     PAGE_H,
     PAGE_W,
     Block,
-    BuiltDocument,
-    Mark,
     PageFrame,
     build,
     draw_qr,

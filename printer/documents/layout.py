@@ -14,7 +14,7 @@ import functools
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import qrcode
@@ -23,22 +23,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from printer.documents.built import BuiltDocument, Mark
+
 PAGE_W, PAGE_H = A4
 MARGIN = 15 * mm
 GREY = 0.88
-
-
-@dataclass(frozen=True)
-class Mark:
-    """Where a value was drawn: tests look for ink there in rendered pages."""
-
-    page: int  # 1-based
-    label: str
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
 
 
 @dataclass(frozen=True)
@@ -90,16 +79,6 @@ class PageFrame:
     draw: Callable[[Canvas, int, int, list[Mark]], None]
     top: float  # body starts below this y
     bottom: float  # and ends above this y
-
-
-@dataclass
-class BuiltDocument:
-    pdf: bytes
-    pages: int
-    marks: list[Mark] = field(default_factory=list)
-
-    def marks_labelled(self, label: str) -> list[Mark]:
-        return [m for m in self.marks if m.label == label]
 
 
 # One drawing operation on a page: (kind, args).

@@ -18,10 +18,10 @@ from kiosk.domain import Money, MonthStatus, Scheme
 from kiosk.domain.certificates import AttestedMonth
 from kiosk.domain.documents import RightsRecordData
 from kiosk.domain.records import YEARLY_SCHEMES
+from printer.documents.built import BuiltDocument
 from printer.documents.frame import member_document
 from printer.documents.layout import (
     Block,
-    BuiltDocument,
     Column,
     Heading,
     Paragraph,

@@ -12,18 +12,17 @@ verification code, QR and digest at the top of every page, as on the other A4 do
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.units import mm
 
-from kiosk.domain.identity import mask_id
-from kiosk.domain.transfer import TransferVoucher, VoucherKind
+from kiosk.domain.transfer import VoucherKind
+from printer.documents.built import BuiltDocument
 from printer.documents.frame import FrameText, document_frame
+from printer.documents.inputs import NotTheHoldersVoucher as NotTheHoldersVoucher
+from printer.documents.inputs import VoucherData as VoucherData
 from printer.documents.layout import (
     Block,
-    BuiltDocument,
     Column,
     Heading,
     Paragraph,
@@ -34,23 +33,6 @@ from printer.documents.layout import (
 from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font
 
 SEX = {"1": "男", "2": "女"}
-
-
-class NotTheHoldersVoucher(ValueError):
-    """The ID number given is not the one the voucher attests: never printed."""
-
-
-@dataclass(frozen=True)
-class VoucherData:
-    voucher: TransferVoucher
-    id_number: str  # in full: the member's own, from the card or ID card read at the kiosk
-    printed_at: dt.datetime  # the city's time
-    hall_name: str
-    terminal_id: str
-
-    def __post_init__(self) -> None:
-        if mask_id(self.id_number) != self.voucher.id_number_masked:
-            raise NotTheHoldersVoucher("the voucher is not the holder's: not printed")
 
 
 def voucher_pdf(data: VoucherData, font_path: Path | str = DEFAULT_FONT_PATH) -> BuiltDocument:

@@ -9,23 +9,20 @@ masked."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from kiosk.domain.unemployment import UnemploymentStatus
+from printer.documents.built import BuiltDocument, Mark
+from printer.documents.inputs import AcknowledgementData as AcknowledgementData
 from printer.documents.layout import (
     MARGIN,
     PAGE_H,
     PAGE_W,
     Block,
-    BuiltDocument,
     Column,
     Heading,
-    Mark,
     PageFrame,
     Paragraph,
     Spacer,
@@ -36,16 +33,6 @@ from printer.documents.layout import (
 from printer.fonts import DEFAULT_FONT_PATH, register_pdf_font
 
 TITLE = "失业保险金申领回执"
-
-
-@dataclass(frozen=True)
-class AcknowledgementData:
-    status: UnemploymentStatus  # the answer to the claim: its application is set
-    name: str
-    id_number_masked: str
-    printed_at: dt.datetime  # the city's time
-    hall_name: str
-    terminal_id: str
 
 
 def acknowledgement_pdf(
