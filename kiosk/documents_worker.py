@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,8 +38,12 @@ START_TIMEOUT = 60.0
 
 
 def _start_worker(font_path: str) -> None:
-    """In the worker process, once: below the UI in priority, the document font parsed."""
+    """In the worker process, once: below the UI in priority, ended with the kiosk's process,
+    the document font parsed."""
     os.nice(BACKGROUND_NICE)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
     try:
         from printer.fonts import warm_pdf_font
 
@@ -46,6 +51,13 @@ def _start_worker(font_path: str) -> None:
     except Exception as e:
         # An initializer that raises breaks the pool for every build: log and go on.
         logging.getLogger(__name__).warning("document font not warmed: %s", e)
+
+
+def _end_with(parent_sentinel: int) -> None:
+    """Exit when the kiosk's process is gone (killed, crashed): the worker holds both ends of
+    its task pipe, so it would otherwise wait for a task for ever."""
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(0)
 
 
 class DocumentWorker:
@@ -103,7 +115,7 @@ class DocumentWorker:
                 return self._pool
             pool = ProcessPoolExecutor(
                 max_workers=1,
-                mp_context=get_context("spawn"),
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
                 initargs=(str(font_path),),
             )

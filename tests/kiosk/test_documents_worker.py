@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +26,7 @@ from printer.errors import FontMissing
 from printer.fonts import DEFAULT_FONT_PATH
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import id_number_for
+from tests.helpers.paths import REPO
 from tests.helpers.pdf_checks import all_pages_text
 from tests.helpers.transfer_medical import MOVER, transfer_medical_service
 from tests.helpers.unemployment import AGAIN, unemployment_service
@@ -159,3 +162,41 @@ def test_the_worker_runs_below_the_callers_priority_and_ends_with_close() -> Non
     assert not alive(pid)
     with pytest.raises(PrintFailed):
         w.build(stuck_builder, 0.0, DEFAULT_FONT_PATH)
+
+
+# A kiosk process with a warm worker, killed as a crash (or a test's timeout) would.
+KIOSK = """
+import sys
+from kiosk.documents_worker import DocumentWorker
+from printer.fonts import DEFAULT_FONT_PATH
+w = DocumentWorker()
+w.warm_up(DEFAULT_FONT_PATH)
+print(w.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_worker_ends_when_the_kiosk_process_dies() -> None:
+    kiosk = subprocess.Popen(
+        [sys.executable, "-c", KIOSK],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert kiosk.stdout is not None
+        pid = int(kiosk.stdout.readline())
+        assert alive(pid)
+        kiosk.kill()
+        kiosk.wait(30)
+        deadline = time.monotonic() + 30
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        orphan = alive(pid)
+        if orphan:
+            os.kill(pid, 9)
+        assert not orphan, "the document worker outlived the kiosk"
+    finally:
+        kiosk.kill()
+        kiosk.wait(30)
