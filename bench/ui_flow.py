@@ -265,7 +265,8 @@ def main() -> None:
         "core alone (median ms; the UI's extra): "
         + ", ".join(
             f"{n} {kiosk_steps[n] * 1000:.0f}/{core_steps[n] * 1000:.0f} "
-            f"({(kiosk_steps[n] - core_steps[n]) * 1000:+.0f})"
+            f"({(kiosk_steps[n] - core_steps[n]) * 1000:+.0f}; "
+            f"{statistics.median(r['draws'][n] for r in ui):.0f} frames drawn)"
             for n in names[1:]
         )
     )

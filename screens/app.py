@@ -6,6 +6,7 @@ import gc
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -187,6 +188,7 @@ class KioskApp(App):
     def build(self) -> FloatLayout:
         Window.clearcolor = theme.BACKGROUND
         wake.install()  # an answer from the core is drawn when it comes (screens/wake.py)
+        wake.frame_hold.install(Window, busy=self._core_busy)
         solid_fill.nearest()  # panels and buttons sample one texel (screens/solid_fill.py)
         for kv in KV_FILES:
             Builder.load_file(str(KV_DIR / kv))
@@ -221,8 +223,13 @@ class KioskApp(App):
 
     # -- the session --------------------------------------------------------------------------
 
+    def _core_busy(self) -> bool:
+        return self.controller is not None and self.controller.busy
+
     def post(self, event: Event) -> None:
         if self.controller is not None:
+            if threading.current_thread() is threading.main_thread():
+                wake.frame_hold.hold()  # the answer comes in a moment (screens/wake.py)
             self.controller.post(event)
 
     def navigate(self, page: str) -> None:

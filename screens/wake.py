@@ -66,3 +66,48 @@ def call_soon(fn: Callable[[], object]) -> None:
     """Run `fn` on the main thread in the next frame, and start that frame now (any thread)."""
     Clock.schedule_once(lambda _dt: fn(), 0)
     _wake.wake()
+
+
+class FrameHold:
+    """Draw nothing between the member's touch and the core's answer, up to the next frame.
+
+    A touch that asks the core for something (a page, a tab, a PIN check) is followed by the
+    answer within a few milliseconds for most steps, and the frames drawn in between (the
+    button let go, the page's loading look) are gone a moment later. On two cores each of
+    them (llvmpipe fills the whole window with both) takes CPU from the work the member waits
+    for. Held, the first frame drawn is the answer. The hold ends at the frame the clock would
+    have drawn anyway (within 16.7 ms of the touch): a slower answer shows its loading look
+    then, as without the hold. `busy` says whether the core is still on it.
+    """
+
+    def __init__(self) -> None:
+        self._until = 0.0  # clock time: frames before it are held while the core is busy
+        self.busy: Callable[[], bool] = lambda: False
+        self.held = 0  # frames not drawn (for the bench)
+        self._skipping = False
+
+    def install(self, window: object, busy: Callable[[], bool]) -> None:
+        self.busy = busy
+        # Handlers bound to an event run before the window's own; True stops the dispatch.
+        window.bind(on_draw=self._skip_draw, on_flip=self._skip_flip)  # type: ignore[attr-defined]
+
+    def hold(self) -> None:
+        """The member asked the core for something now (main thread)."""
+        fps = Clock._max_fps
+        if fps > 0:  # just before the frame the cap would start next
+            self._until = Clock._last_tick + 1 / fps - 2 * _EARLY
+
+    def _held_now(self) -> bool:
+        return Clock.time() < self._until and self.busy()
+
+    def _skip_draw(self, *_a: object) -> bool:
+        self._skipping = self._held_now()
+        if self._skipping:
+            self.held += 1
+        return self._skipping
+
+    def _skip_flip(self, *_a: object) -> bool:
+        return self._skipping  # nothing new was drawn: nothing to present
+
+
+frame_hold = FrameHold()

@@ -131,6 +131,8 @@ class Controller:
         self._threads: list[threading.Thread] = []
         # A session number: answers that arrive after the session ended are dropped.
         self._generation = 0
+        self._in_flight = 0  # events not yet handled and effects not yet finished
+        self._in_flight_lock = threading.Lock()
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -143,14 +145,31 @@ class Controller:
 
     def post(self, event: Event) -> None:
         """Hand an event to the session; safe from any thread."""
+        self._count(1)
         self._events.put(event)
+
+    @property
+    def busy(self) -> bool:
+        """Whether an event waits or is being handled, or an effect (card, back office) runs.
+        An effect's answer is posted before the effect counts as finished, so a request and its
+        answer read busy without a gap until the answer's state has been published."""
+        return self._in_flight > 0
+
+    def _count(self, n: int) -> None:
+        with self._in_flight_lock:
+            self._in_flight += n
+
+    def _submit(self, pool: ThreadPoolExecutor, fn: Callable[..., object], *args: object) -> None:
+        future = pool.submit(fn, *args)  # raises once the pool is shut down: nothing counted
+        self._count(1)
+        future.add_done_callback(lambda _f: self._count(-1))
 
     def warm_up(self) -> None:
         """Warm the data side (fonts for documents...) on the I/O pool; the UI calls this once
         its own pages are built, so the work neither delays start-up nor lands mid-journey."""
         warm = getattr(self.data, "warm_up", None)
         if warm is not None:
-            self._io_pool.submit(self._warm, warm)
+            self._io_pool.submit(self._warm, warm)  # not the member's: never busy
 
     @staticmethod
     def _warm(warm: Callable[[], None]) -> None:
@@ -194,12 +213,28 @@ class Controller:
             if event is None:
                 return
             try:
-                self.handle_now(event)
+                self._handle(event, posted=True)
             except Exception:  # the kiosk must keep running; the state is still consistent
                 log.exception("session event %s failed", type(event).__name__)
 
     def handle_now(self, event: Event) -> None:
         """Apply one event on the calling thread (the session thread, or a test)."""
+        self._handle(event, posted=False)
+
+    def _handle(self, event: Event, *, posted: bool) -> None:
+        pending = [posted]  # a posted event counts as in flight until it is handled
+
+        def count_off() -> None:
+            if pending[0]:
+                pending[0] = False
+                self._count(-1)
+
+        try:
+            self._apply(event, count_off)
+        finally:
+            count_off()  # also when handling it failed
+
+    def _apply(self, event: Event, count_off: Callable[[], None]) -> None:
         before = self.session.state
         effects = self.session.handle(event, self.clock())
         after = self.session.state
@@ -209,6 +244,7 @@ class Controller:
             self._generation += 1
         for effect in effects:
             self._run_effect(effect)
+        count_off()  # before the state goes out: its effects, if any, count from here on
         if after is not before:
             for fn in list(self._observers):
                 fn(after)
@@ -219,28 +255,28 @@ class Controller:
         gen = self._generation
         match effect:
             case ReadCard():
-                self._card_pool.submit(self._read_card, gen)
+                self._submit(self._card_pool, self._read_card, gen)
             case VerifyPin(digits=digits):
-                self._card_pool.submit(self._verify_pin, digits, gen)
+                self._submit(self._card_pool, self._verify_pin, digits, gen)
             case ChangePin(old=old, new=new):
-                self._card_pool.submit(self._change_pin, old, new, gen)
+                self._submit(self._card_pool, self._change_pin, old, new, gen)
             case Load(key=key, params=params):
                 holder = self.session.state.holder
                 if holder is not None:
-                    self._io_pool.submit(self._load, key, holder, params, gen)
+                    self._submit(self._io_pool, self._load, key, holder, params, gen)
             case CheckFace(id_number=id_number, purpose=purpose, card_identifier=card):
                 # Seconds of camera and back office: the I/O pool, never the card thread.
-                self._io_pool.submit(self._check_face, id_number, purpose, card, gen)
+                self._submit(self._io_pool, self._check_face, id_number, purpose, card, gen)
             case ResetPin(holder=holder, proof=proof, new=new, confirm=confirm):
-                self._card_pool.submit(self._reset_pin, holder, proof, new, confirm, gen)
+                self._submit(self._card_pool, self._reset_pin, holder, proof, new, confirm, gen)
             case CancelLoss(holder=holder, digits=digits):
-                self._card_pool.submit(self._cancel_loss, holder, digits, gen)
+                self._submit(self._card_pool, self._cancel_loss, holder, digits, gen)
             case OpenIdSession(card=card):
-                self._io_pool.submit(self._open_id_session, card, gen)
+                self._submit(self._io_pool, self._open_id_session, card, gen)
             case UpgradeIdSession(verification_id=vid):
-                self._io_pool.submit(self._upgrade_id_session, vid, gen)
+                self._submit(self._io_pool, self._upgrade_id_session, vid, gen)
             case Forget():
-                self._card_pool.submit(self.card.forget)
+                self._submit(self._card_pool, self.card.forget)
                 if self.id_entry is not None:
                     self.id_entry.forget()  # the token off at once; closed on the I/O pool
                 forget = getattr(self.data, "forget", None)

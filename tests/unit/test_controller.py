@@ -194,3 +194,36 @@ def test_io_work_and_its_programs_yield_the_cpu_to_the_screen():
         assert mine == before  # the calling (UI) thread keeps its priority
     finally:
         c.stop()
+
+
+def test_busy_from_the_members_request_until_its_answer_goes_out():
+    """The UI holds its frames while the core is busy with a member's request (screens/wake.py):
+    busy from the post, through the back office call, with no gap between the call and its
+    answer, and no longer busy when the answer's state is published."""
+    class AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
+        def load(self, key, holder, params):
+            return super().load(key, holder, params) if key == "accounts" else {"key": key}
+
+    card, data = FakeCard(), AccountsWait()
+    c = Controller(Session(TimeoutConfig()), card, data, tick_interval=60)  # no ticks meanwhile
+    seen: list[tuple[bool, bool]] = []  # (the state has the answer, busy) as each state went out
+    c.subscribe(lambda s: seen.append(("accounts" in s.data, c.busy)))
+    c.start()
+    try:
+        card.inserted()
+        assert wait_for(lambda: c.session.state.page is Page.PIN and not c.busy)
+        c.post(PinSubmitted(bytearray(b"135790")))
+        assert wait_for(lambda: c.session.state.page is Page.MENU and not c.busy)
+        seen.clear()
+        c.post(Navigate(Page.ACCOUNTS))
+        assert c.busy  # from the post on
+        assert wait_for(lambda: "accounts" in c.session.state.loading)
+        time.sleep(0.05)
+        assert c.busy  # the back office call is still running
+        data.release.set()
+        assert wait_for(lambda: "accounts" in c.session.state.data)
+        assert wait_for(lambda: not c.busy)
+        assert seen[-1] == (True, False)  # the answer went out with nothing left in flight
+        assert all(busy for has_answer, busy in seen if not has_answer)  # loading: busy
+    finally:
+        c.stop()

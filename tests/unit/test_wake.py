@@ -45,3 +45,28 @@ def test_without_a_call_the_clock_still_waits_for_the_frame(slow_clock):
     t0 = time.monotonic()
     slow_clock.tick()
     assert time.monotonic() - t0 > 0.4  # the cap holds: no spinning between frames
+
+
+class _Window:
+    def bind(self, **handlers):
+        self.handlers = handlers
+
+    def draws(self) -> bool:
+        """Whether the window would draw and present this frame (no handler stopped it)."""
+        return not self.handlers["on_draw"]() and not self.handlers["on_flip"]()
+
+
+def test_frames_are_held_from_a_touch_until_the_answer_or_the_next_regular_frame(slow_clock):
+    window, busy = _Window(), [True]
+    hold = wake.FrameHold()
+    hold.install(window, busy=lambda: busy[0])
+    assert window.draws()  # nothing asked: drawn
+    hold.hold()  # the member's touch asked the core
+    assert not window.draws()  # the core is on it: the button let go is not drawn
+    busy[0] = False
+    assert window.draws()  # the answer is there: drawn at once
+    busy[0] = True
+    hold.hold()
+    slow_clock.tick()  # the frame the cap starts anyway (0.5 s later here)
+    assert window.draws()  # a slow answer: its loading look shows, as without the hold
+    assert hold.held == 1
