@@ -91,6 +91,9 @@ def headless_run(cfg_path: Path, cs, member: dict, steps: dict[str, float] | Non
     from kiosk.session.machine import ExitPressed, Navigate, Page, PinSubmitted, Request
 
     k = build(load_config(cfg_path))
+    warm = getattr(k.controller.data, "warm_up", None)
+    if warm is not None:  # as the app does once its pages are built: the document worker up
+        warm()
     changed = threading.Condition()
     k.controller.subscribe(lambda _s: _notify(changed))
     k.controller.start()
