@@ -2,7 +2,12 @@
 
 Rows go in with the driver's bulk path in batches: executemany on SQLite; on PostgreSQL COPY,
 with the member tables' keys, indexes and foreign keys built once at the end
-(backoffice.seed.copy). The same seed gives the same rows on both."""
+(backoffice.seed.copy). The same seed gives the same rows on both.
+
+On PostgreSQL with many members, ranges of members are drawn and COPYed by forked worker
+processes (backoffice.seed.workers: a pipe per worker, nothing shared). When a range fails, or
+its worker dies, the other workers are stopped within a bounded time (SIGTERM, a short grace,
+SIGKILL, each reaped), every table is dropped and SeedError names the range's members."""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ import gc
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import time
 import zoneinfo
@@ -24,11 +28,11 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import func, insert, make_url, select
 from sqlalchemy.engine import Connection
 
-from backoffice.errors import BackOfficeServerError
 from backoffice.face.enrolment import enrol_showcases
 from backoffice.policy import Policy
 from backoffice.seed.cards import profile_file_name, write_profile
 from backoffice.seed.copy import SetAside, bulk_load, copy_rows
+from backoffice.seed.errors import SeedError, WorkerFailed
 from backoffice.seed.finance import (
     ACCOUNT_COLUMNS,
     account_rows,
@@ -53,6 +57,7 @@ from backoffice.seed.rows import (
     VocationalCertificateRecord,
 )
 from backoffice.seed.transfer import TransferRequestRecord
+from backoffice.seed.workers import ForkedWorkers
 from backoffice.storage import Database
 from backoffice.storage.members import MEMBER_TABLES, EmployerRow, MemberRow
 from backoffice.storage.terminals import AdminCardRow, TerminalRow
@@ -70,10 +75,6 @@ BATCH = 500
 # members at once (drawing a life is most of the seeding's CPU).
 PARALLEL_FROM = 20_000
 CHUNK = 5_000
-
-
-class SeedError(BackOfficeServerError):
-    pass
 
 
 @dataclass
@@ -223,9 +224,10 @@ def _copy_in_parallel(
 ) -> None:
     """PostgreSQL, many members: the keys and indexes are set aside and committed, then
     `processes` processes each draw and COPY ranges of CHUNK members (a transaction per range),
-    then the keys are built and checked. Not one transaction: if anything fails, every table is
-    dropped (the next seed makes them again) and SeedError
-    raised. Each life depends only on (seed, index): the rows are those of one process."""
+    then the keys are built and checked. Not one transaction: if anything fails, the workers
+    are stopped (backoffice.seed.workers), every table is dropped (the next seed makes them
+    again) and SeedError raised. Each life depends only on (seed, index): the rows are those
+    of one process."""
     with db.engine.connect() as conn, conn.begin():
         conn.execute(insert(EmployerRow), [{"id": i, "name": n} for i, n in employers(seed)])
         insert_demo_access(conn, policy)
@@ -239,10 +241,9 @@ def _copy_in_parallel(
         # Forked, with no connection of this process's pool to inherit (spawn would run the
         # caller's main module again in each process).
         db.engine.dispose()
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for got, changed, showcases in pool.imap_unordered(
-                _copy_range, [(url, policy, seed, as_of, lo, hi) for lo, hi in ranges]
-            ):
+        jobs = [(url, policy, seed, as_of, lo, hi) for lo, hi in ranges]
+        with ForkedWorkers(_copy_range, processes) as workers:
+            for _job, (got, changed, showcases) in workers.unordered(jobs):
                 for table, n in got.items():
                     counts[table] += n
                 changed_pins |= changed
@@ -258,10 +259,20 @@ def _copy_in_parallel(
             aside.restore_rest(raw)
         log.info("keys, indexes and foreign keys built in %.0f s", time.perf_counter() - began)
     except Exception as e:
+        # The workers are gone (ForkedWorkers stops them before the exception leaves): their
+        # transactions are over, and nothing holds the tables.
         db.drop_schema()
-        raise SeedError(f"seeding failed, every table dropped: {e}") from e
+        raise SeedError(f"seeding failed, every table dropped: {_failure(e)}") from e
     report.showcases.sort(key=lambda m: m.index)
     report.changed_pins = len(changed_pins)
+
+
+def _failure(e: Exception) -> str:
+    """What failed: a range names its members (a job is _copy_range's tuple)."""
+    if isinstance(e, WorkerFailed):
+        lo, hi = cast("tuple[Any, ...]", e.job)[4:6]
+        return f"members {lo}-{hi - 1}: {e.reason}"
+    return str(e)
 
 
 def _redraw_across_ranges(

@@ -1,0 +1,177 @@
+"""The parallel seed's worker processes (PostgreSQL, many members): when a range fails, the seed
+ends within a bounded time with the failed range's error, every worker gone and every member
+table dropped, even if a worker will not die of SIGTERM or a worker itself dies; when it
+succeeds, every worker has exited and been reaped.
+
+The ranges' stand-ins below replace backoffice.seed.run._copy_range in the test only; they run
+in the forked workers and note each worker's pid in a folder, so the test can look for them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from backoffice.policy import load_policy
+from backoffice.seed import run as seed_run
+from backoffice.seed import seed_database
+from backoffice.storage import Database
+from backoffice.storage.members import MEMBER_TABLES
+from tests.helpers.backoffice import TODAY, fresh_pg_database
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
+
+MEMBERS = 240
+SEED = 11
+_REAL_RANGE = seed_run._copy_range
+# Where the workers note their pids: set (before the workers are forked) by the `pids` fixture.
+PID_DIR: Path | None = None
+
+
+def _note_pid() -> None:
+    assert PID_DIR is not None
+    (PID_DIR / str(os.getpid())).touch()
+
+
+def _failing_and_sigterm_deaf_range(job: tuple) -> object:
+    """Members 0-49 fail at once; every other range ignores SIGTERM and never ends."""
+    _note_pid()
+    lo = job[4]
+    if lo == 0:
+        raise RuntimeError("range 0 failed")
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(600)
+    raise AssertionError("a worker of an abandoned seed was left running")
+
+
+def _failing_and_slow_range(job: tuple) -> object:
+    """Members 0-49 fail at once; every other range sleeps, touching no signal."""
+    _note_pid()
+    if job[4] == 0:
+        raise RuntimeError("range 0 failed")
+    time.sleep(600)
+    raise AssertionError("a worker of an abandoned seed was left running")
+
+
+def _dying_range(job: tuple) -> object:
+    """The worker of members 50-99 dies mid-range (as if killed by the OOM killer); the others
+    seed as usual."""
+    _note_pid()
+    if job[4] == 50:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _REAL_RANGE(job)
+
+
+def _noting_range(job: tuple) -> object:
+    _note_pid()
+    return _REAL_RANGE(job)
+
+
+@pytest.fixture
+def pids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The parallel path at this size (ranges of 50 in 2 processes), and a folder for pids."""
+    folder = tmp_path / "pids"
+    folder.mkdir()
+    monkeypatch.setattr(seed_run, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(seed_run, "CHUNK", 50)
+    monkeypatch.setattr(seed_run.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sys.modules[__name__], "PID_DIR", folder)
+    return folder
+
+
+def _left(folder: Path) -> list[tuple[int, str]]:
+    """The noted workers still in the process table (running, or zombies not yet reaped)."""
+    noted = [int(p.name) for p in folder.iterdir()]
+    assert noted, "no worker noted its pid"
+    out = []
+    for pid in noted:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        out.append((pid, stat.rsplit(")", 1)[1].split()[0]))  # the state: R, S, Z, ...
+    return out
+
+
+def _member_tables(db: Database) -> list[str]:
+    with db.engine.connect() as c:
+        rows = c.execute(
+            text("SELECT tablename FROM pg_tables WHERE tablename = ANY(:t)"),
+            {"t": list(MEMBER_TABLES)},
+        ).all()
+    return [str(r[0]) for r in rows]
+
+
+def test_a_failed_range_ends_the_seed_though_a_worker_ignores_sigterm(
+    postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seed_run, "_copy_range", _failing_and_sigterm_deaf_range)
+    db = Database(fresh_pg_database(postgres_url, "seed_deaf_worker"))
+    try:
+        with pytest.raises(seed_run.SeedError) as failed:
+            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        message = str(failed.value)
+        assert "members 0-49" in message and "range 0 failed" in message, message
+        assert "every table dropped" in message
+        assert len(list(pids.iterdir())) == 2  # both workers had a range
+        assert _left(pids) == []
+        assert _member_tables(db) == []
+    finally:
+        db.dispose()
+
+
+def test_a_worker_dies_of_sigterm_whatever_the_seeding_process_does_with_it(
+    postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The seeding process ignores SIGTERM (as one that had SDL's handler caught it): its
+    forked workers do not, so SIGTERM alone stops them, without the SIGKILL that follows."""
+    monkeypatch.setattr(seed_run, "_copy_range", _failing_and_slow_range)
+    db = Database(fresh_pg_database(postgres_url, "seed_sigterm_default"))
+    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with (
+            caplog.at_level("WARNING", logger="backoffice.seed"),
+            pytest.raises(seed_run.SeedError, match="range 0 failed"),
+        ):
+            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        assert not [r for r in caplog.records if "did not stop on SIGTERM" in r.getMessage()]
+        assert _left(pids) == []
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        db.dispose()
+
+
+def test_a_worker_that_dies_mid_range_fails_the_seed(
+    postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seed_run, "_copy_range", _dying_range)
+    db = Database(fresh_pg_database(postgres_url, "seed_dead_worker"))
+    try:
+        with pytest.raises(seed_run.SeedError) as failed:
+            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        message = str(failed.value)
+        assert "members 50-99" in message and f"signal {int(signal.SIGKILL)}" in message, message
+        assert _left(pids) == []
+        assert _member_tables(db) == []
+    finally:
+        db.dispose()
+
+
+def test_a_parallel_seed_leaves_no_worker_behind(
+    postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(seed_run, "_copy_range", _noting_range)
+    db = Database(fresh_pg_database(postgres_url, "seed_workers_exit"))
+    try:
+        report = seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+        assert report.rows["member"] == MEMBERS
+        assert len(list(pids.iterdir())) == 2
+        assert _left(pids) == []
+        assert sorted(_member_tables(db)) == sorted(MEMBER_TABLES)
+    finally:
+        db.dispose()
