@@ -98,10 +98,12 @@ def headless_run(cfg_path: Path, cs, member: dict, steps: dict[str, float] | Non
     k.controller.subscribe(lambda _s: _notify(changed))
     k.controller.start()
 
-    def until(pred, timeout=60.0):
+    def until(pred, timeout=60.0, settled=True):
+        """Until `pred` holds and (`settled`) nothing of the page is loading, as the UI run's
+        steps end."""
         end = time.monotonic() + timeout
         with changed:
-            while not pred(k.controller.session.state):
+            while not (pred(s := k.controller.session.state) and not (settled and s.loading)):
                 if not changed.wait(max(0.0, end - time.monotonic())):
                     raise SystemExit("ui_flow: the headless journey stalled")
 
@@ -113,7 +115,7 @@ def headless_run(cfg_path: Path, cs, member: dict, steps: dict[str, float] | Non
     try:
         t0 = time.monotonic()
         cs.insert(member["card_file"], wait=False)
-        until(lambda s: s.page is not Page.ATTRACT)
+        until(lambda s: s.page is not Page.ATTRACT, settled=False)
         step("card seen")
         until(lambda s: s.page is Page.PIN)
         step("pin")

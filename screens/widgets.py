@@ -241,7 +241,7 @@ class BarChart(Widget):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self._redraw = Clock.create_trigger(self.redraw)
+        self._redraw = Clock.create_trigger(self.redraw, -1)  # drawn in the frame that changed it
         self.bind(
             pos=self._redraw,
             size=self._redraw,

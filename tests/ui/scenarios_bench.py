@@ -90,9 +90,9 @@ def fast_journey(app, out):
         acted["at"] = time.monotonic()
 
     def on_screen(name: str, pred, timeout: float = 20.0):
-        """Until the frame that presented `pred` has been flipped; then the driver's next
-        frame: a finger taps what it sees, no sooner."""
-        presented.watch(pred)
+        """Until the frame that presented `pred`, with nothing of the page still loading, has
+        been flipped; then the driver's next frame: a finger taps what it sees, no sooner."""
+        presented.watch(lambda: pred() and not app.state.loading)
         yield from wait_until(lambda: presented.at is not None, timeout, name)
         assert presented.at is not None
         kiosk[name] = presented.at - acted["at"]
