@@ -166,6 +166,14 @@ def machine_reference(runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def _process_name(cmd: str) -> str:
+    if "spawn_main" in cmd:
+        return "document worker (kiosk/documents_worker.py)"
+    if "resource_tracker" in cmd:
+        return "multiprocessing's resource tracker"
+    return cmd[:60]
+
+
 def _notify(cond: threading.Condition) -> None:
     with cond:
         cond.notify_all()
@@ -281,6 +289,23 @@ def main() -> None:
         + ", ".join(f"{n} {wall_steps[n] * 1000:.0f}/{core_steps[n] * 1000:.0f}" for n in names)
     )
     print(f"peak RSS of the app: {max(r['rss_mb'] for r in ui):.0f} MB (goal <= 200 MB)")
+    mem = ui[-1]["memory"]
+    app_mem = mem["app"]
+    print(
+        "the app's memory at goodbye (last run): RSS {:.0f} MB = {:.0f} MB its own (anon) + "
+        "{:.0f} MB of mapped files (libraries, fonts) + {:.0f} MB shared; its child processes: "
+        "{}".format(
+            app_mem["VmRSS"] / 1024,
+            app_mem["RssAnon"] / 1024,
+            app_mem["RssFile"] / 1024,
+            app_mem["RssShmem"] / 1024,
+            ", ".join(
+                f"{_process_name(cmd)} {st['VmHWM'] / 1024:.0f} MB peak"
+                for cmd, st in mem["children"].items()
+            )
+            or "none",
+        )
+    )
     if args.shots:
         print(f"screenshots: {args.shots}")
     # The wall-clock ratio holds two things that are neither the UI's nor the core's: pcscd

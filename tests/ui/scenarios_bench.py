@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from tests.helpers.kivy_ui import (
     card_cmd,
@@ -51,6 +52,33 @@ class _Presented:
 
     def close(self) -> None:
         self.window.flip = self.flip
+
+
+def _status(pid: str = "self") -> dict[str, int]:
+    """Memory lines of /proc/PID/status, in kB."""
+    keys = ("VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem")
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in keys:
+            out[name] = int(value.split()[0])
+    return out
+
+
+def memory() -> dict:
+    """The app's memory now (its peak, and how much of it is its own or mapped files) and its
+    child processes' (the document worker's): the bench prints them beside the peak RSS."""
+    children = []
+    for task in Path("/proc/self/task").iterdir():
+        children += (task / "children").read_text().split()
+    kids = {}
+    for pid in children:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            kids[cmd] = _status(pid)
+        except OSError:  # gone meanwhile
+            continue
+    return {"app": _status(), "children": kids}
 
 
 def fast_journey(app, out):
@@ -137,6 +165,7 @@ def fast_journey(app, out):
     out["frames"] = list(app.frames.durations)
     out["intervals"] = list(app.frames.intervals)
     out["frame_pages"] = list(app.frames.pages)
+    out["memory"] = memory()
     shot("bench-goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(card_cmd, {"cmd": "remove"})
