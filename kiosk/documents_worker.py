@@ -8,6 +8,11 @@ come first on two cores) and parses the font. A build is (module-level builder, 
 path); the data and the BuiltDocument travel pickled, and so does a builder's own error (it is
 raised here as its own class). A worker that dies is replaced and the build tried once more; a
 build that takes too long is ended with its worker.
+
+What the worker imports is what unpickling its initializer, the builders and their data needs:
+kiosk/documents_process.py (its start), printer/documents/ and kiosk.domain, never this module
+(it imports the kiosk's core through kiosk.printing) nor the printers' drivers (printer's
+package imports them lazily).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import threading
@@ -25,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TypeVar
 
+from kiosk.documents_process import start_worker
 from kiosk.printing import BACKGROUND_NICE, Builder, PrintFailed
 from printer.documents.built import BuiltDocument
 
@@ -35,29 +40,6 @@ _Data = TypeVar("_Data")
 BUILD_TIMEOUT = 60.0
 # Starting the process (an interpreter, reportlab, the font parsed), at low priority.
 START_TIMEOUT = 60.0
-
-
-def _start_worker(font_path: str) -> None:
-    """In the worker process, once: below the UI in priority, ended with the kiosk's process,
-    the document font parsed."""
-    os.nice(BACKGROUND_NICE)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
-    try:
-        from printer.fonts import warm_pdf_font
-
-        warm_pdf_font(font_path)
-    except Exception as e:
-        # An initializer that raises breaks the pool for every build: log and go on.
-        logging.getLogger(__name__).warning("document font not warmed: %s", e)
-
-
-def _end_with(parent_sentinel: int) -> None:
-    """Exit when the kiosk's process is gone (killed, crashed): the worker holds both ends of
-    its task pipe, so it would otherwise wait for a task for ever."""
-    multiprocessing.connection.wait([parent_sentinel])
-    os._exit(0)
 
 
 class DocumentWorker:
@@ -116,8 +98,8 @@ class DocumentWorker:
             pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(str(font_path),),
+                initializer=start_worker,
+                initargs=(str(font_path), BACKGROUND_NICE),
             )
             try:
                 # Starts the process and waits for its initializer; its pid ends a stuck build.

@@ -1,7 +1,8 @@
 """The document worker process (kiosk/documents_worker.py, issue 19), through a real worker:
 a document built there is byte for byte the one built in this process; a killed worker is
 replaced and the next build works; a builder's error comes back as its own class; a stuck build
-ends with its worker; the worker runs below the caller's priority and ends with close()."""
+ends with its worker; the worker runs below the caller's priority and ends with close(); it
+imports what a build needs and not the kiosk's core or its printers' drivers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -20,12 +22,14 @@ from kiosk.documents_worker import DocumentWorker
 from kiosk.domain.transfer import TransferVoucher, VoucherKind
 from kiosk.domain.unemployment import UnemploymentStatus
 from kiosk.printing import BACKGROUND_NICE, PrintFailed
-from printer.documents import BuiltDocument, acknowledgement_pdf, voucher_pdf
+from printer.documents import BuiltDocument, acknowledgement_pdf, certificate_pdf, voucher_pdf
 from printer.documents.inputs import AcknowledgementData, VoucherData
 from printer.errors import FontMissing
 from printer.fonts import DEFAULT_FONT_PATH
+from printer.samples import sample_certificate
 from tests.helpers.backoffice import client_for
 from tests.helpers.builders import id_number_for
+from tests.helpers.in_worker import imported_modules
 from tests.helpers.paths import REPO
 from tests.helpers.pdf_checks import all_pages_text
 from tests.helpers.transfer_medical import MOVER, transfer_medical_service
@@ -94,6 +98,57 @@ def test_a_document_built_in_the_worker_is_the_one_built_here(
         pdf.write_bytes(there.pdf)
         assert len(all_pages_text(pdf)) == here.pages
     assert worker.pid != os.getpid()
+
+
+# What a build does not need: the kiosk's core (config, session, card and back office ports),
+# the A4 queue and receipt printer drivers, TLS; each costs the worker's memory for its life.
+NOT_IN_THE_WORKER = (
+    "kiosk.config",
+    "kiosk.session",
+    "kiosk.ports",
+    "kiosk.printing",
+    "kiosk.documents_worker",
+    "kiosk.devices",
+    "printer.cups",
+    "printer.receipt",
+    "printer.receipt_printer",
+    "cardio",
+    "common.card_crypto",
+    "cups",
+    "escpos",
+    "ssl",
+    "http.client",
+    "email",
+)
+
+
+def modules_in(w: DocumentWorker) -> list[str]:
+    """The worker's sys.modules (a call run there as a builder would be)."""
+    return cast(list[str], w.build(cast(Any, imported_modules), None, DEFAULT_FONT_PATH))
+
+
+def heavy(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_IN_THE_WORKER)]
+
+
+def test_the_worker_imports_what_a_build_needs_and_no_more(
+    voucher: VoucherData, acknowledgement: AcknowledgementData
+) -> None:
+    w = DocumentWorker()
+    try:
+        w.warm_up(DEFAULT_FONT_PATH)
+        warm = modules_in(w)
+        assert "reportlab.pdfbase.ttfonts" in warm  # the font was parsed there
+        assert heavy(warm) == []
+        # each kind of document, its data unpickled and its drawing module imported
+        w.build(certificate_pdf, sample_certificate(24), DEFAULT_FONT_PATH)
+        w.build(voucher_pdf, voucher, DEFAULT_FONT_PATH)
+        w.build(acknowledgement_pdf, acknowledgement, DEFAULT_FONT_PATH)
+        built = modules_in(w)
+        assert {"printer.documents.certificate", "printer.documents.transfer_voucher"} <= set(built)
+        assert heavy(built) == []
+    finally:
+        w.close()
 
 
 def test_a_killed_worker_is_replaced_and_the_next_build_works(

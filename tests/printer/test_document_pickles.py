@@ -1,9 +1,11 @@
 """What crosses to the document worker process and back travels pickled (issue 19,
 kiosk/documents_worker.py): the builders (by name), their data, the BuiltDocument, and the
-errors a build raises, each back as its own class with its own words."""
+errors a build raises, each back as its own class with its own words; loading a builder imports
+neither reportlab nor the printers' drivers (printer/__init__ loads its names when used)."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from typing import TypeVar
 
 import pytest
 
+import printer
 from kiosk.printing import PrintFailed
 from printer.documents import Mark, acknowledgement_pdf, voucher_pdf
 from printer.documents.built import BuiltDocument
@@ -49,14 +52,32 @@ def test_a_built_document_and_its_marks_come_back_equal() -> None:
     assert round_trip(doc).marks_labelled("code") == doc.marks
 
 
-def test_a_builder_is_sent_by_name_without_importing_reportlab() -> None:
-    # the kiosk's side pickles the builder; loading it (as the worker does) needs no drawing code
+def test_a_builder_is_sent_by_name_without_importing_reportlab_or_the_printers() -> None:
+    # the kiosk's side pickles the builder; loading it (as the worker does) needs no drawing
+    # code, and no printer driver: the printer package loads its names when they are used
     code = (
-        "import pickle, sys\n"
+        "import json, pickle, sys\n"
         f"fns = pickle.loads({pickle.dumps((voucher_pdf, acknowledgement_pdf))!r})\n"
-        "print([f.__name__ for f in fns], 'reportlab' in sys.modules)\n"
+        "heavy = ('reportlab', 'printer.cups', 'printer.receipt_printer', 'ssl', 'http.client')\n"
+        "print(json.dumps([[f.__name__ for f in fns], [m for m in heavy if m in sys.modules]]))\n"
     )
     r = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
-    assert r.stdout.split() == ["['voucher_pdf',", "'acknowledgement_pdf']", "False"]
+    assert json.loads(r.stdout) == [["voucher_pdf", "acknowledgement_pdf"], []]
+
+
+def test_the_printer_packages_names_are_its_modules_own() -> None:
+    code = (
+        "import importlib, json, printer\n"
+        "print(json.dumps({n: getattr(printer, n) is getattr(importlib.import_module(m), n)\n"
+        "    for n, m in printer._MODULE_OF.items()}))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    same = json.loads(r.stdout)
+    assert sorted(same) == sorted(printer.__all__)
+    assert all(same.values())
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        printer.nothing_here  # noqa: B018
