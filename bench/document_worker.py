@@ -9,9 +9,11 @@ Each round runs each way in a fresh interpreter (alternating, so the machine's d
 both), which imports the kiosk's core (kiosk.assembly, no Kivy), warms up as the controller does,
 then previews --runs times a 24-month certificate and a 30-year rights record (1,800 rows).
 Prints medians over all rounds: preview seconds each way and their ratio (worker / in-process),
-the kiosk process's VmRSS and VmHWM after warm-up and after the previews, the worker's VmRSS,
-and the lateness of a 1 ms ticker thread in the kiosk's process during the previews (a stand-in
-for the UI's frame loop: how long the GIL kept it waiting; p99 and max).
+the first preview's (its drawing module imported, in the worker its data's modules too), the
+kiosk process's VmRSS and VmHWM after warm-up and after the previews, the worker's VmRSS after
+warm-up and after the previews (one start a round: the median of --rounds starts) and how many
+modules it imported, and the lateness of a 1 ms ticker thread in the kiosk's process during the
+previews (a stand-in for the UI's frame loop: how long the GIL kept it waiting; p99 and max).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def one_mode(mode: str, runs: int) -> dict[str, Any]:
     from printer.documents import certificate_pdf, rights_record_pdf
     from printer.fonts import DEFAULT_FONT_PATH
     from printer.samples import sample_certificate, thirty_year_record
+    from tests.helpers.in_worker import imported_modules
 
     # the documents' data first: the kiosk holds a member's answers either way
     jobs: dict[str, tuple[Any, Any]] = {
@@ -84,6 +87,7 @@ def one_mode(mode: str, runs: int) -> dict[str, Any]:
     service.warm_up()
     warm_s = time.perf_counter() - t
     warmed = status_kb()
+    worker_warmed = status_kb(worker.pid) if worker and worker.pid else {}
     ticker = Ticker()
     ticker.start()
     times: dict[str, list[float]] = {name: [] for name in jobs}
@@ -100,12 +104,19 @@ def one_mode(mode: str, runs: int) -> dict[str, Any]:
     result = {
         "mode": mode,
         "preview_s": {name: statistics.median(ts) for name, ts in times.items()},
+        "first_preview_s": {name: ts[0] for name, ts in times.items()},
         "pages": pages,
         "warm_up_s": warm_s,
         "kiosk_started_kb": started,
         "kiosk_warmed_kb": warmed,
         "kiosk_after_kb": status_kb(),
+        "worker_warmed_kb": worker_warmed,
         "worker_kb": status_kb(worker.pid) if worker and worker.pid else {},
+        "worker_modules": (
+            len(cast(list[str], worker.build(cast(Any, imported_modules), None, DEFAULT_FONT_PATH)))
+            if worker
+            else 0
+        ),
         "reportlab_here": "reportlab" in sys.modules,
         "tick_late_ms": {
             "p99": 1000 * statistics.quantiles(ticker.late, n=100)[98],
@@ -154,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             f"preview {doc} ({pages} pages, build + pdftoppm): in-process {a * 1000:.1f} ms, "
             f"worker {b * 1000:.1f} ms, ratio worker/in-process {b / a:.2f}"
         )
+        a, b = med("in-process", "first_preview_s", doc), med("worker", "first_preview_s", doc)
+        print(f"  first {doc} preview: in-process {a * 1000:.1f} ms, worker {b * 1000:.1f} ms")
     for mode in MODES:
         print(
             f"{mode}: kiosk VmRSS started {med(mode, 'kiosk_started_kb', 'VmRSS') / 1024:.1f} MB, "
@@ -167,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             f"reportlab imported here: {any(r['reportlab_here'] for r in results[mode])}"
         )
     print(
-        f"worker process: VmRSS {med('worker', 'worker_kb', 'VmRSS') / 1024:.1f} MB "
-        f"(VmHWM {med('worker', 'worker_kb', 'VmHWM') / 1024:.1f})"
+        f"worker process: VmRSS after warm-up {med('worker', 'worker_warmed_kb', 'VmRSS') / 1024:.1f}"
+        f" MB, after the previews {med('worker', 'worker_kb', 'VmRSS') / 1024:.1f} MB "
+        f"(VmHWM {med('worker', 'worker_kb', 'VmHWM') / 1024:.1f}); "
+        f"{med('worker', 'worker_modules'):.0f} modules imported"
     )
     return 0
 
