@@ -107,20 +107,26 @@ def _member_tables(db: Database) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def _failed_seed(db: Database, pids: Path) -> str:
+    """Seed with the patched range function: it must fail, leaving no worker process and no
+    member table behind. Returns the error's text."""
+    with pytest.raises(seed_run.SeedError) as failed:
+        seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+    assert _left(pids) == []
+    assert _member_tables(db) == []
+    return str(failed.value)
+
+
 def test_a_failed_range_ends_the_seed_though_a_worker_ignores_sigterm(
     postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(seed_run, "_copy_range", _failing_and_sigterm_deaf_range)
     db = Database(fresh_pg_database(postgres_url, "seed_deaf_worker"))
     try:
-        with pytest.raises(seed_run.SeedError) as failed:
-            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
-        message = str(failed.value)
+        message = _failed_seed(db, pids)
         assert "members 0-49" in message and "range 0 failed" in message, message
         assert "every table dropped" in message
         assert len(list(pids.iterdir())) == 2  # both workers had a range
-        assert _left(pids) == []
-        assert _member_tables(db) == []
     finally:
         db.dispose()
 
@@ -152,12 +158,8 @@ def test_a_worker_that_dies_mid_range_fails_the_seed(
     monkeypatch.setattr(seed_run, "_copy_range", _dying_range)
     db = Database(fresh_pg_database(postgres_url, "seed_dead_worker"))
     try:
-        with pytest.raises(seed_run.SeedError) as failed:
-            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
-        message = str(failed.value)
+        message = _failed_seed(db, pids)
         assert "members 50-99" in message and f"signal {int(signal.SIGKILL)}" in message, message
-        assert _left(pids) == []
-        assert _member_tables(db) == []
     finally:
         db.dispose()
 
