@@ -200,6 +200,7 @@ def test_busy_from_the_members_request_until_its_answer_goes_out():
     """The UI holds its frames while the core is busy with a member's request (screens/wake.py):
     busy from the post, through the back office call, with no gap between the call and its
     answer, and no longer busy when the answer's state is published."""
+
     class AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
         def load(self, key, holder, params):
             return super().load(key, holder, params) if key == "accounts" else {"key": key}
