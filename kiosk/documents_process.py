@@ -15,18 +15,21 @@ log = logging.getLogger(__name__)
 
 def start_worker(font_path: str, nice: int) -> None:
     """In the worker process, once: `nice` below the UI in priority, ended with the kiosk's
-    process, the document font parsed."""
+    process, the document font parsed and the builders' modules imported (a member's first
+    preview waits for neither)."""
     os.nice(nice)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
     try:
+        from printer.documents.builders import import_drawing
         from printer.fonts import warm_pdf_font
 
+        import_drawing()
         warm_pdf_font(font_path)
     except Exception as e:
         # An initializer that raises breaks the pool for every build: log and go on.
-        log.warning("document font not warmed: %s", e)
+        log.warning("document worker not warmed: %s", e)
 
 
 def _end_with(parent_sentinel: int) -> None:

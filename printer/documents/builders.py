@@ -1,6 +1,7 @@
 """The document builders, each importing its drawing module (and so reportlab) when first
 called, not when imported: the kiosk's process names a builder and a document worker process
-calls it (a module-level function pickles by its name), so reportlab loads only there."""
+calls it (a module-level function pickles by its name), so reportlab loads only there; the
+worker imports them all when it starts (`import_drawing`)."""
 
 from __future__ import annotations
 
@@ -44,3 +45,14 @@ def acknowledgement_pdf(
     from printer.documents import unemployment_ack
 
     return unemployment_ack.acknowledgement_pdf(data, font_path)
+
+
+def import_drawing() -> None:
+    """Import every builder's drawing module (and so reportlab) now: a document worker does at
+    its start, so that a member's first preview does not wait for the imports."""
+    from printer.documents import (  # noqa: F401
+        certificate,
+        rights_record,
+        transfer_voucher,
+        unemployment_ack,
+    )
