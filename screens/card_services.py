@@ -6,12 +6,28 @@ finds the member's card (RequestName.REPORT_LOSS_ID)."""
 
 from __future__ import annotations
 
+import math
+
+from kivy.core.text import Label as CoreLabel
+from kivy.core.text.text_layout import layout_text
 from kivy.properties import BooleanProperty
 
 from kiosk.domain import mask_card_number
 from kiosk.session.intents import RequestName
 from kiosk.session.machine import Navigate, Page, Request, SessionState
 from screens.base import KioskScreen
+
+
+def widest_line(text: str, font_size: float, bold: bool, room: float) -> float:
+    """The width of the widest line of `text` wrapped to `room` px, as a label draws it (a
+    wrapped label's texture is as wide as its room, whatever its lines take)."""
+    label = CoreLabel(text=text, font_size=font_size, bold=bold)
+    label.resolve_font_name()
+    options = dict(label.options, space_width=label.get_extents(" ")[0], text_size=(room, None))
+    width, _h, _clipped = layout_text(
+        text, [], (0, 0), (room, None), options, label.get_cached_extents(), True, True
+    )
+    return float(width)
 
 
 class CardServicesScreen(KioskScreen):
@@ -35,6 +51,15 @@ class CardServicesScreen(KioskScreen):
         self.record = state.data.report_loss or state.data.card_status
         self.error = state.errors.get("report_loss") or state.errors.get("card_status")
         self._render()
+
+    def help_width(self, label, inner: float, text: str, font_size: float, icon: float) -> float:
+        """The help card's label as wide as its icon and words take (at most the card's
+        `inner` width), so that, centred in the card, the pair is one group in its middle."""
+        room = inner - 2 * label.padding_x - (icon + label.spacing if icon else 0)
+        if not text or room <= 0:
+            return inner
+        used = math.ceil(min(room, widest_line(text, font_size, label.bold, room))) + 1
+        return inner - max(0.0, room - used)
 
     def change_pin(self) -> None:
         self.kiosk.post(Navigate(Page.CHANGE_PIN))

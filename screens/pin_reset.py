@@ -17,6 +17,16 @@ HEADER_STEPS = ("steps.face", "steps.new_pin", "steps.again", "steps.done")
 
 class PinResetScreen(KioskScreen):
     done = BooleanProperty(False)
+    portrait = BooleanProperty(False)  # a window taller than wide: the keypad grows
+    stacked = BooleanProperty(False)  # the words above the keypad or the button: a column
+
+    def on_size(self, *_a) -> None:
+        portrait = self.height > self.width
+        self.stacked = self.done or portrait
+        self.portrait = portrait
+
+    def on_done(self, *_a) -> None:
+        self.stacked = self.done or self.portrait
 
     def on_kv_post(self, base_widget) -> None:
         self.ids.keypad.on_submit_digits = self._step_done
