@@ -120,8 +120,15 @@ def groups(app, out):
         ("card_services", state(Page.CARD_SERVICES, MemberData().with_answer("card_status", card))),
         ("pin_reset", state(Page.PIN_RESET, pin_message="pin.mismatch")),
         ("history_gap", state(Page.HISTORY, MemberData().with_answer("history", gap))),
+        # the done view shares the column with the portrait keypad view: laid out whole too
+        ("pin_reset_done", state(Page.PIN_RESET, recovered=True)),
     )
-    record = {"card_services": _help_card, "pin_reset": _pin_reset, "history_gap": _history_gap}
+    record = {
+        "card_services": _help_card,
+        "pin_reset": _pin_reset,
+        "history_gap": _history_gap,
+        "pin_reset_done": lambda app: {"mark": screen(app, "pin_reset").ids.mark.text},
+    }
     for lang, large in MODES:
         app.lang, app.large_text = lang, large
         mode = f"{lang}-large" if large else lang
