@@ -30,6 +30,7 @@ from screens import qr, shader_warmup, solid_fill, theme, wake, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
+from screens.base import KioskScreen, time_left
 from screens.benefits import BenefitsScreen
 from screens.card_problem import CardProblemScreen
 from screens.card_services import CardServicesScreen
@@ -286,6 +287,9 @@ class KioskApp(App):
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
+        current = self.sm.current_screen
+        if isinstance(current, KioskScreen):  # its ring in this frame too, as the banner's count
+            current.update_chrome()
 
     def _page_opened(self, screen: Screen) -> None:
         with self.frames.callback("page_voice"):
@@ -368,8 +372,12 @@ class KioskApp(App):
     def _update_countdown(self, *_a) -> None:
         if self.controller is None or self.state is None or not self.state.warning:
             return
-        left = self.controller.session.seconds_left(self.controller.clock())
-        self.banner.seconds = int(left or 0)
+        # the header ring's figure (screens/base.time_left): whole seconds started, not floored
+        session = self.controller.session
+        left = time_left(
+            self.state, self.controller.clock(), session.page_timeout, session.timeouts.warning
+        )
+        self.banner.seconds = left.seconds if left is not None else 0
 
     def on_start(self) -> None:
         self.frames.start()

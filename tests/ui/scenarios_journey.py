@@ -200,11 +200,15 @@ def page_timeout(app, out):
     h = yield from to_menu(app, m, [])
     c = app.controller
     offset = [0.0]
-    c.clock = lambda: time.monotonic() + offset[0]
+    frozen: list[float | None] = [None]
+    c.clock = lambda: frozen[0] if frozen[0] is not None else time.monotonic() + offset[0]
     deadline = c.session.state.deadline
-    offset[0] = deadline - time.monotonic() - 15  # 15 s left: inside the 20 s warning
+    frozen[0] = deadline - 15.5  # 15.5 s left, held: inside the 20 s warning
     yield from wait_until(lambda: app.state.warning, 5, "warning")
     yield from settle(app, 0.6)
+    # the banner's count and the header ring's, read at one moment of the session's clock
+    out["counts"] = (app.banner.seconds, app.sm.get_screen("menu").header.time_left)
+    offset[0], frozen[0] = deadline - time.monotonic() - 15, None
     out["banner_text"] = app.banner.ids.countdown.text
     out["banner_visible"] = app.banner.opacity == 1 and app.banner.height > 0
     shot("journey-timeout-warning")

@@ -170,6 +170,8 @@ def test_page_timeout_with_and_without_continue(stack, run_scenario, tmp_path):
     member = pick_member(stack[0], initial_pin=False)
     seen = run_journey(stack, run_scenario, tmp_path, "page_timeout", member)
     assert seen["banner_visible"] and "秒后将自动退出" in seen["banner_text"]
+    # 15.5 s left on the session's clock: both count the seconds started, ceil(15.5) = 16
+    assert seen["counts"] == [16, 16]
     assert seen["after_continue"] == "menu" and seen["banner_hidden"]
     assert seen["after_timeout"] == "goodbye" and seen["ended_by"] == "timeout"
     assert seen["data_after_timeout"] is False
