@@ -34,6 +34,8 @@ class HistoryScreen(KioskScreen):
     years: list[int] = []  # noqa: RUF012 - replaced, never mutated
     schemes: list[Scheme] = []  # noqa: RUF012 - replaced, never mutated
     rows: list[ContributionMonth] = []  # noqa: RUF012 - replaced, never mutated
+    error: str | None = None  # the message key of the answer's error, if any
+    _source: list[ContributionMonth] | None = None  # the answer the rows came from
 
     def on_kv_post(self, base_widget) -> None:
         self.kiosk.watch_language(self._render)
@@ -55,13 +57,13 @@ class HistoryScreen(KioskScreen):
         rows = state.data.history
         self.error = state.errors.get("history")
         if rows is None:
-            if getattr(self, "_source", None) is not None:
+            if self._source is not None:
                 # loading or gone with the session: no year or tab of the last answer stays
                 self.years, self.schemes, self.year, self.scheme = [], [], None, None
                 self._build_tabs()
             self._source = None
             self.rows = []
-        elif rows is not getattr(self, "_source", None):
+        elif rows is not self._source:
             # New data (not just another state change): rebuild years, schemes and tabs.
             self._source = rows
             self.rows = list(rows)
@@ -77,18 +79,18 @@ class HistoryScreen(KioskScreen):
     def _build_tabs(self) -> None:
         tabs = self.ids.tabs
         tabs.clear_widgets()
-        for sc in getattr(self, "schemes", []):
+        for sc in self.schemes:
             b = self._tab_for[sc]
             b.state = "down" if sc == self.scheme else "normal"
             tabs.add_widget(b)
 
     def pick_year(self, year: int) -> None:
-        if year in getattr(self, "years", []):
+        if year in self.years:
             self.year = year
             self._render()
 
     def step_year(self, delta: int) -> None:
-        years = getattr(self, "years", [])
+        years = self.years
         if self.year in years:
             i = max(0, min(len(years) - 1, years.index(self.year) + delta))
             self.pick_year(years[i])
@@ -105,8 +107,8 @@ class HistoryScreen(KioskScreen):
         self.ids.table.header = [tr(f"history.col_{c}") for c in columns]
         empty = self.ids.empty
         if self.year is None:
-            error = getattr(self, "error", None)
-            loaded = getattr(self, "_source", None) is not None
+            error = self.error
+            loaded = self._source is not None
             self.has_rows = False
             self.has_months = True
             self.ids.year.text = ""
