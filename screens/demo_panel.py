@@ -12,12 +12,13 @@ import threading
 from typing import Any
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.metrics import dp
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
+
+from screens import wake
 
 # Who stands in front of the emulated camera (kiosk.devices.camera.emulated set_subject).
 CAMERA_SUBJECTS = (
@@ -120,7 +121,7 @@ class DemoPanel(BoxLayout):
                 text = f"{what}: {'是' if result is True else '否' if result is False else '完成'}"
             except Exception as e:  # shown on the panel; the demo goes on
                 text = f"{what}: {type(e).__name__}: {e}"
-            Clock.schedule_once(lambda _dt: setattr(self, "status", text), 0)
+            wake.call_soon(lambda: setattr(self, "status", text))
 
         threading.Thread(target=work, daemon=True).start()
 

@@ -83,7 +83,7 @@ class FrameHold:
     def __init__(self) -> None:
         self._until = 0.0  # clock time: frames before it are held while the core is busy
         self.busy: Callable[[], bool] = lambda: False
-        self.held = 0  # frames not drawn (for the bench)
+        self.held = 0  # frames not drawn (tests read it)
         self._skipping = False
 
     def install(self, window: object, busy: Callable[[], bool]) -> None:
