@@ -137,3 +137,148 @@ CERTIFIED = Certified(
     ),
     slip_printed=True,
 )
+
+
+def picture_records():
+    """A member with five schemes (pension 120 of 180 months: 66 %), ten years of pension
+    account, an eligible estimate; and the same member with nothing on record."""
+    from kiosk.domain import CardHolder, Money, Scheme
+    from kiosk.domain.estimate import Assumption, PensionEstimate
+    from kiosk.domain.people import Sex
+    from kiosk.domain.period import Period
+    from kiosk.domain.records import (
+        AccountYear,
+        Enrolment,
+        EnrolmentStatus,
+        MedicalAccountYear,
+        PersonalAccounts,
+    )
+    from kiosk.domain.summary import MemberSummary
+
+    holder = CardHolder("110101197003071234", "王小五", "X00000031", "C" * 32, "110100")
+    enrol = (
+        Enrolment(
+            Scheme.PENSION, EnrolmentStatus.ACTIVE, Period(2016, 1), "北京某某物流有限公司", 120
+        ),
+        Enrolment(
+            Scheme.MEDICAL, EnrolmentStatus.ACTIVE, Period(2016, 1), "北京某某物流有限公司", 120
+        ),
+        Enrolment(Scheme.UNEMPLOYMENT, EnrolmentStatus.SUSPENDED, Period(2016, 1), None, 55),
+        Enrolment(Scheme.WORK_INJURY, EnrolmentStatus.TERMINATED, Period(2016, 1), None, 30),
+        Enrolment(Scheme.MATERNITY, EnrolmentStatus.ACTIVE, Period(2016, 1), None, 120),
+    )
+
+    def summary(enrolments):
+        return MemberSummary(
+            "X00000031",
+            "王小五",
+            "1101**********1234",
+            Sex.MALE,
+            dt.date(1970, 3, 7),
+            False,
+            60,
+            enrolments,
+            dt.date(2026, 12, 3),
+        )
+
+    # The pension account grows by 4,000.00 credited a year, at 2.00 % interest on the year's
+    # opening balance (made-up figures: the chart shows them, the page does no arithmetic).
+    years, balance = [], Money.of("0")
+    for y in range(2016, 2026):
+        interest = Money.of(balance.yuan * 2 / 100)
+        balance = balance + Money.of("4000") + interest
+        years.append(AccountYear(y, Money.of("4000"), interest, balance))
+    medical = tuple(
+        MedicalAccountYear(y, Money.of("1200"), Money.of("800"), Money.of(400 * (y - 2022)))
+        for y in range(2023, 2026)
+    )
+    accounts = PersonalAccounts(tuple(years), balance, Money.of("1200"), medical)
+    assumption = Assumption(
+        "continue_contributing",
+        "yes",
+        "继续缴费至退休",
+        "Contributions continue until retirement",
+        "从本月起每月继续缴费直到退休，共 39 个月（已缴的月份不重复计算）。",
+        "You keep paying every month until retirement: 39 more months "
+        "(months already paid are not counted again).",
+    )
+    estimate = PensionEstimate(
+        retirement_period=Period(2030, 3),
+        retirement_age=60,
+        contribution_months=159 + 39,
+        average_index=__import__("decimal").Decimal("1.0000"),
+        average_monthly_wage=Money.of("12000"),
+        basic_pension=Money.of("1980.00"),
+        account_balance=Money.of("80000.00"),
+        months_divisor=139,
+        account_pension=Money.of("575.54"),
+        assumptions=(assumption,),
+        eligible=True,
+        recorded_months=120,
+        deemed_months=0,
+        future_months=39,
+    )
+    from kiosk.domain.records import ContributionMonth, MonthStatus
+
+    def paid(scheme: Scheme, y: int, m: int) -> ContributionMonth:
+        return ContributionMonth(
+            scheme,
+            Period(y, m),
+            Money.of("6205.50"),
+            Money.of("1241.10"),
+            Money.of("496.44"),
+            MonthStatus.PAID,
+            "北京某某物流有限公司",
+        )
+
+    history = [paid(Scheme.PENSION, y, m) for y in (2024, 2025) for m in range(1, 13)]
+    # 100 months by retirement: 80 short of the 180-month minimum, no monthly amount
+    short = PensionEstimate(
+        retirement_period=Period(2027, 3),
+        retirement_age=60,
+        contribution_months=100,
+        average_index=__import__("decimal").Decimal("1.0000"),
+        average_monthly_wage=Money.of("12000"),
+        basic_pension=Money.of("0"),
+        account_balance=Money.of("30000.00"),
+        months_divisor=139,
+        account_pension=Money.of("0"),
+        assumptions=(assumption,),
+        eligible=False,
+        recorded_months=85,
+        deemed_months=0,
+        future_months=15,
+    )
+    from kiosk.domain.certification import (
+        Certification,
+        CertificationAttempt,
+        CertificationMethod,
+        CertificationStatus,
+    )
+    from kiosk.session.certification import Certified
+
+    cert = Certification(
+        "X00000031",
+        dt.date(2026, 12, 3),
+        CertificationStatus.CERTIFIED,
+        dt.date(2026, 12, 3),
+        dt.date(2027, 12, 3),
+        dt.date(2027, 11, 3),
+        dt.date(2028, 3, 3),
+        False,
+        None,
+        3,
+        3,
+    )
+    attempt = CertificationAttempt(
+        1, CertificationMethod.FACE_KIOSK, True, dt.datetime(2026, 12, 3, 10, 0), "0.912", cert
+    )
+    certified = Certified(attempt, slip_printed=True)
+    # Pension paid in 2024 only, medical in 2025 only: the page opens on the latest year
+    # (2025) and the first scheme (pension), a year with none of its months.
+    gap = [
+        paid(scheme, y, m)
+        for scheme, y in ((Scheme.PENSION, 2024), (Scheme.MEDICAL, 2025))
+        for m in range(1, 13)
+    ]
+    return holder, summary(enrol), summary(()), accounts, estimate, history, gap, short, certified

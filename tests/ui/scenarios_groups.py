@@ -94,11 +94,11 @@ def groups(app, out):
     from kiosk.domain.cards import CardRecord, CardStatus
     from kiosk.session.data import MemberData
     from kiosk.session.machine import Page, SessionState
-    from tests.ui.scenarios_pictures import _records
+    from tests.helpers.made_up import picture_records
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
     out["dp"] = dp(1)
-    holder, *_rest = _records()
+    holder, *_rest = picture_records()
     gap = _rest[5]
     card = CardRecord("C" * 32, "X00000031", CardStatus.VALID, "M1")
     timeouts = app.cfg.timeouts
