@@ -202,20 +202,27 @@ def picture_records():
         "You keep paying every month until retirement: 39 more months "
         "(months already paid are not counted again).",
     )
-    estimate = PensionEstimate(
+
+    def pension_estimate(**figures: object) -> PensionEstimate:
+        """An estimate at 60 on a 12,000 yuan average wage (divisor 139), with `figures`."""
+        return PensionEstimate(
+            retirement_age=60,
+            average_index=Decimal("1.0000"),
+            average_monthly_wage=Money.of("12000"),
+            months_divisor=139,
+            assumptions=(assumption,),
+            deemed_months=0,
+            **figures,  # type: ignore[arg-type]
+        )
+
+    estimate = pension_estimate(
         retirement_period=Period(2030, 3),
-        retirement_age=60,
         contribution_months=159 + 39,
-        average_index=__import__("decimal").Decimal("1.0000"),
-        average_monthly_wage=Money.of("12000"),
         basic_pension=Money.of("1980.00"),
         account_balance=Money.of("80000.00"),
-        months_divisor=139,
         account_pension=Money.of("575.54"),
-        assumptions=(assumption,),
         eligible=True,
         recorded_months=120,
-        deemed_months=0,
         future_months=39,
     )
     from kiosk.domain.records import ContributionMonth, MonthStatus
@@ -233,20 +240,14 @@ def picture_records():
 
     history = [paid(Scheme.PENSION, y, m) for y in (2024, 2025) for m in range(1, 13)]
     # 100 months by retirement: 80 short of the 180-month minimum, no monthly amount
-    short = PensionEstimate(
+    short = pension_estimate(
         retirement_period=Period(2027, 3),
-        retirement_age=60,
         contribution_months=100,
-        average_index=__import__("decimal").Decimal("1.0000"),
-        average_monthly_wage=Money.of("12000"),
         basic_pension=Money.of("0"),
         account_balance=Money.of("30000.00"),
-        months_divisor=139,
         account_pension=Money.of("0"),
-        assumptions=(assumption,),
         eligible=False,
         recorded_months=85,
-        deemed_months=0,
         future_months=15,
     )
     from kiosk.domain.certification import (
@@ -282,3 +283,21 @@ def picture_records():
         for m in range(1, 13)
     ]
     return holder, summary(enrol), summary(()), accounts, estimate, history, gap, short, certified
+
+
+def warning_state(holder: CardHolder, left: float = 12.0, warning: float = 20.0):
+    """The menu in the session's timeout warning, `left` of its `warning` seconds to go, on the
+    monotonic clock a page without a controller reads (a made-up state)."""
+    import time
+
+    from kiosk.session.machine import Page, SessionState
+
+    now = time.monotonic()
+    return SessionState(
+        page=Page.MENU,
+        holder=holder,
+        pin_verified=True,
+        deadline=now + left,
+        warn_at=now + left - warning,
+        warning=True,
+    )

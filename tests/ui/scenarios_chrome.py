@@ -11,6 +11,7 @@ import time
 
 from tests.helpers.kivy_ui import screen, settle, shot, wait_until
 from tests.helpers.layout_check import problems as layout_problems
+from tests.helpers.made_up import warning_state
 
 PAGES = ("menu", "history", "pay", "print", "change_pin", "certify", "face", "unemployment")
 
@@ -252,17 +253,7 @@ def chrome(app, out):
     out["tick_later"] = _header_seen(app, "menu")["ring_left"]
 
     # The warning shows: the ring says the seconds until the session ends, urgent.
-    now = time.monotonic()
-    app.apply_state(
-        SessionState(
-            page=Page.MENU,
-            holder=holder,
-            pin_verified=True,
-            deadline=now + 12,
-            warn_at=now - 8,
-            warning=True,
-        )
-    )
+    app.apply_state(warning_state(holder))
     yield 0.5
     out["warning"] = _header_seen(app, "menu")
     shot("chrome-menu-warning")

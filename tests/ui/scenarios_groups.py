@@ -94,7 +94,7 @@ def groups(app, out):
     from kiosk.domain.cards import CardRecord, CardStatus
     from kiosk.session.data import MemberData
     from kiosk.session.machine import Page, SessionState
-    from tests.helpers.made_up import picture_records
+    from tests.helpers.made_up import picture_records, warning_state
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
     out["dp"] = dp(1)
@@ -146,17 +146,7 @@ def groups(app, out):
     app.lang, app.large_text = "zh", False
 
     # The warning from a made-up state (no controller): 12 s of the 20 s warning left.
-    now = time.monotonic()
-    app.apply_state(
-        SessionState(
-            page=Page.MENU,
-            holder=holder,
-            pin_verified=True,
-            deadline=now + 12,
-            warn_at=now - 8,
-            warning=True,
-        )
-    )
+    app.apply_state(warning_state(holder))
     yield 0.6
     menu = screen(app, "menu")
     for i in range(3):
