@@ -8,10 +8,12 @@ in the forked workers and note each worker's pid in a folder, so the test can lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,19 @@ def _member_tables(db: Database) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+@contextlib.contextmanager
+def _seeding_with(
+    monkeypatch: pytest.MonkeyPatch, range_fn: object, postgres_url: str, name: str
+) -> Iterator[Database]:
+    """A fresh database `name` to seed, each range copied by `range_fn` (in the workers)."""
+    monkeypatch.setattr(seed_run, "_copy_range", range_fn)
+    db = Database(fresh_pg_database(postgres_url, name))
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 def _failed_seed(db: Database, pids: Path) -> str:
     """Seed with the patched range function: it must fail, leaving no worker process and no
     member table behind. Returns the error's text."""
@@ -120,15 +135,13 @@ def _failed_seed(db: Database, pids: Path) -> str:
 def test_a_failed_range_ends_the_seed_though_a_worker_ignores_sigterm(
     postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seed_run, "_copy_range", _failing_and_sigterm_deaf_range)
-    db = Database(fresh_pg_database(postgres_url, "seed_deaf_worker"))
-    try:
+    with _seeding_with(
+        monkeypatch, _failing_and_sigterm_deaf_range, postgres_url, "seed_deaf_worker"
+    ) as db:
         message = _failed_seed(db, pids)
         assert "members 0-49" in message and "range 0 failed" in message, message
         assert "every table dropped" in message
         assert len(list(pids.iterdir())) == 2  # both workers had a range
-    finally:
-        db.dispose()
 
 
 def test_a_worker_dies_of_sigterm_whatever_the_seeding_process_does_with_it(
@@ -136,44 +149,36 @@ def test_a_worker_dies_of_sigterm_whatever_the_seeding_process_does_with_it(
 ) -> None:
     """The seeding process ignores SIGTERM (as one that had SDL's handler caught it): its
     forked workers do not, so SIGTERM alone stops them, without the SIGKILL that follows."""
-    monkeypatch.setattr(seed_run, "_copy_range", _failing_and_slow_range)
-    db = Database(fresh_pg_database(postgres_url, "seed_sigterm_default"))
-    before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        with (
-            caplog.at_level("WARNING", logger="backoffice.seed"),
-            pytest.raises(seed_run.SeedError, match="range 0 failed"),
-        ):
-            seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
-        assert not [r for r in caplog.records if "did not stop on SIGTERM" in r.getMessage()]
-        assert _left(pids) == []
-    finally:
-        signal.signal(signal.SIGTERM, before)
-        db.dispose()
+    with _seeding_with(
+        monkeypatch, _failing_and_slow_range, postgres_url, "seed_sigterm_default"
+    ) as db:
+        before = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            with (
+                caplog.at_level("WARNING", logger="backoffice.seed"),
+                pytest.raises(seed_run.SeedError, match="range 0 failed"),
+            ):
+                seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
+            assert not [r for r in caplog.records if "did not stop on SIGTERM" in r.getMessage()]
+            assert _left(pids) == []
+        finally:
+            signal.signal(signal.SIGTERM, before)
 
 
 def test_a_worker_that_dies_mid_range_fails_the_seed(
     postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seed_run, "_copy_range", _dying_range)
-    db = Database(fresh_pg_database(postgres_url, "seed_dead_worker"))
-    try:
+    with _seeding_with(monkeypatch, _dying_range, postgres_url, "seed_dead_worker") as db:
         message = _failed_seed(db, pids)
         assert "members 50-99" in message and f"signal {int(signal.SIGKILL)}" in message, message
-    finally:
-        db.dispose()
 
 
 def test_a_parallel_seed_leaves_no_worker_behind(
     postgres_url: str, pids: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seed_run, "_copy_range", _noting_range)
-    db = Database(fresh_pg_database(postgres_url, "seed_workers_exit"))
-    try:
+    with _seeding_with(monkeypatch, _noting_range, postgres_url, "seed_workers_exit") as db:
         report = seed_database(db, load_policy(), members=MEMBERS, seed=SEED, as_of=TODAY)
         assert report.rows["member"] == MEMBERS
         assert len(list(pids.iterdir())) == 2
         assert _left(pids) == []
         assert sorted(_member_tables(db)) == sorted(MEMBER_TABLES)
-    finally:
-        db.dispose()
