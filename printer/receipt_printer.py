@@ -5,6 +5,12 @@
     printer.print_receipt(receipt)                        # raises PaperOut, CoverOpen, ...
 
 Both calls block on I/O: run them on a worker thread, never on the Kivy main thread.
+
+A network printer's status is asked on a plain TCP connection: it is four bytes (DLE EOT n and
+the answer, printer/status.py), and the health thread asks every few seconds from start-up.
+Importing python-escpos costs the kiosk's process about 11 MB and a quarter of a second
+(its capabilities database, PIL, barcode, qrcode, pyusb), so it is imported when the first
+receipt is printed, and it stays the transport for every receipt.
 """
 
 from __future__ import annotations
@@ -105,6 +111,8 @@ class EscposReceiptPrinter:
 
     def status(self) -> PrinterStatus:
         with self._lock:
+            if self.settings.kind == "network":
+                return self._network_status()
             try:
                 p = self._open()
             except PrinterOffline:
@@ -113,6 +121,18 @@ class EscposReceiptPrinter:
                 return interpret(self._query(p))
             finally:
                 _close(p)
+
+    def _network_status(self) -> PrinterStatus:
+        s = self.settings
+        try:
+            sock = socket.create_connection((s.host, s.port), timeout=max(s.status_timeout, 1.0))
+        except OSError:
+            return PrinterStatus.OFFLINE
+        try:
+            return interpret(socket_query(sock, s.status_timeout))
+        finally:
+            _drain(sock)
+            sock.close()
 
     def print_receipt(self, receipt: PaymentReceipt, *, force: bool = False) -> None:
         """Check the status, then send the receipt. `force` prints even when status is unknown
@@ -136,16 +156,20 @@ class EscposReceiptPrinter:
                 _close(p)
 
 
+def _drain(sock: socket.socket) -> None:
+    # A status answer that came after its timeout would still sit unread: closing a TCP
+    # socket with unread input sends a reset, which can make the printer drop the end of
+    # the receipt. Read it away first.
+    with contextlib.suppress(OSError):
+        sock.setblocking(False)
+        while sock.recv(4096):
+            pass
+
+
 def _close(p: Any) -> None:
     dev = getattr(p, "device", None)
     if isinstance(dev, socket.socket):
-        # A status answer that came after its timeout would still sit unread: closing a TCP
-        # socket with unread input sends a reset, which can make the printer drop the end of
-        # the receipt. Read it away first.
-        with contextlib.suppress(OSError):
-            dev.setblocking(False)
-            while dev.recv(4096):
-                pass
+        _drain(dev)
     # Closing a dead device must not hide the real error.
     with contextlib.suppress(Exception):
         p.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import time
@@ -138,6 +139,38 @@ def test_cover_open(receipt_printer, virtual_printer):
     assert receipt_printer.status() == PrinterStatus.COVER_OPEN
     with pytest.raises(CoverOpen):
         receipt_printer.print_receipt(sample_receipt())
+
+
+# Runs in a fresh interpreter: argv = the virtual printer's port.
+STATUS_FIRST = """
+import json, sys
+from printer.receipt_printer import EscposReceiptPrinter, ReceiptPrinterSettings
+from printer.samples import sample_receipt
+
+p = EscposReceiptPrinter(ReceiptPrinterSettings(port=int(sys.argv[1]), status_timeout=0.5))
+status = p.status()
+after_status = "escpos" in sys.modules
+p.print_receipt(sample_receipt())
+print(json.dumps([str(status), after_status, "escpos" in sys.modules]))
+"""
+
+
+def test_a_network_status_needs_no_python_escpos_and_a_receipt_goes_through_it(virtual_printer):
+    """The health thread asks the status from start-up: on a plain socket, so the kiosk's
+    process does not carry python-escpos (about 11 MB) until it prints; the receipt itself
+    still goes through python-escpos's Network."""
+    r = subprocess.run(
+        [sys.executable, "-c", STATUS_FIRST, str(virtual_printer.port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    status, after_status, after_print = json.loads(r.stdout.strip().splitlines()[-1])
+    assert status == PrinterStatus.READY
+    assert not after_status, "asking the status imported python-escpos"
+    assert after_print
+    assert virtual_printer.wait_for_jobs(1)[0].printed
 
 
 def test_nobody_listening_is_offline():
