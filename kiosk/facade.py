@@ -30,8 +30,9 @@ class KioskFacade(Protocol):
     def post(self, event: Event) -> None:
         """Hand a member's intent to the session (never blocks)."""
 
-    def watch_language(self, fn: Callable[[], object]) -> None:
-        """Call `fn` (on the UI thread) every time the member switches language."""
+    def watch_language(self, fn: Callable[[], object]) -> Callable[[], None]:
+        """Call `fn` (on the UI thread) every time the member switches language, until the
+        call returned is made."""
 
     def key_tone(self) -> None:
         """The keypad's click."""

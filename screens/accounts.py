@@ -15,7 +15,7 @@ class AccountsScreen(KioskScreen):
     has_years = BooleanProperty(False)  # a year on record: the chart and tables show
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self.ids.chart.on_pick = self._pick
 
     def _pick(self, label: str) -> None:

@@ -19,7 +19,7 @@ DEVICE_NAMES = {
 
 class AdminScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self._state: SessionState | None = None
 
     def on_pre_enter(self, *_a) -> None:

@@ -89,10 +89,33 @@ SCREENS = {
     Page.MY_RECEIPTS: MyReceiptsScreen,
     Page.UNEMPLOYMENT: UnemploymentScreen,
 }
+# The pages of nearly every member's session (product.md: read the card and the PIN, then see
+# the rights records, pay, print), built one per idle frame while the attract screen waits.
+# The other pages are built on a member's first visit in a session (one frame of 20-40 ms) and
+# released when the session ends, so a kiosk that runs for weeks holds these and one session's
+# others, not every page (each costs 1-4 MB: widgets, kv bindings, text textures).
+PREBUILT = frozenset(
+    {
+        Page.ATTRACT,
+        Page.READING,
+        Page.CARD_PROBLEM,
+        Page.PIN,
+        Page.MENU,
+        Page.INSURANCE,
+        Page.HISTORY,
+        Page.ACCOUNTS,
+        Page.PAY,
+        Page.PRINT,
+        Page.GOODBYE,
+    }
+)
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
 WIDGETS = (widgets, qr)  # defining them registers them with Kivy's Factory for the kv files
 BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
+# Seconds after a session's end before its released pages are collected: Kivy's ScrollView
+# fades its bar with an Animation (about 1 s) that holds the page until it ends.
+COLLECT_AFTER = 2.0
 # Table cells built ahead, in idle frames after the pages: a full table page shows 7-12 rows of
 # up to 6 cells. CELLS_PER_FRAME keeps each of those frames short (~0.7 ms a cell).
 WARM_TABLE_CELLS = 72
@@ -144,7 +167,8 @@ class KioskApp(App):
         self._shader_steps: list | None = None  # then shader samples, one group per frame
         self._shader_shown = None
         self.shader_steps_drawn = 0
-        self.prebuilt = False  # every page built (they are, a few frames after start-up)
+        self.prebuilt = False  # the PREBUILT pages built (a few frames after start-up)
+        self.released = 0  # pages released at the end of a session (not PREBUILT)
         self.cfg = cfg
         self.title = "社保自助一体机"
         self.translator = (
@@ -166,8 +190,9 @@ class KioskApp(App):
         """Translate `key`. kv passes `app.lang` as `_lang` so the rule re-runs on a switch."""
         return self.translator(key, **params)
 
-    def watch_language(self, fn: Callable[[], object]) -> None:
-        self.bind(lang=lambda *_a: fn())
+    def watch_language(self, fn: Callable[[], object]) -> Callable[[], None]:
+        uid = self.fbind("lang", lambda *_a: fn())
+        return lambda: self.unbind_uid("lang", uid)
 
     def on_lang(self, _app: App, value: str) -> None:
         self.translator.language = value
@@ -257,14 +282,15 @@ class KioskApp(App):
     def _apply_state(self, state: SessionState) -> None:
         previous = self.state
         self.state = state
-        if (
+        ended = (
             previous is not None
             and previous.page is not Page.ATTRACT
             and state.page is Page.ATTRACT
-        ):
+        )
+        if ended:
             # A new member gets the kiosk's default language and text size back, and nothing of
-            # the last member stays on a page (each page redraws from the empty state) or in a
-            # table cell's texture.
+            # the last member stays on a page (each page redraws from the empty state, or is
+            # released) or in a table cell's texture.
             for screen in self.sm.screens:
                 if screen.name != Page.ATTRACT.value:
                     screen.show(state)
@@ -284,6 +310,12 @@ class KioskApp(App):
             if previous is None or previous.page is not state.page:
                 # after a frame: the page's texts and buttons are laid out by then
                 Clock.schedule_once(lambda _dt, s=screen: self._page_opened(s), 0.1)
+        if ended:  # once the attract screen is current: no page leaves in a transition
+            released = [s for s in self.sm.screens if Page(s.name) not in PREBUILT]
+            for screen in released:
+                self._release(screen)
+            if released:
+                Clock.schedule_once(self._collect_released, COLLECT_AFTER)
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
@@ -305,10 +337,37 @@ class KioskApp(App):
             screen.size, screen.pos = self.sm.size, self.sm.pos
             self.sm.add_widget(screen)
 
+    def page(self, name: str) -> Screen:
+        """The page called `name`, built now if it is not (a page not PREBUILT, not visited in
+        this session)."""
+        self._ensure_screen(Page(name))
+        return self.sm.get_screen(name)
+
+    def _release(self, screen: Screen) -> None:
+        """Take a page that is not PREBUILT out of the app: it is built afresh on its next
+        visit, and nothing of this session's member stays in it."""
+        if isinstance(screen, KioskScreen):
+            screen.release()
+        self.sm.remove_widget(screen)
+        transition = self.sm.transition
+        if transition.screen_out is screen:
+            # Kivy keeps the page a switch left until the next switch sets another (it allows
+            # no None); the page on screen stands in, as it is read only when a switch starts.
+            transition.screen_out = self.sm.current_screen
+        self.released += 1
+
+    def _collect_released(self, _dt: float) -> None:
+        """Free the released pages' memory for the next session's pages: their widgets form
+        cycles, and the collector's own schedule may not come to them for a long while. Only
+        at the attract screen; it walks what was built since the freeze (after prebuild)."""
+        if self.state is None or self.state.page is Page.ATTRACT:
+            with self.frames.callback("collect_released"):
+                gc.collect()
+
     def _prebuild_next(self, _dt: float) -> bool:
         """Build one more page per idle frame after the attract screen is up: start-up shows
         the attract screen as soon as it can, and no member's page is built while they wait."""
-        missing = [p for p in SCREENS if not self.sm.has_screen(p.value)]
+        missing = [p for p in SCREENS if p in PREBUILT and not self.sm.has_screen(p.value)]
         if missing:
             self._ensure_screen(missing[0])
             return True

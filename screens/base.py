@@ -27,6 +27,7 @@ from kiosk.domain import mask_name
 from kiosk.facade import KioskFacade
 from kiosk.session.machine import Page, Session, SessionState
 from screens import theme
+from screens.ties import release, tie, tie_undo
 
 CHROME_TICK = 0.25  # seconds between looks at the clock while a page with a header shows
 URGENT_SECONDS = 10  # the ring turns urgent (colour and the warning itself follow)
@@ -97,12 +98,12 @@ class PageHeader(BoxLayout):
     def on_kv_post(self, base_widget) -> None:
         app = App.get_running_app()
         if app is not None and hasattr(app, "lang"):
-            app.fbind("lang", self._translate)
+            tie(self, app, "lang", self._translate)
         self._translate()
         self._refit = Clock.create_trigger(self._fit_title, -1)
         self.fbind("title", self._refit)
         self.ids.title.fbind("width", self._refit)
-        Metrics.fbind("fontscale", self._refit)
+        tie(self, Metrics, "fontscale", self._refit)
         self._refit()
 
     def _fit_title(self, *_a: object) -> None:
@@ -155,6 +156,16 @@ class KioskScreen(Screen):
         # Bound, not overridden: pages define on_pre_enter / on_leave of their own.
         self.fbind("on_pre_enter", self._chrome_start)
         self.fbind("on_leave", self._chrome_stop)
+
+    def watch_language(self, fn: Callable[[], object]) -> None:
+        """Call `fn` on every language switch while this page exists (undone by release)."""
+        tie_undo(self, self.kiosk.watch_language(fn))
+
+    def release(self) -> None:
+        """Let go of this page: its header stops ticking, and nothing that outlives it (the
+        app, Metrics, kv rules bound to the app) still points into it (screens/ties.py)."""
+        self._chrome_stop()
+        release(self)
 
     @property
     def kiosk(self) -> KioskFacade:

@@ -13,7 +13,7 @@ class BenefitsScreen(KioskScreen):
     has_rows = BooleanProperty(False)
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
         self.payments = state.data.benefits

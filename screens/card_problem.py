@@ -48,4 +48,4 @@ class CardProblemScreen(KioskScreen):
         self.ids.or_counter.text = tr("recover.or_counter") if self.recover_key else ""
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)

@@ -36,7 +36,7 @@ class CardServicesScreen(KioskScreen):
     loss_reported = BooleanProperty(False)  # done without the card: nothing more to tap
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.confirming = False

@@ -42,7 +42,7 @@ class CertifyScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self._state: SessionState | None = None
         self.step_keys = list(STEPS)
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
         self._state = state

@@ -18,7 +18,7 @@ class EstimateScreen(KioskScreen):
     account_share = NumericProperty(0.0)  # the account part's share of the monthly total
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
         self.estimate = state.data.estimate

@@ -38,7 +38,7 @@ class FaceScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self._face: FaceState | None = None
         self._tick = None
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def show(self, state: SessionState) -> None:
         before = self._face

@@ -44,7 +44,7 @@ class FlexibleScreen(KioskScreen):
         self.plan = FlexiblePlan.PENSION
         self.base: Money | None = None  # None: the band's minimum
         self.confirming = False  # "stop" tapped once: the second tap stops
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.plan, self.base, self.confirming = FlexiblePlan.PENSION, None, False

@@ -38,7 +38,7 @@ class HistoryScreen(KioskScreen):
     _source: list[ContributionMonth] | None = None  # the answer the rows came from
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self.ids.chart.on_pick = lambda label: self.pick_year(int(label))
         # One tab per scheme, built with the page (~4 ms each): a member's schemes are then
         # shown by adding the ready tabs, not by building them in the frame with their data.

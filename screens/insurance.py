@@ -149,7 +149,7 @@ class InsuranceScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self._cards: list[SchemeCard] = []  # built once, reused for every member
         self._drawn: tuple[object, ...] | None = None  # what the cards show now
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         # One card per scheme, one per frame while the kiosk idles: no member waits for one.
         Clock.schedule_interval(self._build_card, 0)
 

@@ -20,7 +20,7 @@ class LossCancelScreen(KioskScreen):
         # kv's ids are weak: the page holds the one of the two out of the tree
         self._pad, self._resume = self.ids.keypad.__self__, self.ids.resume.__self__
         self._swap()
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.ids.keypad.clear()

@@ -43,7 +43,7 @@ class MedicalScreen(KioskScreen):
 
     def on_kv_post(self, base_widget) -> None:
         self._state: SessionState | None = None
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.tab = "account"

@@ -27,7 +27,7 @@ class MenuScreen(KioskScreen):
         self._render()
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def _render(self) -> None:
         # The member's masked name is in the header (PageHeader): the greeting does not repeat it.

@@ -42,7 +42,7 @@ class MyReceiptsScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self._state: SessionState | None = None
         self._shown: tuple[object, int, str] | None = None  # the rows drawn: list, page, lang
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def on_pre_enter(self, *_a) -> None:
         self.page = 0

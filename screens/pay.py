@@ -73,7 +73,7 @@ class PayScreen(KioskScreen):
     result_color = ColorProperty(theme.OK)  # the result's mark and stripe (with its words)
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self._state: SessionState | None = None
         self.wizard = PayWizard()
         Clock.schedule_interval(self._tick, 1)

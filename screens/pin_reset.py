@@ -38,7 +38,7 @@ class PinResetScreen(KioskScreen):
         self._pad, self._resume = self.ids.keypad.__self__, self.ids.resume.__self__
         self.step_keys = list(HEADER_STEPS)
         self._swap()
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def _wipe(self) -> None:
         for buf in self._bufs:

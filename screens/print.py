@@ -74,7 +74,7 @@ class PrintScreen(KioskScreen):
     choice = "this_year"
 
     def on_kv_post(self, base_widget) -> None:
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self._state: SessionState | None = None
 
     def on_pre_enter(self, *_a) -> None:

@@ -50,7 +50,7 @@ class ServicesScreen(KioskScreen):
             )
             self.tiles[service.page] = tile
             self.bind(**{f"{service.page}_ready": self._place})
-        self.kiosk.watch_language(self._label)
+        self.watch_language(self._label)
         self._label()
         self._place()
 

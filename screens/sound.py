@@ -17,6 +17,7 @@ from kivy.metrics import dp
 from kivy.uix.screenmanager import Screen
 
 from screens import theme
+from screens.ties import tie
 from screens.widgets import IconButton, _render
 
 log = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ class SpeakerButton(IconButton):
         self.size_hint_x = None
         app = App.get_running_app()
         if app is not None and hasattr(app, "lang"):
-            app.fbind("lang", self._label)
+            tie(self, app, "lang", self._label)
         self.fbind("font_size", self._fit)
         self.fbind("text", self._fit)
         self._label()

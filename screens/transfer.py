@@ -41,7 +41,7 @@ class TransferScreen(KioskScreen):
         }
         self._city_buttons: dict[str, Any] = {}  # code -> its CityButton
         self.asked_preview = self.asked_print = self.asked_start = False
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
         self._place()
 
     def on_pre_enter(self, *_a) -> None:

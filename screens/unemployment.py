@@ -86,7 +86,7 @@ class UnemploymentScreen(KioskScreen):
             b.bind(on_release=lambda btn, c=code: self._toggle_wish(c, btn))
             self.wish_buttons[code] = b
             self.views["register"].ids.wishes.add_widget(b)
-        self.kiosk.watch_language(self._render)
+        self.watch_language(self._render)
 
     def _button(self, icon: str, action: Callable[[], None], kind: str = "primary") -> IconButton:
         b = IconButton(icon=icon, kind=kind)

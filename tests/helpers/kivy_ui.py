@@ -20,8 +20,9 @@ ARTIFACTS = Path(
 
 
 def screen(app, name: str | None = None):
-    sm = app.sm
-    return sm.get_screen(name) if name else sm.current_screen
+    """The page called `name` (built now if the app has not: a page not prebuilt), else the
+    one on screen."""
+    return app.page(name) if name else app.sm.current_screen
 
 
 def widget(app, wid: str, screen_name: str | None = None):

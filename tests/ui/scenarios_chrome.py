@@ -261,6 +261,7 @@ def chrome(app, out):
     # The session ends: no page keeps the member's name in its header.
     app.apply_state(SessionState())
     yield 0.5
-    out["names_after_end"] = [
-        screen(app, p).header.member_name for p in PAGES if screen(app, p).header is not None
-    ]
+    # (a page built on its visit is released: it holds no name as it is gone)
+    kept = [screen(app, p) for p in PAGES if app.sm.has_screen(p)]
+    out["names_after_end"] = [s.header.member_name for s in kept if s.header is not None]
+    out["kept_after_end"] = len(kept)

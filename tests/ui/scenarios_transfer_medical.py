@@ -215,7 +215,8 @@ def transfer_and_medical(app, out):
     yield from wait_page(app, "attract", 20)
     out["preview_gone"] = not (preview and os.path.exists(preview.image))
     out["rows_after_exit"] = len(table.data_rows)
-    out["status_after_exit"] = widget(app, "status", "transfer").text
+    # a page built on its visit is let go: the next member's visit builds it afresh
+    out["transfer_released"] = not app.sm.has_screen("transfer")
     out["data_after_exit"] = app.state.has_personal_data
 
     # -- another member's request half-way (the other city contacted) --

@@ -1,0 +1,39 @@
+"""Pages a member rarely opens are built on their visit and released when the session ends, so
+that a kiosk running for weeks holds the pages of nearly every session and one session's
+others (issue 19's peak RSS), with nothing left pointing into a released page: not the app's
+language, not Metrics' text size, not a kv rule. One app start, no devices
+(tests/ui/scenarios_release.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.scenario_run import module_scenario
+
+pytestmark = [pytest.mark.ui]
+
+seen = module_scenario("tests.ui.scenarios_release:release", timeout=300)
+
+
+def test_only_the_pages_of_nearly_every_session_are_built_at_start(seen):
+    assert "error" not in seen, seen.get("error")
+    assert seen["built_at_start"] == seen["prebuilt"]
+    assert "menu" in seen["prebuilt"] and "estimate" in seen["rare"]
+    assert len(seen["rare"]) >= 10
+
+
+def test_a_rare_page_is_built_on_its_visit_and_shown(seen):
+    for name, page in seen["pages"].items():
+        for rounds in (0, 1):
+            assert page[f"current{rounds}"], (name, rounds)
+            assert page[f"title{rounds}"], (name, rounds, "an empty title: the page was not built")
+
+
+def test_the_session_end_lets_every_rare_page_go(seen):
+    for rounds in (0, 1):
+        assert seen[f"left_built{rounds}"] == [], rounds
+        # collected: nothing outside the page holds it
+        assert seen[f"alive{rounds}"] == [], rounds
+        # and the bindings it made to the app and Metrics are gone with it
+        assert seen[f"observers{rounds}"] == seen["observers_before"], rounds
+    assert seen["released"] == 2 * len(seen["rare"])
