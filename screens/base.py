@@ -31,6 +31,7 @@ from screens.ties import release, tie, tie_undo
 
 CHROME_TICK = 0.25  # seconds between looks at the clock while a page with a header shows
 URGENT_SECONDS = 10  # the ring turns urgent (colour and the warning itself follow)
+NOT_LAID_OUT = 100  # px: Kivy's default width; a header's title always has more room
 TITLE_ROLES = ("title", "heading", "body")  # a page title's sizes, the first that fits
 
 
@@ -111,6 +112,11 @@ class PageHeader(BoxLayout):
         (a long English title in large text beside four header buttons), wrapping only then.
         The size follows the title's width, never the other way round: no layout loop."""
         room = self.ids.title.width
+        if room <= NOT_LAID_OUT:
+            # The header not laid out yet (Kivy's default width, or what is left of it beside
+            # the buttons): fitted when the width comes. Trying every role against it opened
+            # a bold face per role that no title then used (~2.5 MB each, screens/theme.py).
+            return
         size = sp(theme.FONT_TITLE)
         for role in TITLE_ROLES:
             size = sp(theme.FONT_ROLES[role])

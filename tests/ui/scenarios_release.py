@@ -9,6 +9,38 @@ import weakref
 from tests.helpers.kivy_ui import wait_until
 
 
+def _title_fit(app, out):
+    """A page built but not laid out measures no title (each size tried opens a bold face of
+    ~2.5 MB); laid out, it fits its title at title size."""
+    from kivy.metrics import sp
+
+    import screens.base as base
+    from kiosk.session.machine import Page
+    from screens import theme
+    from screens.app import SCREENS
+
+    measured: list[float] = []
+    real = base.CoreLabel
+
+    def counting(*a, **kw):
+        measured.append(kw.get("font_size", 0))
+        return real(*a, **kw)
+
+    base.CoreLabel = counting
+    try:
+        page = SCREENS[Page.MENU](name="menu-unplaced")
+        yield 0
+        yield 0
+        out["fit_unplaced"] = (list(measured), page.header.title_font_size)
+        page.size = app.sm.size
+        for _ in range(4):
+            yield 0
+        out["fit_placed"] = (list(measured), page.header.title_font_size, sp(theme.FONT_TITLE))
+        page.release()
+    finally:
+        base.CoreLabel = real
+
+
 def release(app, out):
     from kivy.metrics import Metrics
 
@@ -17,6 +49,7 @@ def release(app, out):
     from tests.helpers.made_up import HOLDER
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    yield from _title_fit(app, out)
     out["built_at_start"] = sorted(app.sm.screen_names)
     out["prebuilt"] = sorted(p.value for p in PREBUILT)
 

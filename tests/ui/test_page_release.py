@@ -37,3 +37,10 @@ def test_the_session_end_lets_every_rare_page_go(seen):
         # and the bindings it made to the app and Metrics are gone with it
         assert seen[f"observers{rounds}"] == seen["observers_before"], rounds
     assert seen["released"] == 2 * len(seen["rare"])
+
+
+def test_a_page_not_laid_out_measures_no_title(seen):
+    measured, size = seen["fit_unplaced"]
+    assert measured == [] and size == 0
+    measured, size, title = seen["fit_placed"]
+    assert measured == [title] and size == title  # fits at title size: one measure, no other
