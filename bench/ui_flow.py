@@ -10,7 +10,10 @@ the attract screen, peak RSS of the app. A frame's time is the main thread's wor
 time between frames less the clock's wait for the next tick, screens/frames.py): with Kivy's
 60 fps cap the interval alone reads 16.7 ms for an idle frame. Then, in one more app run, what
 one full redraw of each of the journey's pages costs here (on_draw, flip: llvmpipe fills the
-pixels): the floor under any frame that changes the screen. As a baseline in the same run, the
+pixels): the floor under any frame that changes the screen. In one more, sessions that each
+open every page not built at start-up: those pages' first frame and the app's RSS after the
+first and the last session (bounded: each session's pages are released at its end). As a
+baseline in the same run, the
 same journey driven through the kiosk core without a window (same devices, same back office);
 the last line is the ratio with UI / without UI.
 
@@ -220,6 +223,7 @@ def main() -> None:
             ui.append(ui_run(cfg, cs, member, None))
         cs.reset_state()
         redraw = ui_run(cfg, cs, member, None, "redraw_costs")["redraw"]
+        rare = ui_run(cfg, cs, member, None, "rare_pages")
         if args.shots:  # one more journey, not measured, that saves every screen
             cs.reset_state()
             ui_run(cfg, cs, member, args.shots)
@@ -305,6 +309,17 @@ def main() -> None:
             )
             or "none",
         )
+    )
+    builds = sorted(rare["builds"])
+    sessions = len(builds) // rare["rare"]
+    print(
+        f"the {rare['rare']} pages built on a visit (screens/app.py PREBUILT): their first "
+        f"frame (built, laid out, its text rendered, drawn), median "
+        f"{statistics.median(builds) * 1000:.0f} ms, max {builds[-1] * 1000:.0f} ms; "
+        "RSS after sessions that each open all of them, "
+        f"released at the session's end: {rare['start']['VmRSS'] / 1024:.0f} MB before, "
+        f"{rare['after_first']['VmRSS'] / 1024:.0f} MB after 1, "
+        f"{rare['after_last']['VmRSS'] / 1024:.0f} MB after {sessions}"
     )
     if args.shots:
         print(f"screenshots: {args.shots}")

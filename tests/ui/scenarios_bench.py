@@ -238,3 +238,39 @@ def redraw_costs(app, out):
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(card_cmd, {"cmd": "remove"})
     yield from wait_page(app, "attract", 20)
+
+
+def rare_pages(app, out, sessions: int = 5):
+    """Sessions (made-up states, the controller set aside) that each open every page not built
+    at start-up, then end: each page's first frame (built, laid out, its text rendered, drawn),
+    and
+    the app's memory after the first and the last session, once released pages are collected
+    (bench/ui_flow.py prints them beside the journey's peak)."""
+    from kiosk.session.machine import SessionState
+    from screens.app import COLLECT_AFTER, PREBUILT, SCREENS
+    from tests.helpers.made_up import HOLDER
+
+    yield from wait_until(lambda: app.prebuilt, 30, "pages built")
+    controller, app.controller = app.controller, None
+    try:
+        out["start"] = _status()
+        rare = [p for p in SCREENS if p not in PREBUILT]
+        builds: list[float] = []
+        for n in range(sessions):
+            for p in rare:
+                st = SessionState(page=p, holder=HOLDER, card_present=True, pin_verified=True)
+                seen = len(app.frames.durations)
+                app.apply_state(st)
+                yield 0
+                yield 0
+                # the frame that built, laid out, rendered and drew it (screens/frames.py)
+                builds.append(max(app.frames.durations[seen:], default=0.0))
+            app.apply_state(SessionState())
+            yield COLLECT_AFTER + 0.5
+            if n == 0:
+                out["after_first"] = _status()
+        out["after_last"] = _status()
+        out["rare"] = len(rare)
+        out["builds"] = builds
+    finally:
+        app.controller = controller
