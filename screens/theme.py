@@ -89,6 +89,7 @@ FONT_HEADING = 28  # a panel's or card's title
 FONT_TITLE = 34  # a page's title
 FONT_DISPLAY = 48  # the attract screen's call to action, a result's headline
 FONT_FIGURE = 64  # one big figure: a balance, an amount to pay
+FONT_MARK = 88  # one glyph seen from a step back: a result's mark, the face check's arrow
 
 FONT_ROLES = {
     "caption": FONT_CAPTION,
@@ -98,6 +99,7 @@ FONT_ROLES = {
     "title": FONT_TITLE,
     "display": FONT_DISPLAY,
     "figure": FONT_FIGURE,
+    "mark": FONT_MARK,
 }
 
 
@@ -123,6 +125,7 @@ class TypeScale:
     title: float
     display: float
     figure: float
+    mark: float
 
     def smallest(self) -> float:
         return min(getattr(self, f.name) for f in fields(self))
@@ -138,6 +141,7 @@ def type_scale(font_scale: float) -> TypeScale:
         title=FONT_TITLE * font_scale,
         display=FONT_DISPLAY * font_scale,
         figure=FONT_FIGURE * font_scale,
+        mark=FONT_MARK * font_scale,
     )
 
 
