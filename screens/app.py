@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import shutil
@@ -26,7 +25,7 @@ from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
 from kiosk.session.intents import BACKGROUND, PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
-from screens import qr, shader_warmup, solid_fill, theme, wake, widgets
+from screens import collector, qr, shader_warmup, solid_fill, theme, wake, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
@@ -113,8 +112,8 @@ PREBUILT = frozenset(
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
 WIDGETS = (widgets, qr)  # defining them registers them with Kivy's Factory for the kv files
 BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
-# Seconds after a session's end before its released pages are collected: Kivy's ScrollView
-# fades its bar with an Animation (about 1 s) that holds the page until it ends.
+# Seconds after a session's end before what it left is collected: Kivy's ScrollView fades its
+# bar with an Animation (about 1 s) that holds a released page until it ends.
 COLLECT_AFTER = 2.0
 # Table cells built ahead, in idle frames after the pages: a full table page shows 7-12 rows of
 # up to 6 cells. CELLS_PER_FRAME keeps each of those frames short (~0.7 ms a cell).
@@ -314,8 +313,7 @@ class KioskApp(App):
             released = [s for s in self.sm.screens if Page(s.name) not in PREBUILT]
             for screen in released:
                 self._release(screen)
-            if released:
-                Clock.schedule_once(self._collect_released, COLLECT_AFTER)
+            Clock.schedule_once(self._collect_session, COLLECT_AFTER)
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
@@ -356,13 +354,13 @@ class KioskApp(App):
             transition.screen_out = self.sm.current_screen
         self.released += 1
 
-    def _collect_released(self, _dt: float) -> None:
-        """Free the released pages' memory for the next session's pages: their widgets form
-        cycles, and the collector's own schedule may not come to them for a long while. Only
-        at the attract screen; it walks what was built since the freeze (after prebuild)."""
+    def _collect_session(self, _dt: float) -> bool:
+        """At the attract screen: the collector's full run (screens/collector.py), for what a
+        session left (its released pages are cycles of widgets) and what waiting makes."""
         if self.state is None or self.state.page is Page.ATTRACT:
-            with self.frames.callback("collect_released"):
-                gc.collect()
+            with self.frames.callback("collect_session"):
+                collector.collect()
+        return True  # also the idle schedule's callback: it keeps running
 
     def _prebuild_next(self, _dt: float) -> bool:
         """Build one more page per idle frame after the attract screen is up: start-up shows
@@ -381,9 +379,10 @@ class KioskApp(App):
         if not self.prebuilt:
             # Every page, Kivy and the libraries live as long as the app: out of the collector's
             # sight they stay, else each full collection walks them all - 90-160 ms with the
-            # GIL held, in the middle of a member's page (measured in bench/ui_flow.py).
-            gc.collect()
-            gc.freeze()
+            # GIL held, in the middle of a member's page (measured in bench/ui_flow.py). Full
+            # runs from now on only at the attract screen (screens/collector.py).
+            collector.settle()
+            Clock.schedule_interval(self._collect_session, collector.IDLE_EVERY)
             self.prebuilt = True
             if self.controller is not None:
                 self.controller.warm_up()

@@ -69,11 +69,21 @@ def release(app, out):
     rare = [p for p in SCREENS if p not in PREBUILT]
     out["rare"] = [p.value for p in rare]
     results = {}
+    full_runs: list[str] = []  # the collector's full runs while pages were being opened
+
+    def seen_run(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2 and opening:
+            full_runs.append(opening[0])
+
+    opening: list[str] = []
+    gc.callbacks.append(seen_run)
     for rounds in range(2):  # a second session builds each page afresh and lets it go again
         refs = {}
         for page in rare:
+            opening[:] = [page.value]
             app.apply_state(member_on(page))
             yield 0
+            opening.clear()
             screen = app.sm.get_screen(page.value)
             title = getattr(screen.header, "title", "") if hasattr(screen, "header") else ""
             results.setdefault(page.value, {})[f"title{rounds}"] = title
@@ -91,6 +101,8 @@ def release(app, out):
         out[f"left_built{rounds}"] = sorted(set(app.sm.screen_names) - set(out["prebuilt"]))
         out[f"alive{rounds}"] = sorted(name for name, r in refs.items() if r() is not None)
         out[f"observers{rounds}"] = observers()
+    gc.callbacks.remove(seen_run)
+    out["full_runs_while_opening"] = full_runs
     out["released"] = app.released
     out["pages"] = results
     # a language switch after the pages went: nothing released is called any more
