@@ -315,7 +315,9 @@ def main() -> None:
     print(
         f"the {rare['rare']} pages built on a visit (screens/app.py PREBUILT): their first "
         f"frame (built, laid out, its text rendered, drawn), median "
-        f"{statistics.median(builds) * 1000:.0f} ms, max {builds[-1] * 1000:.0f} ms; "
+        f"{statistics.median(builds) * 1000:.0f} ms, slowest "
+        + ", ".join(f"{name} {t * 1000:.0f} ms" for name, t in rare["slowest"])
+        + "; "
         "RSS after sessions that each open all of them, "
         f"released at the session's end: {rare['start']['VmRSS'] / 1024:.0f} MB before, "
         f"{rare['after_first']['VmRSS'] / 1024:.0f} MB after 1, "

@@ -256,6 +256,7 @@ def rare_pages(app, out, sessions: int = 5):
         out["start"] = _status()
         rare = [p for p in SCREENS if p not in PREBUILT]
         builds: list[float] = []
+        slowest: dict[str, float] = {}  # each page's slowest first frame
         for n in range(sessions):
             for p in rare:
                 st = SessionState(page=p, holder=HOLDER, card_present=True, pin_verified=True)
@@ -265,6 +266,7 @@ def rare_pages(app, out, sessions: int = 5):
                 yield 0
                 # the frame that built, laid out, rendered and drew it (screens/frames.py)
                 builds.append(max(app.frames.durations[seen:], default=0.0))
+                slowest[p.value] = max(slowest.get(p.value, 0.0), builds[-1])
             app.apply_state(SessionState())
             yield COLLECT_AFTER + 0.5
             if n == 0:
@@ -272,5 +274,6 @@ def rare_pages(app, out, sessions: int = 5):
         out["after_last"] = _status()
         out["rare"] = len(rare)
         out["builds"] = builds
+        out["slowest"] = sorted(slowest.items(), key=lambda kv: -kv[1])[:3]
     finally:
         app.controller = controller
