@@ -356,8 +356,10 @@ class KioskApp(App):
 
     def _collect_session(self, _dt: float) -> bool:
         """At the attract screen: the collector's full run (screens/collector.py), for what a
-        session left (its released pages are cycles of widgets) and what waiting makes."""
-        if self.state is None or self.state.page is Page.ATTRACT:
+        session left (its released pages are cycles of widgets) and what waiting makes. Also
+        at goodbye, which has no timeout: a card forgotten in the reader keeps the kiosk there
+        while its health checks and heartbeats go on."""
+        if self.state is None or self.state.page in (Page.ATTRACT, Page.GOODBYE):
             with self.frames.callback("collect_session"):
                 collector.collect()
         return True  # also the idle schedule's callback: it keeps running

@@ -11,10 +11,11 @@ bench/ui_flow.py's pages built on a visit).
 
 So the young generations keep their own schedule (they are cheap: only what is new), and the
 full runs are the kiosk's: after each session, once its released pages can go, and every
-IDLE_EVERY seconds while the kiosk waits at the attract screen (the health checks and the
-heartbeat make a little cyclic garbage all night). A session's own cyclic garbage waits for
-its end: a session lasts minutes (its pages time out), and its released pages are the most of
-it. No Kivy here: the app schedules these calls.
+IDLE_EVERY seconds while the kiosk waits at the attract screen or at goodbye (the health checks
+and the heartbeat make a little cyclic garbage all night, and goodbye waits, without a timeout,
+for a card a member may have forgotten). A session's own cyclic garbage waits for its end: its
+other pages time out within minutes, and its released pages are the most of it. No Kivy here:
+the app schedules these calls.
 """
 
 from __future__ import annotations
