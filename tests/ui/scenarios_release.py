@@ -101,8 +101,19 @@ def release(app, out):
         out[f"left_built{rounds}"] = sorted(set(app.sm.screen_names) - set(out["prebuilt"]))
         out[f"alive{rounds}"] = sorted(name for name, r in refs.items() if r() is not None)
         out[f"observers{rounds}"] = observers()
+    out["full_runs_while_opening"] = list(full_runs)
+    # the idle schedule's full run: at the attract screen and at goodbye, not on a member's page
+    idle_runs = {}
+    for page in (Page.MENU, Page.GOODBYE, Page.ATTRACT):
+        app.apply_state(member_on(page) if page is not Page.ATTRACT else SessionState())
+        yield 0
+        full_runs.clear()
+        opening[:] = [page.value]
+        app._collect_session(0)
+        opening.clear()
+        idle_runs[page.value] = len(full_runs)
+    out["idle_runs"] = idle_runs
     gc.callbacks.remove(seen_run)
-    out["full_runs_while_opening"] = full_runs
     out["released"] = app.released
     out["pages"] = results
     # a language switch after the pages went: nothing released is called any more

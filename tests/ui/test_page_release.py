@@ -50,3 +50,7 @@ def test_no_full_collection_runs_while_a_member_opens_pages(seen):
     """screens/collector.py: the collector's full runs wait for the attract screen; left to
     itself it ran one in the frame that built a page (8-43 ms more)."""
     assert seen["full_runs_while_opening"] == []
+
+
+def test_the_idle_full_run_waits_for_the_attract_screen_or_goodbye(seen):
+    assert seen["idle_runs"] == {"menu": 0, "goodbye": 1, "attract": 1}
