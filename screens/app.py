@@ -90,9 +90,10 @@ SCREENS = {
 }
 # The pages of nearly every member's session (product.md: read the card and the PIN, then see
 # the rights records, pay, print), built one per idle frame while the attract screen waits.
-# The other pages are built on a member's first visit in a session (one frame of 20-40 ms) and
-# released when the session ends, so a kiosk that runs for weeks holds these and one session's
-# others, not every page (each costs 1-4 MB: widgets, kv bindings, text textures).
+# The other pages are built on a member's first visit in a session (a first frame of ~20 ms,
+# up to ~55 ms for the largest: bench/ui_flow.py) and released when the session ends, so a
+# kiosk that runs for weeks holds these and one session's others, not every page (each costs
+# 1-4 MB: widgets, kv bindings, text textures).
 PREBUILT = frozenset(
     {
         Page.ATTRACT,
