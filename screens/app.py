@@ -109,6 +109,7 @@ PREBUILT = frozenset(
         Page.GOODBYE,
     }
 )
+BUILT_ON_VISIT = tuple(p for p in SCREENS if p not in PREBUILT)
 # Each page's rules live in <page>.kv beside its module; shared rules first.
 KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
 WIDGETS = (widgets, qr)  # defining them registers them with Kivy's Factory for the kv files

@@ -20,11 +20,19 @@ from kiosk.domain.payments import Outcome, PaymentOutcome, Quote, QuoteLine, Rec
 from kiosk.payments.flow import PayQuote, PayResult
 from kiosk.payments.service import ReceiptReadiness
 from kiosk.session.certification import Certified
+from kiosk.session.machine import Page, SessionState
 
 M = Money.of
 YEAR = 2026
 DAY = dt.date(YEAR, 12, 3)
 HOLDER = CardHolder("110101195803071234", "王小五", "X00000031", "C" * 32, "110100")
+
+
+def signed_in(page: Page) -> SessionState:
+    """HOLDER on `page` with the card in and the PIN verified, nothing loaded yet."""
+    return SessionState(page=page, holder=HOLDER, card_present=True, pin_verified=True)
+
+
 DIBAO = FeeCategory("dibao", "最低生活保障", "Minimum living allowance")
 
 

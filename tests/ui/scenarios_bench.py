@@ -243,25 +243,23 @@ def redraw_costs(app, out):
 def rare_pages(app, out, sessions: int = 5):
     """Sessions (made-up states, the controller set aside) that each open every page not built
     at start-up, then end: each page's first frame (built, laid out, its text rendered, drawn),
-    and
-    the app's memory after the first and the last session, once released pages are collected
+    and the app's memory after the first and the last session, once released pages are collected
     (bench/ui_flow.py prints them beside the journey's peak)."""
     from kiosk.session.machine import SessionState
-    from screens.app import COLLECT_AFTER, PREBUILT, SCREENS
-    from tests.helpers.made_up import HOLDER
+    from screens.app import BUILT_ON_VISIT, COLLECT_AFTER
+    from tests.helpers.made_up import signed_in
 
     yield from wait_until(lambda: app.prebuilt, 30, "pages built")
     controller, app.controller = app.controller, None
     try:
         out["start"] = _status()
-        rare = [p for p in SCREENS if p not in PREBUILT]
+        rare = BUILT_ON_VISIT
         builds: list[float] = []
         slowest: dict[str, float] = {}  # each page's slowest first frame
         for n in range(sessions):
             for p in rare:
-                st = SessionState(page=p, holder=HOLDER, card_present=True, pin_verified=True)
                 seen = len(app.frames.durations)
-                app.apply_state(st)
+                app.apply_state(signed_in(p))
                 yield 0
                 yield 0
                 # the frame that built, laid out, rendered and drew it (screens/frames.py)
