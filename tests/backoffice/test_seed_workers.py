@@ -40,21 +40,36 @@ def _note_pid() -> None:
     (PID_DIR / str(os.getpid())).touch()
 
 
+def _after_the_other_worker_noted() -> None:
+    """Members 0-49 fail only once the other worker has its range (and, for the deaf one, its
+    SIGTERM ignored): under load the other worker may otherwise be stopped before it starts,
+    and the test would not test what it names."""
+    assert PID_DIR is not None
+    deadline = time.monotonic() + 20
+    while len(list(PID_DIR.iterdir())) < 2:
+        assert time.monotonic() < deadline, "the other worker never started its range"
+        time.sleep(0.01)
+
+
 def _failing_and_sigterm_deaf_range(job: tuple) -> object:
-    """Members 0-49 fail at once; every other range ignores SIGTERM and never ends."""
-    _note_pid()
-    lo = job[4]
-    if lo == 0:
+    """Members 0-49 fail as soon as the other range has begun; every other range ignores SIGTERM
+    and never ends."""
+    if job[4] == 0:
+        _note_pid()
+        _after_the_other_worker_noted()
         raise RuntimeError("range 0 failed")
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _note_pid()
     time.sleep(600)
     raise AssertionError("a worker of an abandoned seed was left running")
 
 
 def _failing_and_slow_range(job: tuple) -> object:
-    """Members 0-49 fail at once; every other range sleeps, touching no signal."""
+    """Members 0-49 fail as soon as the other range has begun; every other range sleeps,
+    touching no signal."""
     _note_pid()
     if job[4] == 0:
+        _after_the_other_worker_noted()
         raise RuntimeError("range 0 failed")
     time.sleep(600)
     raise AssertionError("a worker of an abandoned seed was left running")
