@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.utils import CryptographyDeprecationWarning
-from pyemv import ac, kd
 
 from common.errors import CommonError
 
@@ -258,11 +257,15 @@ CVR_ISSUER_AUTH_PERFORMED = 0x02
 
 def icc_master_key(issuer_master: bytes, pan: str, psn: str) -> bytes:
     """EMV option A: the card's key from the issuer master key, the PAN and the PSN."""
+    from pyemv import kd  # at the first card cryptogram, not at start-up (~0.3 MB)
+
     return kd.derive_icc_mk_a(issuer_master, pan, psn)
 
 
 def ac_session_key(icc_mk_ac: bytes, atc: bytes) -> bytes:
     """EMV common session key for AC and ARPC, R = ATC || 00 00 00 00 00 00."""
+    from pyemv import kd  # at the first card cryptogram, not at start-up (~0.3 MB)
+
     return kd.derive_common_sk(icc_mk_ac, atc + bytes(6))
 
 
@@ -291,11 +294,15 @@ def application_cryptogram(
 ) -> bytes:
     """ARQC, TC or AAC (8 bytes): MAC algorithm 3, method-2 padding, under the session key."""
     data = ac_data(terminal, aip, atc, cvr)
+    from pyemv import ac  # at the first card cryptogram, not at start-up
+
     return ac.generate_ac(ac_session_key(icc_mk_ac, atc), data, ac.PaddingType.EMV, 8)
 
 
 def arpc(icc_mk_ac: bytes, arqc: bytes, atc: bytes, arc: bytes) -> bytes:
     """ARPC method 1: E_SK(ARQC XOR (ARC || 00*6)), 8 bytes. Tag 91 = ARPC || ARC."""
+    from pyemv import ac
+
     return ac.generate_arpc_1(ac_session_key(icc_mk_ac, atc), arqc, arc)
 
 

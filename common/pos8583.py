@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import iso8583
-import psec
 from cryptography.utils import CryptographyDeprecationWarning
 
+# psec is imported in the functions that use it: the kiosk's configuration reads this module's
+# constants at start-up, and a member who does not pay by bank card never needs psec (~1 MB).
 # psec still names TripleDES where cryptography moved it ("decrepit"); the cipher is the same.
 warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=r"psec\.")
 warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=r"pyemv\.")
+
 
 # -- the message spec ---------------------------------------------------------------------------
 
@@ -244,6 +246,8 @@ def retail_mac(mak: bytes, data: bytes) -> bytes:
     """ANSI X9.19 (ISO 9797-1 algorithm 3, zero padding) under a double-length MAK."""
     if len(mak) != 16:
         raise ValueError("the MAK is a double-length (16-byte) key")
+    import psec.mac
+
     return psec.mac.generate_retail_mac(mak[:8], mak[8:], data, padding=1)
 
 
@@ -263,15 +267,21 @@ def message_mac(message: bytes) -> bytes:
 
 def check_value(key: bytes) -> bytes:
     """The key check value: the first 4 bytes of E_key(00 x 8)."""
+    import psec.des
+
     return psec.des.generate_kcv(key, 4)
 
 
 def wrap(tmk: bytes, key: bytes) -> bytes:
     """A working key encrypted under the TMK (3DES ECB)."""
+    import psec.des
+
     return psec.des.encrypt_tdes_ecb(tmk, key)
 
 
 def unwrap(tmk: bytes, wrapped: bytes) -> bytes:
+    import psec.des
+
     return psec.des.decrypt_tdes_ecb(tmk, wrapped)
 
 
@@ -303,6 +313,8 @@ _LAB_TMK_SECRET: Final = b"shebao-kiosk lab TMK derivation, test only"
 def lab_tmk(terminal_no: str) -> bytes:
     """The lab's test TMK of an acquirer terminal number (odd parity, double length)."""
     raw = hmac.new(_LAB_TMK_SECRET, terminal_no.encode("ascii"), hashlib.sha256).digest()[:16]
+    import psec.des
+
     return psec.des.adjust_key_parity(raw)
 
 

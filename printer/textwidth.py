@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from wcwidth import wcwidth
-
 
 @lru_cache(maxsize=4096)
 def char_width(c: str) -> int:
+    # Imported when a receipt is first laid out, not with the kiosk: its tables are ~1 MB of
+    # the app's memory, and most sessions print no receipt.
+    from wcwidth import wcwidth
+
     w = wcwidth(c)
     if c.isascii():
         return max(w, 1)

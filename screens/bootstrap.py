@@ -29,6 +29,9 @@ def prepare_environment() -> None:
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "0")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    # Kivy's image loaders, without its PIL one: SDL2_image reads every PNG and JPEG the pages
+    # show, and loading PIL into the app only for Kivy's list cost ~2 MB of its memory.
+    os.environ.setdefault("KIVY_IMAGE", "tex,dds,sdl2")
     if "KIVY_HOME" not in os.environ:
         # A private home: the kiosk never reads or writes a user's ~/.kivy.
         os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="kiosk-kivy-")

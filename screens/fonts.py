@@ -63,12 +63,14 @@ class TextFaces:
 
 def text_faces(fallback: Path, cache_dir: Path | None = None) -> TextFaces:
     """Noto Sans CJK SC regular and bold when both collections are installed (regular from
-    `fallback` when NOTO_FOR_REGULAR is off), else `fallback` for both (the configured font,
+    `fallback` when NOTO_FOR_REGULAR is off; bold flattened when setup has done it), else `fallback` for both (the configured font,
     e.g. WenQuanYi Micro Hei, which has no bold)."""
     if NOTO_REGULAR.is_file() and NOTO_BOLD.is_file():
         folder = cache_dir or font_cache_dir()
         try:
             bold = extract_face(NOTO_BOLD, NOTO_SC_FAMILY, folder)
+            if flat_path(bold).is_file():  # made by setup (screens/font_flatten.py)
+                bold = flat_path(bold)
             regular = (
                 extract_face(NOTO_REGULAR, NOTO_SC_FAMILY, folder) if NOTO_FOR_REGULAR else fallback
             )
@@ -76,6 +78,13 @@ def text_faces(fallback: Path, cache_dir: Path | None = None) -> TextFaces:
         except (OSError, FontFileError):
             pass  # a damaged or unexpected collection: the configured font still works
     return TextFaces(fallback.stem, fallback, fallback)
+
+
+def flat_path(face: Path) -> Path:
+    """Where setup writes `face` with its CFF subroutines inlined (screens/font_flatten.py):
+    the same glyphs at 0.7 instead of 2.5 MB for each size Kivy opens. The extracted face's
+    name carries its collection's version, so a new collection means a new flattened file."""
+    return face.with_name(face.stem + "-flat.otf")
 
 
 def font_cache_dir() -> Path:

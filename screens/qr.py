@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
@@ -20,6 +19,11 @@ class QrCode(Widget):
     def _make(self, *_a) -> None:
         self._texture = None
         if self.data:
+            # Imported at the first QR shown, not at start-up: qrcode's package loads its PIL
+            # image drawers (PIL's FreeType and HarfBuzz with them), ~1.5 MB the kiosk does not
+            # need until a member pays by QR.
+            import qrcode
+
             q = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
             q.add_data(self.data)
             q.make(fit=True)

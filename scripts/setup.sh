@@ -53,6 +53,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     || { echo "setup: Python packages failed to install" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi
+# The bold text face with its CFF subroutines inlined: 0.7 instead of 2.5 MB for each bold size
+# the kiosk draws (screens/font_flatten.py). Once per version of fonts-noto-cjk, ~25 s.
+.venv/bin/python -m screens.font_flatten
 # The face photos of the lab (issue 20): from a pinned PyPI source distribution, not the repo.
 .venv/bin/python scripts/face_photos.py --dest var/faces 2>&1 | grep -v "^WARNING: Location" || true
 [ -f var/faces/obama.jpg ] || { echo "setup: the face photos could not be fetched" >&2; exit 1; }

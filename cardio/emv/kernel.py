@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from pyemv import tlv
-
 from cardio.apdu import ApduChannel, Link
 from cardio.emv import commands, oda
 from cardio.emv.dol import build_dol_data
@@ -237,6 +235,8 @@ class EmvKernel:
 
     @staticmethod
     def _decode(data: bytes, what: str) -> dict[str, bytes]:
+        from pyemv import tlv  # at the first bank card read (selection._decode)
+
         try:
             return tlv.decode(data, flatten=True)
         except tlv.DecodeError:
@@ -297,6 +297,8 @@ class EmvKernel:
     # ---- GENERATE AC ----
     def request_arqc(self, amount_fen: int, when: datetime | None = None) -> Authorization:
         """GENERATE AC asking for an ARQC; the online PIN is taken (TVR says so)."""
+        from pyemv import tlv  # at the first bank card read (selection._decode)
+
         account = self._account
         if account is None:
             raise EmvSequenceError()

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pyemv import tlv
-
 from cardio import errors
 from cardio.apdu import ApduChannel
 from cardio.emv import commands
@@ -34,6 +32,10 @@ class Candidate:
 
 
 def _decode(data: bytes, what: str) -> dict[str, bytes]:
+    # pyemv is imported at the first bank card read, not with the kiosk: importing any of it
+    # loads all of it (its cryptograms too), which a session without a card payment never uses.
+    from pyemv import tlv
+
     try:
         return tlv.decode(data, flatten=True)
     except tlv.DecodeError:

@@ -13,8 +13,6 @@ import hmac
 import threading
 from dataclasses import dataclass
 
-import psec
-
 import common.pos8583 as p
 from kiosk.errors import KioskError
 
@@ -153,6 +151,9 @@ class EmulatedEpp:
                 if self._keys.pik is None:
                     raise EppKeyError("no PIK: sign on first")
                 # psec takes the PIN as str: it exists only for this call, as a local.
+                import psec.des  # at the first PIN block: see common.pos8583._psec
+                import psec.pinblock
+
                 clear = psec.pinblock.encode_pinblock_iso_0(self._digits.decode("ascii"), self._pan)
                 return psec.des.encrypt_tdes_ecb(self._keys.pik, clear)
             finally:

@@ -75,3 +75,86 @@ def test_checksum_of_big_endian_words_with_a_padded_tail():
     # = 0x01000003; and the sum wraps at 32 bits: 0xFFFFFFFF + 0x00000002 = 0x00000001
     assert fonts._checksum(b"\0\0\0\x01\0\0\0\x02\x01") == 0x01000003
     assert fonts._checksum(b"\xff\xff\xff\xff\0\0\0\x02") == 0x00000001
+
+
+# -- the flattened bold face (screens/font_flatten.py) -----------------------------------------
+
+SAMPLE = "社会保障卡缴费明细个人账户龘犇鑫 0123456789 ¥,.:-（）Contribution"
+
+
+def _subrs(font) -> int:
+    """How many subroutines the font's CFF holds (global, and local in each font dict)."""
+    top = font["CFF "].cff.topDictIndex[0]
+    count = len(top.GlobalSubrs)
+    dicts = top.FDArray if hasattr(top, "FDArray") else [top]
+    for fd in dicts:
+        local = getattr(fd.Private, "Subrs", None)
+        count += len(local) if local is not None else 0
+    return count
+
+
+def _features(font) -> set[str]:
+    return {r.FeatureTag for r in font["GSUB"].table.FeatureList.FeatureRecord}
+
+
+def _outlines(font, names) -> dict:
+    from fontTools.pens.recordingPen import RecordingPen
+
+    glyphs = font.getGlyphSet()
+    out = {}
+    for name in names:
+        pen = RecordingPen()
+        glyphs[name].draw(pen)
+        out[name] = (pen.value, glyphs[name].width)
+    return out
+
+
+@needs_noto
+def test_flattening_inlines_every_subroutine_and_keeps_every_outline(tmp_path):
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from screens import font_flatten
+
+    # A small subroutinized CFF font cut from the SC bold face (the subsetter keeps the
+    # subroutines the sample's glyphs call), then flattened as setup flattens the whole face.
+    face = fonts.extract_face(fonts.NOTO_BOLD, fonts.NOTO_SC_FAMILY, tmp_path)
+    small = tmp_path / "small.otf"
+    options = subset.Options()
+    options.layout_features = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=SAMPLE)
+    source = TTFont(face)
+    subsetter.subset(source)
+    source.save(small)
+
+    flat = font_flatten.flatten(small)
+    assert flat == fonts.flat_path(small) and flat.is_file()
+    assert not list(tmp_path.glob("*.part"))
+    before, after = TTFont(small), TTFont(flat)
+    assert _subrs(before) > 0  # else the test would not test the inlining
+    assert _subrs(after) == 0
+    assert after.getGlyphOrder() == before.getGlyphOrder()
+    assert after.getBestCmap() == before.getBestCmap()
+    assert _features(after) == _features(before) != set()
+    names = before.getGlyphOrder()
+    # Each glyph draws the same contours (points, curves, advance) from its inlined charstring.
+    assert _outlines(after, names) == _outlines(before, names)
+    assert ImageFont.truetype(str(flat), 20).getname() == ("Noto Sans CJK SC", "Bold")
+
+
+def test_text_faces_takes_the_flattened_bold_face_once_setup_made_it(tmp_path, monkeypatch):
+    if not fonts.NOTO_BOLD.is_file():
+        pytest.skip("fonts-noto-cjk not installed (scripts/setup.sh)")
+    monkeypatch.setattr(fonts, "NOTO_FOR_REGULAR", False)
+    extracted = fonts.text_faces(WQY, cache_dir=tmp_path).bold
+    assert extracted.name.endswith(".otf") and not extracted.name.endswith("-flat.otf")
+    fonts.flat_path(extracted).write_bytes(extracted.read_bytes())  # as setup leaves it
+    assert fonts.text_faces(WQY, cache_dir=tmp_path).bold == fonts.flat_path(extracted)
+
+
+@needs_noto
+def test_setup_flattened_this_machines_bold_face():
+    """`make test` runs setup first: the kiosk here draws bold text from the flattened face."""
+    bold = fonts.text_faces(WQY).bold
+    assert bold.name.endswith("-flat.otf"), bold
