@@ -110,8 +110,20 @@ PREBUILT = frozenset(
     }
 )
 BUILT_ON_VISIT = tuple(p for p in SCREENS if p not in PREBUILT)
-# Each page's rules live in <page>.kv beside its module; shared rules first.
-KV_FILES = ("common.kv", "overlays.kv", *(f"{page.value}.kv" for page in SCREENS))
+# Each page's rules live in <page>.kv beside its module; shared rules first. The rules of a page
+# built on a visit are read at its first visit: ~1.5 MB the kiosk otherwise holds from start-up
+# for pages most members never open.
+KV_FILES = ("common.kv", "overlays.kv", *(f"{p.value}.kv" for p in SCREENS if p in PREBUILT))
+_RULES_READ: set[str] = set()
+
+
+def read_rules(kv: str) -> None:
+    """Read the kv file `kv` (beside this module) into Kivy's Builder, once per process."""
+    if kv not in _RULES_READ:
+        Builder.load_file(str(KV_DIR / kv))
+        _RULES_READ.add(kv)
+
+
 WIDGETS = (widgets, qr)  # defining them registers them with Kivy's Factory for the kv files
 BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
 # Seconds after a session's end before what it left is collected: Kivy's ScrollView fades its
@@ -218,7 +230,7 @@ class KioskApp(App):
         wake.frame_hold.install(Window, busy=self._core_busy)
         solid_fill.nearest()  # panels and buttons sample one texel (screens/solid_fill.py)
         for kv in KV_FILES:
-            Builder.load_file(str(KV_DIR / kv))
+            read_rules(kv)
         self.on_large_text(self, self.large_text)
         # Pages switch at once (a fade costs frames on software GL and helps no one) and fill
         # the window, so the manager needs no clip either (see PageManager).
@@ -329,6 +341,7 @@ class KioskApp(App):
 
     def _ensure_screen(self, page: Page) -> None:
         if not self.sm.has_screen(page.value) and page in SCREENS:
+            read_rules(f"{page.value}.kv")  # a page built on a visit: its rules now
             screen = SCREENS[page](name=page.value)
             add_speaker(screen)  # 朗读 in its header (screens/sound.py)
             # Laid out at the window's size now: a page the manager holds but does not show

@@ -115,7 +115,7 @@ class PageHeader(BoxLayout):
         if room <= NOT_LAID_OUT:
             # The header not laid out yet (Kivy's default width, or what is left of it beside
             # the buttons): fitted when the width comes. Trying every role against it opened
-            # a bold face per role that no title then used (~2.5 MB each, screens/theme.py).
+            # a bold face per role that no title then used (0.7-2.5 MB each, screens/theme.py).
             return
         size = sp(theme.FONT_TITLE)
         for role in TITLE_ROLES:

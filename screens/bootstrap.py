@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk.config import KioskConfig
+from screens import allocator
 from screens.fonts import ICON_FONT, ICON_FONT_NAME, TextFaces, text_faces
 
 
@@ -24,7 +25,9 @@ class FontError(RuntimeError):
 
 
 def prepare_environment() -> None:
-    """Environment Kivy reads at import: no argv parsing, a private home, Python logging."""
+    """Environment Kivy reads at import: no argv parsing, a private home, Python logging; and
+    malloc's thresholds for big blocks (screens/allocator.py)."""
+    allocator.return_big_blocks()
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "0")

@@ -36,10 +36,12 @@ ICON_FONT_NAME = "KioskIcons"
 
 # Regular text in Noto too (True), or only bold text (False: regular text stays in the
 # configured font). Memory is the trade-off: Kivy opens a FreeType face per font file and pixel
-# size, and a Noto CJK face costs ~2.3 MB (its CFF subroutines are copied per face) against
-# ~0.3 MB for WenQuanYi. Measured with every page built (tests' driver, 1280x800): peak RSS
-# 194 MB all WenQuanYi, 197 MB Noto for bold only, 228 MB Noto for both; after large-text mode
-# too 199 / 204 / 264 MB. Fewer distinct sizes (theme.FONT_ROLES) shrink the Noto cost.
+# size, and a Noto CJK face costs ~2.3 MB (its CFF subroutines are copied per face; 0.7 MB
+# once setup has flattened them, screens/font_flatten.py, which it does for bold only) against
+# ~0.3 MB for WenQuanYi. Measured with every page built before the flattening (tests' driver,
+# 1280x800): peak RSS 194 MB all WenQuanYi, 197 MB Noto for bold only, 228 MB Noto for both;
+# after large-text mode too 199 / 204 / 264 MB. Fewer distinct sizes (theme.FONT_ROLES) shrink
+# the Noto cost.
 NOTO_FOR_REGULAR = False  # bold only: issue 19 holds peak RSS to 200 MB (197 vs 228 MB above)
 
 
@@ -63,8 +65,8 @@ class TextFaces:
 
 def text_faces(fallback: Path, cache_dir: Path | None = None) -> TextFaces:
     """Noto Sans CJK SC regular and bold when both collections are installed (regular from
-    `fallback` when NOTO_FOR_REGULAR is off; bold flattened when setup has done it), else `fallback` for both (the configured font,
-    e.g. WenQuanYi Micro Hei, which has no bold)."""
+    `fallback` when NOTO_FOR_REGULAR is off; bold flattened when setup has done it), else
+    `fallback` for both (the configured font, e.g. WenQuanYi Micro Hei, which has no bold)."""
     if NOTO_REGULAR.is_file() and NOTO_BOLD.is_file():
         folder = cache_dir or font_cache_dir()
         try:

@@ -14,7 +14,8 @@ screens/app.py sets Metrics.fontscale), so TYPE_SCALES["large"] is the standard 
 1.4 and its smallest size, FONT_CAPTION x 1.4 = 30.8 sp, stays at least 30 sp
 (LARGE_TEXT_MIN_SP). Nothing is drawn smaller than FONT_CAPTION. Keep to these few sizes: each
 distinct pixel size of a font is a FreeType face of its own in Kivy's SDL2 text provider,
-about 2.3 MB each for Noto Sans CJK.
+about 0.7 MB each for the flattened Noto Sans CJK bold (2.5 MB unflattened) and 0.3 MB for
+WenQuanYi.
 
 Spacing. Multiples of SPACE (8 dp). Touch targets are at least TARGET_DP (60 dp) in both
 directions with at least TARGET_GAP_DP (8 dp) between two of them.
