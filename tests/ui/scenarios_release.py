@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
 from tests.helpers.kivy_ui import wait_until
 
@@ -52,6 +53,12 @@ def release(app, out):
     yield from _title_fit(app, out)
     out["built_at_start"] = sorted(app.sm.screen_names)
     out["prebuilt"] = sorted(p.value for p in PREBUILT)
+    from kivy.lang import Builder
+
+    def rules_read() -> list[str]:  # the kv files Kivy's Builder has read, by name
+        return sorted(Path(f).name for f in Builder.files if str(f).endswith(".kv"))
+
+    out["rules_at_start"] = rules_read()
 
     def observers() -> tuple[int, int]:
         # what outlives a page and could hold it: the app's language, Metrics' text size
@@ -98,6 +105,7 @@ def release(app, out):
         out[f"left_built{rounds}"] = sorted(set(app.sm.screen_names) - set(out["prebuilt"]))
         out[f"alive{rounds}"] = sorted(name for name, r in refs.items() if r() is not None)
         out[f"observers{rounds}"] = observers()
+    out["rules_after_visits"] = rules_read()
     out["full_runs_while_opening"] = list(full_runs)
     # the idle schedule's full run: at the attract screen and at goodbye, not on a member's page
     idle_runs = {}

@@ -22,6 +22,17 @@ def test_only_the_pages_of_nearly_every_session_are_built_at_start(seen):
     assert len(seen["rare"]) >= 10
 
 
+def test_a_rare_pages_rules_are_read_at_its_first_visit(seen):
+    """A page built on a visit has its kv file read then, once: ~1.5 MB of rules the kiosk
+    held from start-up for pages most members never open."""
+    at_start, after = set(seen["rules_at_start"]), set(seen["rules_after_visits"])
+    assert {f"{name}.kv" for name in seen["prebuilt"]} <= at_start
+    assert not {f"{name}.kv" for name in seen["rare"]} & at_start
+    assert {f"{name}.kv" for name in seen["rare"]} <= after
+    # read once: two sessions visited every page, and Kivy lists a file each time it reads it
+    assert len(seen["rules_after_visits"]) == len(after)
+
+
 def test_a_rare_page_is_built_on_its_visit_and_shown(seen):
     for name, page in seen["pages"].items():
         for rounds in (0, 1):
