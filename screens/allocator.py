@@ -10,13 +10,16 @@ bench's journey 209 -> 205 MB (bench/ui_flow.py, 4 journeys each), no change in 
 A mapping per big block costs a system call and its page faults, microseconds against the
 milliseconds such a buffer takes to fill.
 
-On another C library the settings are left as they are."""
+On another C library the settings are left as they are, and so are glibc's own when the
+process was started with MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_ (an operator's
+tuning wins)."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,11 @@ TRIM_THRESHOLD = 128 * 1024
 
 
 def return_big_blocks() -> bool:
-    """Set glibc's thresholds (module docstring); False where there is no glibc mallopt."""
+    """Set glibc's thresholds (module docstring); False where there is no glibc mallopt or
+    the environment set them."""
+    if {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & os.environ.keys():
+        log.info("malloc's thresholds set by the environment: left as they are")
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt

@@ -53,3 +53,10 @@ def test_big_blocks_a_session_frees_leave_the_process():
     # ours give the big blocks back: 300 x 90,000 bytes = ~26,400 KB; what stays holds the kept
     # blocks (300 x 20,000 bytes = ~5,900 KB) and what the heap keeps around them
     assert ours["left_kb"] < default["left_kb"] - 10_000
+
+
+def test_an_operators_malloc_tuning_is_left_alone(monkeypatch):
+    from screens import allocator
+
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "262144")
+    assert allocator.return_big_blocks() is False
