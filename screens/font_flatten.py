@@ -18,9 +18,7 @@ here.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,8 +27,8 @@ from screens import fonts
 
 def flatten(face: Path, target: Path | None = None) -> Path:
     """Write `face` (an OpenType CFF font) with its subroutines inlined to `target` (default
-    `fonts.flat_path(face)`), keeping every glyph, character, name, hint and layout table. Written
-    under a temporary name and renamed, so a kiosk starting meanwhile never reads half a file."""
+    `fonts.flat_path(face)`), keeping every glyph, character, name, hint and layout table,
+    written as `fonts.write_atomically` writes."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -52,15 +50,8 @@ def flatten(face: Path, target: Path | None = None) -> Path:
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs=font.getGlyphOrder(), unicodes=unicodes)
     subsetter.subset(font)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(fd)
     try:
-        font.save(tmp)
-        os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fonts.write_atomically(target, font.save)
     finally:
         font.close()
     return target

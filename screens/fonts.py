@@ -17,6 +17,7 @@ import os
 import struct
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -234,17 +235,21 @@ def extract_face(collection: Path, family: str, cache_dir: Path) -> Path:
                 break
         else:
             raise FontFileError(f"{collection} has no face named {family!r}")
-        # Written under a temporary name, then renamed: a second kiosk process starting at
-        # the same time never reads half a file.
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write_face(data, directory, f)
-            os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, lambda f: write_face(data, directory, f))
     finally:
         data.close()
     return target
+
+
+def write_atomically(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """`write` a font file to `target` under a temporary name, then rename it: a second kiosk
+    process starting at the same time never reads half a file."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)  # a shared $KIOSK_FONT_CACHE serves other users too
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
