@@ -54,8 +54,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 # The bold text face with its CFF subroutines inlined: 0.7 instead of 2.5 MB for each bold size
-# the kiosk draws (screens/font_flatten.py). Once per version of fonts-noto-cjk, ~25 s.
-.venv/bin/python -m screens.font_flatten
+# the kiosk draws (screens/font_flatten.py). Once per version of fonts-noto-cjk, ~25 s. Without
+# it the kiosk still runs, on the extracted face (more memory); `make test` reports it.
+.venv/bin/python -m screens.font_flatten || echo "setup: continuing with the unflattened bold face" >&2
 # The face photos of the lab (issue 20): from a pinned PyPI source distribution, not the repo.
 .venv/bin/python scripts/face_photos.py --dest var/faces 2>&1 | grep -v "^WARNING: Location" || true
 [ -f var/faces/obama.jpg ] || { echo "setup: the face photos could not be fetched" >&2; exit 1; }
