@@ -1,11 +1,33 @@
-"""A QR code drawn from its module matrix as one texture (sharp at any size)."""
+"""A QR code drawn from its module matrix as one texture (sharp at any size).
+
+The matrix is computed on a worker thread and the texture made in the frame after: the first
+QR a process shows imports qrcode (~15 ms; its package loads PIL's image drawers, ~1.5 MB the
+kiosk does not carry until a member pays by QR) and a matrix takes ~3 ms, neither of which
+belongs in a frame."""
 
 from __future__ import annotations
+
+import threading
 
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
 from kivy.uix.widget import Widget
+
+from screens import wake
+
+
+def qr_pixels(data: str) -> tuple[int, bytes]:
+    """The QR code of `data` (error correction M, a 2-module quiet zone) as the side in modules
+    and RGB pixels, rows bottom-up (GL textures start at the bottom-left). Any thread."""
+    import qrcode
+
+    q = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    q.add_data(data)
+    q.make(fit=True)
+    matrix = q.get_matrix()
+    buf = bytes(0 if cell else 255 for row in reversed(matrix) for cell in row for _ in range(3))
+    return len(matrix), buf
 
 
 class QrCode(Widget):
@@ -18,26 +40,24 @@ class QrCode(Widget):
 
     def _make(self, *_a) -> None:
         self._texture = None
+        self._draw()
         if self.data:
-            # Imported at the first QR shown, not at start-up: qrcode's package loads its PIL
-            # image drawers (PIL's FreeType and HarfBuzz with them), ~1.5 MB the kiosk does not
-            # need until a member pays by QR.
-            import qrcode
+            threading.Thread(
+                target=self._encode, args=(self.data,), name="qr-encode", daemon=True
+            ).start()
 
-            q = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-            q.add_data(self.data)
-            q.make(fit=True)
-            matrix = q.get_matrix()
-            n = len(matrix)
-            # Rows bottom-up: GL textures start at the bottom-left.
-            buf = bytes(
-                0 if cell else 255 for row in reversed(matrix) for cell in row for _ in range(3)
-            )
-            tex = Texture.create(size=(n, n), colorfmt="rgb")
-            tex.blit_buffer(buf, colorfmt="rgb", bufferfmt="ubyte")
-            tex.mag_filter = "nearest"
-            tex.min_filter = "nearest"
-            self._texture = tex
+    def _encode(self, data: str) -> None:
+        side, buf = qr_pixels(data)
+        wake.call_soon(lambda: self._show(data, side, buf))
+
+    def _show(self, data: str, side: int, buf: bytes) -> None:
+        if data != self.data:  # another code, or none, was asked for meanwhile
+            return
+        tex = Texture.create(size=(side, side), colorfmt="rgb")
+        tex.blit_buffer(buf, colorfmt="rgb", bufferfmt="ubyte")
+        tex.mag_filter = "nearest"
+        tex.min_filter = "nearest"
+        self._texture = tex
         self._draw()
 
     def _draw(self, *_a) -> None:

@@ -151,7 +151,7 @@ class EmulatedEpp:
                 if self._keys.pik is None:
                     raise EppKeyError("no PIK: sign on first")
                 # psec takes the PIN as str: it exists only for this call, as a local.
-                import psec.des  # at the first PIN block: see common.pos8583._psec
+                import psec.des  # at the first PIN block, not at start-up (common/pos8583.py)
                 import psec.pinblock
 
                 clear = psec.pinblock.encode_pinblock_iso_0(self._digits.decode("ascii"), self._pan)

@@ -334,7 +334,7 @@ def pay_three_months(app, out):
         )
         yield from settle(app, 0.5)
         out["qr_url"] = pay.ids.qr.data
-        shot("journey-pay-qr")
+        out["qr_shot"] = shot("journey-pay-qr")
         # The member's phone pays: JSON, as the simulator's page sends it (its controls refuse a
         # form or text body since issue 13: what a cross-site page could post).
         in_thread(lambda: requests.post(pay.ids.qr.data, json={}, timeout=10))

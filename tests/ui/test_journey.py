@@ -9,6 +9,7 @@ import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+import zxingcpp
 from sqlalchemy import select
 
 from backoffice.seed.lives import INITIAL_PIN
@@ -321,6 +322,12 @@ def test_pay_three_months_of_flexible_pension(stack, run_scenario, tmp_path, met
             ]
         else:  # the phone paid: the card's account untouched
             assert _bank_account(db, finance.pan)[1] == before
+            # and the code on screen is what a phone reads: the payment's URL (screens/qr.py
+            # encodes it on a worker thread; the window's pixels are decoded here)
+            from PIL import Image
+
+            found = [r.text for r in zxingcpp.read_barcodes(Image.open(seen["qr_shot"]))]
+            assert found == [seen["qr_url"]]
         jobs = vp.wait_for_jobs(jobs_before + 1)
         text = jobs[-1].text()
         assert seen["order_no"] in text and "社会保险费缴费凭证" in text
