@@ -6,7 +6,8 @@ worker). glibc serves a block of 128 KB or more with a mapping of its own and re
 freed, but after the first such block is freed it raises that threshold (up to 32 MB) and
 serves the next ones from its heaps, where a freed block stays in the process among what is
 still in use. Fixed at 64 KB, with the top of a heap given back from 128 KB: peak RSS over the
-bench's journey 209 -> 205 MB (bench/ui_flow.py, 4 journeys each), no change in frame times.
+bench's journey 209 -> 204 MB (bench/ui_flow.py --runs 5, with and without, alternately); the
+journey's time with the UI moved within the day's noise (ratio 1.071-1.082 for both).
 A mapping per big block costs a system call and its page faults, microseconds against the
 milliseconds such a buffer takes to fill.
 

@@ -30,11 +30,15 @@ def flatten(face: Path, target: Path | None = None) -> Path:
     `fonts.flat_path(face)`), keeping every glyph, character, name, hint and layout table,
     written as `fonts.write_atomically` writes."""
     from fontTools import subset
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont, TTLibError
 
     target = target or fonts.flat_path(face)
-    font = TTFont(face)
+    try:
+        font = TTFont(face)
+    except TTLibError as e:
+        raise fonts.FontFileError(f"{face} is not a font fontTools can read: {e}") from None
     if "CFF " not in font:
+        font.close()
         raise fonts.FontFileError(f"{face} has no CFF outlines to flatten")
     options = subset.Options()
     options.desubroutinize = True

@@ -7,6 +7,7 @@ belongs in a frame."""
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from kivy.graphics import Color, Rectangle
@@ -15,6 +16,8 @@ from kivy.properties import StringProperty
 from kivy.uix.widget import Widget
 
 from screens import wake
+
+log = logging.getLogger(__name__)
 
 
 def qr_pixels(data: str) -> tuple[int, bytes]:
@@ -47,7 +50,12 @@ class QrCode(Widget):
             ).start()
 
     def _encode(self, data: str) -> None:
-        side, buf = qr_pixels(data)
+        try:
+            side, buf = qr_pixels(data)
+        except Exception as e:  # too long for a QR code, or qrcode missing: the page says why
+            # The data is a payment's URL: its type and length only, not the URL itself.
+            log.warning("no QR code for %d characters: %s", len(data), type(e).__name__)
+            return
         wake.call_soon(lambda: self._show(data, side, buf))
 
     def _show(self, data: str, side: int, buf: bytes) -> None:

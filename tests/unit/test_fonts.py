@@ -158,3 +158,16 @@ def test_setup_flattened_this_machines_bold_face():
     """`make test` runs setup first: the kiosk here draws bold text from the flattened face."""
     bold = fonts.text_faces(WQY).bold
     assert bold.name.endswith("-flat.otf"), bold
+
+
+def test_flattening_refuses_what_is_not_a_cff_font(tmp_path):
+    from screens import font_flatten
+
+    garbage = tmp_path / "garbage.otf"
+    garbage.write_bytes(b"\x7fGARBAGE" + bytes(range(256)) * 4)  # no sfnt version
+    with pytest.raises(fonts.FontFileError, match="not a font"):
+        font_flatten.flatten(garbage)
+    if fonts.ICON_FONT.is_file():  # TrueType outlines: nothing to inline
+        with pytest.raises(fonts.FontFileError, match="no CFF"):
+            font_flatten.flatten(fonts.ICON_FONT, tmp_path / "icons-flat.otf")
+    assert not list(tmp_path.glob("*flat*")) and not list(tmp_path.glob("*.part"))
