@@ -56,6 +56,9 @@ _NO_READER = {
     scard.SCARD_E_READER_UNAVAILABLE,
 }
 _NO_CARD = {scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_REMOVED_CARD}
+# The reader refuses the request itself (a plain reader asked for part 10 features): nothing
+# about the card, so no wait to see whether it left.
+_REFUSED_BY_READER = {scard.SCARD_E_UNSUPPORTED_FEATURE, scard.SCARD_E_INVALID_PARAMETER}
 
 
 def _pcsc_message(rc: int) -> str:
@@ -139,7 +142,7 @@ class PcscLink:
             return CardReset()
         if rc in _NO_CARD:
             return NoCard() if what == "connect" else CardRemovedError()
-        if what != "connect" and self._card_gone():
+        if what != "connect" and rc not in _REFUSED_BY_READER and self._card_gone():
             return CardRemovedError()
         return CardError(
             en=f"card communication error ({what}): {_pcsc_message(rc)}", zh="与卡片通信失败"

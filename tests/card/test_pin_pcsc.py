@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cardio import transport
 from cardio.errors import (
     CardRemovedError,
     InitialPinForbidden,
@@ -118,6 +119,25 @@ def test_vpcd_has_no_pinpad_so_the_screen_is_used(stack, reader):
     with pytest.raises(PinPadUnavailable):
         reader.verify_pin(PinPad())
     assert reader.verify_pin(ScreenPin("246810")).initial_pin is False  # the session lives on
+
+
+def test_a_reader_without_features_is_not_taken_for_a_pulled_card(stack, reader, monkeypatch):
+    """vpcd (like many plain readers) answers the part 10 feature request with "feature not
+    supported". That says nothing about the card: asking pcscd whether it left (a poll that
+    lasts up to a second while the card stays) kept every member a second longer on the
+    screen before the PIN page."""
+    stack.insert("card-3.00")
+    reader.read_card()
+    asked: list[bool] = []
+    real = transport.PcscLink._card_gone
+
+    def counted(self, wait: float = 1.0) -> bool:
+        asked.append(True)
+        return real(self, wait)
+
+    monkeypatch.setattr(transport.PcscLink, "_card_gone", counted)
+    assert reader.pinpad_available() is False
+    assert asked == []
 
 
 def test_swapped_card_is_never_pin_verified(stack, reader):
