@@ -113,12 +113,16 @@ class CupsA4Printer:
         server: str | None = None,
         job_timeout: float = 60.0,
         poll_interval: float = 0.2,
+        first_poll: float = 0.02,
         user: str | None = None,
     ) -> None:
         self.queue = queue
         self.client = IppClient(server or default_server())
         self.job_timeout = job_timeout
+        # A local job completes in a few hundred ms and the member waits for it: the first
+        # look soon, then each pause doubled up to poll_interval (a long job, a slow printer).
         self.poll_interval = poll_interval
+        self.first_poll = min(first_poll, poll_interval)
         self.user = user or getpass.getuser()
 
     @property
@@ -238,6 +242,7 @@ class CupsA4Printer:
 
     def _follow(self, job_id: int, started: float) -> JobResult:
         deadline = started + self.job_timeout
+        pause = self.first_poll
         while True:
             state, message = self.job_state(job_id)
             if state == JobState.COMPLETED:
@@ -263,7 +268,8 @@ class CupsA4Printer:
                     f"{self.queue}-{job_id} still {state.name.lower()} after "
                     f"{self.job_timeout:g}s; cancelled"
                 )
-            time.sleep(self.poll_interval)
+            time.sleep(pause)
+            pause = min(pause * 2, self.poll_interval)
 
 
 class NoA4Printer:

@@ -65,6 +65,32 @@ def test_the_30_year_record_prints(cups, a4):
     assert int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1]) == built.pages
 
 
+def test_a_job_is_followed_closely_at_first_then_less_often(cups, a4, monkeypatch):
+    """The member waits for "printed" until CUPS says the job completed. A job on a local
+    queue completes within a few hundred ms: a fixed 200 ms between looks added 0-200 ms to
+    that wait (100 on average). The first look comes after 20 ms, each next pause doubles, and
+    none is longer than poll_interval (how often a long job is asked about)."""
+    import printer.cups as cups_module
+
+    pauses: list[float] = []
+
+    class _Clock:
+        monotonic = staticmethod(time.monotonic)
+
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            pauses.append(seconds)
+            time.sleep(seconds)
+
+    monkeypatch.setattr(cups_module, "time", _Clock)
+    result = a4.print_pdf(certificate_pdf(sample_certificate(12)).pdf, "参保证明")
+    assert result.state == JobState.COMPLETED
+    assert pauses, "the job was not done at the first look: it was followed"
+    # 20, 40, 80, 160 ms, then poll_interval (200 ms) for as long as the job takes
+    expected = [min(0.02 * 2**i, a4.poll_interval) for i in range(len(pauses))]
+    assert pauses == pytest.approx(expected)
+
+
 def test_a_stopped_queue_gives_a_clear_error(cups, a4):
     cups.run("cupsdisable", "-r", "toner replacement", cups.queue)
     state = a4.state()
