@@ -28,17 +28,27 @@ def shown(app, name: str) -> bool:
 class _Presented:
     """When the window presented a state: the end of the first flip after which `pred` held
     (the answer drawn and handed to the X server). The driver itself only looks once a frame,
-    after the app's callbacks may or may not have run: it would add up to a frame."""
+    after the app's callbacks may or may not have run: it would add up to a frame.
+
+    An answer that changes nothing on screen (the menu's certification status for a member
+    with no pension: the menu stays as drawn) is not followed by a flip: Kivy draws only what
+    changed. It was presented at the end of the frame in which the app took it, with nothing
+    left to draw. Waiting for a flip would have read the next redraw for some other reason
+    (the session ring's next second: up to 1 s later)."""
 
     def __init__(self) -> None:
+        from kivy.base import EventLoop
         from kivy.core.window import Window
 
         self.window = Window
+        self.loop = EventLoop
         self.flip = Window.flip
+        self.idle = EventLoop.idle
         self.pred = None
         self.at: float | None = None
         self.flips = 0  # frames drawn while watching, the answer's included
         Window.flip = self._flip
+        EventLoop.idle = self._idle
 
     def _flip(self) -> None:
         self.flip()
@@ -47,11 +57,25 @@ class _Presented:
             if self.pred():
                 self.at = time.monotonic()
 
+    def _idle(self):
+        flips = self.flips
+        out = self.idle()  # the clock's wait, the callbacks (apply_state), then any redraw
+        if (
+            self.pred is not None
+            and self.at is None
+            and self.flips == flips
+            and not self.window.canvas.needs_redraw
+            and self.pred()
+        ):
+            self.at = time.monotonic()
+        return out
+
     def watch(self, pred) -> None:
         self.pred, self.at, self.flips = pred, None, 0
 
     def close(self) -> None:
         self.window.flip = self.flip
+        self.loop.idle = self.idle
 
 
 def _status(pid: str = "self") -> dict[str, int]:
