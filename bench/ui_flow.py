@@ -310,6 +310,10 @@ def main() -> None:
             or "none",
         )
     )
+    print(
+        "libraries' code pages given back once the shaders were compiled (screens/code_pages.py, "
+        f"libLLVM's loading): {ui[-1]['code_released_kb'] / 1024:.0f} MB"
+    )
     builds = sorted(rare["builds"])
     sessions = len(builds) // rare["rare"]
     print(

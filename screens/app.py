@@ -25,7 +25,7 @@ from kiosk.i18n import Translator
 from kiosk.session.controller import Controller
 from kiosk.session.intents import BACKGROUND, PAYING
 from kiosk.session.machine import Event, ExitPressed, Navigate, Page, SessionState, Touched
-from screens import collector, qr, shader_warmup, solid_fill, theme, wake, widgets
+from screens import code_pages, collector, qr, shader_warmup, solid_fill, theme, wake, widgets
 from screens.accounts import AccountsScreen
 from screens.admin import AdminScreen
 from screens.attract import AttractScreen
@@ -181,6 +181,7 @@ class KioskApp(App):
         self._shader_shown = None
         self.shader_steps_drawn = 0
         self.prebuilt = False  # the PREBUILT pages built (a few frames after start-up)
+        self.code_released_kb = 0  # libraries' code pages given back (screens/code_pages.py)
         self.released = 0  # pages released at the end of a session (not PREBUILT)
         self.cfg = cfg
         self.title = "社保自助一体机"
@@ -400,6 +401,8 @@ class KioskApp(App):
             # runs from now on only at the attract screen (screens/collector.py).
             collector.settle()
             Clock.schedule_interval(self._collect_session, collector.IDLE_EVERY)
+            # And the warm-up's compilations are done: the code they ran goes back too.
+            self.code_released_kb += code_pages.release()
             self.prebuilt = True
             if self.controller is not None:
                 self.controller.warm_up()
@@ -472,6 +475,8 @@ class KioskApp(App):
     def _note_first_draw(self, _dt: float) -> bool:
         if self.sm.get_screen("attract").is_drawn():
             self.started_drawn = seconds_since_process_start()
+            # The first frame's shaders are compiled: LLVM's loading code is not needed.
+            self.code_released_kb += code_pages.release()
             Clock.schedule_interval(self._prebuild_next, 0)
             return False
         return True

@@ -190,6 +190,7 @@ def fast_journey(app, out):
     out["intervals"] = list(app.frames.intervals)
     out["frame_pages"] = list(app.frames.pages)
     out["memory"] = memory()
+    out["code_released_kb"] = app.code_released_kb
     shot("bench-goodbye")
     yield from wait_until(lambda: h["done"].is_set(), what="insert finished")
     in_thread(card_cmd, {"cmd": "remove"})

@@ -50,6 +50,12 @@ def release(app, out):
     from tests.helpers.made_up import signed_in
 
     yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    from screens import code_pages
+
+    llvm = code_pages.code_mappings(code_pages.COLD_AFTER_START)
+    out["code_released_kb"] = app.code_released_kb
+    out["llvm_mapped"] = bool(llvm)
+    out["llvm_resident_kb_at_start"] = code_pages.resident_kb(llvm)
     yield from _title_fit(app, out)
     out["built_at_start"] = sorted(app.sm.screen_names)
     out["prebuilt"] = sorted(p.value for p in PREBUILT)

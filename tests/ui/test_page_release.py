@@ -65,3 +65,12 @@ def test_no_full_collection_runs_while_a_member_opens_pages(seen):
 
 def test_the_idle_full_run_waits_for_the_attract_screen_or_goodbye(seen):
     assert seen["idle_runs"] == {"menu": 0, "goodbye": 1, "attract": 1}
+
+
+def test_llvms_loading_code_is_given_back_once_the_shaders_are_compiled(seen):
+    """Software GL loads libLLVM with the window; its static constructors leave ~40 MB of its
+    code resident that nothing runs again after the warm-up (screens/code_pages.py). Given
+    back at the first frame and after the warm-up, and every page still draws (above)."""
+    assert seen["llvm_mapped"], "llvmpipe under Xvfb maps libLLVM: the test sees none"
+    assert seen["code_released_kb"] > 20_000  # tens of MB, not a page or two
+    assert seen["llvm_resident_kb_at_start"] < 8_000
