@@ -79,36 +79,83 @@ def pcscd_pid() -> int | None:
     return int(out[0]) if out else None
 
 
+VPCD_PORTS = (35963, 35964)  # /etc/reader.conf.d/vpcd: CHANNELID 0x8C7B, one port per slot
+_PORT_TAKEN = b"Address already in use"
+
+
 @contextlib.contextmanager
-def pcscd_running(log_dir: Path | None = None, timeout: float = 10.0) -> Iterator[None]:
-    """pcscd runs inside the block: the machine's own, or one started (and stopped) here."""
+def pcscd_running(
+    log_dir: Path | None = None, timeout: float = 10.0, port_wait: float = 75.0
+) -> Iterator[None]:
+    """pcscd runs inside the block: the machine's own, or one started (and stopped) here.
+
+    vpcd's ports lie in Linux's range of ephemeral ports: a client socket of any program may
+    hold one (for 60 s in TIME_WAIT after it closed), and then vpcd cannot listen and pcscd
+    lists no virtual reader. setup reserves the ports (net.ipv4.ip_local_reserved_ports);
+    where it could not, pcscd is started again until the port is free (up to `port_wait`)."""
     if pcscd_pid() is not None:
         yield
         return
     binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
-    log = open((log_dir or Path(tempfile.gettempdir())) / "pcscd.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [binary, "-f"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + timeout
-        while not _pcsc_state(CARD_READER)[0]:
-            if proc.poll() is not None:
-                raise HarnessError(f"pcscd exited with {proc.returncode} (log: {log.name})")
-            if time.monotonic() > deadline:
+    log_path = (log_dir or Path(tempfile.gettempdir())) / "pcscd.log"
+    give_up = time.monotonic() + port_wait
+    while True:
+        start = log_path.stat().st_size if log_path.exists() else 0
+        proc = _start_pcscd(binary, log_path)
+        try:
+            _wait_reader(proc, log_path, start, timeout)
+            break
+        except HarnessError:
+            _stop(proc)
+            said = log_path.read_bytes()[start:] if log_path.exists() else b""
+            if _PORT_TAKEN not in said:
+                raise
+            if time.monotonic() > give_up:
                 raise HarnessError(
-                    "pcscd started but lists no 'Virtual PCD' reader: is vsmartcard-vpcd installed?"
-                )
-            time.sleep(0.05)
+                    f"vpcd cannot listen on port {VPCD_PORTS[0]} or {VPCD_PORTS[1]}: another "
+                    "socket holds it (scripts/setup.sh reserves them with "
+                    "net.ipv4.ip_local_reserved_ports; ss -tan shows the holder)"
+                ) from None
+            time.sleep(1.0)
+    try:
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        _stop(proc)
+
+
+def _start_pcscd(binary: str, log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [binary, "-f"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _wait_reader(proc: subprocess.Popen[bytes], log_path: Path, start: int, timeout: float) -> None:
+    """Until pcscd lists the card reader; HarnessError if it exits, says vpcd's port is taken
+    (its log from byte `start`: this start's lines) or lists none in `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not _pcsc_state(CARD_READER)[0]:
+        with open(log_path, "rb") as log:
+            log.seek(start)
+            if _PORT_TAKEN in log.read():
+                raise HarnessError(f"vpcd's port is taken (log: {log_path})")
+        if proc.poll() is not None:
+            raise HarnessError(f"pcscd exited with {proc.returncode} (log: {log_path})")
+        if time.monotonic() > deadline:
+            raise HarnessError(
+                "pcscd started but lists no 'Virtual PCD' reader: is vsmartcard-vpcd "
+                f"installed? (log: {log_path})"
+            )
+        time.sleep(0.05)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _die_with_parent() -> None:

@@ -24,6 +24,23 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# vpcd's ports (35963, 35964: /etc/reader.conf.d/vpcd) lie in Linux's range of ephemeral ports:
+# a client socket given one (any HTTP call, lingering 60 s in TIME_WAIT) stops the virtual
+# reader from listening, and pcscd lists none. Reserved now and at the next boots.
+VPCD_PORTS=35963-35964
+reserved="$(cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null || true)"
+if [[ ",$reserved," != *",$VPCD_PORTS,"* ]]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  want_ports="${reserved:+$reserved,}$VPCD_PORTS"
+  if $SUDO sysctl -q -w "net.ipv4.ip_local_reserved_ports=$want_ports" 2>/dev/null; then
+    echo "net.ipv4.ip_local_reserved_ports = $want_ports" \
+      | $SUDO tee /etc/sysctl.d/60-kiosk-vpcd.conf >/dev/null || true
+    echo "setup: vpcd's ports $VPCD_PORTS kept out of the ephemeral range"
+  else
+    echo "setup: could not reserve vpcd's ports $VPCD_PORTS (the card harness retries)" >&2
+  fi
+fi
+
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
