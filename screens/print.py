@@ -41,31 +41,38 @@ log = logging.getLogger(__name__)
 
 class PreviewImage(Image):
     """Page 1 of the document, fitted in its panel (drawn without a clip: see print.kv). Its
-    PNG is decoded on a worker thread (3-5 ms); the main thread only uploads the pixels."""
+    PNG is decoded on a worker thread (3-5 ms); the main thread only uploads the pixels.
+    `settled` is the path whose decoding is over (shown, or unreadable): the page shows the
+    preview's words with its picture, in one frame, not the words a frame before."""
 
     path = StringProperty("")
+    settled = StringProperty("")
 
     def on_path(self, _w: object, path: str) -> None:
         self.texture = None
+        self.settled = ""
         if path:
             threading.Thread(
                 target=self._decode, args=(path,), name="preview-decode", daemon=True
             ).start()
 
     def _decode(self, path: str) -> None:
+        pixels = None
         try:
             pixels = ImageLoader.load(path, keep_data=True)  # no GL here: safe off the main thread
         except Exception as e:  # the page says the preview is ready; the picture stays empty
             log.warning("preview image unreadable: %s", type(e).__name__)
-            return
-        if pixels is None:
-            log.warning("preview image unreadable: no image loader for it")
-            return
+        else:
+            if pixels is None:
+                log.warning("preview image unreadable: no image loader for it")
         wake.call_soon(lambda: self._show(path, pixels))
 
-    def _show(self, path: str, pixels: object) -> None:
-        if path == self.path:  # else a newer preview, or none, was asked for meanwhile
+    def _show(self, path: str, pixels: object | None) -> None:
+        if path != self.path:  # a newer preview, or none, was asked for meanwhile
+            return
+        if pixels is not None:
             self.texture = CoreImage(pixels).texture
+        self.settled = path
 
 
 class PrintScreen(KioskScreen):
@@ -76,6 +83,7 @@ class PrintScreen(KioskScreen):
     def on_kv_post(self, base_widget) -> None:
         self.watch_language(self._render)
         self._state: SessionState | None = None
+        self.ids.image.bind(settled=lambda *_a: self._render())
 
     def on_pre_enter(self, *_a) -> None:
         # A new visit: an earlier preview or result is not this one's.
@@ -134,6 +142,9 @@ class PrintScreen(KioskScreen):
         loading = st.loading if st else frozenset()
         errors = st.errors if st else {}
         ids.image.path = preview.image if preview else ""
+        if preview is not None and ids.image.settled != preview.image:
+            preview = None  # its picture is being decoded: words and picture come together
+            loading = loading | {"print_preview"}
         ids.image.opacity = 1 if preview else 0
         ids.print_button.disabled = preview is None or "print_submit" in loading
         msg = ""

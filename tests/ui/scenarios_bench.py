@@ -174,7 +174,10 @@ def fast_journey(app, out):
         yield from on_screen("print", lambda: shown(app, "print") and "summary" in app.state.data)
         act()
         tap(widget(app, "preview_button", "print"))
-        yield from on_screen("preview", lambda: "print_preview" in app.state.data, 60)
+        image = widget(app, "image", "print")
+        yield from on_screen(
+            "preview", lambda: "print_preview" in app.state.data and image.texture is not None, 60
+        )
         shot("bench-print-preview")
         act()
         tap(widget(app, "print_button", "print"))

@@ -92,17 +92,33 @@ def print_record(app, out):
     yield from wait_page(app, "print")
     yield from wait_until(lambda: "summary" in app.state.data, what="summary")
     seen.append("print")
-    tap(widget(app, "preview_button", "print"))
-    yield from wait_answer(app, "print_preview", 60, "preview")
+    # Every frame drawn until the picture shows: its words never come a frame before it.
+    from kivy.core.window import Window
+
+    image, message = widget(app, "image", "print"), widget(app, "message", "print")
+    words_alone: list[str] = []
+    flip = Window.flip
+
+    def watched_flip() -> None:
+        flip()
+        if "个人权益记录单" in message.text and image.texture is None:
+            words_alone.append(message.text)
+
+    Window.flip = watched_flip
+    try:
+        tap(widget(app, "preview_button", "print"))
+        yield from wait_answer(app, "print_preview", 60, "preview")
+        yield from wait_until(lambda: image.texture is not None, 10, "preview picture")
+    finally:
+        Window.flip = flip
+    out["preview_words_before_picture"] = words_alone
     yield from settle(app, 0.5)
     out["preview_error"] = app.state.errors.get("print_preview")
     preview = app.state.data.get("print_preview")
     out["preview_pages"] = preview.pages if preview else 0
     out["verification_code"] = preview.verification_code if preview else ""
     out["preview_image_exists"] = bool(preview) and os.path.exists(preview.image)
-    out["preview_message"] = widget(app, "message", "print").text
-    image = widget(app, "image", "print")
-    yield from wait_until(lambda: image.texture is not None, 10, "preview picture")
+    out["preview_message"] = message.text
     out["preview_texture_size"] = list(image.texture.size)
     if preview:
         from PIL import Image as PILImage

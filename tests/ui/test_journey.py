@@ -99,6 +99,8 @@ def test_print_rights_record_lands_in_cups_pdf(stack, run_scenario, tmp_path):
     # page 1's picture, decoded off the main thread, is what the screen shows
     assert seen["preview_texture_size"] == seen["preview_png_size"]
     assert "个人权益记录单" in seen["preview_message"]
+    # the words "个人权益记录单, N pages" and the picture come in the same frame
+    assert seen["preview_words_before_picture"] == []
     assert seen["stencils_on_print"] == 0  # the preview is fitted, not clipped
     assert seen["job_id"] and "打印完成" in seen["done_message"]
     pdf = cups.wait_for_output(seen["job_id"])
