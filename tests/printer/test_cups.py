@@ -68,27 +68,47 @@ def test_the_30_year_record_prints(cups, a4):
 def test_a_job_is_followed_closely_at_first_then_less_often(cups, a4, monkeypatch):
     """The member waits for "printed" until CUPS says the job completed. A job on a local
     queue completes within a few hundred ms: a fixed 200 ms between looks added 0-200 ms to
-    that wait (100 on average). The first look comes after 20 ms, each next pause doubles, and
-    none is longer than poll_interval (how often a long job is asked about)."""
+    that wait (100 on average). For its first quick_for seconds the job is looked at every
+    quick_poll (50 ms), then every poll_interval (200 ms)."""
     import printer.cups as cups_module
 
-    pauses: list[float] = []
+    pauses: list[tuple[float, float]] = []  # (seconds since the job was sent, pause)
+    sent = time.monotonic()
 
     class _Clock:
         monotonic = staticmethod(time.monotonic)
 
         @staticmethod
         def sleep(seconds: float) -> None:
-            pauses.append(seconds)
+            pauses.append((time.monotonic() - sent, seconds))
             time.sleep(seconds)
 
     monkeypatch.setattr(cups_module, "time", _Clock)
     result = a4.print_pdf(certificate_pdf(sample_certificate(12)).pdf, "参保证明")
     assert result.state == JobState.COMPLETED
     assert pauses, "the job was not done at the first look: it was followed"
-    # 20, 40, 80, 160 ms, then poll_interval (200 ms) for as long as the job takes
-    expected = [min(0.02 * 2**i, a4.poll_interval) for i in range(len(pauses))]
-    assert pauses == pytest.approx(expected)
+    assert all(p == a4.quick_poll for at, p in pauses if at < a4.quick_for - 0.1)
+    # and a job still going after quick_for: looked at every poll_interval from then on
+    pauses.clear()
+    slow = cups.a4_printer(job_timeout=60)
+    slow.quick_for = 0.0
+    monkeypatch.setattr(slow, "job_state", _completed_after(3, slow.job_state))
+    sent = time.monotonic()
+    slow.print_pdf(certificate_pdf(sample_certificate(12)).pdf, "参保证明")
+    assert [p for _at, p in pauses][:2] == [slow.poll_interval] * 2
+
+
+def _completed_after(looks: int, real):
+    """job_state that says "processing" for the first `looks` looks, then asks CUPS."""
+    seen = {"n": 0}
+
+    def state(job_id: int):
+        seen["n"] += 1
+        if seen["n"] <= looks:
+            return JobState.PROCESSING, ""
+        return real(job_id)
+
+    return state
 
 
 def test_a_stopped_queue_gives_a_clear_error(cups, a4):
