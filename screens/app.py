@@ -296,6 +296,8 @@ class KioskApp(App):
     def _apply_state(self, state: SessionState) -> None:
         previous = self.state
         self.state = state
+        if not state.loading - BACKGROUND:
+            wake.frame_hold.release()  # the answer: drawn in this frame
         ended = (
             previous is not None
             and previous.page is not Page.ATTRACT

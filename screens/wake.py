@@ -97,6 +97,11 @@ class FrameHold:
         if fps > 0:  # just before the frame the cap would start next
             self._until = Clock._last_tick + 1 / fps - 2 * _EARLY
 
+    def release(self) -> None:
+        """The answer is on the page (main thread): draw it now, whatever else the core
+        still does (the session's end writes its audit record after the goodbye page)."""
+        self._until = 0.0
+
     def _held_now(self) -> bool:
         return Clock.time() < self._until and self.busy()
 

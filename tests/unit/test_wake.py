@@ -70,3 +70,18 @@ def test_frames_are_held_from_a_touch_until_the_answer_or_the_next_regular_frame
     slow_clock.tick()  # the frame the cap starts anyway (0.5 s later here)
     assert window.draws()  # a slow answer: its loading look shows, as without the hold
     assert hold.held == 1
+
+
+def test_the_answer_ends_the_hold_though_the_core_is_still_busy(slow_clock):
+    """The core may still be at work after it published the answer (the session's end:
+    the audit record, the card's release). The answer on the page ends the hold: held on
+    busy alone, the goodbye page waited for the frame the cap starts (22 ms in the bench
+    instead of 6)."""
+    window = _Window()
+    hold = wake.FrameHold()
+    hold.install(window, busy=lambda: True)
+    hold.hold()
+    assert not window.draws()
+    hold.release()  # the app applied a state with nothing of the page loading
+    assert window.draws()
+    assert hold.held == 1
