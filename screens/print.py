@@ -52,6 +52,8 @@ class PreviewImage(Image):
         self.texture = None
         self.settled = ""
         if path:
+            # The page's words wait for the picture (below); nothing is drawn meanwhile.
+            wake.frame_hold.hold(waiting=lambda: self.path == path and self.settled != path)
             threading.Thread(
                 target=self._decode, args=(path,), name="preview-decode", daemon=True
             ).start()

@@ -83,6 +83,7 @@ class FrameHold:
     def __init__(self) -> None:
         self._until = 0.0  # clock time: frames before it are held while the core is busy
         self.busy: Callable[[], bool] = lambda: False
+        self._waiting: Callable[[], bool] | None = None  # this hold's own wait, if not busy
         self.held = 0  # frames not drawn (tests read it)
         self._skipping = False
 
@@ -91,8 +92,11 @@ class FrameHold:
         # Handlers bound to an event run before the window's own; True stops the dispatch.
         window.bind(on_draw=self._skip_draw, on_flip=self._skip_flip)  # type: ignore[attr-defined]
 
-    def hold(self) -> None:
-        """The member asked the core for something now (main thread)."""
+    def hold(self, waiting: Callable[[], bool] | None = None) -> None:
+        """The member asked the core for something now (main thread); or, with `waiting`,
+        the page waits for something of its own that comes within the frame (a picture
+        decoded on a worker thread): held while `waiting()` says so."""
+        self._waiting = waiting
         fps = Clock._max_fps
         if fps > 0:  # just before the frame the cap would start next
             self._until = Clock._last_tick + 1 / fps - 2 * _EARLY
@@ -101,9 +105,11 @@ class FrameHold:
         """The answer is on the page (main thread): draw it now, whatever else the core
         still does (the session's end writes its audit record after the goodbye page)."""
         self._until = 0.0
+        self._waiting = None
 
     def _held_now(self) -> bool:
-        return Clock.time() < self._until and self.busy()
+        waiting = self._waiting or self.busy
+        return Clock.time() < self._until and waiting()
 
     def _skip_draw(self, *_a: object) -> bool:
         self._skipping = self._held_now()

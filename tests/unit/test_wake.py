@@ -85,3 +85,19 @@ def test_the_answer_ends_the_hold_though_the_core_is_still_busy(slow_clock):
     hold.release()  # the app applied a state with nothing of the page loading
     assert window.draws()
     assert hold.held == 1
+
+
+def test_a_page_may_hold_the_frame_for_its_own_wait(slow_clock):
+    """The print page waits for its preview's picture (decoded on a worker thread, a few
+    ms): held on its own predicate, the core being idle, until the picture is there."""
+    window, decoded = _Window(), [False]
+    hold = wake.FrameHold()
+    hold.install(window, busy=lambda: False)
+    hold.hold(waiting=lambda: not decoded[0])
+    assert not window.draws()  # the words without their picture are not drawn
+    decoded[0] = True
+    assert window.draws()
+    hold.release()
+    hold.hold()  # a later touch holds on the core's busy again, not on the picture
+    decoded[0] = False
+    assert window.draws()  # the core is idle
