@@ -18,7 +18,6 @@ tuning wins)."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 
@@ -39,8 +38,8 @@ def return_big_blocks() -> bool:
         log.info("malloc's thresholds set by the environment: left as they are")
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        # The process's own symbols hold the C library's: find_library would start ldconfig.
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         log.info("no glibc mallopt: malloc's thresholds left as they are")
         return False

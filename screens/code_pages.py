@@ -19,7 +19,6 @@ Linux only; elsewhere, or when the C library has no madvise, it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import sys
 from collections.abc import Iterable
@@ -86,8 +85,8 @@ def release(names: Iterable[str] = COLD_AFTER_START) -> int:
     if not mappings:
         return 0
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        madvise = libc.madvise
+        # The process's own symbols hold the C library's: find_library would start ldconfig.
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
     except (OSError, AttributeError):
         return 0
     madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)

@@ -73,11 +73,15 @@ def main(argv: list[str]) -> int:
         Clock.schedule_once(step, 0.2)
 
     app.bind(on_start=begin)
+    from tests.ui.blocking import watched
+
     try:
-        app.run()
+        with watched() as blocking:  # the app's calls that wait, made on the main thread
+            app.run()
     finally:
         if kiosk is not None:
             kiosk.close()
+    out["blocking_on_main"] = blocking[:20]
     out["worst_frame"] = app.frames.worst()
     out["p99_frame"] = app.frames.percentile(99)
     out["long_frames"] = app.frames.long[:20]

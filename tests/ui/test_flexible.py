@@ -116,4 +116,4 @@ def test_a_flexible_worker_stops_resumes_pays_and_reprints(stack, run_scenario, 
         clipped = [b for b in boxes if not b[-1]]
         assert not clipped, f"{view}: {clipped}"
     assert seen["layout_loops"] == 0
-    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+    assert seen["blocking_on_main"] == [], seen["blocking_on_main"]

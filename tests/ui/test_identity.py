@@ -109,7 +109,7 @@ def test_retiree_certifies_by_face_after_a_photo_fails_liveness(stack, run_scena
     ):
         assert expected in slip, expected
     assert retiree["name"] not in slip
-    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+    assert seen["blocking_on_main"] == [], seen["blocking_on_main"]
     assert seen["layout_loops"] == 0
 
 
@@ -172,4 +172,4 @@ def test_pin_reset_of_a_blocked_card_then_loss_cancelled(stack, run_scenario, tm
     with client_for(svc) as client:
         card = client.card_status(lost["card_identifier"], lost["card_number"])
     assert card.status is CardStatus.VALID
-    assert seen["worst_callback"] < 0.05, f"slow callbacks (s, where): {seen['slow_callbacks']}"
+    assert seen["blocking_on_main"] == [], seen["blocking_on_main"]
