@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ APP_PACKAGES = ("screens", "kiosk", "printer", "cardio", "common")
 
 def _app_caller() -> str | None:
     """file:line of the innermost project frame on this stack, if it is the app's."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         try:
