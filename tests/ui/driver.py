@@ -73,7 +73,7 @@ def main(argv: list[str]) -> int:
         Clock.schedule_once(step, 0.2)
 
     app.bind(on_start=begin)
-    from tests.ui.blocking import watched
+    from tests.helpers.blocking import watched
 
     try:
         with watched() as blocking:  # the app's calls that wait, made on the main thread

@@ -1,4 +1,4 @@
-"""tests/ui/blocking.py, the UI tests' check that the app makes no call that waits on the
+"""tests/helpers/blocking.py, the UI tests' check that the app makes no call that waits on the
 Kivy main thread: it sees the app's own call there, and neither a worker thread's nor the
 test's."""
 
@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from printer.ipp import IppClient, IppError
-from tests.ui.blocking import watched
+from tests.helpers.blocking import watched
 
 
 @pytest.fixture
