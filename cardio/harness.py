@@ -46,6 +46,10 @@ class HarnessError(RuntimeError):
     pass
 
 
+class _PortTaken(HarnessError):
+    """pcscd's log says vpcd could not listen: started again once the port is free."""
+
+
 def _pcsc_state(reader: str) -> tuple[bool, bool]:
     """(reader listed, card present) as pcscd sees it now."""
     from smartcard import scard
@@ -105,11 +109,8 @@ def pcscd_running(
         try:
             _wait_reader(proc, log_path, start, timeout)
             break
-        except HarnessError:
+        except _PortTaken:
             _stop(proc)
-            said = log_path.read_bytes()[start:] if log_path.exists() else b""
-            if _PORT_TAKEN not in said:
-                raise
             if time.monotonic() > give_up:
                 raise HarnessError(
                     f"vpcd cannot listen on port {VPCD_PORTS[0]} or {VPCD_PORTS[1]}: another "
@@ -138,10 +139,11 @@ def _wait_reader(proc: subprocess.Popen[bytes], log_path: Path, start: int, time
         with open(log_path, "rb") as log:
             log.seek(start)
             if _PORT_TAKEN in log.read():
-                raise HarnessError(f"vpcd's port is taken (log: {log_path})")
+                raise _PortTaken(f"vpcd's port is taken (log: {log_path})")
         if proc.poll() is not None:
             raise HarnessError(f"pcscd exited with {proc.returncode} (log: {log_path})")
         if time.monotonic() > deadline:
+            _stop(proc)
             raise HarnessError(
                 "pcscd started but lists no 'Virtual PCD' reader: is vsmartcard-vpcd "
                 f"installed? (log: {log_path})"
