@@ -172,6 +172,7 @@ class KioskApp(App):
         self.device_health = health
         self.controller = controller
         self.state: SessionState | None = None
+        self._asked: wake.Asked | None = None  # the member's last request (screens/wake.py)
         self.frames = FrameMonitor()
         self.tone = KeyTone(enabled=cfg.ui.voice)
         self._busy_event = None
@@ -268,9 +269,12 @@ class KioskApp(App):
 
     def post(self, event: Event) -> None:
         if self.controller is not None:
-            if threading.current_thread() is threading.main_thread():
+            member = threading.current_thread() is threading.main_thread()
+            if member:
                 wake.frame_hold.hold()  # the answer comes in a moment (screens/wake.py)
-            self.controller.post(event)
+            seq = self.controller.post_numbered(event)
+            if member:  # the answer to wait for is the state after this event, not before
+                self._asked = wake.Asked(seq, self.state.page if self.state else None)
 
     def navigate(self, page: str) -> None:
         self.post(Navigate(Page(page)))
@@ -286,17 +290,21 @@ class KioskApp(App):
 
     def _on_state(self, state: SessionState) -> None:
         # Called on the controller's thread: hand over to the main thread, drawn at once.
-        wake.call_soon(lambda: self.apply_state(state))
+        # The event it reflects is read now, on the session's thread, as the state goes out.
+        handled = self.controller.handled if self.controller is not None else None
+        wake.call_soon(lambda: self.apply_state(state, handled))
 
-    def apply_state(self, state: SessionState) -> None:
-        """Show the session's state: switch page, redraw it, warning and busy overlays."""
+    def apply_state(self, state: SessionState, handled: int | None = None) -> None:
+        """Show the session's state: switch page, redraw it, warning and busy overlays.
+        `handled`: the number of the last event the controller took when it published it."""
         with self.frames.callback("apply_state"):
-            self._apply_state(state)
+            self._apply_state(state, handled)
 
-    def _apply_state(self, state: SessionState) -> None:
+    def _apply_state(self, state: SessionState, handled: int | None) -> None:
         previous = self.state
         self.state = state
-        if not state.loading - BACKGROUND:
+        loading = bool(state.loading - BACKGROUND)
+        if wake.answers(self._asked, handled, state.page, loading=loading, busy=self._core_busy()):
             wake.frame_hold.release()  # the answer: drawn in this frame
         ended = (
             previous is not None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kivy.clock import Clock
 
@@ -66,6 +67,36 @@ def call_soon(fn: Callable[[], object]) -> None:
     """Run `fn` on the main thread in the next frame, and start that frame now (any thread)."""
     Clock.schedule_once(lambda _dt: fn(), 0)
     _wake.wake()
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The member's last request to the core: the controller's number for it (Controller.post)
+    and the page it was made on."""
+
+    seq: int
+    page: object
+
+
+def answers(
+    asked: Asked | None, handled: int | None, page: object, *, loading: bool, busy: bool
+) -> bool:
+    """Whether a state the core published (while it handled event number `handled`, on `page`)
+    is the answer the member's request `asked` waits for, and so ends the frame hold.
+
+    Not while something of the page still loads (its loading look shows at the frame the cap
+    starts), nor a state from before the request: a tap posts the touch's keep-alive first,
+    whose state (the page as it was) would otherwise be drawn with its button down while the
+    core fetches the next page. The request's own state answers it when it changed the page
+    or left the core idle; any state after it (an answer the core posted back) does. A state
+    with no number (applied directly) or no request pending answers when nothing loads."""
+    if loading:
+        return False
+    if asked is None or handled is None:
+        return True
+    if handled < asked.seq:
+        return False
+    return handled > asked.seq or page != asked.page or not busy
 
 
 class FrameHold:

@@ -133,6 +133,11 @@ class Controller:
         self._generation = 0
         self._in_flight = 0  # events not yet handled and effects not yet finished
         self._in_flight_lock = threading.Lock()
+        # Posted events are numbered in the order they are queued (and so taken); `handled` is
+        # the number of the last one taken: a state published while it is handled reflects it.
+        self._posted = 0
+        self._post_lock = threading.Lock()
+        self.handled = 0
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -145,8 +150,17 @@ class Controller:
 
     def post(self, event: Event) -> None:
         """Hand an event to the session; safe from any thread."""
+        self.post_numbered(event)
+
+    def post_numbered(self, event: Event) -> int:
+        """`post`, returning the event's number: the states published from the moment `handled`
+        reaches it reflect it (the UI tells the answer to a member's request from the
+        keep-alive of the touch that made it)."""
         self._count(1)
-        self._events.put(event)
+        with self._post_lock:  # numbers in queue order
+            self._posted += 1
+            self._events.put(event)
+            return self._posted
 
     @property
     def busy(self) -> bool:
@@ -212,6 +226,7 @@ class Controller:
             event = self._events.get()
             if event is None:
                 return
+            self.handled += 1  # only this thread takes events: no lock
             try:
                 self._handle(event, posted=True)
             except Exception:  # the kiosk must keep running; the state is still consistent

@@ -15,6 +15,7 @@ from kiosk.session.machine import (
     Page,
     PinSubmitted,
     Session,
+    Touched,
 )
 
 # tests/security/test_session_audit.py still imports these from here (issue 13 edits that file
@@ -226,5 +227,42 @@ def test_busy_from_the_members_request_until_its_answer_goes_out():
         assert wait_for(lambda: not c.busy)
         assert seen[-1] == (True, False)  # the answer went out with nothing left in flight
         assert all(busy for has_answer, busy in seen if not has_answer)  # loading: busy
+    finally:
+        c.stop()
+
+
+def test_each_posted_event_is_numbered_and_a_state_says_which_it_reflects():
+    """The UI holds its frames from a member's request until the state that answers it
+    (screens/wake.py answers): a touch's keep-alive, posted just before the request, is
+    published first and must not pass for the answer. Each post_numbered returns the event's number;
+    `handled` is the number of the last posted event taken, read as each state goes out."""
+
+    class AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
+        def load(self, key, holder, params):
+            return super().load(key, holder, params) if key == "accounts" else {"key": key}
+
+    card, data = FakeCard(), AccountsWait()
+    c = Controller(Session(TimeoutConfig()), card, data, tick_interval=60)  # no ticks meanwhile
+    seen: list[tuple[int, Page, bool]] = []  # (handled, page, the answer in it) per state out
+    c.subscribe(lambda s: seen.append((c.handled, s.page, "accounts" in s.data)))
+    c.start()
+    try:
+        card.inserted()
+        assert wait_for(lambda: c.session.state.page is Page.PIN and not c.busy)
+        c.post(PinSubmitted(bytearray(b"135790")))
+        assert wait_for(lambda: c.session.state.page is Page.MENU and not c.busy)
+        seen.clear()
+        touched = c.post_numbered(Touched())
+        asked = c.post_numbered(Navigate(Page.ACCOUNTS))
+        assert asked == touched + 1  # numbered in the order posted
+        assert wait_for(lambda: "accounts" in c.session.state.loading)
+        data.release.set()
+        assert wait_for(lambda: "accounts" in c.session.state.data and not c.busy)
+        # the touch's state (if it changed anything) came out under its own number, the
+        # accounts page's loading look under the request's, its data after it
+        assert all(n <= touched for n, page, _ in seen if page is Page.MENU)
+        assert [(page, has) for n, page, has in seen if n == asked] == [(Page.ACCOUNTS, False)]
+        assert [page for n, page, has in seen if has] == [Page.ACCOUNTS]
+        assert all(n > asked for n, page, has in seen if has)  # the answer: a later event
     finally:
         c.stop()

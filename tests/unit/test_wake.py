@@ -101,3 +101,34 @@ def test_a_page_may_hold_the_frame_for_its_own_wait(slow_clock):
     hold.hold()  # a later touch holds on the core's busy again, not on the picture
     decoded[0] = False
     assert window.draws()  # the core is idle
+
+
+def test_only_the_state_that_answers_the_members_request_ends_the_hold():
+    """Seen in the bench's timeline: a tap posts the touch's keep-alive, then the request; the
+    keep-alive's state (the menu, nothing loading) came out first and ended the hold, and the
+    menu with its button down was drawn (21 ms of llvmpipe on a loaded machine) before the
+    history page. Likewise the PIN page was drawn again while the card checked the PIN."""
+    menu, history, pin, goodbye, print_ = "menu", "history", "pin", "goodbye", "print"
+    asked = wake.Asked(seq=12, page=menu)  # Navigate(history), posted on the menu
+    # the keep-alive (11) posted with the tap: not the answer
+    assert not wake.answers(asked, 11, menu, loading=False, busy=True)
+    # the request's own state: the history page loading its data: not yet
+    assert not wake.answers(asked, 12, history, loading=True, busy=True)
+    # the data came back (a later event): the answer, though the core still counts it busy
+    assert wake.answers(asked, 13, history, loading=False, busy=True)
+
+    pin_asked = wake.Asked(seq=20, page=pin)  # PinSubmitted
+    # the PIN submitted, the card checks it: the same page, the core at work: not the answer
+    assert not wake.answers(pin_asked, 20, pin, loading=False, busy=True)
+    assert wake.answers(pin_asked, 21, menu, loading=False, busy=True)  # checked: the menu
+
+    exit_asked = wake.Asked(seq=30, page=print_)  # ExitPressed
+    # goodbye is the answer, though the core goes on writing the session's end
+    assert wake.answers(exit_asked, 30, goodbye, loading=False, busy=True)
+    tab_asked = wake.Asked(seq=40, page=history)  # a scheme's tab, its data already there
+    assert wake.answers(tab_asked, 40, history, loading=False, busy=False)
+
+    # a state not from the controller's queue (a test's, the session's end), or no request
+    assert wake.answers(None, 5, menu, loading=False, busy=True)
+    assert wake.answers(asked, None, menu, loading=False, busy=True)
+    assert not wake.answers(None, None, history, loading=True, busy=False)
