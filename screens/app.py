@@ -129,6 +129,9 @@ BUSY_AFTER = 0.3  # seconds of waiting before the busy indicator shows
 # Seconds after a session's end before what it left is collected: Kivy's ScrollView fades its
 # bar with an Animation (about 1 s) that holds a released page until it ends.
 COLLECT_AFTER = 2.0
+# Seconds after a session's end before the pages' words, reset, are rasterised (their labels
+# re-render in the frames after the reset; a new card within it meets them as before).
+REFILL_AFTER = 0.5
 # Table cells built ahead, in idle frames after the pages: a full table page shows 7-12 rows of
 # up to 6 cells. CELLS_PER_FRAME keeps each of those frames short (~0.7 ms a cell).
 WARM_TABLE_CELLS = 72
@@ -182,6 +185,7 @@ class KioskApp(App):
         self._shader_shown = None
         self.shader_steps_drawn = 0
         self.prebuilt = False  # the PREBUILT pages built (a few frames after start-up)
+        self._to_fill: list[str] | None = None  # pages whose words are still to rasterise
         self.code_released_kb = 0  # libraries' code pages given back (screens/code_pages.py)
         self.released = 0  # pages released at the end of a session (not PREBUILT)
         self.cfg = cfg
@@ -339,6 +343,7 @@ class KioskApp(App):
             for screen in released:
                 self._release(screen)
             Clock.schedule_once(self._collect_session, COLLECT_AFTER)
+            Clock.schedule_once(self._refill_texts, REFILL_AFTER)
         self.banner.active = state.warning
         self._update_busy(state)
         self._update_countdown()
@@ -404,6 +409,13 @@ class KioskApp(App):
             return True
         if self._warm_shaders():
             return True
+        if self._to_fill is None:  # the pages' fixed words rasterised, a page a frame
+            self._to_fill = [s.name for s in self.sm.screens]
+            widgets.prewarm_axis_labels(time.localtime().tm_year)
+            return True
+        if self._to_fill:
+            self._fill_texts(self._to_fill.pop())
+            return True
         if not self.prebuilt:
             # Every page, Kivy and the libraries live as long as the app: out of the collector's
             # sight they stay, else each full collection walks them all - 90-160 ms with the
@@ -417,6 +429,18 @@ class KioskApp(App):
             if self.controller is not None:
                 self.controller.warm_up()
         return False
+
+    def _fill_texts(self, name: str) -> None:
+        if self.sm.has_screen(name):
+            with self.frames.callback("fill_texts"):
+                widgets.fill_label_textures(self.sm.get_screen(name))
+
+    def _refill_texts(self, _dt: float) -> None:
+        """After a session's end, at the attract screen: the pages' words reset to the empty
+        state (and the kiosk's language) are rasterised now, not in the next member's frames."""
+        if self.state is None or self.state.page is Page.ATTRACT:
+            for screen in list(self.sm.screens):
+                self._fill_texts(screen.name)
 
     def _warm_shaders(self) -> bool:
         """Draw the next group of shader samples (see shader_warmup) for one frame; False

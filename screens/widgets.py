@@ -34,6 +34,8 @@ from screens import icons, theme
 from screens.fonts import ICON_FONT_NAME
 from screens.shapes import arc_pieces
 
+AXIS_YEARS = 40  # a chart's years prewarmed: a member's contributions since the 1980s
+
 
 class KeyButton(Button):
     """A keypad key (a class of its own so kv styles it and tests find it)."""
@@ -172,7 +174,7 @@ class TableCell(Label):
 
 def forget_cell_textures() -> None:
     """Drop the table cells' and charts' shared textures (a member's figures) at the end of a
-    session."""
+    session. A chart's axis labels (years) are no one's: they stay."""
     TableCell._shared.clear()
     _TEXTURES.clear()
 
@@ -257,13 +259,13 @@ class BarChart(Widget):
             return
         gap = dp(4)
         w = max(dp(6), (self.width - gap * (n + 1)) / n)
-        label_h = _text_texture("0").height
+        label_h = _axis_texture("0").height
         top_text = _text_texture(self.selected_text) if self.selected_text else None
         base_y = self.y + label_h + dp(4)
         height = self.height - label_h - dp(4) - (top_text.height + dp(4) if top_text else 0)
         # as many labels as fit side by side (two digits of the year when there are many)
         short = n > 12
-        label_w = _text_texture("00" if short else "0000").width + dp(8)
+        label_w = _axis_texture("00" if short else "0000").width + dp(8)
         step = max(1, int(n * label_w // max(1.0, self.width)) + 1)
         with self.canvas:
             for i, (label, value) in enumerate(self.values):
@@ -284,7 +286,7 @@ class BarChart(Widget):
                             texture=top_text, size=top_text.size, pos=(tx, base_y + h + dp(4))
                         )
                 if i % step == 0 or chosen:
-                    tex = _text_texture(str(label)[-2:] if short else str(label))
+                    tex = _axis_texture(str(label)[-2:] if short else str(label))
                     Color(*(theme.ACCENT if chosen else theme.TEXT_MUTED_ON_BACKGROUND))
                     Rectangle(
                         texture=tex, size=tex.size, pos=(x + (w - tex.width) / 2, self.y + dp(2))
@@ -300,19 +302,39 @@ class BarChart(Widget):
         return True
 
 
-_TEXTURES: dict[tuple[str, float], object] = {}
+_TEXTURES: dict[tuple[str, float], Texture] = {}  # figures of a member: forgotten at the end
+_AXIS: dict[tuple[str, float], Texture] = {}  # years: kept
 
 
-def _text_texture(text: str):
-    """A chart label as a texture at caption size (follows large-text mode), cached: axis
-    labels repeat on every redraw."""
+def _text_texture(text: str) -> Texture:
+    """A chart's figure (the selected bar's amount) as a texture at caption size (follows
+    large-text mode), cached for the session."""
+    return _caption_texture(_TEXTURES, text)
+
+
+def _axis_texture(text: str) -> Texture:
+    """A chart's axis label (a year, whole or its last two digits) at caption size, cached for
+    as long as the app runs: the same few dozen on every member's chart."""
+    return _caption_texture(_AXIS, text)
+
+
+def _caption_texture(cache: dict[tuple[str, float], Texture], text: str) -> Texture:
     key = (text, sp(theme.FONT_CAPTION))
-    tex = _TEXTURES.get(key)
+    tex = cache.get(key)
     if tex is None:
-        lbl = CoreLabel(text=text, font_size=key[1])
-        lbl.refresh()
-        tex = _TEXTURES[key] = lbl.texture
+        tex = cache[key] = _render(text, key[1])
     return tex
+
+
+def prewarm_axis_labels(last_year: int, years: int = AXIS_YEARS) -> None:
+    """Render the axis labels of the charts of `years` years up to `last_year` now (at start-up,
+    before any member): ~60 labels the history and accounts pages' first frames would otherwise
+    render with the member's data (~2 ms)."""
+    for year in range(last_year - years + 1, last_year + 1):
+        _axis_texture(str(year))
+        _axis_texture(str(year)[-2:])
+    for measure in ("0", "00", "0000"):  # what a chart measures its labels by
+        _axis_texture(measure)
 
 
 class IconText(Widget):
@@ -445,7 +467,27 @@ def _render(text: str, size: float, font_name: str | None = None, bold: bool = F
     kw = {"font_name": font_name} if font_name else {}
     lbl = CoreLabel(text=text, font_size=size, bold=bold, **kw)
     lbl.refresh()
-    return lbl.texture
+    return _filled(lbl.texture)
+
+
+def fill_label_textures(root: Widget) -> int:
+    """Rasterise now the text of every label under `root` whose texture Kivy left empty until
+    its first draw (see _filled): a page built at start-up, or reset at a session's end, then
+    shows its fixed words without rendering them in a member's frame. Returns the labels seen."""
+    seen = 0
+    for w in root.walk(restrict=True):
+        if isinstance(w, Label) and w.texture is not None:
+            w.texture.bind()  # fills it if it waits for its pixels, else only binds it
+            seen += 1
+    return seen
+
+
+def _filled(tex: Texture) -> Texture:
+    """The texture with its pixels in it now. Kivy's text renderer leaves a new texture empty
+    until it is first drawn, so a label made while a page is built (at start-up) was rasterised
+    in the frame that first showed the page: a member's answer frame."""
+    tex.bind()
+    return tex
 
 
 def _render_wrapped(
@@ -456,10 +498,10 @@ def _render_wrapped(
     lbl = CoreLabel(text=text, font_size=size, bold=bold)
     lbl.refresh()
     if lbl.texture.width <= room:
-        return lbl.texture, float(lbl.texture.width)
+        return _filled(lbl.texture), float(lbl.texture.width)
     lbl = CoreLabel(text=text, font_size=size, bold=bold, text_size=(room, None), halign=halign)
     lbl.refresh()
-    return lbl.texture, float(min(room, lbl.content_width))
+    return _filled(lbl.texture), float(min(room, lbl.content_width))
 
 
 class IconLabel(IconText):

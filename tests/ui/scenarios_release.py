@@ -132,3 +132,55 @@ def release(app, out):
     yield 0
     app.lang = "zh"
     yield 0
+
+
+def fixed_words(app, out):
+    """The words a page has from start-up (its tiles' and buttons' labels, its headings) and a
+    chart's axis labels (years) are rasterised before a member opens the page, not in the frame
+    that shows it: Kivy fills a text's texture when it is first drawn. Recorded: every text
+    rasterised in the frame that shows the menu, then the accounts page with ten years of
+    balances (its table shows the years too, in cells: marked "[cell]"); then again in the next
+    session, after a session in English whose end put the pages back into Chinese."""
+    from kivy.core.text import Label as CoreLabel
+
+    from kiosk.session.data import MemberData
+    from kiosk.session.machine import Page, SessionState
+    from screens.app import REFILL_AFTER
+    from screens.widgets import IconText
+    from tests.helpers.made_up import picture_records
+
+    yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    holder, full, _none, accounts, *_rest = picture_records()
+    data = MemberData().with_answer("summary", full).with_answer("accounts", accounts)
+    out["years"] = [str(y.year) for y in accounts.pension_years]
+    menu = app.sm.get_screen("menu")
+    out["menu_words"] = sorted(
+        {w.text for w in menu.walk(restrict=True) if isinstance(w, IconText) and w.text}
+    )
+    filled: list[str] = []
+    fill = CoreLabel._texture_fill
+
+    def recording(label, texture):
+        # a table cell's text is boxed (its cell), a chart's label is not
+        boxed = any(v is not None for v in label.text_size)
+        filled.append(str(label.text) + (" [cell]" if boxed else ""))
+        return fill(label, texture)
+
+    def show(page: Page, key: str):
+        filled.clear()
+        app.apply_state(SessionState(page=page, holder=holder, pin_verified=True, data=data))
+        yield 0  # the frame that shows it has been drawn
+        yield 0
+        out[key] = list(filled)
+
+    CoreLabel._texture_fill = recording
+    try:
+        for session in (1, 2):
+            yield from show(Page.MENU, f"menu_frame{session}")
+            yield from show(Page.ACCOUNTS, f"accounts_frame{session}")
+            app.lang = "en"  # the member reads in English; the session's end puts Chinese back
+            yield 0.1
+            app.apply_state(SessionState())
+            yield REFILL_AFTER + 0.5
+    finally:
+        CoreLabel._texture_fill = fill

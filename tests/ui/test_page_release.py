@@ -74,3 +74,29 @@ def test_llvms_loading_code_is_given_back_once_the_shaders_are_compiled(seen):
     assert seen["llvm_mapped"], "llvmpipe under Xvfb maps libLLVM: the test sees none"
     assert seen["code_released_kb"] > 20_000  # tens of MB, not a page or two
     assert seen["llvm_resident_kb_at_start"] < 8_000
+
+
+words = module_scenario("tests.ui.scenarios_release:fixed_words", timeout=240)
+
+
+def test_a_pages_fixed_words_are_rasterised_before_a_member_opens_it(words):
+    """Kivy fills a text's texture when it is first drawn: the menu's tile labels, built at
+    start-up, were rasterised in the frame that showed the menu to the first member, and again
+    after every session that ended in another language (screens/app.py _fill_texts)."""
+    assert "error" not in words, words.get("error")
+    assert len(words["menu_words"]) >= 9  # the tiles, back, exit, read aloud
+    for session in (1, 2):
+        shown = set(words[f"menu_frame{session}"])
+        assert not shown & set(words["menu_words"]), (session, shown)
+
+
+def test_a_charts_years_are_rasterised_before_a_member_opens_it(words):
+    """The accounts page's chart: ten years of balances, each year's label drawn under its bar
+    (ten years fit: the whole year). The years are no one's: kept from start-up on. Its table
+    lists the same years in its cells, a member's figures rendered with them."""
+    assert len(words["years"]) == 10
+    for session in (1, 2):
+        shown = words[f"accounts_frame{session}"]
+        # the table's visible years: rendered with the member's figures in that frame
+        assert {f"{y} [cell]" for y in words["years"]} & set(shown), shown
+        assert not set(shown) & set(words["years"]), (session, shown)  # the chart's: ready
