@@ -482,6 +482,40 @@ def fill_label_textures(root: Widget) -> int:
     return seen
 
 
+# Words that are no one's (a step's name, its number, the seconds left), rendered once and
+# shared by every page that shows them: each page has its own step indicator and ring, and
+# each re-rendered all its words on every change of step or second.
+_WORDS: OrderedDict[tuple, tuple[Texture, float]] = OrderedDict()
+WORDS_MAX = 256
+
+
+def _words(text: str, size: float, font_name: str | None = None, bold: bool = False) -> Texture:
+    key = ("one", text, round(size, 2), font_name, bold)
+    hit = _WORDS.get(key)
+    if hit is None:
+        tex = _render(text, size, font_name, bold)
+        hit = _remember(key, (tex, float(tex.width)))
+    return hit[0]
+
+
+def _words_wrapped(
+    text: str, size: float, bold: bool, room: float, halign: str
+) -> tuple[Texture, float]:
+    key = ("wrapped", text, round(size, 2), bold, round(room, 1), halign)
+    hit = _WORDS.get(key)
+    return (
+        hit if hit is not None else _remember(key, _render_wrapped(text, size, bold, room, halign))
+    )
+
+
+def _remember(key: tuple, value: tuple[Texture, float]) -> tuple[Texture, float]:
+    _WORDS[key] = value
+    _WORDS.move_to_end(key)
+    while len(_WORDS) > WORDS_MAX:
+        _WORDS.popitem(last=False)
+    return value
+
+
 def _filled(tex: Texture) -> Texture:
     """The texture with its pixels in it now. Kivy's text renderer leaves a new texture empty
     until it is first drawn, so a label made while a page is built (at start-up) was rasterised
@@ -564,7 +598,7 @@ class StepIndicator(Widget):
         gap = dp(theme.SPACE_S)
         room = cell - dp(8) - (2 * radius + gap if self.inline else 0)
         names = [
-            _render_wrapped(str(name), fs, i == self.current, max(room, dp(40)), "center")[0]
+            _words_wrapped(str(name), fs, i == self.current, max(room, dp(40)), "center")[0]
             for i, name in enumerate(self.steps)
         ]
         name_h = max(t.height for t in names)
@@ -600,9 +634,9 @@ class StepIndicator(Widget):
                     r = radius - dp(1)
                     Line(circle=(cx, cy, r, 0, 360, arc_pieces(r)), width=dp(2), joint="miter")
                 if done and icons.font_ready:
-                    mark = _render(icons.glyph("confirm"), fs * 1.1, ICON_FONT_NAME)
+                    mark = _words(icons.glyph("confirm"), fs * 1.1, ICON_FONT_NAME)
                 else:
-                    mark = _render("✓" if done else str(i + 1), fs, None, now)
+                    mark = _words("✓" if done else str(i + 1), fs, None, now)
                 Color(*(self.mark_color if done or now else self.muted_color))
                 Rectangle(
                     texture=mark, size=mark.size, pos=(cx - mark.width / 2, cy - mark.height / 2)
@@ -657,9 +691,7 @@ class TimeRing(Widget):
         return max(0.0, min(1.0, self.remaining / self.total)) if self.total > 0 else 0.0
 
     def _rerender(self, *_a: object) -> None:
-        self._text_tex = (
-            _render(self.text, float(self.font_size), None, True) if self.text else None
-        )
+        self._text_tex = _words(self.text, float(self.font_size), None, True) if self.text else None
         self._redraw()
 
     def redraw(self, *_a: object) -> None:

@@ -265,3 +265,43 @@ def chrome(app, out):
     kept = [screen(app, p) for p in PAGES if app.sm.has_screen(p)]
     out["names_after_end"] = [s.header.member_name for s in kept if s.header is not None]
     out["kept_after_end"] = len(kept)
+
+
+def shared_words(app, out):
+    """Words that are no one's, drawn by every page's own step indicator and ring: rendered
+    once, not again at each change of step or second, nor by the next page's ring. Counted as
+    the text renderer's calls while a step indicator walks its steps a second time and while
+    a second ring shows the same time as the first."""
+    from kivy.core.text import Label as CoreLabel
+
+    from screens.widgets import StepIndicator, TimeRing
+
+    yield from wait_until(lambda: app.prebuilt, 60, "pages built")
+    rendered: list[str] = []
+    render = CoreLabel.render
+
+    def counting(label, *a, **kw):
+        rendered.append(str(label.text))
+        return render(label, *a, **kw)
+
+    CoreLabel.render = counting
+    try:
+        steps = StepIndicator(steps=["选择", "预览", "打印", "取件"], size=(1200, 80))
+        walks = []
+        for _walk in range(2):
+            rendered.clear()
+            for step in range(4):
+                steps.current = step
+                steps.redraw()
+            walks.append(list(rendered))
+        out["step_walks"] = walks
+        rings = []
+        for _ring in range(2):
+            rendered.clear()
+            ring = TimeRing(text="25秒", remaining=25, total=30)
+            rings.append((list(rendered), ring))
+        out["ring_renders"] = [r for r, _ in rings]
+        out["rings_share"] = rings[0][1]._text_tex is rings[1][1]._text_tex
+    finally:
+        CoreLabel.render = render
+    yield 0

@@ -158,3 +158,22 @@ def test_the_ring_counts_down_and_turns_urgent_in_the_warning(seen):
 def test_no_header_keeps_the_name_after_the_session(seen):
     assert seen["names_after_end"] == [""] * seen["kept_after_end"]
     assert seen["kept_after_end"] == 4  # menu, history, pay, print: built at start, they stay
+
+
+shared = module_scenario("tests.ui.scenarios_chrome:shared_words", timeout=120)
+
+
+def test_a_step_indicators_words_are_rendered_once(shared):
+    """Each multi-step page re-rendered its four names and three numbers at every change of
+    step (the print page: three changes, ~3 ms each, in the frames that show them)."""
+    assert "error" not in shared, shared.get("error")
+    first, second = shared["step_walks"]
+    assert {"选择", "预览", "打印", "取件"} <= set(first)  # the first walk renders them
+    assert second == []  # the second finds them all
+
+
+def test_the_time_left_is_rendered_once_for_every_pages_ring(shared):
+    first, second = shared["ring_renders"]
+    assert "25秒" in first
+    assert second == []
+    assert shared["rings_share"]
