@@ -37,10 +37,6 @@ from screens.shapes import arc_pieces
 AXIS_YEARS = 40  # a chart's years prewarmed: a member's contributions since the 1980s
 
 
-class KeyButton(Button):
-    """A keypad key (a class of its own so kv styles it and tests find it)."""
-
-
 class PinKeypad(BoxLayout):
     """Digits in a new random order each time it is shown, so a watcher learns nothing from
     where a finger lands. Shows dots, never digits. Digits live in a bytearray that is handed
@@ -120,20 +116,18 @@ class PageManager(ScreenManager):
         super().__init__(**kw)
 
 
-class TableCell(Label):
-    """One cell of a Table's body (RecycleView recycles these).
+class SharedTexture(Label):
+    """A label whose texture is shared with every label of its class showing the same text at
+    the same size, style and colour (the class's own cache, `_shared`, at most SHARED_MAX). A
+    Button shares too: `class X(SharedTexture, Button)`."""
 
-    Cells with the same text and size share one texture: a year of contributions repeats the
-    same base, parts, status and payer in every month, so a 72-cell table renders ~20 textures,
-    not 72, in the frame that shows it. The shared textures hold a member's figures:
-    `forget_cell_textures()` drops them when the session ends."""
-
-    _shared: ClassVar[OrderedDict[tuple, Texture]] = OrderedDict()
+    _shared: ClassVar[OrderedDict[tuple, Texture]]
     SHARED_MAX: ClassVar[int] = 160  # ~30 KB each: a few tables' worth
 
     def _texture_key(self) -> tuple:
         return (
             self.text,
+            tuple(self.disabled_color if self.disabled else self.color),
             self.font_size,
             self.font_name,
             self.bold,
@@ -170,6 +164,26 @@ class TableCell(Label):
             self._shared[key] = self.texture
             while len(self._shared) > self.SHARED_MAX:
                 self._shared.popitem(last=False)
+
+
+class TableCell(SharedTexture):
+    """One cell of a Table's body (RecycleView recycles these).
+
+    Cells with the same text and size share one texture: a year of contributions repeats the
+    same base, parts, status and payer in every month, so a 72-cell table renders ~20 textures,
+    not 72, in the frame that shows it. The shared textures hold a member's figures:
+    `forget_cell_textures()` drops them when the session ends."""
+
+    _shared: ClassVar[OrderedDict[tuple, Texture]] = OrderedDict()
+
+
+class KeyButton(SharedTexture, Button):
+    """A keypad key (a class of its own so kv styles it and tests find it). Its digit's texture
+    is shared: the keypad's new order at each PIN page re-rendered all ten in the frame that
+    showed the page."""
+
+    _shared: ClassVar[OrderedDict[tuple, Texture]] = OrderedDict()
+    SHARED_MAX: ClassVar[int] = 64  # ten digits, at the sizes of both text modes
 
 
 def forget_cell_textures() -> None:

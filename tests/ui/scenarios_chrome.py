@@ -269,9 +269,10 @@ def chrome(app, out):
 
 def shared_words(app, out):
     """Words that are no one's, drawn by every page's own step indicator and ring: rendered
-    once, not again at each change of step or second, nor by the next page's ring. Counted as
-    the text renderer's calls while a step indicator walks its steps a second time and while
-    a second ring shows the same time as the first."""
+    once, not again at each change of step or second, nor by the next page's ring, nor the
+    PIN keypad's digits at each new order. Counted as the text renderer's calls while a step
+    indicator walks its steps a second time, while a second ring shows the same time as the
+    first, and while the keypad takes new orders."""
     from kivy.core.text import Label as CoreLabel
 
     from screens.widgets import StepIndicator, TimeRing
@@ -302,6 +303,17 @@ def shared_words(app, out):
             rings.append((list(rendered), ring))
         out["ring_renders"] = [r for r, _ in rings]
         out["rings_share"] = rings[0][1]._text_tex is rings[1][1]._text_tex
+        keypad = app.sm.get_screen("pin").ids.keypad
+        scrambles = []
+        for _scramble in range(3):
+            rendered.clear()
+            keypad.scramble()  # a new order, as each PIN page shows
+            yield 0  # the keys' texts are updated before the next frame
+            scrambles.append(sorted(set(rendered)))
+        out["keypad_scrambles"] = scrambles
+        out["keypad_order"] = [
+            k.text for k in keypad.walk(restrict=True) if type(k).__name__ == "KeyButton"
+        ]
     finally:
         CoreLabel.render = render
     yield 0

@@ -177,3 +177,10 @@ def test_the_time_left_is_rendered_once_for_every_pages_ring(shared):
     assert "25秒" in first
     assert second == []
     assert shared["rings_share"]
+
+
+def test_the_keypads_digits_are_rendered_once_whatever_their_order(shared):
+    """The PIN page's keys change digits at every new order: each key re-rendered its new digit
+    in the frame that showed the PIN page to the member."""
+    assert sorted(shared["keypad_order"]) == list("0123456789")  # every digit on a key
+    assert shared["keypad_scrambles"] == [[], [], []]
