@@ -197,26 +197,33 @@ def test_io_work_and_its_programs_yield_the_cpu_to_the_screen():
         c.stop()
 
 
+class _AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
+    def load(self, key, holder, params):
+        return super().load(key, holder, params) if key == "accounts" else {"key": key}
+
+
+def _on_the_menu_with_slow_accounts():
+    """A started controller with the member signed in on the menu, nothing in flight, no ticks;
+    the accounts (its data) wait for `data.release`."""
+    card, data = FakeCard(), _AccountsWait()
+    c = Controller(Session(TimeoutConfig()), card, data, tick_interval=60)  # no ticks meanwhile
+    c.start()
+    card.inserted()
+    assert wait_for(lambda: c.session.state.page is Page.PIN and not c.busy)
+    c.post(PinSubmitted(bytearray(b"135790")))
+    assert wait_for(lambda: c.session.state.page is Page.MENU and not c.busy)
+    return c, data
+
+
 def test_busy_from_the_members_request_until_its_answer_goes_out():
     """The UI holds its frames while the core is busy with a member's request (screens/wake.py):
     busy from the post, through the back office call, with no gap between the call and its
     answer, and no longer busy when the answer's state is published."""
 
-    class AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
-        def load(self, key, holder, params):
-            return super().load(key, holder, params) if key == "accounts" else {"key": key}
-
-    card, data = FakeCard(), AccountsWait()
-    c = Controller(Session(TimeoutConfig()), card, data, tick_interval=60)  # no ticks meanwhile
+    c, data = _on_the_menu_with_slow_accounts()
     seen: list[tuple[bool, bool]] = []  # (the state has the answer, busy) as each state went out
     c.subscribe(lambda s: seen.append(("accounts" in s.data, c.busy)))
-    c.start()
     try:
-        card.inserted()
-        assert wait_for(lambda: c.session.state.page is Page.PIN and not c.busy)
-        c.post(PinSubmitted(bytearray(b"135790")))
-        assert wait_for(lambda: c.session.state.page is Page.MENU and not c.busy)
-        seen.clear()
         c.post(Navigate(Page.ACCOUNTS))
         assert c.busy  # from the post on
         assert wait_for(lambda: "accounts" in c.session.state.loading)
@@ -237,21 +244,10 @@ def test_each_posted_event_is_numbered_and_a_state_says_which_it_reflects():
     published first and must not pass for the answer. Each post_numbered returns the event's number;
     `handled` is the number of the last posted event taken, read as each state goes out."""
 
-    class AccountsWait(SlowData):  # what the menu loads comes at once; the accounts wait
-        def load(self, key, holder, params):
-            return super().load(key, holder, params) if key == "accounts" else {"key": key}
-
-    card, data = FakeCard(), AccountsWait()
-    c = Controller(Session(TimeoutConfig()), card, data, tick_interval=60)  # no ticks meanwhile
+    c, data = _on_the_menu_with_slow_accounts()
     seen: list[tuple[int, Page, bool]] = []  # (handled, page, the answer in it) per state out
     c.subscribe(lambda s: seen.append((c.handled, s.page, "accounts" in s.data)))
-    c.start()
     try:
-        card.inserted()
-        assert wait_for(lambda: c.session.state.page is Page.PIN and not c.busy)
-        c.post(PinSubmitted(bytearray(b"135790")))
-        assert wait_for(lambda: c.session.state.page is Page.MENU and not c.busy)
-        seen.clear()
         touched = c.post_numbered(Touched())
         asked = c.post_numbered(Navigate(Page.ACCOUNTS))
         assert asked == touched + 1  # numbered in the order posted
