@@ -317,27 +317,22 @@ class BarChart(Widget):
 
 
 _TEXTURES: dict[tuple[str, float], Texture] = {}  # figures of a member: forgotten at the end
-_AXIS: dict[tuple[str, float], Texture] = {}  # years: kept
 
 
 def _text_texture(text: str) -> Texture:
     """A chart's figure (the selected bar's amount) as a texture at caption size (follows
     large-text mode), cached for the session."""
-    return _caption_texture(_TEXTURES, text)
+    key = (text, sp(theme.FONT_CAPTION))
+    tex = _TEXTURES.get(key)
+    if tex is None:
+        tex = _TEXTURES[key] = _render(text, key[1])
+    return tex
 
 
 def _axis_texture(text: str) -> Texture:
-    """A chart's axis label (a year, whole or its last two digits) at caption size, cached for
-    as long as the app runs: the same few dozen on every member's chart."""
-    return _caption_texture(_AXIS, text)
-
-
-def _caption_texture(cache: dict[tuple[str, float], Texture], text: str) -> Texture:
-    key = (text, sp(theme.FONT_CAPTION))
-    tex = cache.get(key)
-    if tex is None:
-        tex = cache[key] = _render(text, key[1])
-    return tex
+    """A chart's axis label (a year, whole or its last two digits) at caption size: no one's
+    words, kept for as long as the app runs (the same few dozen on every member's chart)."""
+    return _words(text, sp(theme.FONT_CAPTION))
 
 
 def prewarm_axis_labels(last_year: int, years: int = AXIS_YEARS) -> None:
@@ -464,17 +459,10 @@ class IconText(Widget):
                 Rectangle(texture=tt, pos=tpos, size=(tw, th))
 
 
-_ICONS: dict[tuple[str, float], Texture] = {}
-
-
 def _icon_texture(glyph: str, size: float) -> Texture:
     """An icon's glyph as a white texture, rendered once per size: the same icons (back,
     exit, the tiles') are on every page, and a label's change used to re-render its icon."""
-    key = (glyph, round(size, 2))
-    tex = _ICONS.get(key)
-    if tex is None:
-        tex = _ICONS[key] = _render(glyph, size, ICON_FONT_NAME)
-    return tex
+    return _words(glyph, size, ICON_FONT_NAME)
 
 
 def _render(text: str, size: float, font_name: str | None = None, bold: bool = False) -> Texture:
@@ -496,16 +484,17 @@ def fill_label_textures(root: Widget) -> int:
     return seen
 
 
-# Words that are no one's (a step's name, its number, the seconds left), rendered once and
-# shared by every page that shows them: each page has its own step indicator and ring, and
-# each re-rendered all its words on every change of step or second.
+# Words that are no one's (icons, a step's name, its number, the seconds left, a chart's
+# years), rendered once and shared by every page that shows them: each page has its own step
+# indicator, ring and icons, and each re-rendered its words on every change of step or second.
+# Bounded (least recently used go first) though in practice a few hundred at two text sizes.
 _WORDS: OrderedDict[tuple, tuple[Texture, float]] = OrderedDict()
-WORDS_MAX = 256
+WORDS_MAX = 1024
 
 
 def _words(text: str, size: float, font_name: str | None = None, bold: bool = False) -> Texture:
     key = ("one", text, round(size, 2), font_name, bold)
-    hit = _WORDS.get(key)
+    hit = _recall(key)
     if hit is None:
         tex = _render(text, size, font_name, bold)
         hit = _remember(key, (tex, float(tex.width)))
@@ -516,15 +505,21 @@ def _words_wrapped(
     text: str, size: float, bold: bool, room: float, halign: str
 ) -> tuple[Texture, float]:
     key = ("wrapped", text, round(size, 2), bold, round(room, 1), halign)
-    hit = _WORDS.get(key)
+    hit = _recall(key)
     return (
         hit if hit is not None else _remember(key, _render_wrapped(text, size, bold, room, halign))
     )
 
 
+def _recall(key: tuple) -> tuple[Texture, float] | None:
+    hit = _WORDS.get(key)
+    if hit is not None:
+        _WORDS.move_to_end(key)  # recently used: the last to go
+    return hit
+
+
 def _remember(key: tuple, value: tuple[Texture, float]) -> tuple[Texture, float]:
     _WORDS[key] = value
-    _WORDS.move_to_end(key)
     while len(_WORDS) > WORDS_MAX:
         _WORDS.popitem(last=False)
     return value
